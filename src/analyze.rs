@@ -1,0 +1,1038 @@
+//! Analysis: from a loaded spec to a checked [`Model`], or every problem at once.
+//!
+//! This stage owns the meaning of a spec: defaults, `{{ env }}` interpolation,
+//! Kubernetes naming rules, dependency resolution (unknown names with a
+//! did-you-mean, duplicates, self-dependencies, cycles printed as a full path,
+//! dependencies on components disabled in an environment). It never stops at
+//! the first problem: each check records a [`Diagnostic`] pointing at the spec
+//! line and column, and analysis goes on.
+
+use std::collections::BTreeMap;
+
+use petgraph::algo::tarjan_scc;
+use petgraph::graph::{DiGraph, NodeIndex};
+
+use crate::diagnostic::{Diagnostic, Pos, did_you_mean};
+use crate::load::Loaded;
+use crate::model::{
+    ArgoCd, Component, Destination, Environment, Instance, MaxUpdate, Model, Output, Rollout,
+    Source, Version,
+};
+use crate::spec::{self, DeletionOrder, Enabled};
+use crate::yaml::{Node, PathSeg};
+
+/// Oldest and newest Argo CD versions ladder shapes output for.
+pub const OLDEST: Version = Version {
+    major: 2,
+    minor: 10,
+};
+pub const NEWEST: Version = Version { major: 3, minor: 6 };
+
+/// Label keys ladder sets on every generated Application; a component may not set them.
+pub const MANAGED_BY: &str = "app.kubernetes.io/managed-by";
+pub const PART_OF: &str = "app.kubernetes.io/part-of";
+pub const COMPONENT_LABEL: &str = "app.kubernetes.io/name";
+
+struct Cx<'a> {
+    file: &'a str,
+    tree: &'a Node,
+    diagnostics: Vec<Diagnostic>,
+    interp: minijinja::Environment<'static>,
+}
+
+impl Cx<'_> {
+    fn pos(&self, path: &[PathSeg<'_>]) -> Pos {
+        self.tree.lookup(path).pos
+    }
+
+    fn error(&mut self, path: &[PathSeg<'_>], message: impl Into<String>) -> &mut Diagnostic {
+        let pos = self.pos(path);
+        self.diagnostics
+            .push(Diagnostic::new(self.file, pos, message));
+        self.diagnostics.last_mut().expect("just pushed")
+    }
+
+    /// Substitutes `{{ env }}` (and `{{ component }}`) in a spec string.
+    fn interpolate(
+        &mut self,
+        path: &[PathSeg<'_>],
+        text: &str,
+        env: &str,
+        component: &str,
+    ) -> Option<String> {
+        if !text.contains("{{") && !text.contains("{%") && !text.contains("{#") {
+            return Some(text.to_owned());
+        }
+        let ctx = minijinja::context! { env => env, component => component };
+        match self.interp.render_str(text, ctx) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                let detail = e
+                    .detail()
+                    .map_or_else(|| e.kind().to_string(), str::to_owned);
+                self.error(path, format!("cannot substitute `{text}`: {detail}"))
+                    .help = Some("strings may use `{{ env }}` and `{{ component }}`".into());
+                None
+            }
+        }
+    }
+}
+
+fn interpolation_env() -> minijinja::Environment<'static> {
+    let mut env = minijinja::Environment::empty();
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    // No loader, no globals, no filesystem: spec strings can only see `env` and `component`.
+    // A small fuel budget bounds loops in hostile input.
+    env.set_fuel(Some(10_000));
+    env.add_filter("lower", |s: &str| s.to_lowercase());
+    env.add_filter("upper", |s: &str| s.to_uppercase());
+    env.add_filter("replace", |s: &str, from: &str, to: &str| {
+        s.replace(from, to)
+    });
+    env
+}
+
+/// Checks a loaded spec and resolves it into a [`Model`].
+pub fn analyze(loaded: &Loaded) -> Result<Model, Vec<Diagnostic>> {
+    let mut cx = Cx {
+        file: &loaded.file,
+        tree: &loaded.tree,
+        diagnostics: Vec::new(),
+        interp: interpolation_env(),
+    };
+    let spec = &loaded.spec;
+    let model = build(&mut cx, spec);
+    if cx.diagnostics.is_empty()
+        && let Some(model) = model
+    {
+        return Ok(model);
+    }
+    let mut diagnostics = cx.diagnostics;
+    crate::diagnostic::sort(&mut diagnostics);
+    Err(diagnostics)
+}
+
+fn build(cx: &mut Cx<'_>, spec: &spec::Spec) -> Option<Model> {
+    use PathSeg::{Index, Key};
+
+    if !is_dns1123_label(&spec.name) {
+        cx.error(
+            &[Key("name")],
+            format!("spec name `{}` is not a valid Kubernetes name", spec.name),
+        )
+        .help = Some(dns_help());
+    }
+    let argocd = argocd(cx, spec);
+    let rollout = rollout(cx, spec, argocd.as_ref().map(|a| a.version));
+    let output = output(cx, spec);
+    let environments = environments(cx, spec);
+
+    // Components, sorted by name; `order[i]` is the spec index of model component i.
+    let mut order: Vec<usize> = (0..spec.components.len()).collect();
+    order.sort_by(|&a, &b| {
+        spec.components[a]
+            .name
+            .cmp(&spec.components[b].name)
+            .then(a.cmp(&b))
+    });
+    if spec.components.is_empty() {
+        cx.error(&[Key("components")], "the spec has no components");
+    }
+
+    // Duplicates: the first definition (in spec order) wins, the others are errors.
+    let mut index: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut first_at: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, c) in spec.components.iter().enumerate() {
+        if let Some(&first) = first_at.get(c.name.as_str()) {
+            let first_pos = cx.pos(&[Key("components"), Index(first), Key("name")]);
+            cx.error(
+                &[Key("components"), Index(i), Key("name")],
+                format!("duplicate component `{}`", c.name),
+            )
+            .notes
+            .push((first_pos, "first defined here".into()));
+        } else {
+            first_at.insert(&c.name, i);
+        }
+    }
+    for (model_index, &spec_index) in order.iter().enumerate() {
+        index
+            .entry(spec.components[spec_index].name.as_str())
+            .or_insert(model_index);
+    }
+
+    let env_names: Vec<&str> = environments.iter().map(|e| e.name.as_str()).collect();
+    let known: Vec<&str> = index.keys().copied().collect();
+    let mut components = Vec::with_capacity(order.len());
+    let mut enabled_anywhere = Vec::with_capacity(order.len());
+    for &spec_index in &order {
+        let c = &spec.components[spec_index];
+        let at = |rest: &[PathSeg<'static>]| -> Vec<PathSeg<'static>> {
+            let mut p = vec![Key("components"), Index(spec_index)];
+            p.extend_from_slice(rest);
+            p
+        };
+        if !is_dns1123_label(&c.name) {
+            cx.error(
+                &at(&[Key("name")]),
+                format!("component name `{}` is not a valid Kubernetes name", c.name),
+            )
+            .help = Some(dns_help());
+        }
+        let depends_on = dependencies(cx, c, &index, &known, &at);
+        check_labels(cx, c, &at, rollout.as_ref());
+        let enabled = enabled_per_env(cx, c, &env_names, &at);
+        enabled_anywhere.push(enabled.clone());
+        let mut instances = Vec::with_capacity(environments.len());
+        for (e, env) in environments.iter().enumerate() {
+            instances.push(if enabled[e] {
+                instance(cx, spec, c, &env.name, &at)
+            } else {
+                None
+            });
+        }
+        components.push(Component {
+            name: c.name.clone(),
+            depends_on,
+            labels: c.labels.clone(),
+            instances,
+        });
+    }
+
+    check_disabled_dependencies(cx, spec, &order, &components, &environments);
+    check_cycles(cx, spec, &order, &components);
+    for (e, env) in environments.iter().enumerate() {
+        if !enabled_anywhere.is_empty() && enabled_anywhere.iter().all(|enabled| !enabled[e]) {
+            cx.error(
+                &[Key("environments"), Index(e), Key("name")],
+                format!("environment `{}` has no enabled components", env.name),
+            );
+        }
+    }
+
+    Some(Model {
+        name: spec.name.clone(),
+        argocd: argocd?,
+        output: output?,
+        rollout: rollout?,
+        environments,
+        components,
+    })
+}
+
+fn argocd(cx: &mut Cx<'_>, spec: &spec::Spec) -> Option<ArgoCd> {
+    use PathSeg::Key;
+    let a = &spec.argocd;
+    let version = match parse_version(&a.version) {
+        Some(v) if (OLDEST..=NEWEST).contains(&v) => Some(v),
+        Some(v) => {
+            cx.error(
+                &[Key("argocd"), Key("version")],
+                format!(
+                    "Argo CD {v} is outside the versions ladder supports ({OLDEST} to {NEWEST})"
+                ),
+            );
+            None
+        }
+        None => {
+            cx.error(
+                &[Key("argocd"), Key("version")],
+                format!("`{}` is not an Argo CD version", a.version),
+            )
+            .help = Some("write MAJOR.MINOR, e.g. \"3.5\" (quoted, so YAML reads a string)".into());
+            None
+        }
+    };
+    if !is_dns1123_label(&a.namespace) {
+        cx.error(
+            &[Key("argocd"), Key("namespace")],
+            format!("namespace `{}` is not a valid Kubernetes name", a.namespace),
+        )
+        .help = Some(dns_help());
+    }
+    let project = a.project.clone().unwrap_or_else(|| spec.name.clone());
+    if !is_dns1123_subdomain(&project) {
+        cx.error(
+            &[Key("argocd"), Key("project")],
+            format!("project `{project}` is not a valid Kubernetes name"),
+        );
+    }
+    if a.root_project.is_empty() {
+        cx.error(
+            &[Key("argocd"), Key("rootProject")],
+            "the root Application needs a project",
+        );
+    }
+    Some(ArgoCd {
+        namespace: a.namespace.clone(),
+        version: version?,
+        emit_project: project != "default",
+        project,
+        server: a.server.clone(),
+        root_project: a.root_project.clone(),
+        cluster_resources: a.cluster_resources,
+    })
+}
+
+fn parse_version(text: &str) -> Option<Version> {
+    let text = text.strip_prefix('v').unwrap_or(text);
+    let mut parts = text.split('.');
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next()?.parse().ok()?;
+    if let Some(patch) = parts.next() {
+        patch.parse::<u32>().ok()?;
+    }
+    parts.next().is_none().then_some(Version { major, minor })
+}
+
+fn rollout(cx: &mut Cx<'_>, spec: &spec::Spec, version: Option<Version>) -> Option<Rollout> {
+    use PathSeg::Key;
+    let r = &spec.rollout;
+    for (key, value) in [
+        ("label", &r.label),
+        ("environmentLabel", &r.environment_label),
+    ] {
+        if let Err(why) = check_label_key(value) {
+            cx.error(
+                &[Key("rollout"), Key(key)],
+                format!("`{value}` is not a valid label key: {why}"),
+            );
+        }
+    }
+    if r.label == r.environment_label {
+        cx.error(
+            &[Key("rollout"), Key("environmentLabel")],
+            "the environment label and the phase label must differ",
+        );
+    }
+    for key in [r.label.as_str(), r.environment_label.as_str()] {
+        if [MANAGED_BY, PART_OF, COMPONENT_LABEL].contains(&key) {
+            cx.error(
+                &[Key("rollout")],
+                format!("label `{key}` is already set by ladder; choose another key"),
+            );
+        }
+    }
+    let max_update = match parse_max_update(&r.max_update) {
+        Ok(m) => Some(m),
+        Err(why) => {
+            cx.error(&[Key("rollout"), Key("maxUpdate")], why).help =
+                Some("use a count such as 2, or a percentage such as \"25%\"".into());
+            None
+        }
+    };
+    if let (Some(DeletionOrder::Reverse), Some(v)) = (r.deletion_order, version)
+        && !v.at_least(3, 2)
+    {
+        cx.error(
+            &[Key("rollout"), Key("deletionOrder")],
+            format!("`deletionOrder: Reverse` needs Argo CD 3.2 or later; the spec targets {v}"),
+        )
+        .help = Some("remove `deletionOrder`, or raise `argocd.version`".into());
+    }
+    Some(Rollout {
+        label: r.label.clone(),
+        environment_label: r.environment_label.clone(),
+        max_update: max_update?,
+        topology: r.environments,
+        deletion_order: r.deletion_order,
+    })
+}
+
+/// Parses a `maxUpdate`. Zero is refused: it makes Argo CD wait for a manual sync
+/// (ladder uses it deliberately only for `sync: manual` environments). A string that
+/// is not a whole percentage is refused: Argo CD silently treats it as 1.
+pub fn parse_max_update(value: &spec::MaxUpdate) -> Result<MaxUpdate, String> {
+    match value {
+        spec::MaxUpdate::Count(n) if *n >= 1 => u32::try_from(*n)
+            .map(MaxUpdate::Count)
+            .map_err(|_| format!("maxUpdate {n} is too large")),
+        spec::MaxUpdate::Count(n) => Err(format!(
+            "maxUpdate {n} would stop RollingSync from syncing anything by itself (Argo CD waits for a manual sync)"
+        )),
+        spec::MaxUpdate::Percent(text) => {
+            let Some(digits) = text.strip_suffix('%') else {
+                return Err(format!(
+                    "maxUpdate `{text}` is neither a count nor a percentage (Argo CD would silently treat it as 1)"
+                ));
+            };
+            match digits.parse::<u32>() {
+                Ok(p) if (1..=100).contains(&p) && !digits.starts_with('+') => {
+                    Ok(MaxUpdate::Percent(p))
+                }
+                Ok(0) => Err(format!(
+                    "maxUpdate `{text}` would stop RollingSync from syncing anything by itself (Argo CD waits for a manual sync)"
+                )),
+                _ => Err(format!(
+                    "maxUpdate `{text}` is not a whole percentage from 1% to 100% (Argo CD would silently treat it as 1)"
+                )),
+            }
+        }
+    }
+}
+
+fn output(cx: &mut Cx<'_>, spec: &spec::Spec) -> Option<Output> {
+    use PathSeg::Key;
+    let o = &spec.output;
+    let repo_url = o
+        .repo_url
+        .clone()
+        .or_else(|| spec.defaults.source.repo_url.clone());
+    let target_revision = o
+        .target_revision
+        .clone()
+        .or_else(|| spec.defaults.source.target_revision.clone())
+        .unwrap_or_else(|| "HEAD".into());
+    if repo_url.is_none() {
+        cx.error(
+            &[Key("output")],
+            "the root Application needs the repository of the generated tree",
+        )
+        .help = Some("set `output.repoURL`, or `defaults.source.repoURL`".into());
+    }
+    let path = o.path.trim_matches('/').to_owned();
+    if path.is_empty()
+        || path
+            .split('/')
+            .any(|s| s == ".." || s == "." || s.is_empty())
+        || o.path.starts_with('/')
+    {
+        cx.error(
+            &[Key("output"), Key("path")],
+            format!("`{}` is not a folder inside the repository", o.path),
+        )
+        .help = Some("write a relative path such as `argocd` or `deploy/argocd`".into());
+    }
+    Some(Output {
+        repo_url: repo_url?,
+        target_revision,
+        path,
+    })
+}
+
+fn environments(cx: &mut Cx<'_>, spec: &spec::Spec) -> Vec<Environment> {
+    use PathSeg::{Index, Key};
+    if spec.environments.is_empty() {
+        cx.error(&[Key("environments")], "the spec has no environments");
+    }
+    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut out = Vec::new();
+    for (i, e) in spec.environments.iter().enumerate() {
+        let at = [Key("environments"), Index(i), Key("name")];
+        if let Some(&first) = seen.get(e.name.as_str()) {
+            let first_pos = cx.pos(&[Key("environments"), Index(first), Key("name")]);
+            cx.error(&at, format!("duplicate environment `{}`", e.name))
+                .notes
+                .push((first_pos, "first defined here".into()));
+        } else {
+            seen.insert(&e.name, i);
+        }
+        if !is_dns1123_label(&e.name) {
+            cx.error(
+                &at,
+                format!(
+                    "environment name `{}` is not a valid Kubernetes name",
+                    e.name
+                ),
+            )
+            .help = Some(dns_help());
+        }
+        let destination = match e
+            .destination
+            .as_ref()
+            .or(spec.defaults.destination.as_ref())
+        {
+            None => Destination::Server(spec.argocd.server.clone()),
+            Some(d) => match (&d.server, &d.name) {
+                (Some(server), None) => Destination::Server(server.clone()),
+                (None, Some(name)) => Destination::Name(name.clone()),
+                _ => {
+                    let path: Vec<PathSeg<'_>> = if e.destination.is_some() {
+                        vec![Key("environments"), Index(i), Key("destination")]
+                    } else {
+                        vec![Key("defaults"), Key("destination")]
+                    };
+                    cx.error(&path, "a destination names its cluster by `server` or by `name`, exactly one of them");
+                    Destination::Server(String::new())
+                }
+            },
+        };
+        out.push(Environment {
+            name: e.name.clone(),
+            destination,
+            sync: e.sync,
+        });
+    }
+    out
+}
+
+fn dependencies(
+    cx: &mut Cx<'_>,
+    c: &spec::Component,
+    index: &BTreeMap<&str, usize>,
+    known: &[&str],
+    at: &dyn Fn(&[PathSeg<'static>]) -> Vec<PathSeg<'static>>,
+) -> Vec<usize> {
+    use PathSeg::{Index, Key};
+    let mut deps = Vec::new();
+    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+    for (j, dep) in c.depends_on.iter().enumerate() {
+        let path = at(&[Key("dependsOn"), Index(j)]);
+        if dep == &c.name {
+            cx.error(&path, format!("component `{}` depends on itself", c.name))
+                .help = Some("remove it from its own `dependsOn`".into());
+            continue;
+        }
+        if let Some(&first) = seen.get(dep.as_str()) {
+            let first_pos = cx.pos(&at(&[Key("dependsOn"), Index(first)]));
+            cx.error(
+                &path,
+                format!("`{dep}` is listed twice in `dependsOn` of `{}`", c.name),
+            )
+            .notes
+            .push((first_pos, "first listed here".into()));
+            continue;
+        }
+        seen.insert(dep, j);
+        if let Some(&i) = index.get(dep.as_str()) {
+            deps.push(i);
+        } else {
+            let help = did_you_mean(dep, known.iter().copied());
+            cx.error(
+                &path,
+                format!("`{}` depends on `{dep}`, which is not a component", c.name),
+            )
+            .help = help;
+        }
+    }
+    deps.sort_unstable();
+    deps.dedup();
+    deps
+}
+
+fn check_labels(
+    cx: &mut Cx<'_>,
+    c: &spec::Component,
+    at: &dyn Fn(&[PathSeg<'static>]) -> Vec<PathSeg<'static>>,
+    rollout: Option<&Rollout>,
+) {
+    use PathSeg::{Key, KeyOf};
+    let mut reserved = vec![MANAGED_BY, PART_OF, COMPONENT_LABEL];
+    if let Some(r) = rollout {
+        reserved.push(&r.label);
+        reserved.push(&r.environment_label);
+    }
+    for (key, value) in &c.labels {
+        let key_path = {
+            let mut p = at(&[Key("labels")]);
+            p.push(KeyOf(key));
+            p
+        };
+        if reserved.contains(&key.as_str()) {
+            cx.error(
+                &key_path,
+                format!("label `{key}` is set by ladder on every Application"),
+            )
+            .help = Some("remove it from `labels`".into());
+        } else if let Err(why) = check_label_key(key) {
+            cx.error(
+                &key_path,
+                format!("`{key}` is not a valid label key: {why}"),
+            );
+        }
+        if !is_label_value(value) {
+            let mut p = at(&[Key("labels")]);
+            p.push(Key(key));
+            cx.error(&p, format!("`{value}` is not a valid label value"))
+                .help = Some(label_value_help());
+        }
+    }
+}
+
+fn enabled_per_env(
+    cx: &mut Cx<'_>,
+    c: &spec::Component,
+    env_names: &[&str],
+    at: &dyn Fn(&[PathSeg<'static>]) -> Vec<PathSeg<'static>>,
+) -> Vec<bool> {
+    use PathSeg::{Key, KeyOf};
+    match &c.enabled {
+        None => vec![true; env_names.len()],
+        Some(Enabled::All(b)) => vec![*b; env_names.len()],
+        Some(Enabled::PerEnvironment(map)) => {
+            for name in map.keys() {
+                if !env_names.contains(&name.as_str()) {
+                    let mut p = at(&[Key("enabled")]);
+                    p.push(KeyOf(name));
+                    let help = did_you_mean(name, env_names.iter().copied());
+                    cx.error(
+                        &p,
+                        format!("`enabled` names `{name}`, which is not an environment"),
+                    )
+                    .help = help;
+                }
+            }
+            env_names
+                .iter()
+                .map(|e| map.get(*e).copied().unwrap_or(true))
+                .collect()
+        }
+    }
+}
+
+fn instance(
+    cx: &mut Cx<'_>,
+    spec: &spec::Spec,
+    c: &spec::Component,
+    env: &str,
+    at: &dyn Fn(&[PathSeg<'static>]) -> Vec<PathSeg<'static>>,
+) -> Option<Instance> {
+    use PathSeg::{Index, Key};
+    let app = format!("{}-{env}", c.name);
+    let mut ok = true;
+    if is_dns1123_label(&c.name) && !is_dns1123_label(&app) {
+        cx.error(
+            &at(&[Key("name")]),
+            format!("Application name `{app}` is {} characters; Kubernetes names used as label values allow 63", app.len()),
+        )
+        .help = Some(format!(
+            "shorten the component name to at most {} characters (Argo CD before 3.0 tracks resources with the label app.kubernetes.io/instance=<Application name>)",
+            63usize.saturating_sub(env.len() + 1)
+        ));
+        ok = false;
+    }
+
+    let namespace = match (&c.namespace, &spec.defaults.namespace) {
+        (Some(ns), _) => cx.interpolate(&at(&[Key("namespace")]), ns, env, &c.name),
+        (None, Some(ns)) => cx.interpolate(&[Key("defaults"), Key("namespace")], ns, env, &c.name),
+        (None, None) => {
+            cx.error(
+                &at(&[Key("name")]),
+                format!("component `{}` has no destination namespace", c.name),
+            )
+            .help = Some("set `namespace` on the component, or `defaults.namespace`".into());
+            None
+        }
+    };
+    if let Some(ns) = &namespace
+        && !is_dns1123_label(ns)
+    {
+        let path = if c.namespace.is_some() {
+            at(&[Key("namespace")])
+        } else {
+            vec![Key("defaults"), Key("namespace")]
+        };
+        cx.error(
+            &path,
+            format!("namespace `{ns}` (in `{env}`) is not a valid Kubernetes name"),
+        )
+        .help = Some(dns_help());
+        ok = false;
+    }
+
+    let (raw, multi_source): (Vec<(&spec::Source, Vec<PathSeg<'static>>)>, bool) = match (
+        &c.source, &c.sources,
+    ) {
+        (Some(s), None) => (vec![(s, at(&[Key("source")]))], false),
+        (None, Some(list)) if !list.is_empty() => (
+            list.iter()
+                .enumerate()
+                .map(|(i, s)| (s, at(&[Key("sources"), Index(i)])))
+                .collect(),
+            true,
+        ),
+        (None, Some(_)) => {
+            cx.error(
+                &at(&[Key("sources")]),
+                format!("component `{}` has an empty `sources` list", c.name),
+            );
+            return None;
+        }
+        (Some(_), Some(_)) => {
+            cx.error(
+                &at(&[Key("sources")]),
+                format!("component `{}` has both `source` and `sources`", c.name),
+            )
+            .help = Some("keep one: `source` for one source, `sources` for several".into());
+            return None;
+        }
+        (None, None) => {
+            cx.error(&at(&[Key("name")]), format!("component `{}` has no source", c.name))
+                .help = Some("add `source: {path: ...}` (git) or `source: {repoURL: ..., chart: ..., targetRevision: ...}` (Helm)".into());
+            return None;
+        }
+    };
+
+    let refs: Vec<&str> = raw
+        .iter()
+        .filter_map(|(s, _)| s.reference.as_deref())
+        .collect();
+    let mut sources = Vec::with_capacity(raw.len());
+    for (s, path) in &raw {
+        if let Some(source) = resolve_source(cx, spec, c, s, path, env, multi_source, &refs) {
+            sources.push(source);
+        } else {
+            ok = false;
+        }
+    }
+    ok &= check_refs(cx, &raw);
+    Some(Instance {
+        app,
+        namespace: namespace?,
+        sources,
+        multi_source,
+    })
+    .filter(|_| ok)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn resolve_source(
+    cx: &mut Cx<'_>,
+    spec: &spec::Spec,
+    c: &spec::Component,
+    s: &spec::Source,
+    path: &[PathSeg<'static>],
+    env: &str,
+    multi_source: bool,
+    refs: &[&str],
+) -> Option<Source> {
+    use PathSeg::{Index, Key};
+    let sub = |rest: &[PathSeg<'static>]| -> Vec<PathSeg<'static>> {
+        let mut p = path.to_vec();
+        p.extend_from_slice(rest);
+        p
+    };
+    let is_chart = s.chart.is_some();
+    if is_chart && s.path.is_some() {
+        cx.error(
+            &sub(&[Key("chart")]),
+            "a source is either a git `path` or a Helm `chart`, not both",
+        );
+        return None;
+    }
+    if is_chart && s.reference.is_some() {
+        cx.error(&sub(&[Key("ref")]), "a source with `ref` cannot have a `chart` (Argo CD rejects it)")
+            .help = Some("put the values repository in a source of its own with only `repoURL`, `targetRevision` and `ref`".into());
+        return None;
+    }
+    if !is_chart && s.path.is_none() && s.reference.is_none() {
+        cx.error(path, "a source needs a git `path` or a Helm `chart`")
+            .help = Some(if multi_source {
+            "or `ref` for a source that only provides value files".into()
+        } else {
+            "add `path: ...` or `chart: ...`".into()
+        });
+        return None;
+    }
+    // Helm repositories are not git repositories: a chart names its own repository and version.
+    let repo_url = s.repo_url.clone().or_else(|| {
+        if is_chart {
+            None
+        } else {
+            spec.defaults.source.repo_url.clone()
+        }
+    });
+    let target_revision = s.target_revision.clone().or_else(|| {
+        if is_chart {
+            None
+        } else {
+            spec.defaults.source.target_revision.clone()
+        }
+    });
+    let Some(repo_url) = repo_url else {
+        cx.error(path, format!("a source of `{}` has no `repoURL`", c.name))
+            .help = Some(if is_chart {
+            "a Helm chart names its repository in `repoURL`".into()
+        } else {
+            "set `repoURL`, or `defaults.source.repoURL`".into()
+        });
+        return None;
+    };
+    let target_revision = match target_revision {
+        Some(t) => t,
+        None if is_chart => {
+            cx.error(
+                path,
+                format!(
+                    "the chart `{}` has no version",
+                    s.chart.as_deref().unwrap_or_default()
+                ),
+            )
+            .help = Some("set `targetRevision` to the chart version, e.g. \"1.2.0\"".into());
+            return None;
+        }
+        None => "HEAD".into(),
+    };
+    let name = &c.name;
+    let repo_url = cx.interpolate(&sub(&[Key("repoURL")]), &repo_url, env, name)?;
+    let target_revision =
+        cx.interpolate(&sub(&[Key("targetRevision")]), &target_revision, env, name)?;
+    let src_path = match &s.path {
+        Some(p) => {
+            let p = cx.interpolate(&sub(&[Key("path")]), p, env, name)?;
+            if p.starts_with('/') || p.split('/').any(|seg| seg == "..") {
+                cx.error(&sub(&[Key("path")]), format!("`{p}` leaves the repository"))
+                    .help =
+                    Some("write a path relative to the repository root, without `..`".into());
+                return None;
+            }
+            Some(p)
+        }
+        None => None,
+    };
+    let mut value_files = Vec::new();
+    let mut release_name = None;
+    if let Some(helm) = &s.helm {
+        for (i, f) in helm.value_files.iter().enumerate() {
+            let fpath = sub(&[Key("helm"), Key("valueFiles"), Index(i)]);
+            let f = cx.interpolate(&fpath, f, env, name)?;
+            if let Some(rest) = f.strip_prefix('$') {
+                let reference = rest.split('/').next().unwrap_or_default();
+                if !refs.contains(&reference) {
+                    let help = did_you_mean(reference, refs.iter().copied()).or_else(|| {
+                        Some(format!("add a source with `ref: {reference}` to `sources`"))
+                    });
+                    cx.error(&fpath, format!("value file `{f}` refers to `${reference}`, but no source has `ref: {reference}`"))
+                        .help = help;
+                    return None;
+                }
+            } else if f.contains('$') {
+                cx.error(
+                    &fpath,
+                    format!("`$` may only start a value file path (`{f}`)"),
+                );
+                return None;
+            }
+            value_files.push(f);
+        }
+        if let Some(r) = &helm.release_name {
+            release_name =
+                Some(cx.interpolate(&sub(&[Key("helm"), Key("releaseName")]), r, env, name)?);
+        }
+    }
+    Some(Source {
+        repo_url,
+        target_revision,
+        path: src_path,
+        chart: s.chart.clone(),
+        reference: s.reference.clone(),
+        value_files,
+        release_name,
+    })
+}
+
+/// `ref` names: Argo CD allows letters, digits, `_` and `-`, and each once per Application.
+fn check_refs(cx: &mut Cx<'_>, raw: &[(&spec::Source, Vec<PathSeg<'static>>)]) -> bool {
+    use PathSeg::Key;
+    let mut ok = true;
+    let mut seen: BTreeMap<&str, Pos> = BTreeMap::new();
+    for (s, path) in raw {
+        let Some(r) = s.reference.as_deref() else {
+            continue;
+        };
+        let mut p = path.clone();
+        p.push(Key("ref"));
+        if r.is_empty()
+            || !r
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-')
+        {
+            cx.error(&p, format!("`ref: {r}` may only use letters, digits, `_` and `-` (Argo CD rejects other characters)"));
+            ok = false;
+        }
+        if let Some(first) = seen.get(r) {
+            let first = *first;
+            cx.error(&p, format!("`ref: {r}` is used by two sources"))
+                .notes
+                .push((first, "first used here".into()));
+            ok = false;
+        } else {
+            seen.insert(r, cx.pos(&p));
+        }
+    }
+    ok
+}
+
+fn check_disabled_dependencies(
+    cx: &mut Cx<'_>,
+    spec: &spec::Spec,
+    order: &[usize],
+    components: &[Component],
+    environments: &[Environment],
+) {
+    use PathSeg::{Index, Key};
+    let enabled = |c: &spec::Component, e: &str| match &c.enabled {
+        None => true,
+        Some(Enabled::All(b)) => *b,
+        Some(Enabled::PerEnvironment(m)) => m.get(e).copied().unwrap_or(true),
+    };
+    for (model_index, component) in components.iter().enumerate() {
+        let spec_index = order[model_index];
+        let c = &spec.components[spec_index];
+        for &dep in &component.depends_on {
+            let d = &spec.components[order[dep]];
+            let off: Vec<&str> = environments
+                .iter()
+                .map(|e| e.name.as_str())
+                .filter(|e| enabled(c, e) && !enabled(d, e))
+                .collect();
+            if off.is_empty() {
+                continue;
+            }
+            let j = c.depends_on.iter().position(|n| n == &d.name).unwrap_or(0);
+            let list = off
+                .iter()
+                .map(|e| format!("`{e}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            cx.error(
+                &[
+                    Key("components"),
+                    Index(spec_index),
+                    Key("dependsOn"),
+                    Index(j),
+                ],
+                format!(
+                    "`{}` depends on `{}`, which is disabled in {list}",
+                    c.name, d.name
+                ),
+            )
+            .help = Some(format!(
+                "disable `{}` there too, or enable `{}`",
+                c.name, d.name
+            ));
+        }
+    }
+}
+
+/// Reports every dependency cycle as its full path, `a → b → c → a`.
+fn check_cycles(cx: &mut Cx<'_>, spec: &spec::Spec, order: &[usize], components: &[Component]) {
+    use PathSeg::{Index, Key};
+    let mut graph: DiGraph<usize, ()> = DiGraph::with_capacity(components.len(), 0);
+    let nodes: Vec<NodeIndex> = (0..components.len()).map(|i| graph.add_node(i)).collect();
+    for (i, c) in components.iter().enumerate() {
+        for &d in &c.depends_on {
+            graph.add_edge(nodes[i], nodes[d], ());
+        }
+    }
+    let mut cycles = Vec::new();
+    for scc in tarjan_scc(&graph) {
+        if scc.len() < 2 {
+            continue;
+        }
+        let members: Vec<usize> = {
+            let mut m: Vec<usize> = scc.iter().map(|n| graph[*n]).collect();
+            m.sort_unstable();
+            m
+        };
+        cycles.push(cycle_path(&members, components));
+    }
+    cycles.sort();
+    for cycle in cycles {
+        let names: Vec<&str> = cycle.iter().map(|&i| components[i].name.as_str()).collect();
+        let (first, second) = (cycle[0], cycle[1]);
+        let spec_index = order[first];
+        let c = &spec.components[spec_index];
+        let j = c
+            .depends_on
+            .iter()
+            .position(|n| n == &components[second].name)
+            .unwrap_or(0);
+        cx.error(
+            &[
+                Key("components"),
+                Index(spec_index),
+                Key("dependsOn"),
+                Index(j),
+            ],
+            format!("dependency cycle: {}", names.join(" → ")),
+        )
+        .help = Some("each component depends on the next; remove one of these dependencies".into());
+    }
+}
+
+/// A cycle through the smallest member of a strongly connected component: the shortest
+/// way back to it along dependency edges, found breadth-first with neighbours in name
+/// order, so the path printed never depends on the order of the spec.
+fn cycle_path(members: &[usize], components: &[Component]) -> Vec<usize> {
+    let start = members[0];
+    let mut previous: BTreeMap<usize, usize> = BTreeMap::new();
+    let mut queue = std::collections::VecDeque::from([start]);
+    while let Some(node) = queue.pop_front() {
+        for &next in &components[node].depends_on {
+            if next == start {
+                // Walk back from `node` to `start`, then read it forwards.
+                let mut back = Vec::new();
+                let mut at = node;
+                while at != start {
+                    back.push(at);
+                    at = previous[&at];
+                }
+                let mut path = vec![start];
+                path.extend(back.into_iter().rev());
+                path.push(start);
+                return path;
+            }
+            if members.binary_search(&next).is_ok() && !previous.contains_key(&next) {
+                previous.insert(next, node);
+                queue.push_back(next);
+            }
+        }
+    }
+    vec![start, start]
+}
+
+/// DNS-1123 label: lowercase letters, digits and `-`, starting and ending with a letter
+/// or digit, at most 63 characters.
+pub fn is_dns1123_label(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+/// DNS-1123 subdomain: dot-separated labels, at most 253 characters.
+pub fn is_dns1123_subdomain(s: &str) -> bool {
+    s.len() <= 253 && s.split('.').all(is_dns1123_label)
+}
+
+fn dns_help() -> String {
+    "use lowercase letters, digits and `-`, starting and ending with a letter or digit, at most 63 characters".into()
+}
+
+fn label_value_help() -> String {
+    "label values have at most 63 characters: letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit".into()
+}
+
+/// A label value: empty, or at most 63 characters of `[A-Za-z0-9._-]` that start and end
+/// with a letter or digit.
+pub fn is_label_value(s: &str) -> bool {
+    s.is_empty() || is_label_name(s)
+}
+
+fn is_label_name(s: &str) -> bool {
+    s.len() <= 63
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        && s.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && s.ends_with(|c: char| c.is_ascii_alphanumeric())
+}
+
+/// A label key: an optional DNS subdomain prefix and `/`, then a name of at most 63 characters.
+pub fn check_label_key(key: &str) -> Result<(), String> {
+    let (prefix, name) = match key.split_once('/') {
+        Some((p, n)) => (Some(p), n),
+        None => (None, key),
+    };
+    if let Some(p) = prefix
+        && !is_dns1123_subdomain(p)
+    {
+        return Err(format!("the prefix `{p}` is not a DNS subdomain"));
+    }
+    if name.is_empty() || !is_label_name(name) {
+        return Err("the name part must be 1 to 63 characters of letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit".into());
+    }
+    Ok(())
+}

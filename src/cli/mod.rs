@@ -1,0 +1,275 @@
+//! The command line: the only place that reads and writes files.
+//!
+//! Exit codes: 0 success; 1 a check found differences or errors (`build
+//! --check`, `validate`); 2 invalid input or usage. Problems in a spec are
+//! printed to stderr with file, line and column, and nothing is written.
+
+mod output;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use ladder::diagnostic::{self, Diagnostic};
+
+/// Compile component dependencies into Argo CD rollout ladders.
+///
+/// A spec (`ladder.yaml`) lists components and what each depends on; ladder puts every
+/// component in the earliest phase its dependencies allow and emits the Argo CD
+/// manifests that roll them out in that order: an ApplicationSet with RollingSync
+/// steps, an AppProject, an app-of-apps root Application, and the Argo CD settings
+/// they need.
+#[derive(Debug, Parser)]
+#[command(name = "ladder", version, about, max_term_width = 100)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Compile the spec into a folder of Argo CD manifests.
+    ///
+    /// Writes only files that change, removes files ladder generated earlier that the
+    /// spec no longer produces, and never deletes or overwrites a file it did not
+    /// generate. A spec with problems leaves the folder exactly as it was.
+    Build {
+        #[command(flatten)]
+        spec: SpecArg,
+        /// Output folder [default: the spec's `output.path`, relative to the spec's folder]
+        #[arg(short = 'o', long = "out", value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Write nothing; exit 1 with a unified diff if the folder is not up to date.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Print the rollout plan: per environment, each step's phase, components and maxUpdate,
+    /// and the longest dependency chain.
+    Plan {
+        #[command(flatten)]
+        spec: SpecArg,
+    },
+    /// Check manifests against the schemas of CustomResourceDefinitions.
+    ///
+    /// Every Argo CD manifest under PATH is checked against the openAPIV3Schema of its
+    /// CRD in DIR; unknown fields are errors, as with strict server-side validation.
+    /// Manifests of kinds without a CRD in DIR (e.g. ConfigMaps) are skipped and listed.
+    Validate {
+        /// Folder holding CRD manifests (its YAML files; subfolders are not read).
+        #[arg(long, value_name = "DIR")]
+        crds: PathBuf,
+        /// Manifest files or folders (searched recursively for .yaml and .yml files).
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+    },
+    /// Print the JSON Schema of the spec (as committed in schema/ladder.schema.json).
+    Schema,
+}
+
+#[derive(Debug, clap::Args)]
+struct SpecArg {
+    /// The spec: a ladder.yaml file, or a folder holding one.
+    #[arg(
+        short = 'f',
+        long = "spec",
+        value_name = "PATH",
+        default_value = "ladder.yaml"
+    )]
+    spec: PathBuf,
+}
+
+/// Exit code: a check found differences or problems.
+const FOUND: u8 = 1;
+/// Exit code: invalid input or usage.
+const INVALID: u8 = 2;
+
+pub(crate) fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { INVALID } else { 0 });
+        }
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(INVALID)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Build { spec, out, check } => build(&spec.spec, out.as_deref(), check),
+        Command::Plan { spec } => plan(&spec.spec),
+        Command::Validate { crds, paths } => validate(&crds, &paths),
+        Command::Schema => {
+            print!("{}", ladder::spec::json_schema_text());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// A spec as read from disk.
+struct SpecFile {
+    path: PathBuf,
+    /// The path as shown in messages.
+    display: String,
+    bytes: Vec<u8>,
+}
+
+fn read_spec(arg: &Path) -> anyhow::Result<SpecFile> {
+    let path = if arg.is_dir() {
+        arg.join("ladder.yaml")
+    } else {
+        arg.to_path_buf()
+    };
+    let bytes = std::fs::read(&path)
+        .map_err(|e| anyhow::anyhow!("cannot read the spec {}: {e}", path.display()))?;
+    Ok(SpecFile {
+        display: path.display().to_string(),
+        path,
+        bytes,
+    })
+}
+
+fn report(spec: &SpecFile, diagnostics: &[Diagnostic]) -> ExitCode {
+    let source = String::from_utf8_lossy(&spec.bytes);
+    eprint!("{}", diagnostic::render(diagnostics, Some(&source)));
+    ExitCode::from(INVALID)
+}
+
+fn build(spec_arg: &Path, out: Option<&Path>, check: bool) -> anyhow::Result<ExitCode> {
+    let spec = read_spec(spec_arg)?;
+    let (model, plan) = match ladder::check(&spec.display, &spec.bytes) {
+        Ok(checked) => checked,
+        Err(diagnostics) => return Ok(report(&spec, &diagnostics)),
+    };
+    let out = match out {
+        Some(dir) => dir.to_path_buf(),
+        None => spec
+            .path
+            .parent()
+            .unwrap_or(Path::new("."))
+            .join(&model.output.path),
+    };
+    let spec_ref = output::relative_path(&out, &spec.path)?;
+    let files = match ladder::output(&spec.display, &model, &plan, &spec_ref) {
+        Ok(files) => files,
+        Err(diagnostics) => return Ok(report(&spec, &diagnostics)),
+    };
+    let existing = output::read_tree(&out)?;
+    let changes = ladder::emit::changes(&files, &existing);
+    if !changes.conflicts.is_empty() {
+        for path in &changes.conflicts {
+            eprintln!(
+                "error: {} exists and was not generated by ladder (it lacks the header); refusing to overwrite it",
+                out.join(path).display()
+            );
+        }
+        eprintln!("nothing was written");
+        return Ok(ExitCode::from(INVALID));
+    }
+    let summary = format!(
+        "{} to create, {} to update, {} to delete",
+        changes.create.len(),
+        changes.update.len(),
+        changes.delete.len()
+    );
+    if check {
+        if changes.is_empty() {
+            eprintln!("{} is up to date ({} files)", out.display(), files.len());
+            return Ok(ExitCode::SUCCESS);
+        }
+        print!(
+            "{}",
+            ladder::emit::unified_diff(&changes, &files, &existing)
+        );
+        eprintln!(
+            "{} is stale: {summary}; run `ladder build` to update it",
+            out.display()
+        );
+        return Ok(ExitCode::from(FOUND));
+    }
+    output::apply(&out, &files, &changes)?;
+    if changes.is_empty() {
+        eprintln!("{} is up to date ({} files)", out.display(), files.len());
+    } else {
+        eprintln!(
+            "wrote {}: {} created, {} updated, {} deleted",
+            out.display(),
+            changes.create.len(),
+            changes.update.len(),
+            changes.delete.len()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn plan(spec_arg: &Path) -> anyhow::Result<ExitCode> {
+    let spec = read_spec(spec_arg)?;
+    match ladder::check(&spec.display, &spec.bytes) {
+        Ok((model, plan)) => {
+            print!("{}", ladder::plan::render_text(&model, &plan));
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(diagnostics) => Ok(report(&spec, &diagnostics)),
+    }
+}
+
+fn validate(crds_dir: &Path, paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
+    let crd_files = output::read_yaml_files(crds_dir, false)?;
+    let crds = match ladder::validate::Crds::from_texts(&crd_files) {
+        Ok(crds) => crds,
+        Err(diagnostics) => {
+            eprint!("{}", diagnostic::render(&diagnostics, None));
+            return Ok(ExitCode::from(INVALID));
+        }
+    };
+    if crds.is_empty() {
+        anyhow::bail!(
+            "no CustomResourceDefinitions found in {}",
+            crds_dir.display()
+        );
+    }
+    let mut files = Vec::new();
+    for path in paths {
+        files.extend(output::read_yaml_files(path, true)?);
+    }
+    let report = ladder::validate::validate(&crds, &files);
+    for d in &report.diagnostics {
+        let source = files
+            .iter()
+            .find(|(name, _)| name == &d.file)
+            .map(|(_, text)| text.as_str());
+        let text = diagnostic::render(std::slice::from_ref(d), source);
+        // Drop the per-diagnostic summary line; one summary follows.
+        let text = text
+            .rsplit_once("\n1 error")
+            .map_or(text.as_str(), |(head, _)| head);
+        eprintln!("{}", text.trim_end());
+        eprintln!();
+    }
+    for (file, pos, kind) in &report.skipped {
+        eprintln!(
+            "skipped {file}:{}:{}: no CRD for {kind}",
+            pos.line, pos.column
+        );
+    }
+    eprintln!(
+        "checked {} manifests in {} files against {} CRDs: {} errors, {} skipped",
+        report.checked,
+        files.len(),
+        crds.len(),
+        report.diagnostics.len(),
+        report.skipped.len()
+    );
+    Ok(if report.diagnostics.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(FOUND)
+    })
+}

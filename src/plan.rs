@@ -1,0 +1,211 @@
+//! Planning: phases and RollingSync steps from the dependency graph.
+//!
+//! The compact layout puts every component at 1 + the highest phase of its
+//! dependencies (0 dependencies: phase 1). That makes the number of
+//! health-gated steps equal to the longest dependency chain, the fewest any
+//! correct ladder can have. Phases are a property of the graph alone, so the
+//! order of the spec cannot change them; within a phase, components are
+//! listed by name.
+
+use std::fmt::Write as _;
+
+use petgraph::algo::toposort;
+use petgraph::graph::DiGraph;
+
+use crate::model::{MaxUpdate, Model};
+use crate::spec::{Sync, Topology};
+
+/// The rollout plan: a phase per component, and the steps of each environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    /// Phase of each component (same order as `Model::components`), from 1.
+    pub phases: Vec<u32>,
+    /// One entry per environment, in spec order.
+    pub environments: Vec<EnvPlan>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvPlan {
+    pub env: usize,
+    pub steps: Vec<Step>,
+    /// The longest dependency chain among the components enabled here, first to last.
+    pub longest_chain: Vec<usize>,
+}
+
+/// One RollingSync step: the components of one phase in one environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    pub phase: u32,
+    /// Component indexes, by name.
+    pub components: Vec<usize>,
+    pub max_update: MaxUpdate,
+}
+
+/// Plans a checked model. Analysis has ruled out cycles, so this cannot fail.
+pub fn plan(model: &Model) -> Plan {
+    let phases = compact_phases(model);
+    let environments = (0..model.environments.len())
+        .map(|env| env_plan(model, &phases, env))
+        .collect();
+    Plan {
+        phases,
+        environments,
+    }
+}
+
+fn compact_phases(model: &Model) -> Vec<u32> {
+    let n = model.components.len();
+    let mut graph: DiGraph<usize, ()> = DiGraph::with_capacity(n, 0);
+    let nodes: Vec<_> = (0..n).map(|i| graph.add_node(i)).collect();
+    for (i, c) in model.components.iter().enumerate() {
+        for &d in &c.depends_on {
+            // Edge from dependency to dependent: a topological order lists dependencies first.
+            graph.add_edge(nodes[d], nodes[i], ());
+        }
+    }
+    let order = toposort(&graph, None).unwrap_or_else(|_| graph.node_indices().collect());
+    let mut phases = vec![1u32; n];
+    for node in order {
+        let i = graph[node];
+        phases[i] = 1 + model.components[i]
+            .depends_on
+            .iter()
+            .map(|&d| phases[d])
+            .max()
+            .unwrap_or(0);
+    }
+    phases
+}
+
+fn env_plan(model: &Model, phases: &[u32], env: usize) -> EnvPlan {
+    let manual = model.environments[env].sync == Sync::Manual;
+    let max_update = if manual {
+        MaxUpdate::Count(0)
+    } else {
+        model.rollout.max_update
+    };
+    let mut by_phase: std::collections::BTreeMap<u32, Vec<usize>> =
+        std::collections::BTreeMap::new();
+    for (i, _) in model.components.iter().enumerate() {
+        if model.enabled(i, env) {
+            by_phase.entry(phases[i]).or_default().push(i);
+        }
+    }
+    let steps = by_phase
+        .into_iter()
+        .map(|(phase, components)| Step {
+            phase,
+            components,
+            max_update,
+        })
+        .collect();
+    EnvPlan {
+        env,
+        steps,
+        longest_chain: longest_chain(model, phases, env),
+    }
+}
+
+/// The chain ending at the highest-phase component (smallest name on ties), walking back
+/// through a dependency one phase lower each time (smallest name on ties).
+fn longest_chain(model: &Model, phases: &[u32], env: usize) -> Vec<usize> {
+    let enabled = |i: usize| model.enabled(i, env);
+    let Some(mut at) = (0..model.components.len())
+        .filter(|&i| enabled(i))
+        .max_by(|&a, &b| phases[a].cmp(&phases[b]).then(b.cmp(&a)))
+    else {
+        return Vec::new();
+    };
+    let mut chain = vec![at];
+    while phases[at] > 1 {
+        let Some(&prev) = model.components[at]
+            .depends_on
+            .iter()
+            .find(|&&d| phases[d] + 1 == phases[at])
+        else {
+            break;
+        };
+        chain.push(prev);
+        at = prev;
+    }
+    chain.reverse();
+    chain
+}
+
+impl Plan {
+    /// Total RollingSync steps of the ladder(s): all environments' steps.
+    pub fn step_count(&self) -> usize {
+        self.environments.iter().map(|e| e.steps.len()).sum()
+    }
+}
+
+/// The plan as a table per environment, for `ladder plan`.
+pub fn render_text(model: &Model, plan: &Plan) -> String {
+    let mut out = String::new();
+    let topology = match model.rollout.topology {
+        Topology::Sequential => "sequential: one ApplicationSet rolls every environment in order",
+        Topology::Independent => "independent: one ApplicationSet per environment",
+    };
+    let _ = writeln!(
+        out,
+        "{}: {} components, {} environments ({topology}), compact layout",
+        model.name,
+        model.components.len(),
+        model.environments.len(),
+    );
+    let mut step_number = 0;
+    for env_plan in &plan.environments {
+        let env = &model.environments[env_plan.env];
+        if model.rollout.topology == Topology::Independent {
+            step_number = 0;
+        }
+        let sync = match env.sync {
+            Sync::Auto => "auto",
+            Sync::Manual => "manual: each step waits for an operator to sync it",
+        };
+        let apps: usize = env_plan.steps.iter().map(|s| s.components.len()).sum();
+        let _ = writeln!(
+            out,
+            "\n{} ({sync}): {} steps, {apps} Applications",
+            env.name,
+            env_plan.steps.len()
+        );
+        let _ = writeln!(
+            out,
+            "  {:<5} {:<6} {:<10} components",
+            "step", "phase", "maxUpdate"
+        );
+        for step in &env_plan.steps {
+            step_number += 1;
+            let names: Vec<&str> = step
+                .components
+                .iter()
+                .map(|&c| model.components[c].name.as_str())
+                .collect();
+            let _ = writeln!(
+                out,
+                "  {step_number:<5} {:<6} {:<10} {}",
+                step.phase,
+                step.max_update.to_string(),
+                names.join(", ")
+            );
+        }
+        let chain: Vec<&str> = env_plan
+            .longest_chain
+            .iter()
+            .map(|&c| model.components[c].name.as_str())
+            .collect();
+        let _ = writeln!(
+            out,
+            "  longest chain ({} components): {}",
+            chain.len(),
+            chain.join(" → ")
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\n{} steps in all; each environment needs as many steps as its longest dependency chain.",
+        plan.step_count()
+    );
+    out
+}

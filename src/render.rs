@@ -1,0 +1,355 @@
+//! Rendering: the model and plan into Argo CD manifests, through minijinja
+//! templates embedded in the binary.
+//!
+//! Templates see only the values this module hands them; undefined variables
+//! are errors (strict undefined), and every interpolated value goes through the
+//! `yaml` filter (one scalar, quoted where a YAML 1.1 reader would misread it)
+//! or `to_yaml` (a block, emitted by serde-saphyr). What the manifests say and
+//! why (RollingSync's handling of `automated`, version differences) is decided
+//! here and in the templates' comments, with the Argo CD facts they rely on.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use minijinja::value::Value as JValue;
+use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior};
+use serde_json::{Map, Value as Json, json};
+
+use crate::model::{Destination, MaxUpdate, Model};
+use crate::plan::Plan;
+use crate::spec::{DeletionOrder, Sync, Topology};
+
+/// The embedded templates, by name.
+pub const TEMPLATES: &[(&str, &str)] = &[
+    (
+        "applicationset.yaml.j2",
+        include_str!("../templates/applicationset.yaml.j2"),
+    ),
+    (
+        "appproject.yaml.j2",
+        include_str!("../templates/appproject.yaml.j2"),
+    ),
+    (
+        "argocd-cmd-params-cm.yaml.j2",
+        include_str!("../templates/argocd-cmd-params-cm.yaml.j2"),
+    ),
+    ("root.yaml.j2", include_str!("../templates/root.yaml.j2")),
+];
+
+/// How many component names a step's comment lists before "and N more".
+const NAMES_IN_STEP_COMMENT: usize = 8;
+
+/// Renders every output file: relative path (with `/`) to its body, without the header.
+pub fn render(model: &Model, plan: &Plan) -> Result<BTreeMap<String, String>, Error> {
+    let env = environment()?;
+    let mut files = BTreeMap::new();
+    match model.rollout.topology {
+        Topology::Sequential => {
+            let all: Vec<usize> = (0..model.environments.len()).collect();
+            render_tree(&env, model, plan, &all, "", &mut files)?;
+        }
+        Topology::Independent => {
+            for (e, environment) in model.environments.iter().enumerate() {
+                let prefix = format!("{}/", environment.name);
+                render_tree(&env, model, plan, &[e], &prefix, &mut files)?;
+            }
+        }
+    }
+    Ok(files)
+}
+
+fn environment() -> Result<Environment<'static>, Error> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
+    for (name, source) in TEMPLATES {
+        env.add_template(name, source)?;
+    }
+    env.add_filter("yaml", yaml_filter);
+    env.add_filter("to_yaml", to_yaml_filter);
+    env.add_function("go", |key: &str| format!("{{{{ .{key} }}}}"));
+    env.add_function("go_json", |key: &str| format!("{{{{ toJson .{key} }}}}"));
+    Ok(env)
+}
+
+/// One scalar, safe for YAML 1.1 and 1.2 readers.
+fn yaml_filter(value: &JValue) -> Result<String, Error> {
+    if let Some(s) = value.as_str() {
+        return Ok(crate::yaml::scalar(s));
+    }
+    if value.is_number() || value.kind() == minijinja::value::ValueKind::Bool {
+        return Ok(value.to_string());
+    }
+    Err(Error::new(
+        ErrorKind::InvalidOperation,
+        format!(
+            "the yaml filter takes a string, number or boolean, not {}",
+            value.kind()
+        ),
+    ))
+}
+
+/// A block of YAML (a list or mapping), indented by `indent` spaces.
+fn to_yaml_filter(value: &JValue, indent: usize) -> Result<String, Error> {
+    let json: Json = serde_json::to_value(value)
+        .map_err(|e| Error::new(ErrorKind::InvalidOperation, e.to_string()))?;
+    let options = serde_saphyr::ser_options! {
+        folded_wrap_chars: usize::MAX,
+    };
+    let text = serde_saphyr::to_string_with_options(&json, options)
+        .map_err(|e| Error::new(ErrorKind::InvalidOperation, e.to_string()))?;
+    let pad = " ".repeat(indent);
+    let mut out = String::with_capacity(text.len() + text.lines().count() * indent);
+    for (i, line) in text.lines().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        if !line.is_empty() {
+            out.push_str(&pad);
+            out.push_str(line);
+        }
+    }
+    Ok(out)
+}
+
+fn render_tree(
+    env: &Environment<'static>,
+    model: &Model,
+    plan: &Plan,
+    envs: &[usize],
+    prefix: &str,
+    files: &mut BTreeMap<String, String>,
+) -> Result<(), Error> {
+    let independent = model.rollout.topology == Topology::Independent;
+    let suffix = |base: &str| {
+        if independent {
+            format!("{base}-{}", model.environments[envs[0]].name)
+        } else {
+            base.to_owned()
+        }
+    };
+    let project = if model.argocd.emit_project {
+        suffix(&model.argocd.project)
+    } else {
+        model.argocd.project.clone()
+    };
+    let namespace = &model.argocd.namespace;
+    let env_names: Vec<String> = envs
+        .iter()
+        .map(|&e| model.environments[e].name.clone())
+        .collect();
+
+    // The list generator's elements and the steps, environment by environment.
+    let any_labels = model.components.iter().any(|c| !c.labels.is_empty());
+    let mut elements = Vec::new();
+    let mut steps = Vec::new();
+    let mut single = false;
+    let mut multi = false;
+    let mut repos = BTreeSet::new();
+    let mut destinations = BTreeSet::new();
+    for &e in envs {
+        let environment = &model.environments[e];
+        for step in &plan.environments[e].steps {
+            let phase = step.phase.to_string();
+            for &c in &step.components {
+                let component = &model.components[c];
+                let Some(instance) = &component.instances[e] else {
+                    continue;
+                };
+                let mut element = Map::new();
+                element.insert("app".into(), json!(instance.app));
+                element.insert("component".into(), json!(component.name));
+                element.insert("env".into(), json!(environment.name));
+                element.insert("phase".into(), json!(phase));
+                element.insert("namespace".into(), json!(instance.namespace));
+                element.insert(
+                    "destination".into(),
+                    destination_json(&environment.destination),
+                );
+                if any_labels {
+                    element.insert("labels".into(), json!(component.labels));
+                }
+                let sources: Vec<Json> = instance.sources.iter().map(source_json).collect();
+                if instance.multi_source {
+                    multi = true;
+                    element.insert("sources".into(), Json::Array(sources));
+                } else {
+                    single = true;
+                    element.insert(
+                        "source".into(),
+                        sources.into_iter().next().unwrap_or(Json::Null),
+                    );
+                }
+                elements.push(Json::Object(element));
+                for s in &instance.sources {
+                    repos.insert(s.repo_url.clone());
+                }
+                destinations.insert((environment.destination.clone(), instance.namespace.clone()));
+            }
+            steps.push(json!({
+                "env": environment.name,
+                "phase": phase,
+                "manual": environment.sync == Sync::Manual,
+                "max_update": max_update_json(step.max_update),
+                "summary": step_summary(model, &environment.name, step.phase, &step.components),
+            }));
+        }
+    }
+    let source_shape = match (single, multi) {
+        (true, true) => "mixed",
+        (false, true) => "multi",
+        _ => "single",
+    };
+    let version = model.argocd.version;
+    let deletion_order = match model.rollout.deletion_order {
+        Some(DeletionOrder::Reverse) => Some("Reverse"),
+        Some(DeletionOrder::AllAtOnce) => Some("AllAtOnce"),
+        // Reverse deletion exists from Argo CD 3.2 (argoproj/argo-cd#23465).
+        None if version.at_least(3, 2) => Some("Reverse"),
+        None => None,
+    };
+    // v3.3+ keeps the block with enabled: false (argoproj/argo-cd#24507); earlier
+    // versions delete it (applicationset_controller.go, `Automated = nil`).
+    let automated_note = if version.at_least(3, 3) {
+        "Argo CD 3.3 and later set automated.enabled: false"
+    } else {
+        "Argo CD before 3.3 removes this block"
+    };
+    let any_auto = envs
+        .iter()
+        .any(|&e| model.environments[e].sync == Sync::Auto);
+
+    let appset = env
+        .get_template("applicationset.yaml.j2")?
+        .render(minijinja::context! {
+            name => suffix(&model.name),
+            namespace => namespace.as_str(),
+            part_of => model.name.as_str(),
+            project => project.as_str(),
+            envs => env_names.clone(),
+            elements => JValue::from(minijinja::value::Serde(&elements)),
+            steps => JValue::from(minijinja::value::Serde(&steps)),
+            env_label => model.rollout.environment_label.as_str(),
+            phase_label => model.rollout.label.as_str(),
+            sequential => !independent,
+            any_labels => any_labels,
+            any_auto => any_auto,
+            automated_note => automated_note,
+            source_shape => source_shape,
+            deletion_order => deletion_order,
+        })?;
+    files.insert(format!("{prefix}applicationset.yaml"), appset);
+
+    if model.argocd.emit_project {
+        let destinations: Vec<Json> = destinations
+            .iter()
+            .map(|(d, ns)| {
+                let (key, value) = match d {
+                    Destination::Server(s) => ("server", s),
+                    Destination::Name(n) => ("name", n),
+                };
+                json!({"key": key, "value": value, "namespace": ns})
+            })
+            .collect();
+        let description = format!(
+            "{}: generated by ladder for {}",
+            model.name,
+            env_names.join(", ")
+        );
+        let text = env
+            .get_template("appproject.yaml.j2")?
+            .render(minijinja::context! {
+                name => project.as_str(),
+                namespace => namespace.as_str(),
+                description => description,
+                source_repos => repos.into_iter().collect::<Vec<_>>(),
+                destinations => JValue::from(minijinja::value::Serde(&destinations)),
+                cluster_resources => model.argocd.cluster_resources,
+            })?;
+        files.insert(format!("{prefix}appproject.yaml"), text);
+    }
+
+    let root_path = if independent {
+        format!("{}/{}", model.output.path, env_names[0])
+    } else {
+        model.output.path.clone()
+    };
+    let root = env
+        .get_template("root.yaml.j2")?
+        .render(minijinja::context! {
+            name => format!("{}-root", suffix(&model.name)),
+            env => if independent { Some(env_names[0].as_str()) } else { None },
+            namespace => namespace.as_str(),
+            project => model.argocd.root_project.as_str(),
+            project_file => model.argocd.emit_project,
+            repo_url => model.output.repo_url.as_str(),
+            target_revision => model.output.target_revision.as_str(),
+            path => root_path,
+            server => model.argocd.server.as_str(),
+        })?;
+    files.insert(format!("{prefix}root.yaml"), root);
+
+    let patch = env
+        .get_template("argocd-cmd-params-cm.yaml.j2")?
+        .render(minijinja::context! { namespace => namespace })?;
+    files.insert(format!("{prefix}patches/argocd-cmd-params-cm.yaml"), patch);
+    Ok(())
+}
+
+fn destination_json(d: &Destination) -> Json {
+    match d {
+        Destination::Server(s) => json!({ "server": s }),
+        Destination::Name(n) => json!({ "name": n }),
+    }
+}
+
+/// A source in Argo CD's own field names, so `toJson` yields an Application source.
+fn source_json(s: &crate::model::Source) -> Json {
+    let mut m = Map::new();
+    m.insert("repoURL".into(), json!(s.repo_url));
+    m.insert("targetRevision".into(), json!(s.target_revision));
+    if let Some(p) = &s.path {
+        m.insert("path".into(), json!(p));
+    }
+    if let Some(c) = &s.chart {
+        m.insert("chart".into(), json!(c));
+    }
+    if let Some(r) = &s.reference {
+        m.insert("ref".into(), json!(r));
+    }
+    if !s.value_files.is_empty() || s.release_name.is_some() {
+        let mut helm = Map::new();
+        if let Some(r) = &s.release_name {
+            helm.insert("releaseName".into(), json!(r));
+        }
+        if !s.value_files.is_empty() {
+            helm.insert("valueFiles".into(), json!(s.value_files));
+        }
+        m.insert("helm".into(), Json::Object(helm));
+    }
+    Json::Object(m)
+}
+
+fn max_update_json(m: MaxUpdate) -> Json {
+    match m {
+        MaxUpdate::Count(n) => json!(n),
+        MaxUpdate::Percent(p) => json!(format!("{p}%")),
+    }
+}
+
+fn step_summary(model: &Model, env: &str, phase: u32, components: &[usize]) -> String {
+    let names: Vec<&str> = components
+        .iter()
+        .take(NAMES_IN_STEP_COMMENT)
+        .map(|&c| model.components[c].name.as_str())
+        .collect();
+    let mut text = format!("{env}, phase {phase}: {}", names.join(", "));
+    if components.len() > NAMES_IN_STEP_COMMENT {
+        let _ = write!(
+            text,
+            " and {} more",
+            components.len() - NAMES_IN_STEP_COMMENT
+        );
+    }
+    text
+}

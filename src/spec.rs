@@ -1,0 +1,344 @@
+//! The spec: what a `ladder.yaml` may say, as Rust types.
+//!
+//! These types are the single source of truth for the file format: serde reads
+//! them, schemars turns them into `schema/ladder.schema.json` (committed, and
+//! checked by a test), and the loader checks a spec's structure against that
+//! schema before serde sees it, so that every unknown field and wrong type in a
+//! spec is reported at once, with its position.
+//!
+//! Names fixed by contract: the top-level `components` list with `name` and
+//! `dependsOn`, and the `environments` list with `name`.
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// A ladder spec: components with their dependencies, and the environments they roll out to.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(title = "ladder spec")]
+pub struct Spec {
+    /// Name of the system; names the ApplicationSet, the AppProject and the root Application.
+    pub name: String,
+    /// Where and how Argo CD runs.
+    #[serde(default)]
+    pub argocd: ArgoCd,
+    /// Values every component and environment inherits unless it sets its own.
+    #[serde(default)]
+    pub defaults: Defaults,
+    /// Where the generated tree lives in git, so the root Application can point at it.
+    pub output: Output,
+    /// How components are ordered into rollout steps.
+    #[serde(default)]
+    pub rollout: Rollout,
+    /// The environments, in rollout order (e.g. dev, staging, prod).
+    pub environments: Vec<Environment>,
+    /// The components: one Argo CD Application each, per environment.
+    pub components: Vec<Component>,
+}
+
+/// Argo CD settings.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ArgoCd {
+    /// Namespace Argo CD runs in; Applications, ApplicationSets and AppProjects live there.
+    #[serde(default = "default_argocd_namespace")]
+    pub namespace: String,
+    /// AppProject of the generated Applications. ladder emits it, scoped to exactly the
+    /// repositories and destinations the spec uses. Defaults to the spec's `name`.
+    /// `default` (Argo CD's built-in project) is used as is and not emitted.
+    #[serde(default)]
+    pub project: Option<String>,
+    /// Argo CD version the output targets, `MAJOR.MINOR` (2.10 to 3.6). Output is
+    /// shaped for it: fields that version lacks are not emitted.
+    #[serde(default = "default_version")]
+    pub version: String,
+    /// API server URL of the cluster Argo CD runs in (where the root Application and
+    /// the ApplicationSet are applied).
+    #[serde(default = "default_server", rename = "server")]
+    pub server: String,
+    /// AppProject of the root (app-of-apps) Application.
+    #[serde(default = "default_root_project")]
+    pub root_project: String,
+    /// Allow cluster-scoped resources (CRDs, namespaces, ClusterRoles) in the emitted AppProject.
+    #[serde(default)]
+    pub cluster_resources: bool,
+}
+
+impl Default for ArgoCd {
+    fn default() -> Self {
+        ArgoCd {
+            namespace: default_argocd_namespace(),
+            project: None,
+            version: default_version(),
+            server: default_server(),
+            root_project: default_root_project(),
+            cluster_resources: false,
+        }
+    }
+}
+
+fn default_argocd_namespace() -> String {
+    "argocd".into()
+}
+fn default_version() -> String {
+    "3.5".into()
+}
+fn default_server() -> String {
+    "https://kubernetes.default.svc".into()
+}
+fn default_root_project() -> String {
+    "default".into()
+}
+
+/// Values inherited by every component and environment.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Defaults {
+    /// Repository and revision for component sources that do not name their own.
+    #[serde(default)]
+    pub source: SourceDefaults,
+    /// Destination namespace for components that do not name their own; may use `{{ env }}`.
+    #[serde(default)]
+    pub namespace: Option<String>,
+    /// Destination cluster for environments that do not name their own.
+    #[serde(default)]
+    pub destination: Option<Destination>,
+}
+
+/// Repository defaults for sources.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SourceDefaults {
+    #[serde(default, rename = "repoURL")]
+    pub repo_url: Option<String>,
+    #[serde(default)]
+    pub target_revision: Option<String>,
+}
+
+/// Where `ladder build` output is committed, for the root Application's source.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Output {
+    /// Folder in the repository that holds the generated tree (the folder `ladder build -o`
+    /// writes, relative to the repository root). `ladder build` writes there by default,
+    /// relative to the spec's folder. With independent environments each environment
+    /// gets a subfolder named after it.
+    pub path: String,
+    /// Repository holding the generated tree. Defaults to `defaults.source.repoURL`.
+    #[serde(default, rename = "repoURL")]
+    pub repo_url: Option<String>,
+    /// Revision the root Application tracks. Defaults to `defaults.source.targetRevision`.
+    #[serde(default)]
+    pub target_revision: Option<String>,
+}
+
+/// How components are ordered into steps.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Rollout {
+    /// Label key that carries each Application's phase; RollingSync steps select on it.
+    #[serde(default = "default_phase_label")]
+    pub label: String,
+    /// Label key that carries each Application's environment.
+    #[serde(default = "default_environment_label")]
+    pub environment_label: String,
+    /// How phases are assigned.
+    #[serde(default)]
+    pub layout: Layout,
+    /// How many Applications of a step sync at once: an integer, or a percentage such as
+    /// `"25%"` (Argo CD rounds down but allows at least one).
+    #[serde(default)]
+    pub max_update: MaxUpdate,
+    /// `sequential`: one Argo CD rolls every environment, in order, in one ApplicationSet.
+    /// `independent`: each environment's cluster runs its own Argo CD; one tree per environment.
+    #[serde(default)]
+    pub environments: Topology,
+    /// Order of deletion when the ApplicationSet itself is deleted (Argo CD 3.2+).
+    /// Defaults to `Reverse` where the target version supports it.
+    #[serde(default)]
+    pub deletion_order: Option<DeletionOrder>,
+}
+
+impl Default for Rollout {
+    fn default() -> Self {
+        Rollout {
+            label: default_phase_label(),
+            environment_label: default_environment_label(),
+            layout: Layout::default(),
+            max_update: MaxUpdate::default(),
+            environments: Topology::default(),
+            deletion_order: None,
+        }
+    }
+}
+
+fn default_phase_label() -> String {
+    "rollout-phase".into()
+}
+fn default_environment_label() -> String {
+    "env".into()
+}
+
+/// How phases are assigned to components.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Layout {
+    /// Phase = 1 + the highest phase of the component's dependencies: as few steps as the
+    /// longest dependency chain.
+    #[default]
+    Compact,
+}
+
+/// How environments relate to Argo CD instances.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Topology {
+    /// One Argo CD; one ApplicationSet rolls every phase of each environment in order.
+    #[default]
+    Sequential,
+    /// One Argo CD per environment; one output tree per environment.
+    Independent,
+}
+
+/// `spec.strategy.deletionOrder` of the ApplicationSet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+pub enum DeletionOrder {
+    /// Delete the last step's Applications first.
+    Reverse,
+    /// Delete every Application at once.
+    AllAtOnce,
+}
+
+/// An integer, or a percentage string such as `"25%"`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum MaxUpdate {
+    Count(i64),
+    Percent(String),
+}
+
+impl Default for MaxUpdate {
+    fn default() -> Self {
+        MaxUpdate::Percent("100%".into())
+    }
+}
+
+/// One environment.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Environment {
+    /// Name, e.g. `dev`. Appended to Application names (`<component>-<env>`).
+    pub name: String,
+    /// Destination cluster. Defaults to `defaults.destination`, then the in-cluster API server.
+    #[serde(default)]
+    pub destination: Option<Destination>,
+    /// `auto`: RollingSync syncs this environment's steps by itself. `manual`: each step
+    /// waits until an operator syncs its Applications (`maxUpdate: 0`).
+    #[serde(default)]
+    pub sync: Sync,
+}
+
+/// A destination cluster, by API server URL or by the cluster's name in Argo CD.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Destination {
+    #[serde(default)]
+    pub server: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// Sync mode of an environment.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Sync {
+    #[default]
+    Auto,
+    Manual,
+}
+
+/// One component: an Argo CD Application per environment.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Component {
+    /// Name; a DNS-1123 label once `-<env>` is appended.
+    pub name: String,
+    /// Components that must be synced and healthy before this one starts.
+    #[serde(default)]
+    pub depends_on: Vec<String>,
+    /// One source: a git path or a Helm chart.
+    #[serde(default)]
+    pub source: Option<Source>,
+    /// Several sources (multi-source Application), e.g. a chart plus a `ref: values` repo.
+    #[serde(default)]
+    pub sources: Option<Vec<Source>>,
+    /// Destination namespace; may use `{{ env }}`. Defaults to `defaults.namespace`.
+    #[serde(default)]
+    pub namespace: Option<String>,
+    /// Extra labels on the generated Applications.
+    #[serde(default)]
+    pub labels: IndexMap<String, String>,
+    /// Whether the component exists: `true`/`false`, or per environment (`{prod: false}`;
+    /// environments not listed keep the default, `true`).
+    #[serde(default)]
+    pub enabled: Option<Enabled>,
+}
+
+/// `enabled: false` or `enabled: {dev: true, prod: false}`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Enabled {
+    All(bool),
+    PerEnvironment(IndexMap<String, bool>),
+}
+
+/// A source of an Application: a git path, a Helm chart, or a `ref` for value files.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Source {
+    /// Repository URL (git, or a Helm repository for `chart`). Defaults to `defaults.source.repoURL`.
+    #[serde(default, rename = "repoURL")]
+    pub repo_url: Option<String>,
+    /// Git revision, or chart version for `chart`. Defaults to `defaults.source.targetRevision`.
+    #[serde(default)]
+    pub target_revision: Option<String>,
+    /// Folder in the repository; may use `{{ env }}`.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// Helm chart name in a Helm repository.
+    #[serde(default)]
+    pub chart: Option<String>,
+    /// Name other sources use to reach this one's files (`$values/...`); letters, digits, `_`, `-`.
+    #[serde(default, rename = "ref")]
+    pub reference: Option<String>,
+    /// Helm settings.
+    #[serde(default)]
+    pub helm: Option<Helm>,
+}
+
+/// Helm settings of a source.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Helm {
+    /// Value files, in order (later win); may use `{{ env }}` and `$<ref>/` prefixes.
+    #[serde(default)]
+    pub value_files: Vec<String>,
+    /// Helm release name.
+    #[serde(default)]
+    pub release_name: Option<String>,
+}
+
+/// The JSON Schema of the spec, as committed in `schema/ladder.schema.json`.
+pub fn json_schema() -> serde_json::Value {
+    let generator = schemars::generate::SchemaSettings::draft07().into_generator();
+    let schema = generator.into_root_schema_for::<Spec>();
+    serde_json::to_value(schema).unwrap_or_default()
+}
+
+/// The committed schema file's text: pretty JSON with a final newline.
+pub fn json_schema_text() -> String {
+    let mut text = serde_json::to_string_pretty(&json_schema()).unwrap_or_default();
+    text.push('\n');
+    text
+}

@@ -1,0 +1,381 @@
+//! YAML in and out: a position-carrying node tree for reading, and safe
+//! scalar quoting for writing.
+//!
+//! Reading goes through serde-saphyr with YAML-1.1 lenience switched off
+//! (`yes`/`on` stay strings, `0755` stays a string), duplicate keys rejected,
+//! and a budget against alias bombs. Every [`Node`] keeps the line and column
+//! it came from, so later stages can point at the exact place of a problem.
+//!
+//! Writing: Argo CD and kubectl read YAML with Go parsers that still apply
+//! YAML 1.1 rules, where `yes`, `on`, `y`, `0755` or `12:30` are not strings.
+//! [`scalar`] quotes every such string (serde-saphyr's emitter does this; see
+//! kubernetes/kubernetes#34146 for what goes wrong otherwise).
+
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_saphyr::Spanned;
+
+use crate::diagnostic::{Diagnostic, Pos};
+
+/// A YAML value with the position it was read from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub value: Value,
+    pub pos: Pos,
+}
+
+/// The value of a [`Node`]. Mapping keys keep their own positions and their order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Node>),
+    Map(Vec<(Node, Node)>),
+}
+
+impl Value {
+    /// The YAML type name, as used in messages ("expected a string, found a mapping").
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "a boolean",
+            Value::Int(_) => "an integer",
+            Value::Float(_) => "a number",
+            Value::Str(_) => "a string",
+            Value::Seq(_) => "a list",
+            Value::Map(_) => "a mapping",
+        }
+    }
+}
+
+impl Node {
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The value under `key` of a mapping node.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.entry(key).map(|(_, v)| v)
+    }
+
+    /// The key node and value node under `key` of a mapping node.
+    pub fn entry(&self, key: &str) -> Option<(&Node, &Node)> {
+        match &self.value {
+            Value::Map(entries) => entries
+                .iter()
+                .find(|(k, _)| k.key_text().as_deref() == Some(key))
+                .map(|(k, v)| (k, v)),
+            _ => None,
+        }
+    }
+
+    /// The item at `index` of a list node.
+    pub fn at(&self, index: usize) -> Option<&Node> {
+        match &self.value {
+            Value::Seq(items) => items.get(index),
+            _ => None,
+        }
+    }
+
+    /// The text of a scalar used as a mapping key (`1: x` has the key "1").
+    pub fn key_text(&self) -> Option<String> {
+        match &self.value {
+            Value::Str(s) => Some(s.clone()),
+            Value::Int(i) => Some(i.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            Value::Float(f) => Some(f.to_string()),
+            Value::Null => Some(String::new()),
+            Value::Seq(_) | Value::Map(_) => None,
+        }
+    }
+
+    /// Follows a path of keys and list indexes, e.g. `["components", "2", "name"]`.
+    /// Returns the deepest node found, so a missing tail still points somewhere useful.
+    pub fn lookup<'a>(&'a self, path: &[PathSeg<'_>]) -> &'a Node {
+        let mut node = self;
+        for seg in path {
+            let next = match seg {
+                PathSeg::Key(k) => node.get(k),
+                PathSeg::KeyOf(k) => node.entry(k).map(|(key, _)| key),
+                PathSeg::Index(i) => node.at(*i),
+            };
+            match next {
+                Some(n) => node = n,
+                None => break,
+            }
+        }
+        node
+    }
+
+    /// Converts to JSON, for schema checks and templates. Keys keep their order.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value as J;
+        match &self.value {
+            Value::Null => J::Null,
+            Value::Bool(b) => J::Bool(*b),
+            Value::Int(i) => J::from(*i),
+            Value::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
+            Value::Str(s) => J::String(s.clone()),
+            Value::Seq(items) => J::Array(items.iter().map(Node::to_json).collect()),
+            Value::Map(entries) => J::Object(
+                entries
+                    .iter()
+                    .map(|(k, v)| (k.key_text().unwrap_or_default(), v.to_json()))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// One step of a path into a node tree.
+#[derive(Debug, Clone, Copy)]
+pub enum PathSeg<'a> {
+    /// The value under a key.
+    Key(&'a str),
+    /// The key itself (to point at a misspelt key rather than its value).
+    KeyOf(&'a str),
+    Index(usize),
+}
+
+fn pos_of<T>(spanned: &Spanned<T>) -> Pos {
+    let loc = spanned.referenced;
+    Pos::new(
+        u32::try_from(loc.line()).unwrap_or(u32::MAX),
+        u32::try_from(loc.column()).unwrap_or(u32::MAX),
+    )
+}
+
+impl<'de> Deserialize<'de> for Node {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let spanned = Spanned::<Value>::deserialize(deserializer)?;
+        let mut pos = pos_of(&spanned);
+        if let Value::Str(s) = &spanned.value {
+            pos = pos.with_len(s.chars().count());
+        }
+        Ok(Node {
+            value: spanned.value,
+            pos,
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for Value {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ValueVisitor)
+    }
+}
+
+struct ValueVisitor;
+
+impl<'de> Visitor<'de> for ValueVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        Value::deserialize(d)
+    }
+    fn visit_bool<E>(self, b: bool) -> Result<Value, E> {
+        Ok(Value::Bool(b))
+    }
+    fn visit_i64<E>(self, i: i64) -> Result<Value, E> {
+        Ok(Value::Int(i))
+    }
+    fn visit_u64<E: de::Error>(self, u: u64) -> Result<Value, E> {
+        i64::try_from(u)
+            .map(Value::Int)
+            .map_err(|_| E::custom(format!("integer {u} is too large (at most {})", i64::MAX)))
+    }
+    fn visit_i128<E: de::Error>(self, i: i128) -> Result<Value, E> {
+        i64::try_from(i)
+            .map(Value::Int)
+            .map_err(|_| E::custom(format!("integer {i} is out of range")))
+    }
+    fn visit_u128<E: de::Error>(self, u: u128) -> Result<Value, E> {
+        i64::try_from(u)
+            .map(Value::Int)
+            .map_err(|_| E::custom(format!("integer {u} is out of range")))
+    }
+    fn visit_f64<E>(self, f: f64) -> Result<Value, E> {
+        Ok(Value::Float(f))
+    }
+    fn visit_str<E>(self, s: &str) -> Result<Value, E> {
+        Ok(Value::Str(s.to_owned()))
+    }
+    fn visit_string<E>(self, s: String) -> Result<Value, E> {
+        Ok(Value::Str(s))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element::<Node>()? {
+            items.push(item);
+        }
+        Ok(Value::Seq(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut entries = Vec::new();
+        while let Some(key) = map.next_key::<Node>()? {
+            let value = map.next_value::<Node>()?;
+            entries.push((key, value));
+        }
+        Ok(Value::Map(entries))
+    }
+}
+
+/// Limits that keep hostile input (alias bombs, deep nesting) from exhausting memory or time.
+pub(crate) fn options() -> serde_saphyr::Options {
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_depth = 64;
+    budget.max_nodes = 2_000_000;
+    budget.max_total_scalar_bytes = 64 * 1024 * 1024;
+    serde_saphyr::options! {
+        with_snippet: false,
+        strict_booleans: true,
+        leading_zero_numbers_as_strings: true,
+        underscored_numbers_as_strings: true,
+        budget: Some(budget),
+    }
+}
+
+/// Parses one YAML document into a node tree. An empty input is `Null`.
+pub fn parse(file: &str, text: &str) -> Result<Node, Diagnostic> {
+    serde_saphyr::from_str_with_options::<Node>(text, options())
+        .map_err(|e| to_diagnostic(file, &e))
+}
+
+/// Parses a stream of YAML documents (`---` separated), skipping empty ones.
+pub fn parse_all(file: &str, text: &str) -> Result<Vec<Node>, Diagnostic> {
+    let docs = serde_saphyr::from_str_multiple_with_options::<Node, Vec<Node>>(text, options())
+        .map_err(|e| to_diagnostic(file, &e))?;
+    Ok(docs
+        .into_iter()
+        .filter(|d| d.value != Value::Null)
+        .collect())
+}
+
+/// Turns a serde-saphyr error into a diagnostic, keeping its position.
+pub fn to_diagnostic(file: &str, error: &serde_saphyr::Error) -> Diagnostic {
+    let plain = error.without_snippet().to_string();
+    let pos = error
+        .location()
+        .map(|l| {
+            Pos::new(
+                u32::try_from(l.line()).unwrap_or(0),
+                u32::try_from(l.column()).unwrap_or(0),
+            )
+        })
+        .unwrap_or_default();
+    // serde-saphyr appends " at line L, column C"; the diagnostic carries the position itself.
+    let message = match plain.rfind(" at line ") {
+        Some(i) if pos.line > 0 => plain[..i].to_owned(),
+        _ => plain,
+    };
+    // serde-saphyr's advice on duplicate keys is about its own options; say it for users.
+    if let Some(rest) = message.strip_prefix("duplicate mapping key: ") {
+        let key = rest
+            .split(", set DuplicateKeyPolicy")
+            .next()
+            .unwrap_or(rest);
+        return Diagnostic::new(file, pos, format!("duplicate key `{key}`"))
+            .help("a key may appear only once in a mapping; remove or merge the repeats");
+    }
+    Diagnostic::new(file, pos, format!("invalid YAML: {message}"))
+}
+
+/// Renders a string as a YAML scalar that every YAML 1.1 and 1.2 reader reads back as
+/// the same string: plain when that is unambiguous, double-quoted otherwise.
+pub fn scalar(s: &str) -> String {
+    let needs_json =
+        s.is_empty() || s.chars().any(|c| c.is_control() || c == '\u{feff}') || s.trim() != s;
+    if !needs_json {
+        let options = serde_saphyr::ser_options! {
+            folded_wrap_chars: usize::MAX,
+        };
+        if let Ok(text) = serde_saphyr::to_string_with_options(&s, options) {
+            let text = text.strip_suffix('\n').unwrap_or(&text);
+            if !text.contains('\n') && !text.starts_with(['|', '>']) && plain_is_safe(text, s) {
+                return text.to_owned();
+            }
+        }
+    }
+    serde_json::to_string(s).unwrap_or_else(|_| String::from("\"\""))
+}
+
+/// A belt-and-braces check on top of the emitter: a plain scalar is only kept when it
+/// cannot be read by a YAML 1.1 reader as anything but this string.
+fn plain_is_safe(text: &str, original: &str) -> bool {
+    if text != original {
+        // The emitter quoted it; its quoting is safe.
+        return text.starts_with('"') || text.starts_with('\'');
+    }
+    let lower = original.to_ascii_lowercase();
+    let special = [
+        "y", "n", "yes", "no", "on", "off", "true", "false", "null", "nan", "inf",
+    ];
+    !special.contains(&lower.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nodes_keep_positions_and_strict_scalars() {
+        let node = parse("t.yaml", "a: yes\nb:\n  - 0755\n  - 3\n").unwrap();
+        let a = node.get("a").unwrap();
+        assert_eq!(a.as_str(), Some("yes"));
+        assert_eq!((a.pos.line, a.pos.column), (1, 4));
+        let b0 = node.get("b").unwrap().at(0).unwrap();
+        assert_eq!(b0.as_str(), Some("0755"));
+        assert_eq!(node.get("b").unwrap().at(1).unwrap().value, Value::Int(3));
+    }
+
+    #[test]
+    fn duplicate_keys_are_errors_with_a_position() {
+        let err = parse("t.yaml", "a: 1\na: 2\n").unwrap_err();
+        assert_eq!((err.pos.line, err.pos.column), (2, 1));
+        assert!(err.message.contains("duplicate"), "{}", err.message);
+    }
+
+    #[test]
+    fn scalars_that_yaml_1_1_misreads_are_quoted() {
+        for s in [
+            "yes",
+            "on",
+            "N",
+            "0755",
+            "1",
+            "-5",
+            "12:30",
+            "2024-01-01",
+            "true",
+            "~",
+            "",
+            " x",
+            "a: b",
+            "#x",
+        ] {
+            let out = scalar(s);
+            assert!(
+                out.starts_with('"') || out.starts_with('\''),
+                "{s:?} -> {out}"
+            );
+        }
+        assert_eq!(scalar("nextjs-shop-dev"), "nextjs-shop-dev");
+        assert_eq!(scalar("overlays/dev"), "overlays/dev");
+    }
+}

@@ -1,0 +1,90 @@
+//! Data-driven CLI tests. Each folder under `tests/cli/` is one case:
+//!
+//! - `cmd`: the arguments, one line, split on spaces (`ladder` is implied);
+//! - any other input files (e.g. `ladder.yaml`), copied into a scratch folder that is
+//!   the working directory;
+//! - `stdout`, `stderr`, `status`: what the command must print and exit with.
+//!
+//! A case that exits non-zero must leave the scratch folder exactly as it was: a failed
+//! command writes nothing. `LADDER_BLESS=1 cargo test` rewrites the expected files.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::support::{assert_file, read_dir_files, root};
+
+const EXPECTED: [&str; 4] = ["cmd", "stdout", "stderr", "status"];
+
+fn copy_inputs(from: &Path, to: &Path) {
+    for (rel, bytes) in read_dir_files(from) {
+        if EXPECTED.contains(&rel.as_str()) {
+            continue;
+        }
+        let path = to.join(&rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+}
+
+fn run_case(case: &Path) {
+    let cmd = std::fs::read_to_string(case.join("cmd")).unwrap();
+    let args: Vec<String> = cmd
+        .split_whitespace()
+        .map(|a| a.replace("{root}", root().to_str().unwrap()))
+        .collect();
+    let scratch = tempfile::tempdir().unwrap();
+    copy_inputs(case, scratch.path());
+    let before = read_dir_files(scratch.path());
+    let output = Command::new(env!("CARGO_BIN_EXE_ladder"))
+        .args(&args)
+        .current_dir(scratch.path())
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "100")
+        .output()
+        .unwrap();
+    let status = output.status.code().unwrap_or(-1);
+    let name = case.file_name().unwrap().to_string_lossy();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let root_text = root().to_string_lossy().into_owned();
+    assert_file(&case.join("stdout"), &stdout.replace(&root_text, "{root}"));
+    assert_file(&case.join("stderr"), &stderr.replace(&root_text, "{root}"));
+    assert_file(&case.join("status"), &format!("{status}\n"));
+    if status != 0 {
+        assert_eq!(
+            before,
+            read_dir_files(scratch.path()),
+            "case {name}: a command that failed changed files"
+        );
+    }
+}
+
+#[test]
+fn cli_cases() {
+    let mut cases: Vec<_> = std::fs::read_dir(root().join("tests/cli"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("cmd").is_file())
+        .collect();
+    cases.sort();
+    assert!(!cases.is_empty());
+    let mut failures = Vec::new();
+    for case in &cases {
+        let result = std::panic::catch_unwind(|| run_case(case));
+        if let Err(e) = result {
+            let msg = e
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| e.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                .unwrap_or_default();
+            failures.push(format!("--- {}:\n{msg}", case.display()));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} CLI cases failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}

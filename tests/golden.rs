@@ -1,0 +1,135 @@
+//! Golden output: every example under `examples/` compiles to exactly the files in
+//! `golden/<example>/`, and every case under `tests/golden/<case>/ladder.yaml` to
+//! `tests/golden/<case>/expected/`. Compared both ways, byte for byte.
+
+use crate::support::{assert_dir, assert_file, root};
+
+fn compile(spec: &std::path::Path, display: &str, spec_ref: &str) -> ladder::emit::Files {
+    let bytes = std::fs::read(spec).unwrap();
+    match ladder::compile(display, &bytes, spec_ref) {
+        Ok(c) => c.files,
+        Err(d) => panic!(
+            "{}",
+            ladder::diagnostic::render(&d, std::str::from_utf8(&bytes).ok())
+        ),
+    }
+}
+
+fn examples() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(root().join("examples"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| {
+            root()
+                .join("examples")
+                .join(n)
+                .join("ladder.yaml")
+                .is_file()
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn examples_match_their_golden_output() {
+    let names = examples();
+    assert!(
+        names.len() >= 2,
+        "expected the nextjs-shop and platform examples"
+    );
+    for name in names {
+        let spec = root().join("examples").join(&name).join("ladder.yaml");
+        let files = compile(
+            &spec,
+            &format!("examples/{name}/ladder.yaml"),
+            &format!("../../examples/{name}/ladder.yaml"),
+        );
+        assert_dir(&root().join("golden").join(&name), &files);
+    }
+}
+
+#[test]
+fn test_cases_match_their_expected_output() {
+    let dir = root().join("tests/golden");
+    let mut cases: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("ladder.yaml").is_file())
+        .collect();
+    cases.sort();
+    assert!(!cases.is_empty());
+    for case in cases {
+        let name = case.file_name().unwrap().to_string_lossy().into_owned();
+        let files = compile(
+            &case.join("ladder.yaml"),
+            &format!("tests/golden/{name}/ladder.yaml"),
+            "../ladder.yaml",
+        );
+        assert_dir(&case.join("expected"), &files);
+    }
+}
+
+#[test]
+fn examples_start_with_the_schema_modeline() {
+    for name in examples() {
+        let text = std::fs::read_to_string(root().join("examples").join(&name).join("ladder.yaml"))
+            .unwrap();
+        assert!(
+            text.starts_with("# yaml-language-server: $schema=../../schema/ladder.schema.json\n"),
+            "examples/{name}/ladder.yaml must start with the yaml-language-server modeline"
+        );
+    }
+}
+
+#[test]
+fn committed_schema_matches_the_spec_types() {
+    assert_file(
+        &root().join("schema/ladder.schema.json"),
+        &ladder::spec::json_schema_text(),
+    );
+}
+
+#[test]
+fn output_does_not_depend_on_component_order() {
+    for name in examples() {
+        let spec = root().join("examples").join(&name).join("ladder.yaml");
+        let text = std::fs::read_to_string(&spec).unwrap();
+        let reversed = reverse_components(&text);
+        let a = ladder::compile("a", text.as_bytes(), "x").unwrap().files;
+        let b = ladder::compile("a", reversed.as_bytes(), "x")
+            .unwrap_or_else(|d| panic!("{d:?}"))
+            .files;
+        assert_eq!(
+            a, b,
+            "reordering the components of {name} changed the output"
+        );
+    }
+}
+
+/// Reverses the items of the top-level `components:` list (items start with `  - name:`).
+fn reverse_components(text: &str) -> String {
+    let start = text.find("\ncomponents:\n").expect("a components list") + "\ncomponents:\n".len();
+    let (head, body) = text.split_at(start);
+    let mut items: Vec<String> = Vec::new();
+    let mut preamble = String::new();
+    for line in body.split_inclusive('\n') {
+        if line.starts_with("  - ") {
+            items.push(String::new());
+        }
+        match items.last_mut() {
+            Some(item) => item.push_str(line),
+            None => preamble.push_str(line),
+        }
+    }
+    items.reverse();
+    let mut out = String::from(head);
+    out.push_str(&preamble);
+    for item in items {
+        out.push_str(&item);
+        if !item.ends_with('\n') {
+            out.push('\n');
+        }
+    }
+    out
+}

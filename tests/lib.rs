@@ -1,0 +1,8 @@
+//! Integration tests: golden output, CLI behaviour, the committed schema, and
+//! properties of the planner. Expected outputs are files; `LADDER_BLESS=1 cargo test`
+//! rewrites them on purpose.
+
+mod cli;
+mod golden;
+mod properties;
+mod support;

@@ -1,0 +1,107 @@
+//! Shared helpers: byte-exact comparison of folders and blessing.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub(crate) fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub(crate) fn blessing() -> bool {
+    std::env::var_os("LADDER_BLESS").is_some_and(|v| v != "0")
+}
+
+/// Every file under `dir` (relative path with `/` → bytes); empty if `dir` is missing.
+pub(crate) fn read_dir_files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for entry in entries {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let rel = path.strip_prefix(dir).unwrap();
+                let key = rel
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/");
+                out.insert(key, std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    out
+}
+
+/// Compares `actual` with the files in `dir` both ways, byte for byte; with
+/// `LADDER_BLESS=1`, rewrites `dir` to match instead (removing stale files).
+pub(crate) fn assert_dir(dir: &Path, actual: &BTreeMap<String, Vec<u8>>) {
+    let expected = read_dir_files(dir);
+    if blessing() {
+        for stale in expected.keys().filter(|k| !actual.contains_key(*k)) {
+            std::fs::remove_file(dir.join(stale)).unwrap();
+        }
+        for (rel, bytes) in actual {
+            let path = dir.join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            if expected.get(rel) != Some(bytes) {
+                std::fs::write(&path, bytes).unwrap();
+            }
+        }
+        return;
+    }
+    let mut problems = Vec::new();
+    for (rel, bytes) in actual {
+        match expected.get(rel) {
+            None => problems.push(format!("missing from {}: {rel}", dir.display())),
+            Some(old) if old != bytes => {
+                let diff = similar::TextDiff::from_lines(
+                    std::str::from_utf8(old).unwrap_or("<binary>"),
+                    std::str::from_utf8(bytes).unwrap_or("<binary>"),
+                )
+                .unified_diff()
+                .header(&format!("expected/{rel}"), &format!("actual/{rel}"))
+                .to_string();
+                problems.push(diff);
+            }
+            Some(_) => {}
+        }
+    }
+    for rel in expected.keys().filter(|k| !actual.contains_key(*k)) {
+        problems.push(format!(
+            "stale in {}: {rel} (no longer produced)",
+            dir.display()
+        ));
+    }
+    assert!(
+        problems.is_empty(),
+        "{} differs from the output (LADDER_BLESS=1 cargo test re-blesses):\n{}",
+        dir.display(),
+        problems.join("\n")
+    );
+}
+
+/// Compares text with a file, or writes it when blessing.
+pub(crate) fn assert_file(path: &Path, actual: &str) {
+    if blessing() {
+        if std::fs::read_to_string(path).ok().as_deref() != Some(actual) {
+            std::fs::write(path, actual).unwrap();
+        }
+        return;
+    }
+    let expected = std::fs::read_to_string(path).unwrap_or_default();
+    if expected != actual {
+        let diff = similar::TextDiff::from_lines(&expected, actual)
+            .unified_diff()
+            .header("expected", "actual")
+            .to_string();
+        panic!(
+            "{} differs (LADDER_BLESS=1 cargo test re-blesses):\n{diff}",
+            path.display()
+        );
+    }
+}

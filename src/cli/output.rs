@@ -72,8 +72,12 @@ pub(crate) fn apply(dir: &Path, files: &Files, changes: &Changes) -> anyhow::Res
         let parent = target.parent().unwrap_or(dir);
         std::fs::create_dir_all(parent)
             .with_context(|| format!("cannot create {}", parent.display()))?;
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".ladder-")
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".ladder-");
+        // Generated manifests are meant to be read by everyone (tempfile's default is 0600).
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
+        let mut tmp = builder
             .tempfile_in(parent)
             .with_context(|| format!("cannot write in {}", parent.display()))?;
         tmp.write_all(&files[rel])

@@ -1,0 +1,218 @@
+//! What Argo CD would generate from the golden ApplicationSets.
+//!
+//! For every `applicationset.yaml` in `golden/` and `tests/golden/*/expected/`, this
+//! expands each list-generator element the way the ApplicationSet controller does for
+//! the forms ladder emits (`{{ .key }}`, `{{ toJson .key }}`, `{{- if hasKey . "k" }}`
+//! with `missingkey=error`, then `templatePatch` merged into `template`), and checks:
+//!
+//! - every generated Application validates against the official Application CRD
+//!   (v2.10.0 for the `argocd-2` case, v3.5.1 otherwise);
+//! - every Application falls in exactly one RollingSync step, and no step is empty;
+//! - steps use only the `In` operator.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value as Json};
+
+use crate::support::root;
+
+fn appsets() -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![root().join("golden"), root().join("tests/golden")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.file_name().is_some_and(|n| n == "applicationset.yaml") {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+fn crds_for(path: &Path) -> ladder::validate::Crds {
+    let mut dir = root().join("../shared/conformance/argo-cd-crds");
+    if path.to_string_lossy().contains("argocd-2") {
+        dir = dir.join("v2.10.0");
+    }
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let p = entry.unwrap().path();
+        if p.extension().is_some_and(|e| e == "yaml") {
+            files.push((
+                p.display().to_string(),
+                std::fs::read_to_string(&p).unwrap(),
+            ));
+        }
+    }
+    ladder::validate::Crds::from_texts(&files).unwrap()
+}
+
+/// Replaces `{{ .key }}` and `{{ toJson .key }}`; panics on a missing key (missingkey=error).
+fn substitute(text: &str, element: &Map<String, Json>) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let end = rest[start..].find("}}").expect("unclosed action") + start + 2;
+        let action = rest[start + 2..end - 2].trim();
+        let value = |key: &str| {
+            element
+                .get(key)
+                .unwrap_or_else(|| panic!("missingkey=error: no `{key}` in {element:?}"))
+        };
+        if let Some(key) = action.strip_prefix("toJson .") {
+            out.push_str(&serde_json::to_string(value(key)).unwrap());
+        } else if let Some(key) = action.strip_prefix('.') {
+            out.push_str(value(key).as_str().expect("a string value"));
+        } else {
+            panic!("unexpected template action `{action}`");
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Resolves `{{- if hasKey . "k" }} A {{- else }} B {{- end }}`, trimming the whitespace
+/// before each `{{-` as Go templates do.
+fn conditionals(text: &str, element: &Map<String, Json>) -> String {
+    let Some(start) = text.find("{{- if hasKey . \"") else {
+        return text.to_owned();
+    };
+    let key_start = start + "{{- if hasKey . \"".len();
+    let key_end = text[key_start..].find('"').unwrap() + key_start;
+    let key = &text[key_start..key_end];
+    let then_start = text[key_start..].find("}}").unwrap() + key_start + 2;
+    let else_at = text.find("{{- else }}").unwrap();
+    let end_at = text.find("{{- end }}").unwrap();
+    let branch = if element.contains_key(key) {
+        &text[then_start..else_at]
+    } else {
+        &text[else_at + "{{- else }}".len()..end_at]
+    };
+    let before = text[..start].trim_end();
+    let branch = branch.trim_end();
+    let after = &text[end_at + "{{- end }}".len()..];
+    conditionals(&format!("{before}{branch}{after}"), element)
+}
+
+fn merge(base: &mut Json, patch: Json) {
+    match (base, patch) {
+        (Json::Object(b), Json::Object(p)) => {
+            for (k, v) in p {
+                match b.get_mut(&k) {
+                    Some(existing) => merge(existing, v),
+                    None => {
+                        b.insert(k, v);
+                    }
+                }
+            }
+        }
+        (b, p) => *b = p,
+    }
+}
+
+fn expand_strings(value: &Json, element: &Map<String, Json>) -> Json {
+    match value {
+        Json::String(s) => Json::String(substitute(s, element)),
+        Json::Array(items) => {
+            Json::Array(items.iter().map(|v| expand_strings(v, element)).collect())
+        }
+        Json::Object(m) => Json::Object(
+            m.iter()
+                .map(|(k, v)| (substitute(k, element), expand_strings(v, element)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+#[test]
+fn generated_applications_validate_and_fall_in_exactly_one_step() {
+    let appsets = appsets();
+    assert!(appsets.len() >= 3, "expected golden ApplicationSets");
+    for path in appsets {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let appset = ladder::yaml::parse("a.yaml", &text).unwrap().to_json();
+        let spec = &appset["spec"];
+        assert_eq!(spec["goTemplate"], Json::Bool(true));
+        assert_eq!(
+            spec["goTemplateOptions"],
+            serde_json::json!(["missingkey=error"])
+        );
+        let steps = spec["strategy"]["rollingSync"]["steps"].as_array().unwrap();
+        let elements = spec["generators"][0]["list"]["elements"]
+            .as_array()
+            .unwrap();
+        let patch = spec["templatePatch"].as_str().unwrap_or("");
+        let crds = crds_for(&path);
+        let mut step_hits = vec![0usize; steps.len()];
+        let mut docs = Vec::new();
+        for element in elements {
+            let element = element.as_object().unwrap();
+            let mut app = expand_strings(&spec["template"], element);
+            let patched = substitute(&conditionals(patch, element), element);
+            let patch_json = ladder::yaml::parse("patch.yaml", &patched)
+                .unwrap()
+                .to_json();
+            merge(&mut app, patch_json);
+            let labels = app["metadata"]["labels"].as_object().unwrap().clone();
+            let matched: Vec<usize> = steps
+                .iter()
+                .enumerate()
+                .filter(|(_, step)| {
+                    step["matchExpressions"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .all(|e| {
+                            assert_eq!(
+                                e["operator"],
+                                "In",
+                                "{}: only In is emitted",
+                                path.display()
+                            );
+                            let values = e["values"].as_array().unwrap();
+                            labels
+                                .get(e["key"].as_str().unwrap())
+                                .is_some_and(|v| values.contains(v))
+                        })
+                })
+                .map(|(i, _)| i)
+                .collect();
+            assert_eq!(
+                matched.len(),
+                1,
+                "{}: {} matches steps {matched:?}",
+                path.display(),
+                element["app"]
+            );
+            step_hits[matched[0]] += 1;
+            let mut doc = Map::new();
+            doc.insert("apiVersion".into(), "argoproj.io/v1alpha1".into());
+            doc.insert("kind".into(), "Application".into());
+            doc.insert("metadata".into(), app["metadata"].clone());
+            doc.insert("spec".into(), app["spec"].clone());
+            docs.push(Json::Object(doc));
+        }
+        assert!(
+            step_hits.iter().all(|&n| n > 0),
+            "{}: an empty step: {step_hits:?}",
+            path.display()
+        );
+        let yaml = serde_saphyr::to_string_multiple(&docs).unwrap();
+        let report =
+            ladder::validate::validate(&crds, &[(path.display().to_string(), yaml.clone())]);
+        assert_eq!(report.checked, elements.len());
+        assert!(
+            report.diagnostics.is_empty(),
+            "{}: generated Applications do not validate:\n{}",
+            path.display(),
+            ladder::diagnostic::render(&report.diagnostics, Some(&yaml))
+        );
+    }
+}

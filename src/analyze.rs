@@ -590,7 +590,7 @@ fn instance(
     use PathSeg::{Index, Key};
     let app = format!("{}-{env}", c.name);
     let mut ok = true;
-    if is_dns1123_label(&c.name) && !is_dns1123_label(&app) {
+    if is_dns1123_label(&c.name) && is_dns1123_label(env) && app.len() > 63 {
         cx.error(
             &at(&[Key("name")]),
             format!("Application name `{app}` is {} characters; Kubernetes names used as label values allow 63", app.len()),

@@ -138,7 +138,11 @@ impl<'a> Checker<'a> {
                 either(&kinds),
                 node.value.kind()
             );
-            out.push(issue(node.pos, path, message, None));
+            let expected = Expected {
+                kinds: kinds.clone(),
+                ..Expected::default()
+            };
+            out.push(issue(node.pos, path, message, quote_hint(node, &expected)));
             return;
         }
         if !value_fits(node, obj) {
@@ -421,10 +425,13 @@ fn unknown(
 /// "`x` must be one of `a`, `b`, found `c`" and friends.
 fn mismatch(node: &Node, path: &str, expected: &Expected) -> Issue {
     let values: Vec<String> = expected.values.iter().map(show).collect();
-    let help = node.as_str().and_then(|s| {
-        let strings = expected.values.iter().filter_map(Json::as_str);
-        closest(s, strings).map(|name| format!("did you mean `{name}`?"))
-    });
+    let help = node
+        .as_str()
+        .and_then(|s| {
+            let strings = expected.values.iter().filter_map(Json::as_str);
+            closest(s, strings).map(|name| format!("did you mean `{name}`?"))
+        })
+        .or_else(|| quote_hint(node, expected));
     let message = if expected.kinds.is_empty() && values.len() > 1 {
         format!(
             "{} must be one of {}, found {}",
@@ -456,6 +463,16 @@ fn mismatch(node: &Node, path: &str, expected: &Expected) -> Issue {
         }
     };
     issue(node.pos, path, message, help)
+}
+
+/// A number or boolean where a string is wanted (`version: 3.5`, `tag: 1.10`): YAML read
+/// it as a number, so suggest the quotes that keep it text.
+fn quote_hint(node: &Node, expected: &Expected) -> Option<String> {
+    let scalar = matches!(node.value, Value::Int(_) | Value::Float(_) | Value::Bool(_));
+    let wants_string = expected.kinds.iter().any(|k| k.contains("string"));
+    let text = node.key_text().unwrap_or_default();
+    (scalar && wants_string)
+        .then(|| format!("quote the value so YAML reads it as text: \"{text}\""))
 }
 
 /// Checks `type`, `x-kubernetes-int-or-string` and integer `format`s; on mismatch,

@@ -238,9 +238,12 @@ impl<'de> Visitor<'de> for ValueVisitor {
 
 /// Limits that keep hostile input (alias bombs, deep nesting) from exhausting memory or time.
 pub(crate) fn options() -> serde_saphyr::Options {
+    // Room for specs of 100,000 components; alias replay keeps serde-saphyr's default
+    // cap of 1,000,000 replayed events, which stops "billion laughs" documents early.
     let mut budget = serde_saphyr::Budget::default();
     budget.max_depth = 64;
-    budget.max_nodes = 2_000_000;
+    budget.max_events = 50_000_000;
+    budget.max_nodes = 20_000_000;
     budget.max_total_scalar_bytes = 64 * 1024 * 1024;
     serde_saphyr::options! {
         with_snippet: false,
@@ -280,7 +283,7 @@ pub fn to_diagnostic(file: &str, error: &serde_saphyr::Error) -> Diagnostic {
         })
         .unwrap_or_default();
     // serde-saphyr appends " at line L, column C"; the diagnostic carries the position itself.
-    let message = match plain.rfind(" at line ") {
+    let message = match plain.find(" at line ") {
         Some(i) if pos.line > 0 => plain[..i].to_owned(),
         _ => plain,
     };
@@ -292,6 +295,20 @@ pub fn to_diagnostic(file: &str, error: &serde_saphyr::Error) -> Diagnostic {
             .unwrap_or(rest);
         return Diagnostic::new(file, pos, format!("duplicate key `{key}`"))
             .help("a key may appear only once in a mapping; remove or merge the repeats");
+    }
+    if message.starts_with("multiple YAML documents detected") {
+        return Diagnostic::new(file, pos, "a second YAML document starts here")
+            .help("a spec is one YAML document; remove the `---` and what follows, or merge it");
+    }
+    if let Some(breach) = message.strip_prefix("budget breached: ") {
+        let what = if breach.starts_with("Depth") {
+            "the YAML nests deeper than 64 levels".to_owned()
+        } else {
+            format!("the YAML is larger than ladder reads ({breach})")
+        };
+        return Diagnostic::new(file, pos, what).help(
+            "ladder refuses deeply nested or hugely repeated YAML (anchors and aliases that expand exponentially)",
+        );
     }
     Diagnostic::new(file, pos, format!("invalid YAML: {message}"))
 }

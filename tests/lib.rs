@@ -6,4 +6,5 @@ mod appset;
 mod cli;
 mod golden;
 mod properties;
+mod safety;
 mod support;

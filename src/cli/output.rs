@@ -67,8 +67,19 @@ fn to_slash(path: &Path) -> String {
 /// Applies `changes`: writes created and updated files, then deletes stale generated ones
 /// and the folders that leaves empty.
 pub(crate) fn apply(dir: &Path, files: &Files, changes: &Changes) -> anyhow::Result<()> {
-    for rel in changes.create.iter().chain(&changes.update) {
-        let target = safe_join(dir, rel)?;
+    // Every path is checked before the first write, so a refusal writes nothing.
+    let writes = changes
+        .create
+        .iter()
+        .chain(&changes.update)
+        .map(|rel| Ok((rel, safe_join(dir, rel)?)))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let deletes = changes
+        .delete
+        .iter()
+        .map(|rel| safe_join(dir, rel))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    for (rel, target) in writes {
         let parent = target.parent().unwrap_or(dir);
         std::fs::create_dir_all(parent)
             .with_context(|| format!("cannot create {}", parent.display()))?;
@@ -80,15 +91,14 @@ pub(crate) fn apply(dir: &Path, files: &Files, changes: &Changes) -> anyhow::Res
         let mut tmp = builder
             .tempfile_in(parent)
             .with_context(|| format!("cannot write in {}", parent.display()))?;
-        tmp.write_all(&files[rel])
+        tmp.write_all(&files[rel.as_str()])
             .and_then(|()| tmp.as_file().sync_all())
             .with_context(|| format!("cannot write {}", target.display()))?;
         tmp.persist(&target)
             .map_err(|e| e.error)
             .with_context(|| format!("cannot write {}", target.display()))?;
     }
-    for rel in &changes.delete {
-        let target = safe_join(dir, rel)?;
+    for target in deletes {
         std::fs::remove_file(&target)
             .with_context(|| format!("cannot delete {}", target.display()))?;
         let mut parent = target.parent();

@@ -191,10 +191,12 @@ fn build(cx: &mut Cx<'_>, spec: &spec::Spec) -> Option<Model> {
                 None
             });
         }
+        let duration = component_duration(cx, spec, c, &at);
         components.push(Component {
             name: c.name.clone(),
             depends_on,
             labels: c.labels.clone(),
+            duration,
             instances,
         });
     }
@@ -980,6 +982,56 @@ fn cycle_path(members: &[usize], components: &[Component]) -> Vec<usize> {
         }
     }
     vec![start, start]
+}
+
+/// Seconds a component is expected to take, from its own `duration`, else the default.
+fn component_duration(
+    cx: &mut Cx<'_>,
+    spec: &spec::Spec,
+    c: &spec::Component,
+    at: &dyn Fn(&[PathSeg<'static>]) -> Vec<PathSeg<'static>>,
+) -> u64 {
+    use PathSeg::Key;
+    let (text, path) = match (&c.duration, &spec.defaults.duration) {
+        (Some(d), _) => (d.as_str(), at(&[Key("duration")])),
+        (None, Some(d)) => (d.as_str(), vec![Key("defaults"), Key("duration")]),
+        (None, None) => return DEFAULT_DURATION,
+    };
+    parse_duration(text).unwrap_or_else(|| {
+        cx.error(&path, format!("`{text}` is not a duration"))
+            .help = Some("write hours, minutes and seconds such as `90s`, `5m` or `1h30m`".into());
+        DEFAULT_DURATION
+    })
+}
+
+/// Expected duration of a component that does not say: one minute.
+pub const DEFAULT_DURATION: u64 = 60;
+
+/// Parses `1h30m`, `5m`, `90s` (at least one part, each unit once, in h-m-s order) to seconds.
+pub fn parse_duration(text: &str) -> Option<u64> {
+    let mut total: u64 = 0;
+    let mut digits = String::new();
+    let mut last_unit = 0;
+    for ch in text.chars() {
+        if ch.is_ascii_digit() {
+            digits.push(ch);
+            continue;
+        }
+        let (rank, factor) = match ch {
+            'h' => (1, 3600),
+            'm' => (2, 60),
+            's' => (3, 1),
+            _ => return None,
+        };
+        if digits.is_empty() || rank <= last_unit {
+            return None;
+        }
+        let n: u64 = digits.parse().ok()?;
+        total = total.checked_add(n.checked_mul(factor)?)?;
+        digits.clear();
+        last_unit = rank;
+    }
+    (digits.is_empty() && last_unit > 0).then_some(total)
 }
 
 /// DNS-1123 label: lowercase letters, digits and `-`, starting and ending with a letter

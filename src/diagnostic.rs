@@ -90,7 +90,12 @@ pub fn closest<'a>(wanted: &str, known: impl IntoIterator<Item = &'a str>) -> Op
         if name == wanted {
             continue;
         }
-        let score = strsim::jaro_winkler(wanted, name);
+        let mut score = strsim::jaro_winkler(wanted, name);
+        // A name that contains what was typed (or the reverse) is a likely target too:
+        // `vault-core` for `foundation-vault-core`.
+        if wanted.len() >= 3 && (name.contains(wanted) || wanted.contains(name)) {
+            score = score.max(0.85);
+        }
         let better = match best {
             None => true,
             // Ties go to the smaller name, so suggestions never depend on input order.

@@ -9,8 +9,13 @@
 
 pub mod analyze;
 pub mod conform;
+pub mod diff;
 pub mod diagnostic;
 pub mod emit;
+pub mod estimate;
+pub mod explain;
+pub mod graph;
+pub mod inventory;
 pub mod load;
 pub mod model;
 pub mod plan;

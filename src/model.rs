@@ -102,6 +102,8 @@ pub struct Component {
     /// Indexes into `Model::components`, sorted, without repeats.
     pub depends_on: Vec<usize>,
     pub labels: IndexMap<String, String>,
+    /// Expected seconds from the start of its sync to healthy.
+    pub duration: u64,
     /// One entry per environment (same order as `Model::environments`); `None` where disabled.
     pub instances: Vec<Option<Instance>>,
 }

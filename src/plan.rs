@@ -12,6 +12,7 @@ use std::fmt::Write as _;
 use petgraph::algo::toposort;
 use petgraph::graph::DiGraph;
 
+use crate::estimate::human;
 use crate::model::{MaxUpdate, Model};
 use crate::spec::{Sync, Topology};
 
@@ -139,8 +140,9 @@ impl Plan {
     }
 }
 
-/// The plan as a table per environment, for `ladder plan`.
+/// The plan as a table per environment, with time estimates, for `ladder plan`.
 pub fn render_text(model: &Model, plan: &Plan) -> String {
+    let estimate = crate::estimate::estimate(model, plan);
     let mut out = String::new();
     let topology = match model.rollout.topology {
         Topology::Sequential => "sequential: one ApplicationSet rolls every environment in order",
@@ -154,7 +156,8 @@ pub fn render_text(model: &Model, plan: &Plan) -> String {
         model.environments.len(),
     );
     let mut step_number = 0;
-    for env_plan in &plan.environments {
+    let mut total = 0;
+    for (env_plan, env_estimate) in plan.environments.iter().zip(&estimate.environments) {
         let env = &model.environments[env_plan.env];
         if model.rollout.topology == Topology::Independent {
             step_number = 0;
@@ -166,16 +169,17 @@ pub fn render_text(model: &Model, plan: &Plan) -> String {
         let apps: usize = env_plan.steps.iter().map(|s| s.components.len()).sum();
         let _ = writeln!(
             out,
-            "\n{} ({sync}): {} steps, {apps} Applications",
+            "\n{} ({sync}): {} steps, {apps} Applications, about {}",
             env.name,
-            env_plan.steps.len()
+            env_plan.steps.len(),
+            human(env_estimate.total),
         );
         let _ = writeln!(
             out,
-            "  {:<5} {:<6} {:<10} components",
-            "step", "phase", "maxUpdate"
+            "  {:<5} {:<6} {:<10} {:<8} components",
+            "step", "phase", "maxUpdate", "time"
         );
-        for step in &env_plan.steps {
+        for (step, step_estimate) in env_plan.steps.iter().zip(&env_estimate.steps) {
             step_number += 1;
             let names: Vec<&str> = step
                 .components
@@ -184,28 +188,103 @@ pub fn render_text(model: &Model, plan: &Plan) -> String {
                 .collect();
             let _ = writeln!(
                 out,
-                "  {step_number:<5} {:<6} {:<10} {}",
+                "  {step_number:<5} {:<6} {:<10} {:<8} {}",
                 step.phase,
                 step.max_update.to_string(),
+                human(step_estimate.seconds),
                 names.join(", ")
             );
         }
-        let chain: Vec<&str> = env_plan
-            .longest_chain
-            .iter()
-            .map(|&c| model.components[c].name.as_str())
-            .collect();
+        let chain = names(model, &env_plan.longest_chain);
         let _ = writeln!(
             out,
             "  longest chain ({} components): {}",
-            chain.len(),
-            chain.join(" → ")
+            env_plan.longest_chain.len(),
+            chain
         );
+        let _ = writeln!(
+            out,
+            "  critical path ({}, the least any ladder needs): {}",
+            human(env_estimate.critical_seconds),
+            names(model, &env_estimate.critical_path)
+        );
+        total += env_estimate.total;
     }
     let _ = writeln!(
         out,
-        "\n{} steps in all; each environment needs as many steps as its longest dependency chain.",
-        plan.step_count()
+        "\n{} steps in all, about {}; each environment needs as many steps as its longest dependency chain.",
+        plan.step_count(),
+        human(total),
     );
+    if model.environments.iter().any(|e| e.sync == Sync::Manual) {
+        let _ = writeln!(out, "Times for manual environments leave out the wait for an operator.");
+    }
     out
+}
+
+fn names(model: &Model, components: &[usize]) -> String {
+    components
+        .iter()
+        .map(|&c| model.components[c].name.as_str())
+        .collect::<Vec<_>>()
+        .join(" → ")
+}
+
+/// The plan as JSON, for machines: per environment, steps with components, maxUpdate and
+/// estimated seconds, the longest chain and the critical path.
+pub fn to_json(model: &Model, plan: &Plan) -> serde_json::Value {
+    use serde_json::json;
+    let estimate = crate::estimate::estimate(model, plan);
+    let component_names = |list: &[usize]| -> Vec<&str> {
+        list.iter().map(|&c| model.components[c].name.as_str()).collect()
+    };
+    let environments: Vec<serde_json::Value> = plan
+        .environments
+        .iter()
+        .zip(&estimate.environments)
+        .map(|(env_plan, env_estimate)| {
+            let env = &model.environments[env_plan.env];
+            let steps: Vec<serde_json::Value> = env_plan
+                .steps
+                .iter()
+                .zip(&env_estimate.steps)
+                .map(|(step, e)| {
+                    let max_update = match step.max_update {
+                        MaxUpdate::Count(n) => json!(n),
+                        MaxUpdate::Percent(p) => json!(format!("{p}%")),
+                    };
+                    json!({
+                        "phase": step.phase,
+                        "maxUpdate": max_update,
+                        "window": e.window,
+                        "manual": e.manual,
+                        "seconds": e.seconds,
+                        "components": component_names(&step.components),
+                    })
+                })
+                .collect();
+            json!({
+                "name": env.name,
+                "sync": match env.sync { Sync::Auto => "auto", Sync::Manual => "manual" },
+                "steps": steps,
+                "seconds": env_estimate.total,
+                "longestChain": component_names(&env_plan.longest_chain),
+                "criticalPath": {
+                    "seconds": env_estimate.critical_seconds,
+                    "components": component_names(&env_estimate.critical_path),
+                },
+            })
+        })
+        .collect();
+    json!({
+        "name": model.name,
+        "layout": "compact",
+        "topology": match model.rollout.topology {
+            Topology::Sequential => "sequential",
+            Topology::Independent => "independent",
+        },
+        "steps": plan.step_count(),
+        "seconds": estimate.environments.iter().map(|e| e.total).sum::<u64>(),
+        "environments": environments,
+    })
 }

@@ -149,43 +149,45 @@ fn render_tree(
     let mut destinations = BTreeSet::new();
     for &e in envs {
         let environment = &model.environments[e];
+        // Elements by component name, not by phase: when a component moves to another
+        // phase its element keeps its place and only `phase` changes in a review diff.
+        // (Argo CD orders syncs by the steps and, inside a step, by Application name.)
+        for (c, component) in model.components.iter().enumerate() {
+            let Some(instance) = &component.instances[e] else {
+                continue;
+            };
+            let mut element = Map::new();
+            element.insert("app".into(), json!(instance.app));
+            element.insert("component".into(), json!(component.name));
+            element.insert("env".into(), json!(environment.name));
+            element.insert("phase".into(), json!(plan.phases[c].to_string()));
+            element.insert("namespace".into(), json!(instance.namespace));
+            element.insert(
+                "destination".into(),
+                destination_json(&environment.destination),
+            );
+            if any_labels {
+                element.insert("labels".into(), json!(component.labels));
+            }
+            let sources: Vec<Json> = instance.sources.iter().map(source_json).collect();
+            if instance.multi_source {
+                multi = true;
+                element.insert("sources".into(), Json::Array(sources));
+            } else {
+                single = true;
+                element.insert(
+                    "source".into(),
+                    sources.into_iter().next().unwrap_or(Json::Null),
+                );
+            }
+            elements.push(Json::Object(element));
+            for s in &instance.sources {
+                repos.insert(s.repo_url.clone());
+            }
+            destinations.insert((environment.destination.clone(), instance.namespace.clone()));
+        }
         for step in &plan.environments[e].steps {
             let phase = step.phase.to_string();
-            for &c in &step.components {
-                let component = &model.components[c];
-                let Some(instance) = &component.instances[e] else {
-                    continue;
-                };
-                let mut element = Map::new();
-                element.insert("app".into(), json!(instance.app));
-                element.insert("component".into(), json!(component.name));
-                element.insert("env".into(), json!(environment.name));
-                element.insert("phase".into(), json!(phase));
-                element.insert("namespace".into(), json!(instance.namespace));
-                element.insert(
-                    "destination".into(),
-                    destination_json(&environment.destination),
-                );
-                if any_labels {
-                    element.insert("labels".into(), json!(component.labels));
-                }
-                let sources: Vec<Json> = instance.sources.iter().map(source_json).collect();
-                if instance.multi_source {
-                    multi = true;
-                    element.insert("sources".into(), Json::Array(sources));
-                } else {
-                    single = true;
-                    element.insert(
-                        "source".into(),
-                        sources.into_iter().next().unwrap_or(Json::Null),
-                    );
-                }
-                elements.push(Json::Object(element));
-                for s in &instance.sources {
-                    repos.insert(s.repo_url.clone());
-                }
-                destinations.insert((environment.destination.clone(), instance.namespace.clone()));
-            }
             steps.push(json!({
                 "env": environment.name,
                 "phase": phase,

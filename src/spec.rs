@@ -104,6 +104,10 @@ pub struct Defaults {
     /// Destination cluster for environments that do not name their own.
     #[serde(default)]
     pub destination: Option<Destination>,
+    /// Expected time for a component from the start of its sync to healthy, for rollout
+    /// estimates (`90s`, `5m`, `1h30m`). Defaults to `1m`.
+    #[serde(default)]
+    pub duration: Option<String>,
 }
 
 /// Repository defaults for sources.
@@ -283,6 +287,10 @@ pub struct Component {
     /// environments not listed keep the default, `true`).
     #[serde(default)]
     pub enabled: Option<Enabled>,
+    /// Expected time from the start of its sync to healthy (`90s`, `5m`, `1h30m`), for
+    /// rollout estimates. Defaults to `defaults.duration`.
+    #[serde(default)]
+    pub duration: Option<String>,
 }
 
 /// `enabled: false` or `enabled: {dev: true, prod: false}`.

@@ -4,6 +4,7 @@
 
 mod appset;
 mod cli;
+mod diff;
 mod golden;
 mod properties;
 mod safety;

@@ -4,6 +4,7 @@
 //! --check`, `validate`); 2 invalid input or usage. Problems in a spec are
 //! printed to stderr with file, line and column, and nothing is written.
 
+mod git;
 mod output;
 
 use std::path::{Path, PathBuf};
@@ -44,11 +45,62 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
-    /// Print the rollout plan: per environment, each step's phase, components and maxUpdate,
-    /// and the longest dependency chain.
+    /// Print the rollout plan: per environment, each step's phase, components, maxUpdate
+    /// and estimated time, the longest dependency chain and the critical path.
+    ///
+    /// Estimates use each component's `duration` (default 1m) and run each step as Argo CD
+    /// does: at most maxUpdate syncs at once, the next starting when one turns healthy.
     Plan {
         #[command(flatten)]
         spec: SpecArg,
+        #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+        format: PlanFormat,
+    },
+    /// Show what a change to the spec does to the rollout, against a git revision.
+    ///
+    /// Builds the spec as it is at REV and as it is now, entirely offline, and prints the
+    /// components added, removed or moved between phases, the dependencies added or
+    /// removed, each environment's steps and longest chain before and after, and the
+    /// unified diff of the generated files. Exit 1 when anything differs, 0 when nothing does.
+    Diff {
+        #[command(flatten)]
+        spec: SpecArg,
+        /// Git revision to compare with (a branch, tag or commit).
+        #[arg(long, value_name = "REV")]
+        base: String,
+        /// `markdown` is ready to post as a merge-request comment.
+        #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+        format: DiffFormat,
+    },
+    /// Draw the dependency graph, ranked by phase, with the critical path marked.
+    Graph {
+        #[command(flatten)]
+        spec: SpecArg,
+        #[arg(long, value_enum)]
+        format: GraphFormat,
+        /// Environment to draw [default: the first].
+        #[arg(long, value_name = "ENV")]
+        env: Option<String>,
+        /// Cluster each phase's components by this label (e.g. `domain`).
+        #[arg(long, value_name = "LABEL")]
+        group: Option<String>,
+    },
+    /// Explain a component: why it sits in its phase, what waits on it, where it syncs.
+    Explain {
+        #[command(flatten)]
+        spec: SpecArg,
+        /// The component's name.
+        component: String,
+    },
+    /// List phase → components with domain, namespace and source, for one environment.
+    Inventory {
+        #[command(flatten)]
+        spec: SpecArg,
+        #[arg(long, value_enum, default_value_t = InventoryFormat::Markdown)]
+        format: InventoryFormat,
+        /// Environment to list [default: the first].
+        #[arg(long, value_name = "ENV")]
+        env: Option<String>,
     },
     /// Check manifests against the schemas of CustomResourceDefinitions.
     ///
@@ -65,6 +117,30 @@ enum Command {
     },
     /// Print the JSON Schema of the spec (as committed in schema/ladder.schema.json).
     Schema,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum PlanFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum DiffFormat {
+    Text,
+    Markdown,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum GraphFormat {
+    Mermaid,
+    Dot,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum InventoryFormat {
+    Markdown,
+    Json,
 }
 
 #[derive(Debug, clap::Args)]
@@ -104,7 +180,46 @@ pub(crate) fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Build { spec, out, check } => build(&spec.spec, out.as_deref(), check),
-        Command::Plan { spec } => plan(&spec.spec),
+        Command::Plan { spec, format } => plan(&spec.spec, format),
+        Command::Diff { spec, base, format } => diff(&spec.spec, &base, format),
+        Command::Graph {
+            spec,
+            format,
+            env,
+            group,
+        } => with_checked(&spec.spec, |model, plan| {
+            let env = environment(model, env.as_deref())?;
+            let format = match format {
+                GraphFormat::Mermaid => ladder::graph::Format::Mermaid,
+                GraphFormat::Dot => ladder::graph::Format::Dot,
+            };
+            let options = ladder::graph::Options { env, group: group.as_deref() };
+            print!("{}", ladder::graph::render(model, plan, format, options));
+            Ok(ExitCode::SUCCESS)
+        }),
+        Command::Explain { spec, component } => with_checked(&spec.spec, |model, plan| {
+            match ladder::explain::find(model, &component) {
+                Ok(i) => {
+                    print!("{}", ladder::explain::explain(model, plan, i));
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(help) => {
+                    eprintln!("error: `{component}` is not a component of `{}`", model.name);
+                    if let Some(help) = help {
+                        eprintln!("  = help: {help}");
+                    }
+                    Ok(ExitCode::from(INVALID))
+                }
+            }
+        }),
+        Command::Inventory { spec, format, env } => with_checked(&spec.spec, |model, plan| {
+            let env = environment(model, env.as_deref())?;
+            match format {
+                InventoryFormat::Markdown => print!("{}", ladder::inventory::markdown(model, plan, env)),
+                InventoryFormat::Json => println!("{:#}", ladder::inventory::json(model, plan, env)),
+            }
+            Ok(ExitCode::SUCCESS)
+        }),
         Command::Validate { crds, paths } => validate(&crds, &paths),
         Command::Schema => {
             print!("{}", ladder::spec::json_schema_text());
@@ -209,15 +324,76 @@ fn build(spec_arg: &Path, out: Option<&Path>, check: bool) -> anyhow::Result<Exi
     Ok(ExitCode::SUCCESS)
 }
 
-fn plan(spec_arg: &Path) -> anyhow::Result<ExitCode> {
+fn plan(spec_arg: &Path, format: PlanFormat) -> anyhow::Result<ExitCode> {
+    with_checked(spec_arg, |model, plan| {
+        match format {
+            PlanFormat::Text => print!("{}", ladder::plan::render_text(model, plan)),
+            PlanFormat::Json => println!("{:#}", ladder::plan::to_json(model, plan)),
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// Reads and checks a spec, then runs `f` on it; a spec with problems exits 2.
+fn with_checked(
+    spec_arg: &Path,
+    f: impl FnOnce(&ladder::model::Model, &ladder::plan::Plan) -> anyhow::Result<ExitCode>,
+) -> anyhow::Result<ExitCode> {
     let spec = read_spec(spec_arg)?;
     match ladder::check(&spec.display, &spec.bytes) {
-        Ok((model, plan)) => {
-            print!("{}", ladder::plan::render_text(&model, &plan));
-            Ok(ExitCode::SUCCESS)
-        }
+        Ok((model, plan)) => f(&model, &plan),
         Err(diagnostics) => Ok(report(&spec, &diagnostics)),
     }
+}
+
+/// The index of environment `name`, or the first; an unknown name is a usage error.
+fn environment(model: &ladder::model::Model, name: Option<&str>) -> anyhow::Result<usize> {
+    let Some(name) = name else { return Ok(0) };
+    if let Some(i) = model.environments.iter().position(|e| e.name == name) {
+        return Ok(i);
+    }
+    let names = model.environments.iter().map(|e| e.name.as_str());
+    let help = diagnostic::did_you_mean(name, names).map_or_else(String::new, |h| format!(" ({h})"));
+    anyhow::bail!("`{name}` is not an environment of `{}`{help}", model.name)
+}
+
+fn diff(spec_arg: &Path, base: &str, format: DiffFormat) -> anyhow::Result<ExitCode> {
+    let spec = read_spec(spec_arg)?;
+    let (model, plan) = match ladder::check(&spec.display, &spec.bytes) {
+        Ok(checked) => checked,
+        Err(diagnostics) => return Ok(report(&spec, &diagnostics)),
+    };
+    let out = spec.path.parent().unwrap_or(Path::new(".")).join(&model.output.path);
+    let spec_ref = output::relative_path(&out, &spec.path)?;
+    let files = match ladder::output(&spec.display, &model, &plan, &spec_ref) {
+        Ok(files) => files,
+        Err(diagnostics) => return Ok(report(&spec, &diagnostics)),
+    };
+    let head = ladder::Compilation { model, plan, files };
+    let base_bytes = git::show_at(&spec.path, base)?;
+    let base_display = format!("{} at {base}", spec.display);
+    let compiled_base = match &base_bytes {
+        None => {
+            eprintln!("note: {} did not exist at {base}; everything is new", spec.display);
+            None
+        }
+        Some(bytes) => match ladder::compile(&base_display, bytes, &spec_ref) {
+            Ok(c) => Some(c),
+            Err(diagnostics) => {
+                eprintln!(
+                    "note: the spec at {base} does not build ({} problems); comparing with nothing",
+                    diagnostics.len()
+                );
+                None
+            }
+        },
+    };
+    let summary = ladder::diff::summarize(compiled_base.as_ref(), &head);
+    match format {
+        DiffFormat::Text => print!("{}", ladder::diff::text(&summary, base)),
+        DiffFormat::Markdown => print!("{}", ladder::diff::markdown(&summary, base, &head.model.name)),
+    }
+    Ok(if summary.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(FOUND) })
 }
 
 fn validate(crds_dir: &Path, paths: &[PathBuf]) -> anyhow::Result<ExitCode> {

@@ -1,0 +1,48 @@
+//! Reading a file as it was at a git revision, with the `git` command (offline).
+
+use std::path::Path;
+use std::process::Command;
+
+use anyhow::{Context as _, bail};
+
+fn git(dir: &Path, args: &[&str]) -> anyhow::Result<std::process::Output> {
+    Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .output()
+        .context("cannot run git; `ladder diff` needs git installed")
+}
+
+/// The bytes of `file` at revision `rev`, or `None` if the file did not exist there.
+pub(crate) fn show_at(file: &Path, rev: &str) -> anyhow::Result<Option<Vec<u8>>> {
+    let dir = match file.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let top = git(dir, &["rev-parse", "--show-toplevel"])?;
+    if !top.status.success() {
+        bail!("{} is not inside a git repository", dir.display());
+    }
+    let top = String::from_utf8_lossy(&top.stdout).trim().to_owned();
+    let commit = git(dir, &["rev-parse", "--verify", "--quiet", &format!("{rev}^{{commit}}")])?;
+    if !commit.status.success() {
+        bail!("`{rev}` is not a revision of the repository at {top}");
+    }
+    let absolute = std::fs::canonicalize(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let root = std::fs::canonicalize(&top).with_context(|| format!("cannot read {top}"))?;
+    let relative = absolute
+        .strip_prefix(&root)
+        .with_context(|| format!("{} is outside the repository at {top}", file.display()))?;
+    let relative: Vec<String> = relative.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    let object = format!("{rev}:{}", relative.join("/"));
+    let exists = git(&root, &["cat-file", "-e", &object])?;
+    if !exists.status.success() {
+        return Ok(None);
+    }
+    let shown = git(&root, &["show", &object])?;
+    if !shown.status.success() {
+        bail!("git show {object} failed: {}", String::from_utf8_lossy(&shown.stderr).trim());
+    }
+    Ok(Some(shown.stdout))
+}

@@ -1,0 +1,107 @@
+//! `ladder diff --base REV` on real git repositories made for the test.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use crate::support::root;
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .args(["-c", "user.name=ladder", "-c", "user.email=ladder@example.com", "-c", "init.defaultBranch=main"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+fn ladder(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ladder")).args(args).current_dir(dir).output().unwrap()
+}
+
+fn repo_with_platform() -> tempfile::TempDir {
+    let repo = tempfile::tempdir().unwrap();
+    let spec = std::fs::read_to_string(root().join("examples/platform/ladder.yaml")).unwrap();
+    std::fs::write(repo.path().join("ladder.yaml"), spec).unwrap();
+    git(repo.path(), &["init", "-q"]);
+    git(repo.path(), &["add", "ladder.yaml"]);
+    git(repo.path(), &["commit", "-q", "-m", "platform"]);
+    repo
+}
+
+#[test]
+fn an_added_dependency_shows_moved_components_steps_and_changed_environments() {
+    let repo = repo_with_platform();
+    let dir = repo.path();
+    git(dir, &["checkout", "-q", "-b", "loki-needs-secrets"]);
+    // Loki now waits for the observability secrets: it moves from phase 2 to phase 7.
+    let spec = std::fs::read_to_string(dir.join("ladder.yaml")).unwrap();
+    let changed = spec.replace(
+        "  - name: platform-loki\n    dependsOn: [foundation-namespaces]\n",
+        "  - name: platform-loki\n    dependsOn: [foundation-namespaces, foundation-vault-secrets-observability]\n",
+    );
+    assert_ne!(spec, changed);
+    std::fs::write(dir.join("ladder.yaml"), changed).unwrap();
+
+    let out = ladder(dir, &["diff", "--base", "main"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("`platform-loki` 2 → 7") || stdout.contains("platform-loki 2 → 7"), "{stdout}");
+    assert!(stdout.contains("dependencies added (1): platform-loki → foundation-vault-secrets-observability"), "{stdout}");
+    assert!(stdout.contains("dev            11"), "{stdout}");
+    assert!(stdout.contains("changes"), "{stdout}");
+    assert!(stdout.contains("+++ b/applicationset.yaml"), "{stdout}");
+
+    let md = ladder(dir, &["diff", "--base", "main", "--format", "markdown"]);
+    let markdown = String::from_utf8_lossy(&md.stdout);
+    assert_eq!(md.status.code(), Some(1));
+    assert!(markdown.starts_with("### ladder: `platform` against `main`\n"), "{markdown}");
+    assert!(markdown.contains("| environment | steps | longest chain | rollout |"), "{markdown}");
+    assert!(markdown.contains("| dev | 11 | 11 | **changes** |"), "{markdown}");
+    assert!(markdown.contains("<details><summary><code>applicationset.yaml</code>"), "{markdown}");
+    assert!(markdown.contains("```diff\n"), "{markdown}");
+}
+
+#[test]
+fn a_longer_chain_shows_the_new_step_count() {
+    let repo = repo_with_platform();
+    let dir = repo.path();
+    // The observability smoke now also waits for the apps smoke, the last phase: the
+    // ladder gets one step longer in every environment.
+    let spec = std::fs::read_to_string(dir.join("ladder.yaml")).unwrap();
+    let changed = spec.replace(
+        "  - name: platform-observability-smoke\n    dependsOn:\n",
+        "  - name: platform-observability-smoke\n    dependsOn:\n      - apps-platform-smoke\n",
+    );
+    assert_ne!(spec, changed);
+    std::fs::write(dir.join("ladder.yaml"), changed).unwrap();
+    let out = ladder(dir, &["diff", "--base", "HEAD"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("`platform-observability-smoke` 10 → 12") || stdout.contains("platform-observability-smoke 10 → 12"), "{stdout}");
+    for env in ["dev", "staging", "prod"] {
+        assert!(stdout.contains(&format!("{env:<14} 11 → 12    11 → 12        changes")), "{stdout}");
+    }
+}
+
+#[test]
+fn no_change_exits_0_and_a_new_spec_is_all_added() {
+    let repo = repo_with_platform();
+    let dir = repo.path();
+    let same = ladder(dir, &["diff", "--base", "HEAD"]);
+    assert_eq!(same.status.code(), Some(0), "{}", String::from_utf8_lossy(&same.stdout));
+    assert_eq!(String::from_utf8_lossy(&same.stdout), "no changes against HEAD\n");
+
+    std::fs::create_dir(dir.join("team")).unwrap();
+    std::fs::copy(root().join("examples/nextjs-shop/ladder.yaml"), dir.join("team/ladder.yaml")).unwrap();
+    let new = ladder(dir, &["diff", "-f", "team", "--base", "HEAD"]);
+    let stdout = String::from_utf8_lossy(&new.stdout);
+    assert_eq!(new.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("added (1): nextjs-shop"), "{stdout}");
+    assert!(stdout.contains("dev            – → 1"), "{stdout}");
+    assert!(String::from_utf8_lossy(&new.stderr).contains("did not exist at HEAD"));
+
+    let bad = ladder(dir, &["diff", "--base", "no-such-branch"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("`no-such-branch` is not a revision"));
+}

@@ -998,8 +998,8 @@ fn component_duration(
         (None, None) => return DEFAULT_DURATION,
     };
     parse_duration(text).unwrap_or_else(|| {
-        cx.error(&path, format!("`{text}` is not a duration"))
-            .help = Some("write hours, minutes and seconds such as `90s`, `5m` or `1h30m`".into());
+        cx.error(&path, format!("`{text}` is not a duration")).help =
+            Some("write hours, minutes and seconds such as `90s`, `5m` or `1h30m`".into());
         DEFAULT_DURATION
     })
 }

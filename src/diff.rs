@@ -61,7 +61,12 @@ fn rollout_fingerprint(c: &Compilation, env: usize) -> Vec<String> {
             let apps: Vec<String> = step
                 .components
                 .iter()
-                .map(|&i| format!("{}={:?}", c.model.components[i].name, c.model.components[i].instances[env]))
+                .map(|&i| {
+                    format!(
+                        "{}={:?}",
+                        c.model.components[i].name, c.model.components[i].instances[env]
+                    )
+                })
                 .collect();
             format!("{}|{}|{}", step.phase, step.max_update, apps.join(";"))
         })
@@ -102,13 +107,22 @@ pub fn summarize(base: Option<&Compilation>, head: &Compilation) -> Summary {
             Some(_) => {}
         }
     }
-    summary.removed = before.keys().filter(|n| !after.contains_key(*n)).map(|n| (*n).to_owned()).collect();
+    summary.removed = before
+        .keys()
+        .filter(|n| !after.contains_key(*n))
+        .map(|n| (*n).to_owned())
+        .collect();
     let old_edges = base.map(edges).unwrap_or_default();
     let new_edges = edges(head);
     summary.dependencies_added = new_edges.difference(&old_edges).cloned().collect();
     summary.dependencies_removed = old_edges.difference(&new_edges).cloned().collect();
 
-    let mut names: Vec<String> = head.model.environments.iter().map(|e| e.name.clone()).collect();
+    let mut names: Vec<String> = head
+        .model
+        .environments
+        .iter()
+        .map(|e| e.name.clone())
+        .collect();
     if let Some(b) = base {
         for e in &b.model.environments {
             if !names.contains(&e.name) {
@@ -120,8 +134,11 @@ pub fn summarize(base: Option<&Compilation>, head: &Compilation) -> Summary {
         let find = |c: &Compilation| c.model.environments.iter().position(|e| e.name == name);
         let old = base.and_then(|b| find(b).map(|i| (b, i)));
         let new = find(head).map(|i| (head, i));
-        let steps = |x: Option<(&Compilation, usize)>| x.map(|(c, i)| c.plan.environments[i].steps.len());
-        let chain = |x: Option<(&Compilation, usize)>| x.map(|(c, i)| c.plan.environments[i].longest_chain.len());
+        let steps =
+            |x: Option<(&Compilation, usize)>| x.map(|(c, i)| c.plan.environments[i].steps.len());
+        let chain = |x: Option<(&Compilation, usize)>| {
+            x.map(|(c, i)| c.plan.environments[i].longest_chain.len())
+        };
         let changed = match (old, new) {
             (Some((b, i)), Some((h, j))) => rollout_fingerprint(b, i) != rollout_fingerprint(h, j),
             _ => true,
@@ -146,12 +163,27 @@ fn file_diffs(old: &Files, new: &Files) -> Vec<(String, String)> {
         if a == b {
             continue;
         }
-        let text = |x: Option<&Vec<u8>>| x.map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default();
+        let text = |x: Option<&Vec<u8>>| {
+            x.map(|b| String::from_utf8_lossy(b).into_owned())
+                .unwrap_or_default()
+        };
         let (ta, tb) = (text(a), text(b));
         let diff = similar::TextDiff::from_lines(&ta, &tb);
-        let header_a = if a.is_some() { format!("a/{path}") } else { "/dev/null".into() };
-        let header_b = if b.is_some() { format!("b/{path}") } else { "/dev/null".into() };
-        let unified = diff.unified_diff().context_radius(3).header(&header_a, &header_b).to_string();
+        let header_a = if a.is_some() {
+            format!("a/{path}")
+        } else {
+            "/dev/null".into()
+        };
+        let header_b = if b.is_some() {
+            format!("b/{path}")
+        } else {
+            "/dev/null".into()
+        };
+        let unified = diff
+            .unified_diff()
+            .context_radius(3)
+            .header(&header_a, &header_b)
+            .to_string();
         out.push((path.clone(), unified));
     }
     out
@@ -171,20 +203,38 @@ fn arrow(pair: (Option<usize>, Option<usize>)) -> String {
 
 fn component_lines(summary: &Summary, tick: &str) -> Vec<String> {
     let mut lines = Vec::new();
-    let list = |items: &[String]| items.iter().map(|n| format!("{tick}{n}{tick}")).collect::<Vec<_>>().join(", ");
+    let list = |items: &[String]| {
+        items
+            .iter()
+            .map(|n| format!("{tick}{n}{tick}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     if !summary.moved.is_empty() {
         let moved: Vec<String> = summary
             .moved
             .iter()
             .map(|(n, a, b)| format!("{tick}{n}{tick} {a} → {b}"))
             .collect();
-        lines.push(format!("moved ({}): {}", summary.moved.len(), moved.join(", ")));
+        lines.push(format!(
+            "moved ({}): {}",
+            summary.moved.len(),
+            moved.join(", ")
+        ));
     }
     if !summary.added.is_empty() {
-        lines.push(format!("added ({}): {}", summary.added.len(), list(&summary.added)));
+        lines.push(format!(
+            "added ({}): {}",
+            summary.added.len(),
+            list(&summary.added)
+        ));
     }
     if !summary.removed.is_empty() {
-        lines.push(format!("removed ({}): {}", summary.removed.len(), list(&summary.removed)));
+        lines.push(format!(
+            "removed ({}): {}",
+            summary.removed.len(),
+            list(&summary.removed)
+        ));
     }
     let deps = |items: &[(String, String)]| {
         items
@@ -221,7 +271,11 @@ pub fn text(summary: &Summary, base: &str) -> String {
     for line in component_lines(summary, "") {
         let _ = writeln!(out, "  {line}");
     }
-    let _ = writeln!(out, "  {:<14} {:<10} {:<14} rollout", "environment", "steps", "longest chain");
+    let _ = writeln!(
+        out,
+        "  {:<14} {:<10} {:<14} rollout",
+        "environment", "steps", "longest chain"
+    );
     for e in &summary.environments {
         let _ = writeln!(
             out,
@@ -258,7 +312,11 @@ pub fn markdown(summary: &Summary, base: &str, spec_name: &str) -> String {
             e.name,
             arrow(e.steps),
             arrow(e.chain),
-            if e.changed { "**changes**" } else { "unchanged" }
+            if e.changed {
+                "**changes**"
+            } else {
+                "unchanged"
+            }
         );
     }
     out.push('\n');

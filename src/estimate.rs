@@ -10,6 +10,7 @@
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+use std::fmt::Write as _;
 
 use crate::model::{MaxUpdate, Model};
 use crate::plan::Plan;
@@ -53,8 +54,11 @@ pub fn estimate(model: &Model, plan: &Plan) -> Estimate {
                 .map(|step| {
                     // Application names are `<component>-<env>`; components are sorted by
                     // name already, which is the order Argo CD promotes them in.
-                    let durations: Vec<u64> =
-                        step.components.iter().map(|&c| model.components[c].duration).collect();
+                    let durations: Vec<u64> = step
+                        .components
+                        .iter()
+                        .map(|&c| model.components[c].duration)
+                        .collect();
                     let manual = step.max_update == MaxUpdate::Count(0);
                     let window = if manual {
                         durations.len()
@@ -128,7 +132,10 @@ fn critical_path(model: &Model, plan: &Plan, env: usize) -> (Vec<usize>, u64) {
         best[c] = model.components[c].duration + from.map_or(0, |f| best[f]);
         via[c] = from;
     }
-    let Some(&last) = order.iter().max_by(|&&a, &&b| best[a].cmp(&best[b]).then(b.cmp(&a))) else {
+    let Some(&last) = order
+        .iter()
+        .max_by(|&&a, &&b| best[a].cmp(&best[b]).then(b.cmp(&a)))
+    else {
         return (Vec::new(), 0);
     };
     let mut path = vec![last];
@@ -146,13 +153,13 @@ pub fn human(seconds: u64) -> String {
     let (h, m, s) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
     let mut out = String::new();
     if h > 0 {
-        out.push_str(&format!("{h}h"));
+        let _ = write!(out, "{h}h");
     }
     if m > 0 {
-        out.push_str(&format!("{m}m"));
+        let _ = write!(out, "{m}m");
     }
     if s > 0 || out.is_empty() {
-        out.push_str(&format!("{s}s"));
+        let _ = write!(out, "{s}s");
     }
     out
 }

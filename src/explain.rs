@@ -14,7 +14,9 @@ pub fn find(model: &Model, name: &str) -> Result<usize, Option<String>> {
     model
         .components
         .binary_search_by(|c| c.name.as_str().cmp(name))
-        .map_err(|_| crate::diagnostic::did_you_mean(name, model.components.iter().map(|c| c.name.as_str())))
+        .map_err(|_| {
+            crate::diagnostic::did_you_mean(name, model.components.iter().map(|c| c.name.as_str()))
+        })
 }
 
 /// The explanation, as text.
@@ -26,16 +28,26 @@ pub fn explain(model: &Model, plan: &Plan, component: usize) -> String {
 
     // Why: the chain of dependencies one phase apart that ends here.
     if c.depends_on.is_empty() {
-        let _ = writeln!(out, "\nWhy: it depends on nothing, so it starts in the first phase.");
+        let _ = writeln!(
+            out,
+            "\nWhy: it depends on nothing, so it starts in the first phase."
+        );
     } else {
         let mut chain = vec![component];
         let mut at = component;
-        while let Some(&prev) = model.components[at].depends_on.iter().find(|&&d| plan.phases[d] + 1 == plan.phases[at]) {
+        while let Some(&prev) = model.components[at]
+            .depends_on
+            .iter()
+            .find(|&&d| plan.phases[d] + 1 == plan.phases[at])
+        {
             chain.push(prev);
             at = prev;
         }
         chain.reverse();
-        let _ = writeln!(out, "\nWhy: phase = 1 + the highest phase of its dependencies, through this chain:");
+        let _ = writeln!(
+            out,
+            "\nWhy: phase = 1 + the highest phase of its dependencies, through this chain:"
+        );
         let _ = writeln!(
             out,
             "  {}",
@@ -47,7 +59,11 @@ pub fn explain(model: &Model, plan: &Plan, component: usize) -> String {
         );
         let _ = writeln!(out, "Depends on:");
         for &d in &c.depends_on {
-            let _ = writeln!(out, "  {} (phase {})", model.components[d].name, plan.phases[d]);
+            let _ = writeln!(
+                out,
+                "  {} (phase {})",
+                model.components[d].name, plan.phases[d]
+            );
         }
     }
 
@@ -61,13 +77,25 @@ pub fn explain(model: &Model, plan: &Plan, component: usize) -> String {
     } else {
         let _ = writeln!(out, "\nWaits on it directly ({}):", direct.len());
         for &i in &direct {
-            let _ = writeln!(out, "  {} (phase {})", model.components[i].name, plan.phases[i]);
+            let _ = writeln!(
+                out,
+                "  {} (phase {})",
+                model.components[i].name, plan.phases[i]
+            );
         }
-        let indirect: Vec<usize> = transitive.iter().copied().filter(|i| !direct.contains(i)).collect();
+        let indirect: Vec<usize> = transitive
+            .iter()
+            .copied()
+            .filter(|i| !direct.contains(i))
+            .collect();
         if !indirect.is_empty() {
             let _ = writeln!(out, "Waits on it through others ({}):", indirect.len());
             for &i in &indirect {
-                let _ = writeln!(out, "  {} (phase {})", model.components[i].name, plan.phases[i]);
+                let _ = writeln!(
+                    out,
+                    "  {} (phase {})",
+                    model.components[i].name, plan.phases[i]
+                );
             }
         }
     }
@@ -80,7 +108,11 @@ pub fn explain(model: &Model, plan: &Plan, component: usize) -> String {
         if model.rollout.topology == Topology::Independent {
             offset = 0;
         }
-        match env_plan.steps.iter().position(|s| s.components.contains(&component)) {
+        match env_plan
+            .steps
+            .iter()
+            .position(|s| s.components.contains(&component))
+        {
             Some(i) => {
                 let step = &env_plan.steps[i];
                 let others = match step.components.len() - 1 {

@@ -27,7 +27,9 @@ pub struct Options<'a> {
 
 pub fn render(model: &Model, plan: &Plan, format: Format, options: Options<'_>) -> String {
     let env = options.env;
-    let members: Vec<usize> = (0..model.components.len()).filter(|&c| model.enabled(c, env)).collect();
+    let members: Vec<usize> = (0..model.components.len())
+        .filter(|&c| model.enabled(c, env))
+        .collect();
     let estimate = crate::estimate::estimate(model, plan);
     let critical: Vec<usize> = estimate
         .environments
@@ -35,14 +37,20 @@ pub fn render(model: &Model, plan: &Plan, format: Format, options: Options<'_>) 
         .find(|e| e.env == env)
         .map(|e| e.critical_path.clone())
         .unwrap_or_default();
-    let critical_edges: BTreeSet<(usize, usize)> = critical.windows(2).map(|w| (w[0], w[1])).collect();
+    let critical_edges: BTreeSet<(usize, usize)> =
+        critical.windows(2).map(|w| (w[0], w[1])).collect();
     let mut by_phase: BTreeMap<u32, BTreeMap<String, Vec<usize>>> = BTreeMap::new();
     for &c in &members {
         let group = options
             .group
             .and_then(|g| model.components[c].labels.get(g).cloned())
             .unwrap_or_default();
-        by_phase.entry(plan.phases[c]).or_default().entry(group).or_default().push(c);
+        by_phase
+            .entry(plan.phases[c])
+            .or_default()
+            .entry(group)
+            .or_default()
+            .push(c);
     }
     let edges: Vec<(usize, usize)> = members
         .iter()
@@ -71,11 +79,20 @@ fn mermaid(
         for (g, (group, components)) in groups.iter().enumerate() {
             let indent = if group.is_empty() { "    " } else { "      " };
             if !group.is_empty() {
-                let _ = writeln!(out, "    subgraph phase{phase}_g{g}[\"{}\"]", escape_mermaid(group));
+                let _ = writeln!(
+                    out,
+                    "    subgraph phase{phase}_g{g}[\"{}\"]",
+                    escape_mermaid(group)
+                );
             }
             for &c in components {
                 let name = &model.components[c].name;
-                let _ = writeln!(out, "{indent}{}[\"{}\"]", mermaid_id(name), escape_mermaid(name));
+                let _ = writeln!(
+                    out,
+                    "{indent}{}[\"{}\"]",
+                    mermaid_id(name),
+                    escape_mermaid(name)
+                );
             }
             if !group.is_empty() {
                 let _ = writeln!(out, "    end");
@@ -99,7 +116,11 @@ fn mermaid(
     }
     if !bold.is_empty() {
         let ids: Vec<String> = bold.iter().map(ToString::to_string).collect();
-        let _ = writeln!(out, "  linkStyle {} stroke:#d62728,stroke-width:3px", ids.join(","));
+        let _ = writeln!(
+            out,
+            "  linkStyle {} stroke:#d62728,stroke-width:3px",
+            ids.join(",")
+        );
     }
     out
 }
@@ -129,8 +150,16 @@ fn dot(
             }
             let indent = if group.is_empty() { "    " } else { "      " };
             for &c in components {
-                let attrs = if critical.contains(&c) { " [color=\"#d62728\", penwidth=2]" } else { "" };
-                let _ = writeln!(out, "{indent}{}{attrs};", quote_dot(&model.components[c].name));
+                let attrs = if critical.contains(&c) {
+                    " [color=\"#d62728\", penwidth=2]"
+                } else {
+                    ""
+                };
+                let _ = writeln!(
+                    out,
+                    "{indent}{}{attrs};",
+                    quote_dot(&model.components[c].name)
+                );
             }
             if !group.is_empty() {
                 out.push_str("    }\n");
@@ -140,7 +169,11 @@ fn dot(
         out.push_str("  }\n");
     }
     for &(from, to) in edges {
-        let attrs = if critical_edges.contains(&(from, to)) { " [color=\"#d62728\", penwidth=3]" } else { "" };
+        let attrs = if critical_edges.contains(&(from, to)) {
+            " [color=\"#d62728\", penwidth=3]"
+        } else {
+            ""
+        };
         let _ = writeln!(
             out,
             "  {} -> {}{attrs};",

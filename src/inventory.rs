@@ -36,14 +36,19 @@ fn rows<'m>(model: &'m Model, plan: &Plan, env: usize) -> Vec<(u32, Vec<Row<'m>>
                         .iter()
                         .filter_map(|s| {
                             s.path.clone().or_else(|| {
-                                s.chart.as_ref().map(|chart| format!("{chart}@{}", s.target_revision))
+                                s.chart
+                                    .as_ref()
+                                    .map(|chart| format!("{chart}@{}", s.target_revision))
                             })
                         })
                         .collect::<Vec<_>>()
                         .join(", ");
                     Some(Row {
                         name: &component.name,
-                        domain: component.labels.get(DOMAIN_LABEL).map_or("-", String::as_str),
+                        domain: component
+                            .labels
+                            .get(DOMAIN_LABEL)
+                            .map_or("-", String::as_str),
                         namespace: &instance.namespace,
                         source,
                     })
@@ -65,7 +70,11 @@ pub fn markdown(model: &Model, plan: &Plan, env: usize) -> String {
     for (phase, rows) in rows(model, plan, env) {
         let _ = writeln!(out, "- **phase {phase}**");
         for r in rows {
-            let _ = writeln!(out, "  - `{}` ({}) – {} / {}", r.name, r.source, r.domain, r.namespace);
+            let _ = writeln!(
+                out,
+                "  - `{}` ({}) – {} / {}",
+                r.name, r.source, r.domain, r.namespace
+            );
         }
     }
     out

@@ -9,8 +9,8 @@
 
 pub mod analyze;
 pub mod conform;
-pub mod diff;
 pub mod diagnostic;
+pub mod diff;
 pub mod emit;
 pub mod estimate;
 pub mod explain;

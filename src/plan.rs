@@ -217,7 +217,10 @@ pub fn render_text(model: &Model, plan: &Plan) -> String {
         human(total),
     );
     if model.environments.iter().any(|e| e.sync == Sync::Manual) {
-        let _ = writeln!(out, "Times for manual environments leave out the wait for an operator.");
+        let _ = writeln!(
+            out,
+            "Times for manual environments leave out the wait for an operator."
+        );
     }
     out
 }
@@ -236,7 +239,9 @@ pub fn to_json(model: &Model, plan: &Plan) -> serde_json::Value {
     use serde_json::json;
     let estimate = crate::estimate::estimate(model, plan);
     let component_names = |list: &[usize]| -> Vec<&str> {
-        list.iter().map(|&c| model.components[c].name.as_str()).collect()
+        list.iter()
+            .map(|&c| model.components[c].name.as_str())
+            .collect()
     };
     let environments: Vec<serde_json::Value> = plan
         .environments

@@ -7,16 +7,31 @@ use crate::support::root;
 
 fn git(dir: &Path, args: &[&str]) {
     let out = Command::new("git")
-        .args(["-c", "user.name=ladder", "-c", "user.email=ladder@example.com", "-c", "init.defaultBranch=main"])
+        .args([
+            "-c",
+            "user.name=ladder",
+            "-c",
+            "user.email=ladder@example.com",
+            "-c",
+            "init.defaultBranch=main",
+        ])
         .args(args)
         .current_dir(dir)
         .output()
         .unwrap();
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn ladder(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ladder")).args(args).current_dir(dir).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_ladder"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
 }
 
 fn repo_with_platform() -> tempfile::TempDir {
@@ -45,9 +60,22 @@ fn an_added_dependency_shows_moved_components_steps_and_changed_environments() {
 
     let out = ladder(dir, &["diff", "--base", "main"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
-    assert!(stdout.contains("`platform-loki` 2 → 7") || stdout.contains("platform-loki 2 → 7"), "{stdout}");
-    assert!(stdout.contains("dependencies added (1): platform-loki → foundation-vault-secrets-observability"), "{stdout}");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("`platform-loki` 2 → 7") || stdout.contains("platform-loki 2 → 7"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "dependencies added (1): platform-loki → foundation-vault-secrets-observability"
+        ),
+        "{stdout}"
+    );
     assert!(stdout.contains("dev            11"), "{stdout}");
     assert!(stdout.contains("changes"), "{stdout}");
     assert!(stdout.contains("+++ b/applicationset.yaml"), "{stdout}");
@@ -55,10 +83,22 @@ fn an_added_dependency_shows_moved_components_steps_and_changed_environments() {
     let md = ladder(dir, &["diff", "--base", "main", "--format", "markdown"]);
     let markdown = String::from_utf8_lossy(&md.stdout);
     assert_eq!(md.status.code(), Some(1));
-    assert!(markdown.starts_with("### ladder: `platform` against `main`\n"), "{markdown}");
-    assert!(markdown.contains("| environment | steps | longest chain | rollout |"), "{markdown}");
-    assert!(markdown.contains("| dev | 11 | 11 | **changes** |"), "{markdown}");
-    assert!(markdown.contains("<details><summary><code>applicationset.yaml</code>"), "{markdown}");
+    assert!(
+        markdown.starts_with("### ladder: `platform` against `main`\n"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("| environment | steps | longest chain | rollout |"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("| dev | 11 | 11 | **changes** |"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("<details><summary><code>applicationset.yaml</code>"),
+        "{markdown}"
+    );
     assert!(markdown.contains("```diff\n"), "{markdown}");
 }
 
@@ -77,10 +117,22 @@ fn a_longer_chain_shows_the_new_step_count() {
     std::fs::write(dir.join("ladder.yaml"), changed).unwrap();
     let out = ladder(dir, &["diff", "--base", "HEAD"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
-    assert!(stdout.contains("`platform-observability-smoke` 10 → 12") || stdout.contains("platform-observability-smoke 10 → 12"), "{stdout}");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("`platform-observability-smoke` 10 → 12")
+            || stdout.contains("platform-observability-smoke 10 → 12"),
+        "{stdout}"
+    );
     for env in ["dev", "staging", "prod"] {
-        assert!(stdout.contains(&format!("{env:<14} 11 → 12    11 → 12        changes")), "{stdout}");
+        assert!(
+            stdout.contains(&format!("{env:<14} 11 → 12    11 → 12        changes")),
+            "{stdout}"
+        );
     }
 }
 
@@ -89,11 +141,23 @@ fn no_change_exits_0_and_a_new_spec_is_all_added() {
     let repo = repo_with_platform();
     let dir = repo.path();
     let same = ladder(dir, &["diff", "--base", "HEAD"]);
-    assert_eq!(same.status.code(), Some(0), "{}", String::from_utf8_lossy(&same.stdout));
-    assert_eq!(String::from_utf8_lossy(&same.stdout), "no changes against HEAD\n");
+    assert_eq!(
+        same.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&same.stdout)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&same.stdout),
+        "no changes against HEAD\n"
+    );
 
     std::fs::create_dir(dir.join("team")).unwrap();
-    std::fs::copy(root().join("examples/nextjs-shop/ladder.yaml"), dir.join("team/ladder.yaml")).unwrap();
+    std::fs::copy(
+        root().join("examples/nextjs-shop/ladder.yaml"),
+        dir.join("team/ladder.yaml"),
+    )
+    .unwrap();
     let new = ladder(dir, &["diff", "-f", "team", "--base", "HEAD"]);
     let stdout = String::from_utf8_lossy(&new.stdout);
     assert_eq!(new.status.code(), Some(1), "{stdout}");

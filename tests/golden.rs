@@ -142,12 +142,30 @@ fn graphs_match_their_golden_files() {
     for name in examples() {
         let bytes = std::fs::read(root().join("examples").join(&name).join("ladder.yaml")).unwrap();
         let (model, plan) = ladder::check("spec", &bytes).unwrap();
-        let plain = Options { env: 0, group: None };
-        let grouped = Options { env: 0, group: Some("domain") };
+        let plain = Options {
+            env: 0,
+            group: None,
+        };
+        let grouped = Options {
+            env: 0,
+            group: Some("domain"),
+        };
         let dir = root().join("tests/graph");
-        assert_file(&dir.join(format!("{name}.mmd")), &render(&model, &plan, Format::Mermaid, plain));
-        assert_file(&dir.join(format!("{name}.dot")), &render(&model, &plan, Format::Dot, plain));
-        assert_file(&dir.join(format!("{name}-domain.mmd")), &render(&model, &plan, Format::Mermaid, grouped));
-        assert_file(&dir.join(format!("{name}-domain.dot")), &render(&model, &plan, Format::Dot, grouped));
+        assert_file(
+            &dir.join(format!("{name}.mmd")),
+            &render(&model, &plan, Format::Mermaid, plain),
+        );
+        assert_file(
+            &dir.join(format!("{name}.dot")),
+            &render(&model, &plan, Format::Dot, plain),
+        );
+        assert_file(
+            &dir.join(format!("{name}-domain.mmd")),
+            &render(&model, &plan, Format::Mermaid, grouped),
+        );
+        assert_file(
+            &dir.join(format!("{name}-domain.dot")),
+            &render(&model, &plan, Format::Dot, grouped),
+        );
     }
 }

@@ -25,16 +25,28 @@ pub(crate) fn show_at(file: &Path, rev: &str) -> anyhow::Result<Option<Vec<u8>>>
         bail!("{} is not inside a git repository", dir.display());
     }
     let top = String::from_utf8_lossy(&top.stdout).trim().to_owned();
-    let commit = git(dir, &["rev-parse", "--verify", "--quiet", &format!("{rev}^{{commit}}")])?;
+    let commit = git(
+        dir,
+        &[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("{rev}^{{commit}}"),
+        ],
+    )?;
     if !commit.status.success() {
         bail!("`{rev}` is not a revision of the repository at {top}");
     }
-    let absolute = std::fs::canonicalize(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let absolute =
+        std::fs::canonicalize(file).with_context(|| format!("cannot read {}", file.display()))?;
     let root = std::fs::canonicalize(&top).with_context(|| format!("cannot read {top}"))?;
     let relative = absolute
         .strip_prefix(&root)
         .with_context(|| format!("{} is outside the repository at {top}", file.display()))?;
-    let relative: Vec<String> = relative.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    let relative: Vec<String> = relative
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
     let object = format!("{rev}:{}", relative.join("/"));
     let exists = git(&root, &["cat-file", "-e", &object])?;
     if !exists.status.success() {
@@ -42,7 +54,10 @@ pub(crate) fn show_at(file: &Path, rev: &str) -> anyhow::Result<Option<Vec<u8>>>
     }
     let shown = git(&root, &["show", &object])?;
     if !shown.status.success() {
-        bail!("git show {object} failed: {}", String::from_utf8_lossy(&shown.stderr).trim());
+        bail!(
+            "git show {object} failed: {}",
+            String::from_utf8_lossy(&shown.stderr).trim()
+        );
     }
     Ok(Some(shown.stdout))
 }

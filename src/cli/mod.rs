@@ -193,7 +193,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 GraphFormat::Mermaid => ladder::graph::Format::Mermaid,
                 GraphFormat::Dot => ladder::graph::Format::Dot,
             };
-            let options = ladder::graph::Options { env, group: group.as_deref() };
+            let options = ladder::graph::Options {
+                env,
+                group: group.as_deref(),
+            };
             print!("{}", ladder::graph::render(model, plan, format, options));
             Ok(ExitCode::SUCCESS)
         }),
@@ -204,7 +207,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(help) => {
-                    eprintln!("error: `{component}` is not a component of `{}`", model.name);
+                    eprintln!(
+                        "error: `{component}` is not a component of `{}`",
+                        model.name
+                    );
                     if let Some(help) = help {
                         eprintln!("  = help: {help}");
                     }
@@ -215,8 +221,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Inventory { spec, format, env } => with_checked(&spec.spec, |model, plan| {
             let env = environment(model, env.as_deref())?;
             match format {
-                InventoryFormat::Markdown => print!("{}", ladder::inventory::markdown(model, plan, env)),
-                InventoryFormat::Json => println!("{:#}", ladder::inventory::json(model, plan, env)),
+                InventoryFormat::Markdown => {
+                    print!("{}", ladder::inventory::markdown(model, plan, env));
+                }
+                InventoryFormat::Json => {
+                    println!("{:#}", ladder::inventory::json(model, plan, env));
+                }
             }
             Ok(ExitCode::SUCCESS)
         }),
@@ -353,7 +363,8 @@ fn environment(model: &ladder::model::Model, name: Option<&str>) -> anyhow::Resu
         return Ok(i);
     }
     let names = model.environments.iter().map(|e| e.name.as_str());
-    let help = diagnostic::did_you_mean(name, names).map_or_else(String::new, |h| format!(" ({h})"));
+    let help =
+        diagnostic::did_you_mean(name, names).map_or_else(String::new, |h| format!(" ({h})"));
     anyhow::bail!("`{name}` is not an environment of `{}`{help}", model.name)
 }
 
@@ -363,7 +374,11 @@ fn diff(spec_arg: &Path, base: &str, format: DiffFormat) -> anyhow::Result<ExitC
         Ok(checked) => checked,
         Err(diagnostics) => return Ok(report(&spec, &diagnostics)),
     };
-    let out = spec.path.parent().unwrap_or(Path::new(".")).join(&model.output.path);
+    let out = spec
+        .path
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join(&model.output.path);
     let spec_ref = output::relative_path(&out, &spec.path)?;
     let files = match ladder::output(&spec.display, &model, &plan, &spec_ref) {
         Ok(files) => files,
@@ -374,7 +389,10 @@ fn diff(spec_arg: &Path, base: &str, format: DiffFormat) -> anyhow::Result<ExitC
     let base_display = format!("{} at {base}", spec.display);
     let compiled_base = match &base_bytes {
         None => {
-            eprintln!("note: {} did not exist at {base}; everything is new", spec.display);
+            eprintln!(
+                "note: {} did not exist at {base}; everything is new",
+                spec.display
+            );
             None
         }
         Some(bytes) => match ladder::compile(&base_display, bytes, &spec_ref) {
@@ -391,9 +409,16 @@ fn diff(spec_arg: &Path, base: &str, format: DiffFormat) -> anyhow::Result<ExitC
     let summary = ladder::diff::summarize(compiled_base.as_ref(), &head);
     match format {
         DiffFormat::Text => print!("{}", ladder::diff::text(&summary, base)),
-        DiffFormat::Markdown => print!("{}", ladder::diff::markdown(&summary, base, &head.model.name)),
+        DiffFormat::Markdown => print!(
+            "{}",
+            ladder::diff::markdown(&summary, base, &head.model.name)
+        ),
     }
-    Ok(if summary.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(FOUND) })
+    Ok(if summary.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(FOUND)
+    })
 }
 
 fn validate(crds_dir: &Path, paths: &[PathBuf]) -> anyhow::Result<ExitCode> {

@@ -4,7 +4,7 @@
 //! Templates see only the values this module hands them; undefined variables
 //! are errors (strict undefined), and every interpolated value goes through the
 //! `yaml` filter (one scalar, quoted where a YAML 1.1 reader would misread it)
-//! or `to_yaml` (a block, emitted by serde-saphyr). What the manifests say and
+//! or, for the list generator's elements, is emitted as a block by serde-saphyr. What the manifests say and
 //! why (RollingSync's handling of `automated`, version differences) is decided
 //! here and in the templates' comments, with the Argo CD facts they rely on.
 
@@ -66,7 +66,6 @@ fn environment() -> Result<Environment<'static>, Error> {
         env.add_template(name, source)?;
     }
     env.add_filter("yaml", yaml_filter);
-    env.add_filter("to_yaml", to_yaml_filter);
     env.add_function("go", |key: &str| format!("{{{{ .{key} }}}}"));
     env.add_function("go_json", |key: &str| format!("{{{{ toJson .{key} }}}}"));
     Ok(env)
@@ -89,14 +88,13 @@ fn yaml_filter(value: &JValue) -> Result<String, Error> {
     ))
 }
 
-/// A block of YAML (a list or mapping), indented by `indent` spaces.
-fn to_yaml_filter(value: &JValue, indent: usize) -> Result<String, Error> {
-    let json: Json = serde_json::to_value(value)
-        .map_err(|e| Error::new(ErrorKind::InvalidOperation, e.to_string()))?;
+/// `json` as block YAML emitted by serde-saphyr (which quotes every string a YAML 1.1
+/// reader would misread), each line indented by `indent` spaces.
+fn block_yaml(json: &Json, indent: usize) -> Result<String, Error> {
     let options = serde_saphyr::ser_options! {
         folded_wrap_chars: usize::MAX,
     };
-    let text = serde_saphyr::to_string_with_options(&json, options)
+    let text = serde_saphyr::to_string_with_options(json, options)
         .map_err(|e| Error::new(ErrorKind::InvalidOperation, e.to_string()))?;
     let pad = " ".repeat(indent);
     let mut out = String::with_capacity(text.len() + text.lines().count() * indent);
@@ -197,6 +195,7 @@ fn render_tree(
             }));
         }
     }
+    let element_count = elements.len();
     let source_shape = match (single, multi) {
         (true, true) => "mixed",
         (false, true) => "multi",
@@ -229,7 +228,10 @@ fn render_tree(
             part_of => model.name.as_str(),
             project => project.as_str(),
             envs => env_names.clone(),
-            elements => JValue::from(minijinja::value::Serde(&elements)),
+            // Pre-rendered: at fleet scale this block is most of the output, and emitting it
+            // straight from serde_json skips two conversions through template values.
+            elements => block_yaml(&Json::Array(elements), 10)?,
+            element_count => element_count,
             steps => JValue::from(minijinja::value::Serde(&steps)),
             env_label => model.rollout.environment_label.as_str(),
             phase_label => model.rollout.label.as_str(),

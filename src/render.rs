@@ -3,10 +3,11 @@
 //!
 //! Templates see only the values this module hands them; undefined variables
 //! are errors (strict undefined), and every interpolated value goes through the
-//! `yaml` filter (one scalar, quoted where a YAML 1.1 reader would misread it)
-//! or, for the list generator's elements, is emitted as a block by serde-saphyr. What the manifests say and
-//! why (RollingSync's handling of `automated`, version differences) is decided
-//! here and in the templates' comments, with the Argo CD facts they rely on.
+//! `yaml` filter (one scalar, quoted where a YAML 1.1 reader would misread it),
+//! except the list generator's elements, a block serde-saphyr emits. What the
+//! manifests say and why (RollingSync's handling of `automated`, version
+//! differences) is decided here and in the templates' comments, with the Argo CD
+//! facts they rely on.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;

@@ -149,3 +149,147 @@ fn files_ladder_did_not_generate_are_kept_and_stale_ones_removed() {
         String::from_utf8_lossy(&again.stderr)
     );
 }
+
+/// A spec of `n` components whose output differs with `revision`.
+fn big_spec(n: usize, revision: &str) -> String {
+    let mut spec = SPEC.replace(
+        "targetRevision: main",
+        &format!("targetRevision: {revision}"),
+    );
+    spec.push_str("  - name: web\n    source: {path: web}\n    dependsOn: [api]\n");
+    for i in 0..n {
+        let _ = write!(
+            spec,
+            "  - name: c{i:05}\n    source: {{path: c}}\n    dependsOn: [web]\n"
+        );
+    }
+    spec
+}
+
+/// Builds killed at any moment leave the old tree or the new one, never a mix: the
+/// output folder is swapped in whole.
+#[cfg(unix)]
+#[test]
+fn a_killed_build_leaves_the_old_tree_or_the_new_one() {
+    use crate::support::read_dir_files;
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
+    std::fs::write(dir.join("NOTES.md"), "mine\n").unwrap();
+    // The two complete trees, built undisturbed.
+    let mut trees = Vec::new();
+    for revision in ["v1", "v2"] {
+        std::fs::write(dir.join("ladder.yaml"), big_spec(3000, revision)).unwrap();
+        let started = std::time::Instant::now();
+        let out = ladder(dir, &["build"]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mut files = read_dir_files(&dir.join("out"));
+        files.insert("NOTES.md".into(), b"mine\n".to_vec());
+        std::fs::write(dir.join("out/NOTES.md"), "mine\n").unwrap();
+        trees.push((files, started.elapsed()));
+    }
+    let full = trees.iter().map(|(_, t)| *t).max().unwrap();
+    // Kill builds at spread-out moments, alternating the spec, and look at what is left.
+    let mut seed: u64 = 0x5eed;
+    let mut outcomes = [0usize; 2];
+    for round in 0..24 {
+        let revision = if round % 2 == 0 { "v1" } else { "v2" };
+        std::fs::write(dir.join("ladder.yaml"), big_spec(3000, revision)).unwrap();
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        let delay = full.mul_f64(((seed >> 33) % 1000) as f64 / 1000.0);
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ladder"))
+            .arg("build")
+            .current_dir(dir)
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(delay);
+        let _ = child.kill();
+        let _ = child.wait();
+        let now = read_dir_files(&dir.join("out"));
+        let which = trees.iter().position(|(files, _)| *files == now);
+        assert!(
+            which.is_some(),
+            "round {round}: the output folder is neither tree ({} files)",
+            now.len()
+        );
+        outcomes[which.unwrap()] += 1;
+    }
+    // A build that is not killed cleans up after the killed ones.
+    let out = ladder(dir, &["build"]);
+    assert_eq!(out.status.code(), Some(0));
+    let leftovers: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".ladder-"))
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "staging folders left behind: {leftovers:?}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("out/NOTES.md")).unwrap(),
+        "mine\n"
+    );
+    eprintln!(
+        "killed builds left v1 {} times and v2 {} times",
+        outcomes[0], outcomes[1]
+    );
+}
+
+/// Two builds into one folder at once: both finish, and the folder holds one whole tree.
+#[cfg(unix)]
+#[test]
+fn concurrent_builds_do_not_corrupt_the_output() {
+    use crate::support::read_dir_files;
+    let scratch = tempfile::tempdir().unwrap();
+    let (a, b) = (scratch.path().join("a"), scratch.path().join("b"));
+    for (d, rev) in [(&a, "v1"), (&b, "v2")] {
+        std::fs::create_dir(d).unwrap();
+        std::fs::write(d.join("ladder.yaml"), big_spec(2000, rev)).unwrap();
+    }
+    let out = scratch.path().join("out");
+    let out_arg = out.to_str().unwrap().to_owned();
+    let spawn = |d: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_ladder"))
+            .args(["build", "-o", &out_arg])
+            .current_dir(d)
+            .output()
+    };
+    for _ in 0..3 {
+        let (ra, rb) = std::thread::scope(|s| {
+            let ha = s.spawn(|| spawn(&a));
+            let hb = s.spawn(|| spawn(&b));
+            (ha.join().unwrap().unwrap(), hb.join().unwrap().unwrap())
+        });
+        assert_eq!(
+            ra.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&ra.stderr)
+        );
+        assert_eq!(
+            rb.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&rb.stderr)
+        );
+        let files = read_dir_files(&out);
+        let app_set = String::from_utf8(files["applicationset.yaml"].clone()).unwrap();
+        let v1 = app_set.contains("targetRevision: v1");
+        let v2 = app_set.contains("targetRevision: v2");
+        assert!(v1 != v2, "the ApplicationSet mixes both specs");
+        let root = String::from_utf8(files["root.yaml"].clone()).unwrap();
+        assert_eq!(
+            root.contains("targetRevision: v1"),
+            v1,
+            "files of two builds mixed"
+        );
+    }
+}

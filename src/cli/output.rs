@@ -1,11 +1,12 @@
 //! Reading and writing the output folder.
 //!
-//! Writes are per file atomic: each file is written to a temporary file in the
-//! same folder and renamed over the old one, so a reader never sees half a
-//! file. Everything that can fail before writing (a bad spec, a file ladder did
-//! not generate in the way) is found first, so a failed build writes nothing.
+//! The output folder is replaced as a whole: the new tree is built beside it and
+//! swapped in atomically, so a build killed at any moment leaves the old tree or
+//! the new one. Everything that can fail before writing (a bad spec, a file ladder
+//! did not generate in the way) is found first, so a failed build writes nothing.
 //! Symbolic links are never followed out of the output folder.
 
+use std::collections::BTreeSet;
 use std::io::Write as _;
 use std::path::{Component, Path, PathBuf};
 
@@ -64,52 +65,205 @@ fn to_slash(path: &Path) -> String {
         .join("/")
 }
 
-/// Applies `changes`: writes created and updated files, then deletes stale generated ones
-/// and the folders that leaves empty.
+/// Applies `changes` by building the complete new tree beside `dir` and swapping it in
+/// with one atomic rename, so a build killed at any moment leaves either the old tree or
+/// the new one, never a mix. Files ladder did not generate are carried over as hard
+/// links (the same files, not copies). Builds into the same folder take turns under a
+/// lock on its parent folder.
 pub(crate) fn apply(dir: &Path, files: &Files, changes: &Changes) -> anyhow::Result<()> {
-    // Every path is checked before the first write, so a refusal writes nothing.
-    let writes = changes
+    // Every path is checked before anything is written, so a refusal writes nothing.
+    for rel in changes
         .create
         .iter()
         .chain(&changes.update)
-        .map(|rel| Ok((rel, safe_join(dir, rel)?)))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let deletes = changes
-        .delete
-        .iter()
-        .map(|rel| safe_join(dir, rel))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    for (rel, target) in writes {
-        let parent = target.parent().unwrap_or(dir);
-        std::fs::create_dir_all(parent)
-            .with_context(|| format!("cannot create {}", parent.display()))?;
-        let mut builder = tempfile::Builder::new();
-        builder.prefix(".ladder-");
-        // Generated manifests are meant to be read by everyone (tempfile's default is 0600).
-        #[cfg(unix)]
-        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
-        let mut tmp = builder
-            .tempfile_in(parent)
-            .with_context(|| format!("cannot write in {}", parent.display()))?;
-        tmp.write_all(&files[rel.as_str()])
-            .and_then(|()| tmp.as_file().sync_all())
-            .with_context(|| format!("cannot write {}", target.display()))?;
-        tmp.persist(&target)
-            .map_err(|e| e.error)
-            .with_context(|| format!("cannot write {}", target.display()))?;
+        .chain(&changes.delete)
+    {
+        safe_join(dir, rel)?;
     }
-    for target in deletes {
-        std::fs::remove_file(&target)
-            .with_context(|| format!("cannot delete {}", target.display()))?;
-        let mut parent = target.parent();
-        while let Some(p) = parent {
-            if p == dir || std::fs::remove_dir(p).is_err() {
+    let dir = absolute(dir)?;
+    let (Some(parent), Some(name)) = (dir.parent(), dir.file_name()) else {
+        bail!("cannot write the output into {}", dir.display());
+    };
+    std::fs::create_dir_all(parent)
+        .with_context(|| format!("cannot create {}", parent.display()))?;
+    let _lock = lock(parent)?;
+    let prefix = format!(".{}.ladder-", name.to_string_lossy());
+    remove_leftovers(parent, &prefix);
+
+    let staging = tempfile::Builder::new()
+        .prefix(&prefix)
+        .tempdir_in(parent)
+        .with_context(|| format!("cannot write in {}", parent.display()))?;
+    let exists = dir.is_dir();
+    let replaced: BTreeSet<&str> = changes
+        .create
+        .iter()
+        .chain(&changes.update)
+        .chain(&changes.delete)
+        .map(String::as_str)
+        .collect();
+    if exists {
+        mirror(&dir, staging.path(), &replaced)?;
+    }
+    for rel in changes.create.iter().chain(&changes.update) {
+        write_file(&staging.path().join(rel), &files[rel.as_str()])?;
+    }
+    for rel in &changes.delete {
+        // Folders left empty by deleted files go too; folders that were empty stay.
+        let mut at = staging.path().join(rel);
+        while let Some(p) = at.parent() {
+            if p == staging.path() || std::fs::remove_dir(p).is_err() {
                 break;
             }
-            parent = p.parent();
+            at = p.to_path_buf();
+        }
+    }
+    let mode = if exists {
+        std::fs::metadata(&dir).map(|m| m.permissions()).ok()
+    } else {
+        None
+    };
+    set_folder_permissions(staging.path(), mode)?;
+    swap(staging, &dir, exists)
+}
+
+/// Writes a new file (0644, flushed to disk before the swap makes it visible).
+fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    let mut file =
+        std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
+    file.write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    #[cfg(unix)]
+    std::fs::set_permissions(path, std::os::unix::fs::PermissionsExt::from_mode(0o644))
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+/// Recreates `from`'s folders in `to`, and links every file not in `skip` (relative
+/// paths with `/`); symbolic links are recreated as links, never followed.
+fn mirror(from: &Path, to: &Path, skip: &BTreeSet<&str>) -> anyhow::Result<()> {
+    let mut stack = vec![PathBuf::new()];
+    while let Some(rel) = stack.pop() {
+        let source = from.join(&rel);
+        for entry in std::fs::read_dir(&source)
+            .with_context(|| format!("cannot read {}", source.display()))?
+        {
+            let entry = entry.with_context(|| format!("cannot read {}", source.display()))?;
+            let rel_child = rel.join(entry.file_name());
+            let target = to.join(&rel_child);
+            let kind = entry
+                .file_type()
+                .with_context(|| format!("cannot read {}", entry.path().display()))?;
+            if kind.is_dir() {
+                std::fs::create_dir(&target)
+                    .with_context(|| format!("cannot create {}", target.display()))?;
+                if let Ok(m) = std::fs::metadata(entry.path()) {
+                    let _ = std::fs::set_permissions(&target, m.permissions());
+                }
+                stack.push(rel_child);
+            } else if skip.contains(to_slash(&rel_child).as_str()) {
+                // Rewritten or deleted by this build: not carried over.
+            } else if kind.is_symlink() {
+                copy_link(&entry.path(), &target)?;
+            } else if std::fs::hard_link(entry.path(), &target).is_err() {
+                std::fs::copy(entry.path(), &target)
+                    .with_context(|| format!("cannot copy {}", entry.path().display()))?;
+            }
         }
     }
     Ok(())
+}
+
+#[cfg(unix)]
+fn copy_link(link: &Path, target: &Path) -> anyhow::Result<()> {
+    let points_to =
+        std::fs::read_link(link).with_context(|| format!("cannot read {}", link.display()))?;
+    std::os::unix::fs::symlink(points_to, target)
+        .with_context(|| format!("cannot create {}", target.display()))
+}
+
+#[cfg(not(unix))]
+fn copy_link(link: &Path, _target: &Path) -> anyhow::Result<()> {
+    bail!(
+        "{} is a symbolic link; ladder does not carry links over on this platform",
+        link.display()
+    )
+}
+
+fn set_folder_permissions(path: &Path, mode: Option<std::fs::Permissions>) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    let mode = mode.or_else(|| Some(std::os::unix::fs::PermissionsExt::from_mode(0o755)));
+    if let Some(mode) = mode {
+        std::fs::set_permissions(path, mode)
+            .with_context(|| format!("cannot set permissions of {}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// Puts the staged tree at `dir`. On Linux, an existing `dir` is exchanged with the staged
+/// tree in one `renameat2(RENAME_EXCHANGE)`; elsewhere the old tree is moved aside first
+/// (a moment without `dir`, never a mixed tree).
+fn swap(staging: tempfile::TempDir, dir: &Path, exists: bool) -> anyhow::Result<()> {
+    if !exists {
+        let staged = staging.keep();
+        return std::fs::rename(&staged, dir)
+            .with_context(|| format!("cannot create {}", dir.display()));
+    }
+    #[cfg(target_os = "linux")]
+    {
+        rustix::fs::renameat_with(
+            rustix::fs::CWD,
+            staging.path(),
+            rustix::fs::CWD,
+            dir,
+            rustix::fs::RenameFlags::EXCHANGE,
+        )
+        .with_context(|| format!("cannot replace {}", dir.display()))?;
+        // `staging` now holds the old tree, removed when it drops.
+        Ok(())
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let old = staging.path().with_extension("old");
+        std::fs::rename(dir, &old).with_context(|| format!("cannot replace {}", dir.display()))?;
+        let staged = staging.keep();
+        std::fs::rename(&staged, dir)
+            .with_context(|| format!("cannot replace {}", dir.display()))?;
+        std::fs::remove_dir_all(&old).with_context(|| format!("cannot remove {}", old.display()))
+    }
+}
+
+/// An exclusive lock on `folder`, held until the returned file is dropped: two builds
+/// into the same output folder take turns.
+#[cfg(unix)]
+fn lock(folder: &Path) -> anyhow::Result<std::fs::File> {
+    let file =
+        std::fs::File::open(folder).with_context(|| format!("cannot open {}", folder.display()))?;
+    rustix::fs::flock(&file, rustix::fs::FlockOperation::LockExclusive)
+        .with_context(|| format!("cannot lock {}", folder.display()))?;
+    Ok(file)
+}
+
+#[cfg(not(unix))]
+fn lock(_folder: &Path) -> anyhow::Result<()> {
+    Ok(())
+}
+
+/// Removes staged trees a killed build left behind (only ever under the lock).
+fn remove_leftovers(parent: &Path, prefix: &str) {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if entry.file_name().to_string_lossy().starts_with(prefix) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 /// `dir/rel`, refusing paths that leave `dir` or pass through a symbolic link inside it.

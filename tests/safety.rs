@@ -202,7 +202,8 @@ fn a_killed_build_leaves_the_old_tree_or_the_new_one() {
         seed = seed
             .wrapping_mul(6_364_136_223_846_793_005)
             .wrapping_add(1_442_695_040_888_963_407);
-        let delay = full.mul_f64(((seed >> 33) % 1000) as f64 / 1000.0);
+        let per_mille = u32::try_from((seed >> 33) % 1000).unwrap();
+        let delay = full * per_mille / 1000;
         let mut child = Command::new(env!("CARGO_BIN_EXE_ladder"))
             .arg("build")
             .current_dir(dir)

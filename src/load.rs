@@ -76,8 +76,15 @@ pub fn load(file: &str, bytes: &[u8]) -> Result<Loaded, Vec<Diagnostic>> {
         crate::diagnostic::sort(&mut diagnostics);
         return Err(diagnostics);
     }
-    let spec = serde_saphyr::from_str_with_options::<Spec>(text, yaml::options())
-        .map_err(|e| vec![yaml::to_diagnostic(file, &e)])?;
+    // The tree already passed the schema, so building the typed spec from it cannot
+    // meet a type error; doing so from the tree spares a second YAML parse.
+    let spec = serde_json::from_value::<Spec>(tree.to_json()).map_err(|e| {
+        vec![Diagnostic::new(
+            file,
+            Pos::new(1, 1),
+            format!("the spec does not fit its types: {e}"),
+        )]
+    })?;
     Ok(Loaded {
         file: file.to_owned(),
         text: text.to_owned(),

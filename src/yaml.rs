@@ -245,6 +245,8 @@ pub(crate) fn options() -> serde_saphyr::Options {
     budget.max_events = 50_000_000;
     budget.max_nodes = 20_000_000;
     budget.max_total_scalar_bytes = 64 * 1024 * 1024;
+    // Anchored nodes a spec may replay; a "billion laughs" document hits this early.
+    budget.max_recorded_anchor_events = 100_000;
     serde_saphyr::options! {
         with_snippet: false,
         strict_booleans: true,

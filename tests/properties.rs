@@ -135,3 +135,20 @@ proptest! {
         }
     }
 }
+
+/// Inputs the fuzzer found troublesome (see `fuzz/`), kept as regression cases: each
+/// must come back as a result or as diagnostics. `alias-bomb-timeout.yaml` once took
+/// over 10 s under the fuzzer before the anchor budget was tightened.
+#[test]
+fn fuzz_regressions_come_back_as_results_or_diagnostics() {
+    let dir = crate::support::root().join("tests/fuzz-regressions");
+    let mut cases: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    cases.sort();
+    assert!(!cases.is_empty());
+    for case in cases {
+        let bytes = std::fs::read(&case).unwrap();
+        if let Err(diagnostics) = ladder::compile("case.yaml", &bytes, "x") {
+            assert!(!diagnostics.is_empty(), "{}", case.display());
+        }
+    }
+}

@@ -142,7 +142,10 @@ proptest! {
 #[test]
 fn fuzz_regressions_come_back_as_results_or_diagnostics() {
     let dir = crate::support::root().join("tests/fuzz-regressions");
-    let mut cases: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut cases: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     cases.sort();
     assert!(!cases.is_empty());
     for case in cases {

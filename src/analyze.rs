@@ -201,6 +201,7 @@ fn build(cx: &mut Cx<'_>, spec: &spec::Spec) -> Option<Model> {
         });
     }
 
+    check_application_names(cx, spec, &order, &components, &environments);
     check_disabled_dependencies(cx, spec, &order, &components, &environments);
     check_cycles(cx, spec, &order, &components);
     for (e, env) in environments.iter().enumerate() {
@@ -391,6 +392,32 @@ fn output(cx: &mut Cx<'_>, spec: &spec::Spec) -> Option<Output> {
             "the root Application needs the repository of the generated tree",
         )
         .help = Some("set `output.repoURL`, or `defaults.source.repoURL`".into());
+    }
+    // The root Application is one per tree and is not interpolated: a per-environment
+    // default cannot name where the generated tree lives.
+    for (key, value, own) in [
+        ("repoURL", repo_url.as_deref(), o.repo_url.is_some()),
+        (
+            "targetRevision",
+            Some(target_revision.as_str()),
+            o.target_revision.is_some(),
+        ),
+    ] {
+        let Some(value) = value.filter(|v| v.contains("{{") || v.contains("{%")) else {
+            continue;
+        };
+        let path = if own {
+            vec![Key("output"), Key(key)]
+        } else {
+            vec![Key("defaults"), Key("source"), Key(key)]
+        };
+        cx.error(
+            &path,
+            format!("the root Application's {key} `{value}` uses a template"),
+        )
+        .help = Some(format!(
+            "set `output.{key}` to the repository and revision of the generated tree"
+        ));
     }
     let path = o.path.trim_matches('/').to_owned();
     if path.is_empty()
@@ -855,6 +882,66 @@ fn check_refs(cx: &mut Cx<'_>, raw: &[(&spec::Source, Vec<PathSeg<'static>>)]) -
     ok
 }
 
+/// Every generated Application name must be unique (`a-b` in `c` and `a` in `b-c` are
+/// both `a-b-c`), and the root Applications' names must be valid and free too.
+fn check_application_names(
+    cx: &mut Cx<'_>,
+    spec: &spec::Spec,
+    order: &[usize],
+    components: &[Component],
+    environments: &[Environment],
+) {
+    use PathSeg::{Index, Key};
+    let mut seen: BTreeMap<&str, (usize, &str)> = BTreeMap::new();
+    for (model_index, component) in components.iter().enumerate() {
+        for (e, instance) in component.instances.iter().enumerate() {
+            let Some(instance) = instance else { continue };
+            let env = environments[e].name.as_str();
+            if let Some(&(other, other_env)) = seen.get(instance.app.as_str()) {
+                if components[other].name == component.name || other_env == env {
+                    continue; // a duplicate component or environment, reported as such
+                }
+                let first = cx.pos(&[Key("components"), Index(order[other]), Key("name")]);
+                cx.error(
+                    &[Key("components"), Index(order[model_index]), Key("name")],
+                    format!(
+                        "`{}` in `{env}` and `{}` in `{other_env}` would both be the Application `{}`",
+                        component.name, components[other].name, instance.app
+                    ),
+                )
+                .notes
+                .push((first, "the other component".into()));
+            } else {
+                seen.insert(&instance.app, (model_index, env));
+            }
+        }
+    }
+    let roots: Vec<String> = match spec.rollout.environments {
+        spec::Topology::Sequential => vec![format!("{}-root", spec.name)],
+        spec::Topology::Independent => environments
+            .iter()
+            .map(|e| format!("{}-{}-root", spec.name, e.name))
+            .collect(),
+    };
+    for root in roots {
+        if !is_dns1123_label(&root) && is_dns1123_label(&spec.name) {
+            cx.error(
+                &[Key("name")],
+                format!("the root Application `{root}` would be longer than 63 characters"),
+            )
+            .help = Some("shorten the spec's name".into());
+        } else if let Some(&(c, env)) = seen.get(root.as_str()) {
+            cx.error(
+                &[Key("components"), Index(order[c]), Key("name")],
+                format!(
+                    "`{}` in `{env}` would have the name of the root Application `{root}`",
+                    components[c].name
+                ),
+            );
+        }
+    }
+}
+
 fn check_disabled_dependencies(
     cx: &mut Cx<'_>,
     spec: &spec::Spec,
@@ -998,8 +1085,11 @@ fn component_duration(
         (None, None) => return DEFAULT_DURATION,
     };
     parse_duration(text).unwrap_or_else(|| {
-        cx.error(&path, format!("`{text}` is not a duration")).help =
-            Some("write hours, minutes and seconds such as `90s`, `5m` or `1h30m`".into());
+        cx.error(
+            &path,
+            format!("`{text}` is not a duration of at most a week"),
+        )
+        .help = Some("write hours, minutes and seconds such as `90s`, `5m` or `1h30m`".into());
         DEFAULT_DURATION
     })
 }
@@ -1007,7 +1097,12 @@ fn component_duration(
 /// Expected duration of a component that does not say: one minute.
 pub const DEFAULT_DURATION: u64 = 60;
 
-/// Parses `1h30m`, `5m`, `90s` (at least one part, each unit once, in h-m-s order) to seconds.
+/// The longest duration a component may declare: a week. Sums of durations then stay
+/// far from overflow at any fleet size.
+pub const MAX_DURATION: u64 = 7 * 24 * 3600;
+
+/// Parses `1h30m`, `5m`, `90s` (at least one part, each unit once, in h-m-s order) to
+/// seconds, at most [`MAX_DURATION`].
 pub fn parse_duration(text: &str) -> Option<u64> {
     let mut total: u64 = 0;
     let mut digits = String::new();
@@ -1031,7 +1126,7 @@ pub fn parse_duration(text: &str) -> Option<u64> {
         digits.clear();
         last_unit = rank;
     }
-    (digits.is_empty() && last_unit > 0).then_some(total)
+    (digits.is_empty() && last_unit > 0 && total <= MAX_DURATION).then_some(total)
 }
 
 /// DNS-1123 label: lowercase letters, digits and `-`, starting and ending with a letter

@@ -75,7 +75,7 @@ pub fn estimate(model: &Model, plan: &Plan) -> Estimate {
             let (critical_path, critical_seconds) = critical_path(model, plan, env_plan.env);
             EnvEstimate {
                 env: env_plan.env,
-                total: steps.iter().map(|s| s.seconds).sum(),
+                total: steps.iter().fold(0u64, |t, s| t.saturating_add(s.seconds)),
                 steps,
                 critical_path,
                 critical_seconds,
@@ -107,7 +107,7 @@ pub fn makespan(durations: &[u64], slots: usize) -> u64 {
         } else {
             running.pop().map_or(0, |Reverse(t)| t)
         };
-        let finish = start + d;
+        let finish = start.saturating_add(d);
         end = end.max(finish);
         running.push(Reverse(finish));
     }
@@ -129,7 +129,9 @@ fn critical_path(model: &Model, plan: &Plan, env: usize) -> (Vec<usize>, u64) {
                 from = Some(d);
             }
         }
-        best[c] = model.components[c].duration + from.map_or(0, |f| best[f]);
+        best[c] = model.components[c]
+            .duration
+            .saturating_add(from.map_or(0, |f| best[f]));
         via[c] = from;
     }
     let Some(&last) = order

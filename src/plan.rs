@@ -208,7 +208,7 @@ pub fn render_text(model: &Model, plan: &Plan) -> String {
             human(env_estimate.critical_seconds),
             names(model, &env_estimate.critical_path)
         );
-        total += env_estimate.total;
+        total = env_estimate.total.saturating_add(total);
     }
     let _ = writeln!(
         out,
@@ -289,7 +289,7 @@ pub fn to_json(model: &Model, plan: &Plan) -> serde_json::Value {
             Topology::Independent => "independent",
         },
         "steps": plan.step_count(),
-        "seconds": estimate.environments.iter().map(|e| e.total).sum::<u64>(),
+        "seconds": estimate.environments.iter().fold(0u64, |t, e| t.saturating_add(e.total)),
         "environments": environments,
     })
 }

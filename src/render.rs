@@ -138,6 +138,12 @@ fn render_tree(
         .map(|&e| model.environments[e].name.clone())
         .collect();
 
+    let mixed_sync = envs
+        .iter()
+        .any(|&e| model.environments[e].sync == Sync::Auto)
+        && envs
+            .iter()
+            .any(|&e| model.environments[e].sync == Sync::Manual);
     // The list generator's elements and the steps, environment by environment.
     let any_labels = model.components.iter().any(|c| !c.labels.is_empty());
     let mut elements = Vec::new();
@@ -167,6 +173,13 @@ fn render_tree(
             );
             if any_labels {
                 element.insert("labels".into(), json!(component.labels));
+            }
+            if mixed_sync {
+                let sync = match environment.sync {
+                    Sync::Auto => "auto",
+                    Sync::Manual => "manual",
+                };
+                element.insert("sync".into(), json!(sync));
             }
             let sources: Vec<Json> = instance.sources.iter().map(source_json).collect();
             if instance.multi_source {
@@ -220,6 +233,9 @@ fn render_tree(
     let any_auto = envs
         .iter()
         .any(|&e| model.environments[e].sync == Sync::Auto);
+    let all_auto = envs
+        .iter()
+        .all(|&e| model.environments[e].sync == Sync::Auto);
 
     let appset = env
         .get_template("applicationset.yaml.j2")?
@@ -239,6 +255,7 @@ fn render_tree(
             sequential => !independent,
             any_labels => any_labels,
             any_auto => any_auto,
+        all_auto => all_auto,
             automated_note => automated_note,
             source_shape => source_shape,
             deletion_order => deletion_order,

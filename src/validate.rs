@@ -202,9 +202,48 @@ fn validate_doc(crds: &Crds, file: &str, doc: &Node, report: &mut Report) {
     };
     let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
     let Some(schema) = crds.schema(group, version, kind) else {
-        report
-            .skipped
-            .push((file.to_owned(), doc.pos, format!("{api_version}/{kind}")));
+        // A group the CRDs define, with a version or kind they do not: a typo, which
+        // the API server would refuse, not a kind to skip.
+        let known: Vec<(&str, &str)> = crds
+            .schemas
+            .keys()
+            .filter(|(g, _, _)| g == group)
+            .map(|(_, v, k)| (v.as_str(), k.as_str()))
+            .collect();
+        if known.is_empty() {
+            report
+                .skipped
+                .push((file.to_owned(), doc.pos, format!("{api_version}/{kind}")));
+        } else {
+            let mut kinds: Vec<&str> = known.iter().map(|(_, k)| *k).collect();
+            kinds.sort_unstable();
+            kinds.dedup();
+            let mut versions: Vec<&str> = known.iter().map(|(v, _)| *v).collect();
+            versions.sort_unstable();
+            versions.dedup();
+            let help = if kinds.contains(&kind) {
+                format!(
+                    "{group} serves {kind} as {}",
+                    versions
+                        .iter()
+                        .map(|v| format!("`{group}/{v}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            } else {
+                crate::diagnostic::did_you_mean(kind, kinds.iter().copied())
+                    .unwrap_or_else(|| format!("{group} defines {}", kinds.join(", ")))
+            };
+            let pos = doc.get("kind").map_or(doc.pos, |k| k.pos);
+            report.diagnostics.push(
+                Diagnostic::new(
+                    file,
+                    pos,
+                    format!("no CRD defines `{api_version}` kind `{kind}`"),
+                )
+                .help(help),
+            );
+        }
         return;
     };
     report.checked += 1;

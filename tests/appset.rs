@@ -77,23 +77,38 @@ fn substitute(text: &str, element: &Map<String, Json>) -> String {
     out
 }
 
-/// Resolves `{{- if hasKey . "k" }} A {{- else }} B {{- end }}`, trimming the whitespace
-/// before each `{{-` as Go templates do.
+/// Resolves `{{- if hasKey . "k" }} A {{- else }} B {{- end }}` and
+/// `{{- if eq .k "v" }} A {{- end }}` blocks (not nested), trimming the whitespace before
+/// each `{{-` as Go templates do.
 fn conditionals(text: &str, element: &Map<String, Json>) -> String {
-    let Some(start) = text.find("{{- if hasKey . \"") else {
+    let Some(start) = text.find("{{- if ") else {
         return text.to_owned();
     };
-    let key_start = start + "{{- if hasKey . \"".len();
-    let key_end = text[key_start..].find('"').unwrap() + key_start;
-    let key = &text[key_start..key_end];
-    let then_start = text[key_start..].find("}}").unwrap() + key_start + 2;
-    let else_at = text.find("{{- else }}").unwrap();
-    let end_at = text.find("{{- end }}").unwrap();
-    let branch = if element.contains_key(key) {
-        &text[then_start..else_at]
+    let cond_end = text[start..].find("}}").unwrap() + start;
+    let condition = text[start + "{{- if ".len()..cond_end].trim();
+    let holds = if let Some(rest) = condition.strip_prefix("hasKey . ") {
+        element.contains_key(rest.trim_matches('"'))
+    } else if let Some(rest) = condition.strip_prefix("eq .") {
+        let (key, value) = rest.split_once(' ').unwrap();
+        let value = value.trim_matches('"');
+        element
+            .get(key)
+            .unwrap_or_else(|| panic!("missingkey=error: {key}"))
+            .as_str()
+            == Some(value)
     } else {
-        &text[else_at + "{{- else }}".len()..end_at]
+        panic!("unexpected condition `{condition}`");
     };
+    let body_start = cond_end + 2;
+    let end_at = text[body_start..].find("{{- end }}").unwrap() + body_start;
+    let else_at = text[body_start..end_at]
+        .find("{{- else }}")
+        .map(|i| i + body_start);
+    let (then_part, else_part) = match else_at {
+        Some(e) => (&text[body_start..e], &text[e + "{{- else }}".len()..end_at]),
+        None => (&text[body_start..end_at], ""),
+    };
+    let branch = if holds { then_part } else { else_part };
     let before = text[..start].trim_end();
     let branch = branch.trim_end();
     let after = &text[end_at + "{{- end }}".len()..];

@@ -82,8 +82,15 @@ pub(crate) fn apply(dir: &Path, files: &Files, changes: &Changes) -> anyhow::Res
     }
     let dir = absolute(dir)?;
     let (Some(parent), Some(name)) = (dir.parent(), dir.file_name()) else {
-        bail!("cannot write the output into {}", dir.display());
+        return apply_in_place(&dir, files, changes);
     };
+    // Swapping the folder away under a shell (or this process) standing in it would
+    // leave them in a deleted folder: write file by file instead.
+    if std::env::current_dir()
+        .is_ok_and(|cwd| absolute(&cwd).is_ok_and(|cwd| cwd.starts_with(&dir)))
+    {
+        return apply_in_place(&dir, files, changes);
+    }
     std::fs::create_dir_all(parent)
         .with_context(|| format!("cannot create {}", parent.display()))?;
     let _lock = lock(parent)?;
@@ -124,7 +131,56 @@ pub(crate) fn apply(dir: &Path, files: &Files, changes: &Changes) -> anyhow::Res
         None
     };
     set_folder_permissions(staging.path(), mode)?;
-    swap(staging, &dir, exists)
+    match swap(staging, &dir, exists) {
+        Ok(()) => Ok(()),
+        // A mount point cannot be renamed (EBUSY), and some filesystems cannot exchange
+        // folders: there, replace the files one by one (each still atomically).
+        Err(SwapError::Unsupported) => apply_in_place(&dir, files, changes),
+        Err(SwapError::Failed(e)) => Err(e),
+    }
+}
+
+/// Writes each changed file atomically (temporary file and rename in its folder), then
+/// deletes stale ones: for output folders that cannot be swapped as a whole.
+fn apply_in_place(dir: &Path, files: &Files, changes: &Changes) -> anyhow::Result<()> {
+    for rel in changes.create.iter().chain(&changes.update) {
+        let target = safe_join(dir, rel)?;
+        let parent = target.parent().unwrap_or(dir);
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".ladder-");
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
+        let mut tmp = builder
+            .tempfile_in(parent)
+            .with_context(|| format!("cannot write in {}", parent.display()))?;
+        tmp.write_all(&files[rel.as_str()])
+            .and_then(|()| tmp.as_file().sync_all())
+            .with_context(|| format!("cannot write {}", target.display()))?;
+        tmp.persist(&target)
+            .map_err(|e| e.error)
+            .with_context(|| format!("cannot write {}", target.display()))?;
+    }
+    for rel in &changes.delete {
+        let target = safe_join(dir, rel)?;
+        std::fs::remove_file(&target)
+            .with_context(|| format!("cannot delete {}", target.display()))?;
+        let mut parent = target.parent();
+        while let Some(p) = parent {
+            if p == dir || std::fs::remove_dir(p).is_err() {
+                break;
+            }
+            parent = p.parent();
+        }
+    }
+    Ok(())
+}
+
+enum SwapError {
+    /// The folder cannot be swapped here (a mount point, a filesystem without exchange).
+    Unsupported,
+    Failed(anyhow::Error),
 }
 
 /// Writes a new file (0644, flushed to disk before the swap makes it visible).
@@ -208,33 +264,46 @@ fn set_folder_permissions(path: &Path, mode: Option<std::fs::Permissions>) -> an
 /// Puts the staged tree at `dir`. On Linux, an existing `dir` is exchanged with the staged
 /// tree in one `renameat2(RENAME_EXCHANGE)`; elsewhere the old tree is moved aside first
 /// (a moment without `dir`, never a mixed tree).
-fn swap(staging: tempfile::TempDir, dir: &Path, exists: bool) -> anyhow::Result<()> {
+fn swap(staging: tempfile::TempDir, dir: &Path, exists: bool) -> Result<(), SwapError> {
     if !exists {
         let staged = staging.keep();
         return std::fs::rename(&staged, dir)
-            .with_context(|| format!("cannot create {}", dir.display()));
+            .with_context(|| format!("cannot create {}", dir.display()))
+            .map_err(SwapError::Failed);
     }
     #[cfg(target_os = "linux")]
     {
-        rustix::fs::renameat_with(
+        use rustix::io::Errno;
+        match rustix::fs::renameat_with(
             rustix::fs::CWD,
             staging.path(),
             rustix::fs::CWD,
             dir,
             rustix::fs::RenameFlags::EXCHANGE,
-        )
-        .with_context(|| format!("cannot replace {}", dir.display()))?;
-        // `staging` now holds the old tree, removed when it drops.
-        Ok(())
+        ) {
+            // `staging` now holds the old tree, removed when it drops.
+            Ok(()) => Ok(()),
+            Err(Errno::BUSY | Errno::XDEV | Errno::INVAL | Errno::NOSYS | Errno::NOTSUP) => {
+                Err(SwapError::Unsupported)
+            }
+            Err(e) => Err(SwapError::Failed(
+                anyhow::Error::from(e).context(format!("cannot replace {}", dir.display())),
+            )),
+        }
     }
     #[cfg(not(target_os = "linux"))]
     {
         let old = staging.path().with_extension("old");
-        std::fs::rename(dir, &old).with_context(|| format!("cannot replace {}", dir.display()))?;
+        if std::fs::rename(dir, &old).is_err() {
+            return Err(SwapError::Unsupported);
+        }
         let staged = staging.keep();
         std::fs::rename(&staged, dir)
-            .with_context(|| format!("cannot replace {}", dir.display()))?;
-        std::fs::remove_dir_all(&old).with_context(|| format!("cannot remove {}", old.display()))
+            .with_context(|| format!("cannot replace {}", dir.display()))
+            .map_err(SwapError::Failed)?;
+        std::fs::remove_dir_all(&old)
+            .with_context(|| format!("cannot remove {}", old.display()))
+            .map_err(SwapError::Failed)
     }
 }
 

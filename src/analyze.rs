@@ -793,9 +793,21 @@ fn resolve_source(
         None => "HEAD".into(),
     };
     let name = &c.name;
-    let repo_url = cx.interpolate(&sub(&[Key("repoURL")]), &repo_url, env, name)?;
-    let target_revision =
-        cx.interpolate(&sub(&[Key("targetRevision")]), &target_revision, env, name)?;
+    // A value inherited from `defaults.source` is reported where it is written.
+    let at = |own: bool, key: &'static str| {
+        if own {
+            sub(&[Key(key)])
+        } else {
+            vec![Key("defaults"), Key("source"), Key(key)]
+        }
+    };
+    let repo_url = cx.interpolate(&at(s.repo_url.is_some(), "repoURL"), &repo_url, env, name)?;
+    let target_revision = cx.interpolate(
+        &at(s.target_revision.is_some(), "targetRevision"),
+        &target_revision,
+        env,
+        name,
+    )?;
     let src_path = match &s.path {
         Some(p) => {
             let p = cx.interpolate(&sub(&[Key("path")]), p, env, name)?;

@@ -224,7 +224,10 @@ fn render_tree(
         None => None,
     };
     // v3.3+ keeps the block with enabled: false (argoproj/argo-cd#24507); earlier
-    // versions delete it (applicationset_controller.go, `Automated = nil`).
+    // versions delete it (applicationset_controller.go, `Automated = nil`). Either way
+    // `prune` is read from each generated Application, after templatePatch
+    // (`syncValidApplications`: `pruneEnabled = validApps[i].Spec.SyncPolicy.Automated.Prune`),
+    // so a per-environment block in the patch is honoured.
     let automated_note = if version.at_least(3, 3) {
         "Argo CD 3.3 and later set automated.enabled: false"
     } else {

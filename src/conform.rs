@@ -308,10 +308,7 @@ impl<'a> Checker<'a> {
         }
         if let Some(Json::Array(required)) = obj.get("required") {
             for name in required.iter().filter_map(Json::as_str) {
-                if !entries
-                    .iter()
-                    .any(|(k, _)| k.key_text().as_deref() == Some(name))
-                {
+                if node.entry(name).is_none() {
                     let message = format!("missing required field `{name}` {}", place(path));
                     out.push(issue(node.pos, path, message, None));
                 }

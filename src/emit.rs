@@ -24,11 +24,19 @@ pub fn emit(spec_ref: &str, rendered: BTreeMap<String, String>) -> Files {
     rendered
         .into_iter()
         .map(|(path, body)| {
-            let mut text = format!(
+            let header = format!(
                 "{HEADER_PREFIX}{spec_ref}. Do not edit: change the spec and run `ladder build`.\n"
             );
-            let body = body.replace("\r\n", "\n");
-            text.push_str(body.trim_end_matches('\n'));
+            let body = body.trim_end_matches('\n');
+            let mut text = String::with_capacity(header.len() + body.len() + 1);
+            text.push_str(&header);
+            // Templates are LF already; a CR would only come from a spec value, and
+            // the YAML emitter escapes those, so normalising is a check, not a copy.
+            if body.contains('\r') {
+                text.push_str(&body.replace("\r\n", "\n"));
+            } else {
+                text.push_str(body);
+            }
             text.push('\n');
             (path, text.into_bytes())
         })

@@ -14,7 +14,7 @@ use std::fmt::Write as _;
 
 use minijinja::value::Value as JValue;
 use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior};
-use serde_json::{Map, Value as Json, json};
+use serde_json::{Value as Json, json};
 
 use crate::model::{Destination, MaxUpdate, Model};
 use crate::plan::Plan;
@@ -91,11 +91,11 @@ fn yaml_filter(value: &JValue) -> Result<String, Error> {
 
 /// `json` as block YAML emitted by serde-saphyr (which quotes every string a YAML 1.1
 /// reader would misread), each line indented by `indent` spaces.
-fn block_yaml(json: &Json, indent: usize) -> Result<String, Error> {
+fn block_yaml(value: &impl serde::Serialize, indent: usize) -> Result<String, Error> {
     let options = serde_saphyr::ser_options! {
         folded_wrap_chars: usize::MAX,
     };
-    let text = serde_saphyr::to_string_with_options(json, options)
+    let text = serde_saphyr::to_string_with_options(value, options)
         .map_err(|e| Error::new(ErrorKind::InvalidOperation, e.to_string()))?;
     let pad = " ".repeat(indent);
     let mut out = String::with_capacity(text.len() + text.lines().count() * indent);
@@ -161,42 +161,34 @@ fn render_tree(
             let Some(instance) = &component.instances[e] else {
                 continue;
             };
-            let mut element = Map::new();
-            element.insert("app".into(), json!(instance.app));
-            element.insert("component".into(), json!(component.name));
-            element.insert("env".into(), json!(environment.name));
-            element.insert("phase".into(), json!(plan.phases[c].to_string()));
-            element.insert("namespace".into(), json!(instance.namespace));
-            element.insert(
-                "destination".into(),
-                destination_json(&environment.destination),
-            );
-            if any_labels {
-                element.insert("labels".into(), json!(component.labels));
-            }
-            if mixed_sync {
-                let sync = match environment.sync {
-                    Sync::Auto => "auto",
-                    Sync::Manual => "manual",
-                };
-                element.insert("sync".into(), json!(sync));
-            }
-            let sources: Vec<Json> = instance.sources.iter().map(source_json).collect();
-            if instance.multi_source {
+            let sources: Vec<SourceOut<'_>> =
+                instance.sources.iter().map(SourceOut::from).collect();
+            let (source, sources) = if instance.multi_source {
                 multi = true;
-                element.insert("sources".into(), Json::Array(sources));
+                (None, Some(sources))
             } else {
                 single = true;
-                element.insert(
-                    "source".into(),
-                    sources.into_iter().next().unwrap_or(Json::Null),
-                );
-            }
-            elements.push(Json::Object(element));
+                (sources.into_iter().next(), None)
+            };
+            elements.push(Element {
+                app: &instance.app,
+                component: &component.name,
+                env: &environment.name,
+                phase: plan.phases[c].to_string(),
+                namespace: &instance.namespace,
+                destination: DestinationOut::from(&environment.destination),
+                labels: any_labels.then_some(&component.labels),
+                sync: mixed_sync.then_some(match environment.sync {
+                    Sync::Auto => "auto",
+                    Sync::Manual => "manual",
+                }),
+                source,
+                sources,
+            });
             for s in &instance.sources {
-                repos.insert(s.repo_url.clone());
+                repos.insert(s.repo_url.as_str());
             }
-            destinations.insert((environment.destination.clone(), instance.namespace.clone()));
+            destinations.insert((&environment.destination, instance.namespace.as_str()));
         }
         for step in &plan.environments[e].steps {
             let phase = step.phase.to_string();
@@ -250,7 +242,7 @@ fn render_tree(
             envs => env_names.clone(),
             // Pre-rendered: at fleet scale this block is most of the output, and emitting it
             // straight from serde_json skips two conversions through template values.
-            elements => block_yaml(&Json::Array(elements), 10)?,
+            elements => block_yaml(&elements, 10)?,
             element_count => element_count,
             steps => JValue::from(minijinja::value::Serde(&steps)),
             env_label => model.rollout.environment_label.as_str(),
@@ -287,7 +279,7 @@ fn render_tree(
                 name => project.as_str(),
                 namespace => namespace.as_str(),
                 description => description,
-                source_repos => repos.into_iter().collect::<Vec<_>>(),
+                source_repos => repos.into_iter().map(str::to_owned).collect::<Vec<String>>(),
                 destinations => JValue::from(minijinja::value::Serde(&destinations)),
                 cluster_resources => model.argocd.cluster_resources,
             })?;
@@ -321,38 +313,84 @@ fn render_tree(
     Ok(())
 }
 
-fn destination_json(d: &Destination) -> Json {
-    match d {
-        Destination::Server(s) => json!({ "server": s }),
-        Destination::Name(n) => json!({ "name": n }),
+/// One element of the list generator. Fields borrow from the model (at fleet scale there
+/// are hundreds of thousands) and serialize in this order.
+#[derive(serde::Serialize)]
+struct Element<'a> {
+    app: &'a str,
+    component: &'a str,
+    env: &'a str,
+    phase: String,
+    namespace: &'a str,
+    destination: DestinationOut<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    labels: Option<&'a indexmap::IndexMap<String, String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sync: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: Option<SourceOut<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sources: Option<Vec<SourceOut<'a>>>,
+}
+
+/// An Application destination cluster: `server` or `name`.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+enum DestinationOut<'a> {
+    Server(&'a str),
+    Name(&'a str),
+}
+
+impl<'a> From<&'a Destination> for DestinationOut<'a> {
+    fn from(d: &'a Destination) -> Self {
+        match d {
+            Destination::Server(s) => DestinationOut::Server(s),
+            Destination::Name(n) => DestinationOut::Name(n),
+        }
     }
 }
 
 /// A source in Argo CD's own field names, so `toJson` yields an Application source.
-fn source_json(s: &crate::model::Source) -> Json {
-    let mut m = Map::new();
-    m.insert("repoURL".into(), json!(s.repo_url));
-    m.insert("targetRevision".into(), json!(s.target_revision));
-    if let Some(p) = &s.path {
-        m.insert("path".into(), json!(p));
-    }
-    if let Some(c) = &s.chart {
-        m.insert("chart".into(), json!(c));
-    }
-    if let Some(r) = &s.reference {
-        m.insert("ref".into(), json!(r));
-    }
-    if !s.value_files.is_empty() || s.release_name.is_some() {
-        let mut helm = Map::new();
-        if let Some(r) = &s.release_name {
-            helm.insert("releaseName".into(), json!(r));
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SourceOut<'a> {
+    #[serde(rename = "repoURL")]
+    repo_url: &'a str,
+    target_revision: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    chart: Option<&'a str>,
+    #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
+    reference: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    helm: Option<HelmOut<'a>>,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct HelmOut<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    release_name: Option<&'a str>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    value_files: &'a [String],
+}
+
+impl<'a> From<&'a crate::model::Source> for SourceOut<'a> {
+    fn from(s: &'a crate::model::Source) -> Self {
+        let helm = (!s.value_files.is_empty() || s.release_name.is_some()).then(|| HelmOut {
+            release_name: s.release_name.as_deref(),
+            value_files: &s.value_files,
+        });
+        SourceOut {
+            repo_url: &s.repo_url,
+            target_revision: &s.target_revision,
+            path: s.path.as_deref(),
+            chart: s.chart.as_deref(),
+            reference: s.reference.as_deref(),
+            helm,
         }
-        if !s.value_files.is_empty() {
-            helm.insert("valueFiles".into(), json!(s.value_files));
-        }
-        m.insert("helm".into(), Json::Object(helm));
     }
-    Json::Object(m)
 }
 
 fn max_update_json(m: MaxUpdate) -> Json {

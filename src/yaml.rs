@@ -70,7 +70,10 @@ impl Node {
         match &self.value {
             Value::Map(entries) => entries
                 .iter()
-                .find(|(k, _)| k.key_text().as_deref() == Some(key))
+                .find(|(k, _)| match &k.value {
+                    Value::Str(s) => s == key,
+                    _ => k.key_text().as_deref() == Some(key),
+                })
                 .map(|(k, v)| (k, v)),
             _ => None,
         }

@@ -572,7 +572,12 @@ fn check_labels(
         if !is_label_value(value) {
             let mut p = at(&[Key("labels")]);
             p.push(Key(key));
-            cx.error(&p, format!("`{value}` is not a valid label value"))
+            let why = if value.len() > 63 {
+                format!(" ({} characters; at most 63)", value.len())
+            } else {
+                String::new()
+            };
+            cx.error(&p, format!("`{value}` is not a valid label value{why}"))
                 .help = Some(label_value_help());
         }
     }

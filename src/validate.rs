@@ -14,7 +14,7 @@
 //! it as `ObjectMeta`); a small built-in `ObjectMeta` schema stands in for it.
 //! Documents whose kind has no CRD (a `ConfigMap`, say) are skipped, not failed.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use serde_json::{Value as Json, json};
 
@@ -27,7 +27,7 @@ use crate::yaml::{self, Node, PathSeg, Value};
 pub struct Crds {
     /// (group, version, kind) → `openAPIV3Schema`, with `metadata` replaced by the
     /// built-in `ObjectMeta` schema and `apiVersion`/`kind` always allowed.
-    schemas: HashMap<(String, String, String), Json>,
+    schemas: BTreeMap<(String, String, String), Json>,
 }
 
 impl Crds {

@@ -51,11 +51,72 @@ pub fn output(
     plan: &plan::Plan,
     spec_ref: &str,
 ) -> Result<emit::Files, Vec<Diagnostic>> {
-    let rendered = render::render(model, plan).map_err(|e| {
+    output_with(file, model, plan, spec_ref, None)
+}
+
+/// Templates supplied in place of the embedded ones, and the folder they came from (for
+/// messages).
+#[derive(Debug, Clone, Default)]
+pub struct Templates {
+    pub dir: String,
+    pub files: render::Overrides,
+}
+
+/// Like [`output`], with some templates overridden. A name that matches no embedded
+/// template, or a template that fails, is a diagnostic naming the template and line.
+pub fn output_with(
+    file: &str,
+    model: &model::Model,
+    plan: &plan::Plan,
+    spec_ref: &str,
+    templates: Option<&Templates>,
+) -> Result<emit::Files, Vec<Diagnostic>> {
+    let empty = render::Overrides::new();
+    let (dir, overrides) = templates.map_or(("", &empty), |t| (t.dir.as_str(), &t.files));
+    let unknown: Vec<Diagnostic> = overrides
+        .keys()
+        .filter(|name| !render::template_names().any(|t| t == name.as_str()))
+        .map(|name| {
+            let help =
+                diagnostic::did_you_mean(name, render::template_names()).unwrap_or_else(|| {
+                    format!(
+                        "the templates are {}",
+                        render::template_names().collect::<Vec<_>>().join(", ")
+                    )
+                });
+            Diagnostic::new(
+                &format!("{dir}/{name}"),
+                Pos::default(),
+                format!("`{name}` overrides none of ladder's templates"),
+            )
+            .help(help)
+        })
+        .collect();
+    if !unknown.is_empty() {
+        return Err(unknown);
+    }
+    let rendered = render::render(model, plan, overrides).map_err(|e| {
+        let overridden = overrides.contains_key(&e.template);
+        let path = if overridden {
+            format!("{dir}/{}", e.template)
+        } else {
+            e.template.clone()
+        };
+        let pos = e.line.map_or_else(Pos::default, |l| {
+            Pos::new(u32::try_from(l).unwrap_or(u32::MAX), 1)
+        });
+        let what = if overridden {
+            "template error"
+        } else {
+            "internal template error"
+        };
         vec![Diagnostic::new(
-            file,
-            Pos::default(),
-            format!("internal template error: {e:#}"),
+            &path,
+            pos,
+            format!(
+                "{what}: {} (rendering {} of spec {file})",
+                e.message, e.rendering
+            ),
         )]
     })?;
     Ok(emit::emit(spec_ref, rendered))

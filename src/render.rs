@@ -40,9 +40,31 @@ pub const TEMPLATES: &[(&str, &str)] = &[
 /// How many component names a step's comment lists before "and N more".
 const NAMES_IN_STEP_COMMENT: usize = 8;
 
+/// Templates a user supplies in place of the embedded ones (`ladder build --templates DIR`):
+/// template name (e.g. `root.yaml.j2`) to source. They run in the same sandbox as the
+/// embedded ones: no loader, so `include` reaches only these templates; no access to
+/// files or the environment; strict undefined; and a fuel budget that bounds loops.
+pub type Overrides = BTreeMap<String, String>;
+
+/// A template that failed, and what it was rendering.
+#[derive(Debug)]
+pub struct RenderError {
+    /// The template's name (an override's file name, or an embedded template's).
+    pub template: String,
+    /// 1-based line in the template, when known.
+    pub line: Option<usize>,
+    pub message: String,
+    /// What was being rendered: the file and the environments (and so components) in it.
+    pub rendering: String,
+}
+
 /// Renders every output file: relative path (with `/`) to its body, without the header.
-pub fn render(model: &Model, plan: &Plan) -> Result<BTreeMap<String, String>, Error> {
-    let env = environment()?;
+pub fn render(
+    model: &Model,
+    plan: &Plan,
+    overrides: &Overrides,
+) -> Result<BTreeMap<String, String>, RenderError> {
+    let env = environment(model, overrides)?;
     let mut files = BTreeMap::new();
     match model.rollout.topology {
         Topology::Sequential => {
@@ -59,17 +81,60 @@ pub fn render(model: &Model, plan: &Plan) -> Result<BTreeMap<String, String>, Er
     Ok(files)
 }
 
-fn environment() -> Result<Environment<'static>, Error> {
+/// The names of the templates a user may override.
+pub fn template_names() -> impl Iterator<Item = &'static str> {
+    TEMPLATES.iter().map(|(name, _)| *name)
+}
+
+fn environment(model: &Model, overrides: &Overrides) -> Result<Environment<'static>, RenderError> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
+    // Enough for the embedded templates at any size; a runaway loop in an override stops.
+    let size = model
+        .components
+        .len()
+        .saturating_mul(model.environments.len());
+    env.set_fuel(Some(100_000u64.saturating_add(
+        u64::try_from(size).unwrap_or(u64::MAX).saturating_mul(500),
+    )));
     for (name, source) in TEMPLATES {
-        env.add_template(name, source)?;
+        let source = overrides
+            .get(*name)
+            .map_or(*source, String::as_str)
+            .to_owned();
+        env.add_template_owned(*name, source)
+            .map_err(|e| render_error(&e, name, "the template itself"))?;
     }
     env.add_filter("yaml", yaml_filter);
     env.add_function("go", |key: &str| format!("{{{{ .{key} }}}}"));
     env.add_function("go_json", |key: &str| format!("{{{{ toJson .{key} }}}}"));
     Ok(env)
+}
+
+fn render_error(e: &Error, template: &str, rendering: &str) -> RenderError {
+    RenderError {
+        template: e.name().unwrap_or(template).to_owned(),
+        line: e.line(),
+        message: e
+            .detail()
+            .map_or_else(|| e.kind().to_string(), str::to_owned),
+        rendering: rendering.to_owned(),
+    }
+}
+
+/// Renders one template with `ctx`, naming the output file and environments on error.
+fn render_one(
+    env: &Environment<'static>,
+    name: &str,
+    ctx: &JValue,
+    file: &str,
+    env_names: &[String],
+) -> Result<String, RenderError> {
+    let rendering = format!("{file} for {}", env_names.join(", "));
+    env.get_template(name)
+        .and_then(|t| t.render(ctx))
+        .map_err(|e| render_error(&e, name, &rendering))
 }
 
 /// One scalar, safe for YAML 1.1 and 1.2 readers.
@@ -79,6 +144,12 @@ fn yaml_filter(value: &JValue) -> Result<String, Error> {
     }
     if value.is_number() || value.kind() == minijinja::value::ValueKind::Bool {
         return Ok(value.to_string());
+    }
+    if value.is_undefined() {
+        return Err(Error::new(
+            ErrorKind::UndefinedError,
+            "the yaml filter got an undefined value (a variable this template does not receive)",
+        ));
     }
     Err(Error::new(
         ErrorKind::InvalidOperation,
@@ -118,7 +189,7 @@ fn render_tree(
     envs: &[usize],
     prefix: &str,
     files: &mut BTreeMap<String, String>,
-) -> Result<(), Error> {
+) -> Result<(), RenderError> {
     let independent = model.rollout.topology == Topology::Independent;
     let suffix = |base: &str| {
         if independent {
@@ -232,9 +303,10 @@ fn render_tree(
         .iter()
         .all(|&e| model.environments[e].sync == Sync::Auto);
 
-    let appset = env
-        .get_template("applicationset.yaml.j2")?
-        .render(minijinja::context! {
+    let appset_file = format!("{prefix}applicationset.yaml");
+    let elements_yaml = block_yaml(&elements, 10)
+        .map_err(|e| render_error(&e, "applicationset.yaml.j2", &appset_file))?;
+    let ctx = minijinja::context! {
             name => suffix(&model.name),
             namespace => namespace.as_str(),
             part_of => model.name.as_str(),
@@ -242,7 +314,7 @@ fn render_tree(
             envs => env_names.clone(),
             // Pre-rendered: at fleet scale this block is most of the output, and emitting it
             // straight from serde_json skips two conversions through template values.
-            elements => block_yaml(&elements, 10)?,
+            elements => elements_yaml,
             element_count => element_count,
             steps => JValue::from(minijinja::value::Serde(&steps)),
             env_label => model.rollout.environment_label.as_str(),
@@ -254,8 +326,15 @@ fn render_tree(
             automated_note => automated_note,
             source_shape => source_shape,
             deletion_order => deletion_order,
-        })?;
-    files.insert(format!("{prefix}applicationset.yaml"), appset);
+    };
+    let appset = render_one(
+        env,
+        "applicationset.yaml.j2",
+        &ctx,
+        &appset_file,
+        &env_names,
+    )?;
+    files.insert(appset_file, appset);
 
     if model.argocd.emit_project {
         let destinations: Vec<Json> = destinations
@@ -273,17 +352,17 @@ fn render_tree(
             model.name,
             env_names.join(", ")
         );
-        let text = env
-            .get_template("appproject.yaml.j2")?
-            .render(minijinja::context! {
+        let file = format!("{prefix}appproject.yaml");
+        let ctx = minijinja::context! {
                 name => project.as_str(),
                 namespace => namespace.as_str(),
                 description => description,
                 source_repos => repos.into_iter().map(str::to_owned).collect::<Vec<String>>(),
                 destinations => JValue::from(minijinja::value::Serde(&destinations)),
                 cluster_resources => model.argocd.cluster_resources,
-            })?;
-        files.insert(format!("{prefix}appproject.yaml"), text);
+        };
+        let text = render_one(env, "appproject.yaml.j2", &ctx, &file, &env_names)?;
+        files.insert(file, text);
     }
 
     let root_path = if independent {
@@ -291,9 +370,8 @@ fn render_tree(
     } else {
         model.output.path.clone()
     };
-    let root = env
-        .get_template("root.yaml.j2")?
-        .render(minijinja::context! {
+    let root_file = format!("{prefix}root.yaml");
+    let ctx = minijinja::context! {
             name => format!("{}-root", suffix(&model.name)),
             env => if independent { Some(env_names[0].as_str()) } else { None },
             namespace => namespace.as_str(),
@@ -303,13 +381,20 @@ fn render_tree(
             target_revision => model.output.target_revision.as_str(),
             path => root_path,
             server => model.argocd.server.as_str(),
-        })?;
-    files.insert(format!("{prefix}root.yaml"), root);
+    };
+    let root = render_one(env, "root.yaml.j2", &ctx, &root_file, &env_names)?;
+    files.insert(root_file, root);
 
-    let patch = env
-        .get_template("argocd-cmd-params-cm.yaml.j2")?
-        .render(minijinja::context! { namespace => namespace })?;
-    files.insert(format!("{prefix}patches/argocd-cmd-params-cm.yaml"), patch);
+    let patch_file = format!("{prefix}patches/argocd-cmd-params-cm.yaml");
+    let ctx = minijinja::context! { namespace => namespace };
+    let patch = render_one(
+        env,
+        "argocd-cmd-params-cm.yaml.j2",
+        &ctx,
+        &patch_file,
+        &env_names,
+    )?;
+    files.insert(patch_file, patch);
     Ok(())
 }
 

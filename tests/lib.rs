@@ -9,3 +9,4 @@ mod golden;
 mod properties;
 mod safety;
 mod support;
+mod templates;

@@ -44,6 +44,10 @@ enum Command {
         /// Write nothing; exit 1 with a unified diff if the folder is not up to date.
         #[arg(long)]
         check: bool,
+        /// Folder of templates to use in place of ladder's own, by name (e.g.
+        /// `root.yaml.j2`). They run sandboxed: no files, no environment, strict undefined.
+        #[arg(long, value_name = "DIR")]
+        templates: Option<PathBuf>,
     },
     /// Print the rollout plan: per environment, each step's phase, components, maxUpdate
     /// and estimated time, the longest dependency chain and the critical path.
@@ -179,7 +183,12 @@ pub(crate) fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Build { spec, out, check } => build(&spec.spec, out.as_deref(), check),
+        Command::Build {
+            spec,
+            out,
+            check,
+            templates,
+        } => build(&spec.spec, out.as_deref(), check, templates.as_deref()),
         Command::Plan { spec, format } => plan(&spec.spec, format),
         Command::Diff { spec, base, format } => diff(&spec.spec, &base, format),
         Command::Graph {
@@ -267,8 +276,30 @@ fn report(spec: &SpecFile, diagnostics: &[Diagnostic]) -> ExitCode {
     ExitCode::from(INVALID)
 }
 
-fn build(spec_arg: &Path, out: Option<&Path>, check: bool) -> anyhow::Result<ExitCode> {
+/// Reads the `.j2` files of a template folder (not its subfolders).
+fn read_templates(dir: &Path) -> anyhow::Result<ladder::Templates> {
+    let mut files = ladder::render::Overrides::new();
+    for (path, text) in output::read_files_with_extension(dir, "j2")? {
+        let name = Path::new(&path)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        files.insert(name, text);
+    }
+    Ok(ladder::Templates {
+        dir: dir.display().to_string(),
+        files,
+    })
+}
+
+fn build(
+    spec_arg: &Path,
+    out: Option<&Path>,
+    check: bool,
+    templates: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
     let spec = read_spec(spec_arg)?;
+    let templates = templates.map(read_templates).transpose()?;
     let (model, plan) = match ladder::check(&spec.display, &spec.bytes) {
         Ok(checked) => checked,
         Err(diagnostics) => return Ok(report(&spec, &diagnostics)),
@@ -282,10 +313,19 @@ fn build(spec_arg: &Path, out: Option<&Path>, check: bool) -> anyhow::Result<Exi
             .join(&model.output.path),
     };
     let spec_ref = output::relative_path(&out, &spec.path)?;
-    let files = match ladder::output(&spec.display, &model, &plan, &spec_ref) {
-        Ok(files) => files,
-        Err(diagnostics) => return Ok(report(&spec, &diagnostics)),
-    };
+    let files =
+        match ladder::output_with(&spec.display, &model, &plan, &spec_ref, templates.as_ref()) {
+            Ok(files) => files,
+            Err(diagnostics) => {
+                // Template problems point into the template, not the spec.
+                let source = templates.as_ref().and_then(|t| {
+                    let name = diagnostics.first()?.file.rsplit('/').next()?;
+                    t.files.get(name).cloned()
+                });
+                eprint!("{}", diagnostic::render(&diagnostics, source.as_deref()));
+                return Ok(ExitCode::from(INVALID));
+            }
+        };
     for warning in ladder::emit::warnings(&files) {
         eprintln!("warning: {warning}");
     }

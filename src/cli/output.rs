@@ -433,3 +433,28 @@ pub(crate) fn read_yaml_files(
         })
         .collect()
 }
+
+/// The files directly in `dir` whose name ends in `.{extension}`, sorted: (path, text).
+pub(crate) fn read_files_with_extension(
+    dir: &Path,
+    extension: &str,
+) -> anyhow::Result<Vec<(String, String)>> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))? {
+        let path = entry
+            .with_context(|| format!("cannot read {}", dir.display()))?
+            .path();
+        if path.is_file() && path.extension().and_then(|e| e.to_str()) == Some(extension) {
+            found.push(path);
+        }
+    }
+    found.sort();
+    found
+        .into_iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(&p)
+                .with_context(|| format!("cannot read {} as UTF-8 text", p.display()))?;
+            Ok((p.display().to_string(), text))
+        })
+        .collect()
+}

@@ -1,0 +1,38 @@
+//! Template overrides: a user's template replaces ladder's, in the same sandbox.
+
+use crate::support::root;
+
+#[test]
+fn an_overridden_template_is_used_and_keeps_the_header() {
+    let bytes = std::fs::read(root().join("examples/nextjs-shop/ladder.yaml")).unwrap();
+    let (model, plan) = ladder::check("spec", &bytes).unwrap();
+    let mut templates = ladder::Templates {
+        dir: "tpl".into(),
+        ..ladder::Templates::default()
+    };
+    let embedded = ladder::render::TEMPLATES
+        .iter()
+        .find(|(name, _)| *name == "root.yaml.j2")
+        .unwrap()
+        .1;
+    let custom = embedded.replace(
+        "  name: {{ name | yaml }}\n",
+        "  name: {{ name | yaml }}\n  labels:\n    team: platform\n",
+    );
+    assert_ne!(embedded, custom);
+    templates.files.insert("root.yaml.j2".into(), custom);
+    let files =
+        ladder::output_with("spec", &model, &plan, "../ladder.yaml", Some(&templates)).unwrap();
+    let root_yaml = String::from_utf8(files["root.yaml"].clone()).unwrap();
+    assert!(
+        root_yaml.starts_with(ladder::emit::HEADER_PREFIX),
+        "{root_yaml}"
+    );
+    assert!(
+        root_yaml.contains("  labels:\n    team: platform\n"),
+        "{root_yaml}"
+    );
+    // The other files are ladder's own.
+    let plain = ladder::output("spec", &model, &plan, "../ladder.yaml").unwrap();
+    assert_eq!(files["applicationset.yaml"], plain["applicationset.yaml"]);
+}

@@ -114,8 +114,8 @@ pub fn output_with(
             &path,
             pos,
             format!(
-                "{what}: {} (rendering {} of spec {file})",
-                e.message, e.rendering
+                "{what} while rendering {} of spec {file}: {}",
+                e.rendering, e.message
             ),
         )]
     })?;

@@ -123,6 +123,31 @@ fn render_error(e: &Error, template: &str, rendering: &str) -> RenderError {
     }
 }
 
+/// The first RollingSync step whose rendering fails: the shortest prefix of `steps` the
+/// ApplicationSet template fails on, found by bisection (only ever on the error path).
+fn failing_step(env: &Environment<'static>, ctx: &JValue, steps: &[Json]) -> Option<usize> {
+    let fails = |n: usize| {
+        let prefix = JValue::from(minijinja::value::Serde(&steps[..n]));
+        let ctx = minijinja::context! { steps => prefix, ..ctx.clone() };
+        env.get_template("applicationset.yaml.j2")
+            .and_then(|t| t.render(ctx))
+            .is_err()
+    };
+    if steps.is_empty() || fails(0) || !fails(steps.len()) {
+        return None;
+    }
+    let (mut ok, mut bad) = (0, steps.len());
+    while bad - ok > 1 {
+        let mid = ok + (bad - ok) / 2;
+        if fails(mid) {
+            bad = mid;
+        } else {
+            ok = mid;
+        }
+    }
+    Some(bad - 1)
+}
+
 /// Renders one template with `ctx`, naming the output file and environments on error.
 fn render_one(
     env: &Environment<'static>,
@@ -333,7 +358,15 @@ fn render_tree(
         &ctx,
         &appset_file,
         &env_names,
-    )?;
+    )
+    .map_err(|mut e| {
+        // Name the step, and so the components, the failing template was rendering.
+        if let Some(step) = failing_step(env, &ctx, &steps) {
+            let summary = steps[step]["summary"].as_str().unwrap_or_default();
+            e.rendering = format!("{}, step {} ({summary})", e.rendering, step + 1);
+        }
+        e
+    })?;
     files.insert(appset_file, appset);
 
     if model.argocd.emit_project {

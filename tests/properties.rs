@@ -42,7 +42,7 @@ fn spec_text(
 }
 
 fn graph() -> impl Strategy<Value = Graph> {
-    (1usize..60).prop_flat_map(|n| {
+    (1usize..300).prop_flat_map(|n| {
         let edges = proptest::collection::vec((0..n, 0..n), 0..n * 2).prop_map(|pairs| {
             let mut edges: Vec<(usize, usize)> = pairs
                 .into_iter()
@@ -65,9 +65,18 @@ proptest! {
     #[test]
     fn dependencies_precede_dependents_and_steps_equal_the_longest_chain(
         (n, edges, perm, order) in graph(),
+        independent in any::<bool>(),
     ) {
         let names: Vec<String> = (0..n).map(|i| format!("c{:03}", perm[i])).collect();
-        let text = spec_text(n, &edges, &names, &order, &["dev", "prod"]);
+        // Both topologies: one ApplicationSet for the chain, or one per environment.
+        let topology = |text: String| {
+            if independent {
+                text.replacen("name: prop\n", "name: prop\nrollout: {environments: independent}\n", 1)
+            } else {
+                text
+            }
+        };
+        let text = topology(spec_text(n, &edges, &names, &order, &["dev", "prod"]));
         let compiled = ladder::compile("p.yaml", text.as_bytes(), "x").unwrap();
         let model = &compiled.model;
         let plan = &compiled.plan;
@@ -95,7 +104,7 @@ proptest! {
         // Same output whatever the order of the components; same bytes twice.
         let mut sorted_order: Vec<usize> = (0..n).collect();
         sorted_order.sort_by_key(|&i| names[i].clone());
-        let again = spec_text(n, &edges, &names, &sorted_order, &["dev", "prod"]);
+        let again = topology(spec_text(n, &edges, &names, &sorted_order, &["dev", "prod"]));
         let other = ladder::compile("p.yaml", again.as_bytes(), "x").unwrap();
         prop_assert_eq!(&compiled.files, &other.files);
         let twice = ladder::compile("p.yaml", text.as_bytes(), "x").unwrap();

@@ -56,21 +56,36 @@ pub fn render(model: &Model, plan: &Plan, format: Format, options: Options<'_>) 
         .iter()
         .flat_map(|&c| model.components[c].depends_on.iter().map(move |&d| (d, c)))
         .collect();
+    let drawing = Drawing {
+        by_phase,
+        edges,
+        critical,
+        critical_edges,
+    };
     match format {
-        Format::Mermaid => mermaid(model, &by_phase, &edges, &critical, &critical_edges),
-        Format::Dot => dot(model, &by_phase, &edges, &critical, &critical_edges),
+        Format::Mermaid => mermaid(model, &drawing),
+        Format::Dot => dot(model, &drawing),
     }
+}
+
+/// What both formats draw: components by phase (and group), edges from dependency to
+/// dependent, and the critical path.
+struct Drawing {
+    by_phase: BTreeMap<u32, BTreeMap<String, Vec<usize>>>,
+    edges: Vec<(usize, usize)>,
+    critical: Vec<usize>,
+    critical_edges: BTreeSet<(usize, usize)>,
 }
 
 /// Mermaid node ids are component names with `-` as `_` (names are DNS labels, so this is
 /// one to one and stable when components are added); the label carries the name.
-fn mermaid(
-    model: &Model,
-    by_phase: &BTreeMap<u32, BTreeMap<String, Vec<usize>>>,
-    edges: &[(usize, usize)],
-    critical: &[usize],
-    critical_edges: &BTreeSet<(usize, usize)>,
-) -> String {
+fn mermaid(model: &Model, drawing: &Drawing) -> String {
+    let Drawing {
+        by_phase,
+        edges,
+        critical,
+        critical_edges,
+    } = drawing;
     let id = |c: usize| mermaid_id(&model.components[c].name);
     let mut out = String::from("flowchart LR\n");
     for (phase, groups) in by_phase {
@@ -125,13 +140,13 @@ fn mermaid(
     out
 }
 
-fn dot(
-    model: &Model,
-    by_phase: &BTreeMap<u32, BTreeMap<String, Vec<usize>>>,
-    edges: &[(usize, usize)],
-    critical: &[usize],
-    critical_edges: &BTreeSet<(usize, usize)>,
-) -> String {
+fn dot(model: &Model, drawing: &Drawing) -> String {
+    let Drawing {
+        by_phase,
+        edges,
+        critical,
+        critical_edges,
+    } = drawing;
     let mut out = String::new();
     let _ = writeln!(out, "digraph {} {{", quote_dot(&model.name));
     out.push_str("  rankdir=LR;\n  newrank=true;\n  node [shape=box, style=rounded, fontname=\"Helvetica\"];\n");

@@ -397,6 +397,24 @@ pub(crate) fn read_yaml_files(
     path: &Path,
     recursive: bool,
 ) -> anyhow::Result<Vec<(String, String)>> {
+    read_text_files(path, recursive, &["yaml", "yml"])
+}
+
+/// The `.{extension}` files directly in `dir`, sorted: (path, text).
+pub(crate) fn read_files_with_extension(
+    dir: &Path,
+    extension: &str,
+) -> anyhow::Result<Vec<(String, String)>> {
+    read_text_files(dir, false, &[extension])
+}
+
+/// `path` itself if it is a file, else the files in it with one of `extensions` (in its
+/// subfolders too when `recursive`), sorted by path, as UTF-8 text.
+fn read_text_files(
+    path: &Path,
+    recursive: bool,
+    extensions: &[&str],
+) -> anyhow::Result<Vec<(String, String)>> {
     let meta =
         std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
     let mut found = Vec::new();
@@ -415,7 +433,11 @@ pub(crate) fn read_yaml_files(
                     if recursive {
                         stack.push(p);
                     }
-                } else if matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
+                } else if p
+                    .extension()
+                    .and_then(|e| e.to_str())
+                    .is_some_and(|e| extensions.contains(&e))
+                {
                     found.push(p);
                 }
             }
@@ -429,31 +451,6 @@ pub(crate) fn read_yaml_files(
                 std::fs::read(&p).with_context(|| format!("cannot read {}", p.display()))?;
             let text = String::from_utf8(bytes)
                 .with_context(|| format!("{} is not UTF-8 text", p.display()))?;
-            Ok((p.display().to_string(), text))
-        })
-        .collect()
-}
-
-/// The files directly in `dir` whose name ends in `.{extension}`, sorted: (path, text).
-pub(crate) fn read_files_with_extension(
-    dir: &Path,
-    extension: &str,
-) -> anyhow::Result<Vec<(String, String)>> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))? {
-        let path = entry
-            .with_context(|| format!("cannot read {}", dir.display()))?
-            .path();
-        if path.is_file() && path.extension().and_then(|e| e.to_str()) == Some(extension) {
-            found.push(path);
-        }
-    }
-    found.sort();
-    found
-        .into_iter()
-        .map(|p| {
-            let text = std::fs::read_to_string(&p)
-                .with_context(|| format!("cannot read {} as UTF-8 text", p.display()))?;
             Ok((p.display().to_string(), text))
         })
         .collect()

@@ -18,7 +18,7 @@ use crate::model::{
     ArgoCd, Component, Destination, Environment, Instance, MaxUpdate, Model, Output, Rollout,
     Source, Version,
 };
-use crate::spec::{self, DeletionOrder, Enabled};
+use crate::spec::{self, DeletionOrder, Enabled, Layout};
 use crate::yaml::{Node, PathSeg};
 
 /// Oldest and newest Argo CD versions ladder shapes output for.
@@ -192,16 +192,36 @@ fn build(cx: &mut Cx<'_>, spec: &spec::Spec) -> Option<Model> {
             });
         }
         let duration = component_duration(cx, spec, c, &at);
+        match (spec.rollout.layout, c.phase) {
+            (Layout::Pinned, None) => {
+                cx.error(
+                    &at(&[Key("name")]),
+                    format!("component `{}` has no `phase`", c.name),
+                )
+                .help =
+                    Some("with `rollout.layout: pinned` every component names its phase".into());
+            }
+            (Layout::Compact, Some(_)) => {
+                cx.error(
+                    &at(&[Key("phase")]),
+                    "`phase` is only read with `rollout.layout: pinned`",
+                )
+                .help = Some("remove it, or set `rollout.layout: pinned`".into());
+            }
+            _ => {}
+        }
         components.push(Component {
             name: c.name.clone(),
             depends_on,
             labels: c.labels.clone(),
             duration,
+            pinned: c.phase,
             instances,
         });
     }
 
     check_application_names(cx, spec, &order, &components, &environments);
+    check_pinned_order(cx, spec, &order, &components);
     check_disabled_dependencies(cx, spec, &order, &components, &environments);
     check_cycles(cx, spec, &order, &components);
     for (e, env) in environments.iter().enumerate() {
@@ -337,6 +357,7 @@ fn rollout(cx: &mut Cx<'_>, spec: &spec::Spec, version: Option<Version>) -> Opti
         label: r.label.clone(),
         environment_label: r.environment_label.clone(),
         max_update: max_update?,
+        layout: r.layout,
         topology: r.environments,
         deletion_order: r.deletion_order,
     })
@@ -897,6 +918,66 @@ fn check_refs(cx: &mut Cx<'_>, raw: &[(&spec::Source, Vec<PathSeg<'static>>)]) -
         }
     }
     ok
+}
+
+/// With pinned phases, every dependency must have a lower phase than its dependent. The
+/// fix offered is the smallest move: to the first phase in use after all of the
+/// component's dependencies (or one past the highest of them).
+fn check_pinned_order(
+    cx: &mut Cx<'_>,
+    spec: &spec::Spec,
+    order: &[usize],
+    components: &[Component],
+) {
+    use PathSeg::{Index, Key};
+    let used: std::collections::BTreeSet<u32> =
+        components.iter().filter_map(|c| c.pinned).collect();
+    for (i, c) in components.iter().enumerate() {
+        let Some(phase) = c.pinned else { continue };
+        let highest = c
+            .depends_on
+            .iter()
+            .filter_map(|&d| components[d].pinned)
+            .max();
+        let Some(highest) = highest else { continue };
+        let target = used
+            .range(highest.saturating_add(1)..)
+            .next()
+            .copied()
+            .unwrap_or(highest.saturating_add(1));
+        let spec_component = &spec.components[order[i]];
+        for &d in &c.depends_on {
+            let dep = &components[d];
+            let Some(dep_phase) = dep.pinned else {
+                continue;
+            };
+            if dep_phase < phase {
+                continue;
+            }
+            let j = spec_component
+                .depends_on
+                .iter()
+                .position(|n| n == &dep.name)
+                .unwrap_or(0);
+            cx.error(
+                &[Key("components"), Index(order[i]), Key("dependsOn"), Index(j)],
+                format!(
+                    "`{}` (phase {phase}) depends on `{}` (phase {dep_phase}), which does not come first",
+                    c.name, dep.name
+                ),
+            )
+            .help = Some(format!(
+                "move `{}` from {phase} to {target}, after `{}` ({highest})",
+                c.name,
+                c.depends_on
+                    .iter()
+                    .filter(|&&d| components[d].pinned == Some(highest))
+                    .map(|&d| components[d].name.as_str())
+                    .next()
+                    .unwrap_or(&dep.name)
+            ));
+        }
+    }
 }
 
 /// Every generated Application name must be unique (`a-b` in `c` and `a` in `b-c` are

@@ -6,7 +6,7 @@
 
 use indexmap::IndexMap;
 
-use crate::spec::{DeletionOrder, Sync, Topology};
+use crate::spec::{DeletionOrder, Layout, Sync, Topology};
 
 /// An Argo CD version, `MAJOR.MINOR`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -79,6 +79,7 @@ pub struct Rollout {
     pub label: String,
     pub environment_label: String,
     pub max_update: MaxUpdate,
+    pub layout: Layout,
     pub topology: Topology,
     pub deletion_order: Option<DeletionOrder>,
 }
@@ -104,6 +105,8 @@ pub struct Component {
     pub labels: IndexMap<String, String>,
     /// Expected seconds from the start of its sync to healthy.
     pub duration: u64,
+    /// The phase the spec pins it to (`layout: pinned`).
+    pub pinned: Option<u32>,
     /// One entry per environment (same order as `Model::environments`); `None` where disabled.
     pub instances: Vec<Option<Instance>>,
 }

@@ -14,7 +14,7 @@ use petgraph::graph::DiGraph;
 
 use crate::estimate::human;
 use crate::model::{MaxUpdate, Model};
-use crate::spec::{Sync, Topology};
+use crate::spec::{Layout, Sync, Topology};
 
 /// The rollout plan: a phase per component, and the steps of each environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +23,8 @@ pub struct Plan {
     pub phases: Vec<u32>,
     /// One entry per environment, in spec order.
     pub environments: Vec<EnvPlan>,
+    /// Digits of the phase labels: pinned phases are zero-padded so labels sort (`05`, `15`).
+    pub label_width: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,15 +44,41 @@ pub struct Step {
     pub max_update: MaxUpdate,
 }
 
-/// Plans a checked model. Analysis has ruled out cycles, so this cannot fail.
+/// Plans a checked model with its layout. Analysis has ruled out cycles and, for pinned
+/// layouts, dependencies that do not come first, so this cannot fail.
 pub fn plan(model: &Model) -> Plan {
-    let phases = compact_phases(model);
+    let compact = compact_phases(model);
+    match model.rollout.layout {
+        Layout::Compact => with_phases(model, compact.clone(), &compact, 1),
+        Layout::Pinned => {
+            let phases: Vec<u32> = model
+                .components
+                .iter()
+                .map(|c| c.pinned.unwrap_or(0))
+                .collect();
+            let width = phases
+                .iter()
+                .max()
+                .map_or(2, |m| m.to_string().len().max(2));
+            with_phases(model, phases, &compact, width)
+        }
+    }
+}
+
+/// The compact plan of a model whatever its layout, to compare a pinned ladder with.
+pub fn compact(model: &Model) -> Plan {
+    let compact = compact_phases(model);
+    with_phases(model, compact.clone(), &compact, 1)
+}
+
+fn with_phases(model: &Model, phases: Vec<u32>, compact: &[u32], label_width: usize) -> Plan {
     let environments = (0..model.environments.len())
-        .map(|env| env_plan(model, &phases, env))
+        .map(|env| env_plan(model, &phases, compact, env))
         .collect();
     Plan {
         phases,
         environments,
+        label_width,
     }
 }
 
@@ -78,7 +106,7 @@ fn compact_phases(model: &Model) -> Vec<u32> {
     phases
 }
 
-fn env_plan(model: &Model, phases: &[u32], env: usize) -> EnvPlan {
+fn env_plan(model: &Model, phases: &[u32], compact: &[u32], env: usize) -> EnvPlan {
     let manual = model.environments[env].sync == Sync::Manual;
     let max_update = if manual {
         MaxUpdate::Count(0)
@@ -103,7 +131,7 @@ fn env_plan(model: &Model, phases: &[u32], env: usize) -> EnvPlan {
     EnvPlan {
         env,
         steps,
-        longest_chain: longest_chain(model, phases, env),
+        longest_chain: longest_chain(model, compact, env),
     }
 }
 
@@ -134,6 +162,29 @@ fn longest_chain(model: &Model, phases: &[u32], env: usize) -> Vec<usize> {
 }
 
 impl Plan {
+    /// The label value of a phase (`rollout-phase: "05"`).
+    pub fn phase_label(&self, phase: u32) -> String {
+        format!("{phase:0width$}", width = self.label_width)
+    }
+
+    /// Adjacent steps of an environment that could be one step: no component of the
+    /// later one depends on a component of the earlier one.
+    pub fn mergeable(&self, model: &Model, env: usize) -> Vec<(u32, u32)> {
+        self.environments[env]
+            .steps
+            .windows(2)
+            .filter(|w| {
+                !w[1].components.iter().any(|&c| {
+                    model.components[c]
+                        .depends_on
+                        .iter()
+                        .any(|d| w[0].components.contains(d))
+                })
+            })
+            .map(|w| (w[0].phase, w[1].phase))
+            .collect()
+    }
+
     /// Total RollingSync steps of the ladder(s): all environments' steps.
     pub fn step_count(&self) -> usize {
         self.environments.iter().map(|e| e.steps.len()).sum()
@@ -143,6 +194,12 @@ impl Plan {
 /// The plan as a table per environment, with time estimates, for `ladder plan`.
 pub fn render_text(model: &Model, plan: &Plan) -> String {
     let estimate = crate::estimate::estimate(model, plan);
+    // A pinned ladder is shown beside the compact one it could be.
+    let compact = (model.rollout.layout == Layout::Pinned).then(|| {
+        let plan = compact(model);
+        let estimate = crate::estimate::estimate(model, &plan);
+        (plan, estimate)
+    });
     let mut out = String::new();
     let topology = match model.rollout.topology {
         Topology::Sequential => "sequential: one ApplicationSet rolls every environment in order",
@@ -150,10 +207,14 @@ pub fn render_text(model: &Model, plan: &Plan) -> String {
     };
     let _ = writeln!(
         out,
-        "{}: {} components, {} environments ({topology}), compact layout",
+        "{}: {} components, {} environments ({topology}), {} layout",
         model.name,
         model.components.len(),
         model.environments.len(),
+        match model.rollout.layout {
+            Layout::Compact => "compact",
+            Layout::Pinned => "pinned",
+        },
     );
     let mut step_number = 0;
     let mut total = 0;
@@ -189,7 +250,7 @@ pub fn render_text(model: &Model, plan: &Plan) -> String {
             let _ = writeln!(
                 out,
                 "  {step_number:<5} {:<6} {:<10} {:<8} {}",
-                step.phase,
+                plan.phase_label(step.phase),
                 step.max_update.to_string(),
                 human(step_estimate.seconds),
                 names.join(", ")
@@ -208,13 +269,42 @@ pub fn render_text(model: &Model, plan: &Plan) -> String {
             human(env_estimate.critical_seconds),
             names(model, &env_estimate.critical_path)
         );
+        if let Some((compact, compact_estimate)) = &compact {
+            let k = env_plan.env;
+            let steps = compact.environments[k].steps.len();
+            let _ = writeln!(
+                out,
+                "  over-serialised: {} steps where the compact layout needs {steps} (the longest chain), about {} instead of {}",
+                env_plan.steps.len(),
+                human(compact_estimate.environments[k].total),
+                human(env_estimate.total),
+            );
+            let merges: Vec<String> = plan
+                .mergeable(model, k)
+                .iter()
+                .map(|(a, b)| format!("{}+{}", plan.phase_label(*a), plan.phase_label(*b)))
+                .collect();
+            if !merges.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "  adjacent steps that could merge without breaking a dependency: {}",
+                    merges.join(", ")
+                );
+            }
+        }
         total = env_estimate.total.saturating_add(total);
     }
     let _ = writeln!(
         out,
-        "\n{} steps in all, about {}; each environment needs as many steps as its longest dependency chain.",
+        "\n{} steps in all, about {}; {}",
         plan.step_count(),
         human(total),
+        match model.rollout.layout {
+            Layout::Compact =>
+                "each environment needs as many steps as its longest dependency chain.",
+            Layout::Pinned =>
+                "the compact layout would need as many steps as the longest dependency chain.",
+        },
     );
     if model.environments.iter().any(|e| e.sync == Sync::Manual) {
         let _ = writeln!(

@@ -270,7 +270,7 @@ fn render_tree(
                 app: &instance.app,
                 component: &component.name,
                 env: &environment.name,
-                phase: plan.phases[c].to_string(),
+                phase: plan.phase_label(plan.phases[c]),
                 namespace: &instance.namespace,
                 destination: DestinationOut::from(&environment.destination),
                 labels: any_labels.then_some(&component.labels),
@@ -287,7 +287,7 @@ fn render_tree(
             destinations.insert((&environment.destination, instance.namespace.as_str()));
         }
         for step in &plan.environments[e].steps {
-            let phase = step.phase.to_string();
+            let phase = plan.phase_label(step.phase);
             steps.push(json!({
                 "env": environment.name,
                 "phase": phase,

@@ -192,6 +192,9 @@ pub enum Layout {
     /// longest dependency chain.
     #[default]
     Compact,
+    /// Each component keeps the `phase` the team gave it (e.g. hand-numbered waves);
+    /// ladder checks that every dependency has a lower phase.
+    Pinned,
 }
 
 /// How environments relate to Argo CD instances.
@@ -291,6 +294,9 @@ pub struct Component {
     /// rollout estimates. Defaults to `defaults.duration`.
     #[serde(default)]
     pub duration: Option<String>,
+    /// The phase the team chose, with `rollout.layout: pinned` (e.g. `15` for wave 15).
+    #[serde(default)]
+    pub phase: Option<u32>,
 }
 
 /// `enabled: false` or `enabled: {dev: true, prod: false}`.

@@ -192,30 +192,13 @@ fn build(cx: &mut Cx<'_>, spec: &spec::Spec) -> Option<Model> {
             });
         }
         let duration = component_duration(cx, spec, c, &at);
-        match (spec.rollout.layout, c.phase) {
-            (Layout::Pinned, None) => {
-                cx.error(
-                    &at(&[Key("name")]),
-                    format!("component `{}` has no `phase`", c.name),
-                )
-                .help =
-                    Some("with `rollout.layout: pinned` every component names its phase".into());
-            }
-            (Layout::Compact, Some(_)) => {
-                cx.error(
-                    &at(&[Key("phase")]),
-                    "`phase` is only read with `rollout.layout: pinned`",
-                )
-                .help = Some("remove it, or set `rollout.layout: pinned`".into());
-            }
-            _ => {}
-        }
+        let assigned = assigned_phase(cx, spec, c, &at);
         components.push(Component {
             name: c.name.clone(),
             depends_on,
             labels: c.labels.clone(),
             duration,
-            pinned: c.phase,
+            pinned: assigned,
             instances,
         });
     }
@@ -918,6 +901,80 @@ fn check_refs(cx: &mut Cx<'_>, raw: &[(&spec::Source, Vec<PathSeg<'static>>)]) -
         }
     }
     ok
+}
+
+/// The phase a pinned or banded layout gives a component (`None` for compact), with
+/// a diagnostic for what is missing or unknown.
+fn assigned_phase(
+    cx: &mut Cx<'_>,
+    spec: &spec::Spec,
+    c: &spec::Component,
+    at: &dyn Fn(&[PathSeg<'static>]) -> Vec<PathSeg<'static>>,
+) -> Option<u32> {
+    use PathSeg::Key;
+    let layout = spec.rollout.layout;
+    if layout != Layout::Pinned && c.phase.is_some() {
+        cx.error(
+            &at(&[Key("phase")]),
+            "`phase` is only read with `rollout.layout: pinned`",
+        )
+        .help = Some("remove it, or set `rollout.layout: pinned`".into());
+    }
+    match layout {
+        Layout::Compact => None,
+        Layout::Pinned => {
+            if c.phase.is_none() {
+                cx.error(
+                    &at(&[Key("name")]),
+                    format!("component `{}` has no `phase`", c.name),
+                )
+                .help =
+                    Some("with `rollout.layout: pinned` every component names its phase".into());
+            }
+            c.phase
+        }
+        Layout::Banded => {
+            let band = band_lookup(cx, c, at, "domain", c.domain.as_ref(), &spec.rollout.bands);
+            let slot = band_lookup(cx, c, at, "role", c.role.as_ref(), &spec.rollout.slots);
+            Some(band?.saturating_add(slot?))
+        }
+    }
+}
+
+/// The band of a component's domain, or the slot of its role, with diagnostics.
+fn band_lookup(
+    cx: &mut Cx<'_>,
+    c: &spec::Component,
+    at: &dyn Fn(&[PathSeg<'static>]) -> Vec<PathSeg<'static>>,
+    key: &'static str,
+    value: Option<&String>,
+    table: &indexmap::IndexMap<String, u32>,
+) -> Option<u32> {
+    use PathSeg::Key;
+    let table_name = if key == "domain" { "bands" } else { "slots" };
+    let Some(value) = value else {
+        cx.error(
+            &at(&[Key("name")]),
+            format!("component `{}` has no `{key}`", c.name),
+        )
+        .help = Some(format!(
+            "with `rollout.layout: banded` every component names its {key}"
+        ));
+        return None;
+    };
+    let found = table.get(value).copied();
+    if found.is_none() {
+        let help = did_you_mean(value, table.keys().map(String::as_str)).unwrap_or_else(|| {
+            let all: Vec<String> = table.keys().map(|k| format!("`{k}`")).collect();
+            format!("`rollout.{table_name}` has {}", all.join(", "))
+        });
+        cx.error(
+            &at(&[Key(key)]),
+            format!("`{value}` is not a {key} of `rollout.{table_name}`"),
+        )
+        .help = Some(help);
+    }
+    found
 }
 
 /// With pinned phases, every dependency must have a lower phase than its dependent. The

@@ -50,7 +50,7 @@ pub fn plan(model: &Model) -> Plan {
     let compact = compact_phases(model);
     match model.rollout.layout {
         Layout::Compact => with_phases(model, compact.clone(), &compact, 1),
-        Layout::Pinned => {
+        Layout::Pinned | Layout::Banded => {
             let phases: Vec<u32> = model
                 .components
                 .iter()
@@ -195,7 +195,7 @@ impl Plan {
 pub fn render_text(model: &Model, plan: &Plan) -> String {
     let estimate = crate::estimate::estimate(model, plan);
     // A pinned ladder is shown beside the compact one it could be.
-    let compact = (model.rollout.layout == Layout::Pinned).then(|| {
+    let compact = (model.rollout.layout != Layout::Compact).then(|| {
         let plan = compact(model);
         let estimate = crate::estimate::estimate(model, &plan);
         (plan, estimate)
@@ -214,6 +214,7 @@ pub fn render_text(model: &Model, plan: &Plan) -> String {
         match model.rollout.layout {
             Layout::Compact => "compact",
             Layout::Pinned => "pinned",
+            Layout::Banded => "banded",
         },
     );
     let mut step_number = 0;
@@ -302,7 +303,7 @@ pub fn render_text(model: &Model, plan: &Plan) -> String {
         match model.rollout.layout {
             Layout::Compact =>
                 "each environment needs as many steps as its longest dependency chain.",
-            Layout::Pinned =>
+            Layout::Pinned | Layout::Banded =>
                 "the compact layout would need as many steps as the longest dependency chain.",
         },
     );

@@ -162,6 +162,46 @@ pub struct Rollout {
     /// Defaults to `Reverse` where the target version supports it.
     #[serde(default)]
     pub deletion_order: Option<DeletionOrder>,
+    /// `layout: banded`: the base phase of each domain (seed 002: prerequisites 0,
+    /// foundation 100, data 200, platform 300, data-extended 400, observability 500,
+    /// apps 600).
+    #[serde(default = "default_bands")]
+    pub bands: IndexMap<String, u32>,
+    /// `layout: banded`: the offset of each role inside its domain's band (seed 002:
+    /// crds 10, operators 20, secrets 30, configs 40, runtimes 50, post-runtime 55,
+    /// smokes 99).
+    #[serde(default = "default_slots")]
+    pub slots: IndexMap<String, u32>,
+}
+
+fn default_bands() -> IndexMap<String, u32> {
+    [
+        ("prerequisites", 0),
+        ("foundation", 100),
+        ("data", 200),
+        ("platform", 300),
+        ("data-extended", 400),
+        ("observability", 500),
+        ("apps", 600),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
+}
+
+fn default_slots() -> IndexMap<String, u32> {
+    [
+        ("crds", 10),
+        ("operators", 20),
+        ("secrets", 30),
+        ("configs", 40),
+        ("runtimes", 50),
+        ("post-runtime", 55),
+        ("smokes", 99),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
 }
 
 impl Default for Rollout {
@@ -173,6 +213,8 @@ impl Default for Rollout {
             max_update: MaxUpdate::default(),
             environments: Topology::default(),
             deletion_order: None,
+            bands: default_bands(),
+            slots: default_slots(),
         }
     }
 }
@@ -195,6 +237,9 @@ pub enum Layout {
     /// Each component keeps the `phase` the team gave it (e.g. hand-numbered waves);
     /// ladder checks that every dependency has a lower phase.
     Pinned,
+    /// Phase = the band of the component's `domain` + the slot of its `role` (seed 002's
+    /// ladder: `150` is foundation runtimes); ladder checks every dependency is earlier.
+    Banded,
 }
 
 /// How environments relate to Argo CD instances.
@@ -297,6 +342,12 @@ pub struct Component {
     /// The phase the team chose, with `rollout.layout: pinned` (e.g. `15` for wave 15).
     #[serde(default)]
     pub phase: Option<u32>,
+    /// Domain (a key of `rollout.bands`), with `rollout.layout: banded`.
+    #[serde(default)]
+    pub domain: Option<String>,
+    /// Role (a key of `rollout.slots`), with `rollout.layout: banded`.
+    #[serde(default)]
+    pub role: Option<String>,
 }
 
 /// `enabled: false` or `enabled: {dev: true, prod: false}`.

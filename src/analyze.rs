@@ -1234,10 +1234,23 @@ fn component_duration(
     at: &dyn Fn(&[PathSeg<'static>]) -> Vec<PathSeg<'static>>,
 ) -> u64 {
     use PathSeg::Key;
-    let (text, path) = match (&c.duration, &spec.defaults.duration) {
-        (Some(d), _) => (d.as_str(), at(&[Key("duration")])),
-        (None, Some(d)) => (d.as_str(), vec![Key("defaults"), Key("duration")]),
-        (None, None) => return DEFAULT_DURATION,
+    let role = c.role.as_deref();
+    let by_role = role.and_then(|r| spec.defaults.role_durations.get(r).map(|d| (r, d)));
+    let (text, path) = match (&c.duration, by_role, &spec.defaults.duration) {
+        (Some(d), _, _) => (d.as_str(), at(&[Key("duration")])),
+        (None, Some((r, d)), _) => (
+            d.as_str(),
+            vec![Key("defaults"), Key("roleDurations"), Key(r)],
+        ),
+        (None, None, default) => {
+            if let Some(seconds) = role.and_then(role_duration) {
+                return seconds;
+            }
+            match default {
+                Some(d) => (d.as_str(), vec![Key("defaults"), Key("duration")]),
+                None => return DEFAULT_DURATION,
+            }
+        }
     };
     parse_duration(text).unwrap_or_else(|| {
         cx.error(
@@ -1246,6 +1259,18 @@ fn component_duration(
         )
         .help = Some("write hours, minutes and seconds such as `90s`, `5m` or `1h30m`".into());
         DEFAULT_DURATION
+    })
+}
+
+/// Built-in expected durations of the roles of seed 002's slots: CRDs, secrets and configs
+/// apply quickly; operators and runtimes roll pods and wait for readiness; smokes run a Job.
+pub fn role_duration(role: &str) -> Option<u64> {
+    Some(match role {
+        "crds" | "secrets" | "configs" => 30,
+        "operators" | "smokes" => 120,
+        "runtimes" => 180,
+        "post-runtime" => 60,
+        _ => return None,
     })
 }
 

@@ -207,10 +207,10 @@ pub fn render_text(model: &Model, plan: &Plan) -> String {
     };
     let _ = writeln!(
         out,
-        "{}: {} components, {} environments ({topology}), {} layout",
+        "{}: {}, {} ({topology}), {} layout",
         model.name,
-        model.components.len(),
-        model.environments.len(),
+        count(model.components.len(), "component"),
+        count(model.environments.len(), "environment"),
         match model.rollout.layout {
             Layout::Compact => "compact",
             Layout::Pinned => "pinned",
@@ -231,9 +231,10 @@ pub fn render_text(model: &Model, plan: &Plan) -> String {
         let apps: usize = env_plan.steps.iter().map(|s| s.components.len()).sum();
         let _ = writeln!(
             out,
-            "\n{} ({sync}): {} steps, {apps} Applications, about {}",
+            "\n{} ({sync}): {}, {}, about {}",
             env.name,
-            env_plan.steps.len(),
+            count(env_plan.steps.len(), "step"),
+            count(apps, "Application"),
             human(env_estimate.total),
         );
         let _ = writeln!(
@@ -260,8 +261,8 @@ pub fn render_text(model: &Model, plan: &Plan) -> String {
         let chain = names(model, &env_plan.longest_chain);
         let _ = writeln!(
             out,
-            "  longest chain ({} components): {}",
-            env_plan.longest_chain.len(),
+            "  longest chain ({}): {}",
+            count(env_plan.longest_chain.len(), "component"),
             chain
         );
         let _ = writeln!(
@@ -314,6 +315,15 @@ pub fn render_text(model: &Model, plan: &Plan) -> String {
         );
     }
     out
+}
+
+/// `1 step`, `3 steps`.
+fn count(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }
 
 fn names(model: &Model, components: &[usize]) -> String {

@@ -105,9 +105,13 @@ pub struct Defaults {
     #[serde(default)]
     pub destination: Option<Destination>,
     /// Expected time for a component from the start of its sync to healthy, for rollout
-    /// estimates (`90s`, `5m`, `1h30m`). Defaults to `1m`.
+    /// estimates (`90s`, `5m`, `1h30m`), when neither it nor its role says. Defaults to `1m`.
     #[serde(default)]
     pub duration: Option<String>,
+    /// Expected durations by `role`, over the built-in ones (crds, secrets, configs 30s;
+    /// post-runtime 1m; operators, smokes 2m; runtimes 3m).
+    #[serde(default)]
+    pub role_durations: IndexMap<String, String>,
 }
 
 /// Repository defaults for sources.
@@ -342,10 +346,11 @@ pub struct Component {
     /// The phase the team chose, with `rollout.layout: pinned` (e.g. `15` for wave 15).
     #[serde(default)]
     pub phase: Option<u32>,
-    /// Domain (a key of `rollout.bands`), with `rollout.layout: banded`.
+    /// Domain (a key of `rollout.bands` with `rollout.layout: banded`).
     #[serde(default)]
     pub domain: Option<String>,
-    /// Role (a key of `rollout.slots`), with `rollout.layout: banded`.
+    /// Role (a key of `rollout.slots` with `rollout.layout: banded`); also sets the
+    /// expected duration (see `defaults.roleDurations`).
     #[serde(default)]
     pub role: Option<String>,
 }

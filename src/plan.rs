@@ -339,6 +339,11 @@ fn names(model: &Model, components: &[usize]) -> String {
 pub fn to_json(model: &Model, plan: &Plan) -> serde_json::Value {
     use serde_json::json;
     let estimate = crate::estimate::estimate(model, plan);
+    let compact = (model.rollout.layout != Layout::Compact).then(|| {
+        let plan = compact(model);
+        let estimate = crate::estimate::estimate(model, &plan);
+        (plan, estimate)
+    });
     let component_names = |list: &[usize]| -> Vec<&str> {
         list.iter()
             .map(|&c| model.components[c].name.as_str())
@@ -379,12 +384,26 @@ pub fn to_json(model: &Model, plan: &Plan) -> serde_json::Value {
                     "seconds": env_estimate.critical_seconds,
                     "components": component_names(&env_estimate.critical_path),
                 },
+                // Pinned and banded ladders: what the compact layout would need.
+                "compact": compact.as_ref().map(|(p, e)| json!({
+                    "steps": p.environments[env_plan.env].steps.len(),
+                    "seconds": e.environments[env_plan.env].total,
+                })),
+                "mergeable": plan
+                    .mergeable(model, env_plan.env)
+                    .iter()
+                    .map(|(a, b)| [plan.phase_label(*a), plan.phase_label(*b)])
+                    .collect::<Vec<_>>(),
             })
         })
         .collect();
     json!({
         "name": model.name,
-        "layout": "compact",
+        "layout": match model.rollout.layout {
+            Layout::Compact => "compact",
+            Layout::Pinned => "pinned",
+            Layout::Banded => "banded",
+        },
         "topology": match model.rollout.topology {
             Topology::Sequential => "sequential",
             Topology::Independent => "independent",

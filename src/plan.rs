@@ -194,12 +194,8 @@ impl Plan {
 /// The plan as a table per environment, with time estimates, for `ladder plan`.
 pub fn render_text(model: &Model, plan: &Plan) -> String {
     let estimate = crate::estimate::estimate(model, plan);
-    // A pinned ladder is shown beside the compact one it could be.
-    let compact = (model.rollout.layout != Layout::Compact).then(|| {
-        let plan = compact(model);
-        let estimate = crate::estimate::estimate(model, &plan);
-        (plan, estimate)
-    });
+    // A pinned or banded ladder is shown beside the compact one it could be.
+    let compact = compact_comparison(model);
     let mut out = String::new();
     let topology = match model.rollout.topology {
         Topology::Sequential => "sequential: one ApplicationSet rolls every environment in order",
@@ -317,6 +313,15 @@ pub fn render_text(model: &Model, plan: &Plan) -> String {
     out
 }
 
+/// For pinned and banded ladders, the compact plan and its estimate, to compare with.
+fn compact_comparison(model: &Model) -> Option<(Plan, crate::estimate::Estimate)> {
+    (model.rollout.layout != Layout::Compact).then(|| {
+        let plan = compact(model);
+        let estimate = crate::estimate::estimate(model, &plan);
+        (plan, estimate)
+    })
+}
+
 /// `1 step`, `3 steps`.
 fn count(n: usize, word: &str) -> String {
     if n == 1 {
@@ -339,11 +344,7 @@ fn names(model: &Model, components: &[usize]) -> String {
 pub fn to_json(model: &Model, plan: &Plan) -> serde_json::Value {
     use serde_json::json;
     let estimate = crate::estimate::estimate(model, plan);
-    let compact = (model.rollout.layout != Layout::Compact).then(|| {
-        let plan = compact(model);
-        let estimate = crate::estimate::estimate(model, &plan);
-        (plan, estimate)
-    });
+    let compact = compact_comparison(model);
     let component_names = |list: &[usize]| -> Vec<&str> {
         list.iter()
             .map(|&c| model.components[c].name.as_str())

@@ -1,9 +1,9 @@
 //! `ladder diff --base REV` on real git repositories made for the test.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
-use crate::support::root;
+use crate::support::{ladder, root};
 
 fn git(dir: &Path, args: &[&str]) {
     let out = Command::new("git")
@@ -24,14 +24,6 @@ fn git(dir: &Path, args: &[&str]) {
         "git {args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-}
-
-fn ladder(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ladder"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
 }
 
 fn repo_with_platform() -> tempfile::TempDir {

@@ -2,7 +2,9 @@
 
 use std::fmt::Write as _;
 use std::path::Path;
-use std::process::{Command, Output};
+
+use crate::support::ladder;
+use std::process::Command;
 
 const SPEC: &str = "name: shop
 output: {path: out}
@@ -15,14 +17,6 @@ components:
   - name: api
     source: {path: api}
 ";
-
-fn ladder(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ladder"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
-}
 
 #[cfg(unix)]
 #[test]

@@ -105,3 +105,12 @@ pub(crate) fn assert_file(path: &Path, actual: &str) {
         );
     }
 }
+
+/// Runs the `ladder` binary in `dir` and returns what it printed and its exit status.
+pub(crate) fn ladder(dir: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_ladder"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}

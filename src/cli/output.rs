@@ -116,14 +116,7 @@ pub(crate) fn apply(dir: &Path, files: &Files, changes: &Changes) -> anyhow::Res
         write_file(&staging.path().join(rel), &files[rel.as_str()])?;
     }
     for rel in &changes.delete {
-        // Folders left empty by deleted files go too; folders that were empty stay.
-        let mut at = staging.path().join(rel);
-        while let Some(p) = at.parent() {
-            if p == staging.path() || std::fs::remove_dir(p).is_err() {
-                break;
-            }
-            at = p.to_path_buf();
-        }
+        remove_empty_parents(staging.path(), &staging.path().join(rel));
     }
     let mode = if exists {
         std::fs::metadata(&dir).map(|m| m.permissions()).ok()
@@ -166,13 +159,7 @@ fn apply_in_place(dir: &Path, files: &Files, changes: &Changes) -> anyhow::Resul
         let target = safe_join(dir, rel)?;
         std::fs::remove_file(&target)
             .with_context(|| format!("cannot delete {}", target.display()))?;
-        let mut parent = target.parent();
-        while let Some(p) = parent {
-            if p == dir || std::fs::remove_dir(p).is_err() {
-                break;
-            }
-            parent = p.parent();
-        }
+        remove_empty_parents(dir, &target);
     }
     Ok(())
 }
@@ -181,6 +168,18 @@ enum SwapError {
     /// The folder cannot be swapped here (a mount point, a filesystem without exchange).
     Unsupported,
     Failed(anyhow::Error),
+}
+
+/// Removes the folders above `path`, up to `root`, that a deletion left empty; folders
+/// that still hold something (or were the user's own empty folders elsewhere) stay.
+fn remove_empty_parents(root: &Path, path: &Path) {
+    let mut parent = path.parent();
+    while let Some(p) = parent {
+        if p == root || std::fs::remove_dir(p).is_err() {
+            break;
+        }
+        parent = p.parent();
+    }
 }
 
 /// Writes a new file (0644, flushed to disk before the swap makes it visible).

@@ -9,9 +9,6 @@
 
 use std::collections::BTreeMap;
 
-use petgraph::algo::tarjan_scc;
-use petgraph::graph::{DiGraph, NodeIndex};
-
 use crate::diagnostic::{Diagnostic, Pos, did_you_mean};
 use crate::load::Loaded;
 use crate::model::{
@@ -193,6 +190,12 @@ fn build(cx: &mut Cx<'_>, spec: &spec::Spec) -> Option<Model> {
         }
         let duration = component_duration(cx, spec, c, &at);
         let assigned = assigned_phase(cx, spec, c, &at);
+        let version = argocd.as_ref().map(|a| a.version);
+        let waves = crate::waves::plan(cx.file, cx.tree, spec_index, &c.resources, version)
+            .unwrap_or_else(|d| {
+                cx.diagnostics.extend(d);
+                None
+            });
         components.push(Component {
             name: c.name.clone(),
             depends_on,
@@ -200,6 +203,7 @@ fn build(cx: &mut Cx<'_>, spec: &spec::Spec) -> Option<Model> {
             duration,
             pinned: assigned,
             instances,
+            waves,
         });
     }
 
@@ -1152,27 +1156,8 @@ fn check_disabled_dependencies(
 /// Reports every dependency cycle as its full path, `a → b → c → a`.
 fn check_cycles(cx: &mut Cx<'_>, spec: &spec::Spec, order: &[usize], components: &[Component]) {
     use PathSeg::{Index, Key};
-    let mut graph: DiGraph<usize, ()> = DiGraph::with_capacity(components.len(), 0);
-    let nodes: Vec<NodeIndex> = (0..components.len()).map(|i| graph.add_node(i)).collect();
-    for (i, c) in components.iter().enumerate() {
-        for &d in &c.depends_on {
-            graph.add_edge(nodes[i], nodes[d], ());
-        }
-    }
-    let mut cycles = Vec::new();
-    for scc in tarjan_scc(&graph) {
-        if scc.len() < 2 {
-            continue;
-        }
-        let members: Vec<usize> = {
-            let mut m: Vec<usize> = scc.iter().map(|n| graph[*n]).collect();
-            m.sort_unstable();
-            m
-        };
-        cycles.push(cycle_path(&members, components));
-    }
-    cycles.sort();
-    for cycle in cycles {
+    let deps: Vec<Vec<usize>> = components.iter().map(|c| c.depends_on.clone()).collect();
+    for cycle in crate::dag::cycles(&deps) {
         let names: Vec<&str> = cycle.iter().map(|&i| components[i].name.as_str()).collect();
         let (first, second) = (cycle[0], cycle[1]);
         let spec_index = order[first];
@@ -1193,37 +1178,6 @@ fn check_cycles(cx: &mut Cx<'_>, spec: &spec::Spec, order: &[usize], components:
         )
         .help = Some("each component depends on the next; remove one of these dependencies".into());
     }
-}
-
-/// A cycle through the smallest member of a strongly connected component: the shortest
-/// way back to it along dependency edges, found breadth-first with neighbours in name
-/// order, so the path printed never depends on the order of the spec.
-fn cycle_path(members: &[usize], components: &[Component]) -> Vec<usize> {
-    let start = members[0];
-    let mut previous: BTreeMap<usize, usize> = BTreeMap::new();
-    let mut queue = std::collections::VecDeque::from([start]);
-    while let Some(node) = queue.pop_front() {
-        for &next in &components[node].depends_on {
-            if next == start {
-                // Walk back from `node` to `start`, then read it forwards.
-                let mut back = Vec::new();
-                let mut at = node;
-                while at != start {
-                    back.push(at);
-                    at = previous[&at];
-                }
-                let mut path = vec![start];
-                path.extend(back.into_iter().rev());
-                path.push(start);
-                return path;
-            }
-            if members.binary_search(&next).is_ok() && !previous.contains_key(&next) {
-                previous.insert(next, node);
-                queue.push_back(next);
-            }
-        }
-    }
-    vec![start, start]
 }
 
 /// Seconds a component is expected to take, from its own `duration`, else the default.

@@ -9,6 +9,7 @@
 
 pub mod analyze;
 pub mod conform;
+pub mod dag;
 pub mod diagnostic;
 pub mod diff;
 pub mod emit;
@@ -22,6 +23,7 @@ pub mod plan;
 pub mod render;
 pub mod spec;
 pub mod validate;
+pub mod waves;
 pub mod yaml;
 
 use diagnostic::{Diagnostic, Pos};

@@ -109,6 +109,8 @@ pub struct Component {
     pub pinned: Option<u32>,
     /// One entry per environment (same order as `Model::environments`); `None` where disabled.
     pub instances: Vec<Option<Instance>>,
+    /// Its resource groups with their sync-waves (`components[].resources`), if any.
+    pub waves: Option<crate::waves::Waves>,
 }
 
 /// A component in one environment: one Argo CD Application.

@@ -9,9 +9,6 @@
 
 use std::fmt::Write as _;
 
-use petgraph::algo::toposort;
-use petgraph::graph::DiGraph;
-
 use crate::estimate::human;
 use crate::model::{MaxUpdate, Model};
 use crate::spec::{Layout, Sync, Topology};
@@ -83,27 +80,15 @@ fn with_phases(model: &Model, phases: Vec<u32>, compact: &[u32], label_width: us
 }
 
 fn compact_phases(model: &Model) -> Vec<u32> {
-    let n = model.components.len();
-    let mut graph: DiGraph<usize, ()> = DiGraph::with_capacity(n, 0);
-    let nodes: Vec<_> = (0..n).map(|i| graph.add_node(i)).collect();
-    for (i, c) in model.components.iter().enumerate() {
-        for &d in &c.depends_on {
-            // Edge from dependency to dependent: a topological order lists dependencies first.
-            graph.add_edge(nodes[d], nodes[i], ());
-        }
-    }
-    let order = toposort(&graph, None).unwrap_or_else(|_| graph.node_indices().collect());
-    let mut phases = vec![1u32; n];
-    for node in order {
-        let i = graph[node];
-        phases[i] = 1 + model.components[i]
-            .depends_on
-            .iter()
-            .map(|&d| phases[d])
-            .max()
-            .unwrap_or(0);
-    }
-    phases
+    let deps: Vec<Vec<usize>> = model
+        .components
+        .iter()
+        .map(|c| c.depends_on.clone())
+        .collect();
+    crate::dag::levels(&deps)
+        .into_iter()
+        .map(|l| l + 1)
+        .collect()
 }
 
 fn env_plan(model: &Model, phases: &[u32], compact: &[u32], env: usize) -> EnvPlan {

@@ -353,6 +353,11 @@ pub struct Component {
     /// expected duration (see `defaults.roleDurations`).
     #[serde(default)]
     pub role: Option<String>,
+    /// Groups of the component's own resources, ordered by `dependsOn` into sync-waves
+    /// inside its Application (`ladder waves`, and the kustomize and Helm files of
+    /// `ladder build`).
+    #[serde(default)]
+    pub resources: Vec<crate::waves::spec::ResourceGroup>,
 }
 
 /// `enabled: false` or `enabled: {dev: true, prod: false}`.

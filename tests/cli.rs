@@ -3,17 +3,19 @@
 //! - `cmd`: the arguments, one line, split on spaces (`ladder` is implied);
 //! - any other input files (e.g. `ladder.yaml`), copied into a scratch folder that is
 //!   the working directory;
+//! - `stdin` (optional): what the command reads on standard input (else nothing);
 //! - `stdout`, `stderr`, `status`: what the command must print and exit with.
 //!
 //! A case that exits non-zero must leave the scratch folder exactly as it was: a failed
 //! command writes nothing. `LADDER_BLESS=1 cargo test` rewrites the expected files.
 
+use std::io::Write as _;
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 use crate::support::{assert_file, read_dir_files, root};
 
-const EXPECTED: [&str; 4] = ["cmd", "stdout", "stderr", "status"];
+const EXPECTED: [&str; 5] = ["cmd", "stdin", "stdout", "stderr", "status"];
 
 fn copy_inputs(from: &Path, to: &Path) {
     for (rel, bytes) in read_dir_files(from) {
@@ -35,13 +37,25 @@ fn run_case(case: &Path) {
     let scratch = tempfile::tempdir().unwrap();
     copy_inputs(case, scratch.path());
     let before = read_dir_files(scratch.path());
-    let output = Command::new(env!("CARGO_BIN_EXE_ladder"))
+    let stdin = std::fs::read(case.join("stdin")).unwrap_or_default();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ladder"))
         .args(&args)
         .current_dir(scratch.path())
         .env("NO_COLOR", "1")
         .env("COLUMNS", "100")
-        .output()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .unwrap();
+    // Written from a thread, so a command that prints before reading all of it cannot
+    // deadlock the test.
+    let mut pipe = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        let _ = pipe.write_all(&stdin);
+    });
+    let output = child.wait_with_output().unwrap();
+    writer.join().unwrap();
     let status = output.status.code().unwrap_or(-1);
     let name = case.file_name().unwrap().to_string_lossy();
     let stdout = String::from_utf8_lossy(&output.stdout);

@@ -6,6 +6,7 @@
 
 mod git;
 mod output;
+mod waves;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -117,6 +118,31 @@ enum Command {
         crds: PathBuf,
         /// Manifest files or folders (searched recursively for .yaml and .yml files).
         #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+    },
+    /// Annotate rendered manifests with the sync-waves of a component's resource groups.
+    ///
+    /// Reads multi-document YAML (as `helm template` or `kustomize build` print it) from
+    /// files, folders (their .yaml and .yml files, recursively) or standard input (`-`, or
+    /// no PATH), and prints every document with `argocd.argoproj.io/sync-wave` (and the hook
+    /// annotations of hook groups) inserted, the rest of its text unchanged. A resource no
+    /// group matches keeps its wave and is listed on stderr; one that two groups match, or
+    /// that already has a different value, is an error. Usable as an Argo CD Config
+    /// Management Plugin (see examples/cmp).
+    Waves {
+        #[command(flatten)]
+        spec: SpecArg,
+        /// The component whose `resources` groups to apply.
+        #[arg(long, value_name = "NAME")]
+        component: String,
+        /// Environment, for the component's namespace [default: the first].
+        #[arg(long, value_name = "ENV")]
+        env: Option<String>,
+        /// Replace annotations that differ instead of refusing.
+        #[arg(long)]
+        overwrite: bool,
+        /// Manifest files or folders; `-` or none reads standard input.
+        #[arg(value_name = "PATH")]
         paths: Vec<PathBuf>,
     },
     /// Print the JSON Schema of the spec (as committed in schema/ladder.schema.json).
@@ -240,6 +266,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }),
         Command::Validate { crds, paths } => validate(&crds, &paths),
+        Command::Waves {
+            spec,
+            component,
+            env,
+            overwrite,
+            paths,
+        } => waves::run(&spec.spec, &component, env.as_deref(), overwrite, &paths),
         Command::Schema => {
             print!("{}", ladder::spec::json_schema_text());
             Ok(ExitCode::SUCCESS)

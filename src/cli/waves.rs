@@ -1,0 +1,101 @@
+//! `ladder waves`: reads the manifests, hands them to [`ladder::waves::annotate`],
+//! prints the result.
+
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use ladder::diagnostic;
+use ladder::waves::annotate::Input;
+
+use super::{INVALID, environment, output, with_checked};
+
+pub(super) fn run(
+    spec_arg: &Path,
+    component: &str,
+    env: Option<&str>,
+    overwrite: bool,
+    paths: &[PathBuf],
+) -> anyhow::Result<ExitCode> {
+    with_checked(spec_arg, |model, _| {
+        let c = match ladder::explain::find(model, component) {
+            Ok(c) => c,
+            Err(help) => {
+                let help = help.map_or_else(String::new, |h| format!(" ({h})"));
+                anyhow::bail!("`{component}` is not a component of `{}`{help}", model.name);
+            }
+        };
+        let e = environment(model, env)?;
+        let env_name = &model.environments[e].name;
+        let Some(waves) = &model.components[c].waves else {
+            anyhow::bail!(
+                "component `{component}` has no `resources` groups; add some to its spec to order its resources"
+            );
+        };
+        let Some(instance) = &model.components[c].instances[e] else {
+            anyhow::bail!("component `{component}` is disabled in environment `{env_name}`");
+        };
+        let inputs = read_inputs(paths)?;
+        match ladder::waves::annotate(waves, &instance.namespace, &inputs, overwrite) {
+            Ok(annotated) => {
+                for note in &annotated.notes {
+                    eprintln!("note: {note}");
+                }
+                print!("{}", annotated.text);
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(diagnostics) => {
+                for d in &diagnostics {
+                    let source = inputs
+                        .iter()
+                        .find(|i| i.name == d.file)
+                        .map(|i| i.text.as_str());
+                    let text = diagnostic::render(std::slice::from_ref(d), source);
+                    let text = text
+                        .rsplit_once("\n1 error")
+                        .map_or(text.as_str(), |(head, _)| head);
+                    eprintln!("{}", text.trim_end());
+                    eprintln!();
+                }
+                let n = diagnostics.len();
+                eprintln!(
+                    "{n} error{} found; nothing was written",
+                    if n == 1 { "" } else { "s" }
+                );
+                Ok(ExitCode::from(INVALID))
+            }
+        }
+    })
+}
+
+/// The manifests to annotate: each file (folders searched recursively for .yaml and
+/// .yml, in path order), or standard input for `-` or no path.
+fn read_inputs(paths: &[PathBuf]) -> anyhow::Result<Vec<Input>> {
+    let mut inputs = Vec::new();
+    if paths.is_empty() {
+        inputs.push(stdin()?);
+    }
+    for path in paths {
+        if path.as_os_str() == "-" {
+            inputs.push(stdin()?);
+            continue;
+        }
+        for (name, text) in output::read_yaml_files(path, true)? {
+            inputs.push(Input { name, text });
+        }
+    }
+    Ok(inputs)
+}
+
+fn stdin() -> anyhow::Result<Input> {
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .read_to_end(&mut bytes)
+        .map_err(|e| anyhow::anyhow!("cannot read standard input: {e}"))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| anyhow::anyhow!("standard input is not UTF-8 text"))?;
+    Ok(Input {
+        name: "<stdin>".into(),
+        text,
+    })
+}

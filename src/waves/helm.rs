@@ -1,0 +1,1 @@
+//! Helm values output of resource groups (see [`super`]).

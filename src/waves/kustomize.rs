@@ -1,0 +1,1 @@
+//! Kustomize output of resource groups (see [`super`]).

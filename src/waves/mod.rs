@@ -1,0 +1,118 @@
+//! Resource sync-waves inside one Application (`components[].resources`).
+//!
+//! Ordering between Applications is the ladder's job; ordering the resources inside
+//! one Application is this module's. A component names groups of its resources
+//! (matched by kind, name, namespace and labels) with `dependsOn` between them, or uses
+//! the built-in ordering by kind; [`plan`] checks the groups and compiles them into
+//! `argocd.argoproj.io/sync-wave` numbers with the same compact rule as phases
+//! ([`crate::dag::levels`]), optionally anchored so one group stays at wave 0. The
+//! results are used three ways, all pure functions of the model:
+//!
+//! - [`annotate`]: rendered manifests (from `helm template`, `kustomize build`) in,
+//!   the same text out with the wave (and hook) annotations inserted (`ladder waves`);
+//! - [`kustomize`]: a kustomize Component of `patches` that adds the annotations, per
+//!   component and environment, emitted by `ladder build`;
+//! - [`helm`]: the `syncWaves:` values of charts that read their waves from values
+//!   (seed 003), emitted by `ladder build`.
+//!
+//! Argo CD behaviour relied on (`argocd-semantics.md` §2): the wave is an integer
+//! string, negative allowed, 0 when absent; resources are applied by phase (PreSync,
+//! Sync, PostSync), then wave, each wave healthy before the next; hooks are ordered
+//! by wave within their phase; `PostDelete` hooks need Argo CD 2.10 and `PreDelete`
+//! 3.3; delete policies are `HookSucceeded`, `HookFailed` and `BeforeHookCreation`.
+
+pub mod annotate;
+pub mod helm;
+pub mod kustomize;
+mod plan;
+mod preset;
+pub mod spec;
+
+pub use annotate::annotate;
+pub use plan::plan;
+
+/// The annotation that orders a resource within its phase.
+pub const SYNC_WAVE: &str = "argocd.argoproj.io/sync-wave";
+/// The annotation that makes a resource a hook.
+pub const HOOK: &str = "argocd.argoproj.io/hook";
+/// When Argo CD deletes a hook's resources.
+pub const HOOK_DELETE_POLICY: &str = "argocd.argoproj.io/hook-delete-policy";
+
+/// A component's checked resource groups with their waves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Waves {
+    /// Sorted by wave, then name.
+    pub groups: Vec<Group>,
+}
+
+/// One resource group, resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    pub name: String,
+    pub matches: Vec<spec::Match>,
+    pub wave: i32,
+    pub hook: Option<spec::Hook>,
+    pub delete_policy: Vec<spec::DeletePolicy>,
+    /// One of the built-in groups of `preset: kinds`: named groups take precedence.
+    pub preset: bool,
+}
+
+impl Group {
+    /// The annotations this group puts on its resources, in a fixed order.
+    pub fn annotations(&self) -> Vec<(&'static str, String)> {
+        let mut out = vec![(SYNC_WAVE, self.wave.to_string())];
+        if let Some(hook) = self.hook {
+            out.push((HOOK, hook.as_str().to_owned()));
+            if !self.delete_policy.is_empty() {
+                let policies: Vec<&str> = self.delete_policy.iter().map(|p| p.as_str()).collect();
+                out.push((HOOK_DELETE_POLICY, policies.join(",")));
+            }
+        }
+        out
+    }
+}
+
+/// What a resource is, for matching.
+#[derive(Debug, Clone, Copy)]
+pub struct Resource<'a> {
+    pub kind: &'a str,
+    pub name: &'a str,
+    /// Its namespace, or the component's where it sets none.
+    pub namespace: &'a str,
+    pub labels: &'a [(String, String)],
+}
+
+impl spec::Match {
+    /// Whether `resource` matches every field this item sets.
+    pub fn matches(&self, resource: &Resource<'_>) -> bool {
+        self.kind.as_deref().is_none_or(|k| k == resource.kind)
+            && self.name.as_deref().is_none_or(|n| n == resource.name)
+            && self
+                .namespace
+                .as_deref()
+                .is_none_or(|n| n == resource.namespace)
+            && self
+                .labels
+                .iter()
+                .all(|(k, v)| resource.labels.iter().any(|(rk, rv)| rk == k && rv == v))
+    }
+}
+
+impl Waves {
+    /// The groups `resource` belongs to: the named groups that match it, or else the
+    /// preset groups that do. More than one is a conflict the caller reports.
+    pub fn groups_of(&self, resource: &Resource<'_>) -> Vec<&Group> {
+        let matching = |preset: bool| -> Vec<&Group> {
+            self.groups
+                .iter()
+                .filter(|g| g.preset == preset && g.matches.iter().any(|m| m.matches(resource)))
+                .collect()
+        };
+        let named = matching(false);
+        if named.is_empty() {
+            matching(true)
+        } else {
+            named
+        }
+    }
+}

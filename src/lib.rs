@@ -97,7 +97,7 @@ pub fn output_with(
     if !unknown.is_empty() {
         return Err(unknown);
     }
-    let rendered = render::render(model, plan, overrides).map_err(|e| {
+    let mut rendered = render::render(model, plan, overrides).map_err(|e| {
         let overridden = overrides.contains_key(&e.template);
         let path = if overridden {
             format!("{dir}/{}", e.template)
@@ -121,6 +121,7 @@ pub fn output_with(
             ),
         )]
     })?;
+    rendered.extend(waves::files(model));
     Ok(emit::emit(spec_ref, rendered))
 }
 

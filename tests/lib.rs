@@ -10,3 +10,4 @@ mod properties;
 mod safety;
 mod support;
 mod templates;
+mod waves;

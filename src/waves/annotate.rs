@@ -190,11 +190,12 @@ fn annotate_document(
     if meta_map.is_none() {
         problems.push("`metadata`");
     }
-    let name = meta_map.and_then(|m| {
-        m.get("name")
-            .or_else(|| m.get("generateName"))
-            .and_then(Node::as_str)
-    });
+    // A hook Job often has only `generateName`, a prefix: it names the resource in
+    // messages but never equals a group's `name`.
+    let generated = meta_map.and_then(|m| m.get("generateName").and_then(Node::as_str));
+    let name = meta_map
+        .and_then(|m| m.get("name").and_then(Node::as_str))
+        .or(generated.map(|_| ""));
     if meta_map.is_some() && name.is_none() {
         problems.push("`metadata.name`");
     }
@@ -222,7 +223,10 @@ fn annotate_document(
         namespace: own_namespace.unwrap_or(namespace),
         labels: &labels,
     };
-    let what = format!("{kind}/{name}");
+    let what = match generated {
+        Some(prefix) if name.is_empty() => format!("{kind}/{prefix}…"),
+        _ => format!("{kind}/{name}"),
+    };
     let annotations = meta.get("annotations");
     let existing = |key: &str| -> Option<String> { annotations?.get(key).and_then(scalar_text) };
     let groups = waves.groups_of(&resource);

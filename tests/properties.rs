@@ -42,7 +42,12 @@ fn spec_text(
 }
 
 fn graph() -> impl Strategy<Value = Graph> {
-    (1usize..300).prop_flat_map(|n| {
+    graph_up_to(300)
+}
+
+/// A random DAG of 1 to `max - 1` nodes.
+fn graph_up_to(max: usize) -> impl Strategy<Value = Graph> {
+    (1usize..max).prop_flat_map(|n| {
         let edges = proptest::collection::vec((0..n, 0..n), 0..n * 2).prop_map(|pairs| {
             let mut edges: Vec<(usize, usize)> = pairs
                 .into_iter()
@@ -163,4 +168,157 @@ fn fuzz_regressions_come_back_as_results_or_diagnostics() {
             assert!(!diagnostics.is_empty(), "{}", case.display());
         }
     }
+}
+
+/// A component with `n` resource groups `g0…` (each matching Deployments labelled
+/// `group: gI`), a random DAG among them, listed in `order`, the `anchor` group if any.
+fn groups_spec(
+    n: usize,
+    edges: &[(usize, usize)],
+    order: &[usize],
+    anchor: Option<usize>,
+) -> String {
+    let mut text = String::from(
+        "name: prop\noutput: {path: out}\ndefaults:\n  source: {repoURL: https://example.com/r.git, targetRevision: main}\nenvironments: [{name: dev}]\ncomponents:\n  - name: app\n    source: {path: app}\n    namespace: app\n    resources:\n",
+    );
+    for &i in order {
+        let deps: Vec<String> = edges
+            .iter()
+            .filter(|(a, _)| *a == i)
+            .map(|(_, b)| format!("g{b}"))
+            .collect();
+        let _ = writeln!(
+            text,
+            "      - {{name: g{i}, match: [{{labels: {{group: g{i}}}}}], dependsOn: [{}], anchor: {}}}",
+            deps.join(", "),
+            anchor == Some(i)
+        );
+    }
+    debug_assert!(order.len() == n);
+    text
+}
+
+fn waves_of_spec(text: &str) -> std::collections::BTreeMap<String, i32> {
+    let (model, _) = ladder::check("ladder.yaml", text.as_bytes()).unwrap_or_else(|d| {
+        panic!("{}", ladder::diagnostic::render(&d, Some(text)));
+    });
+    model.components[0]
+        .waves
+        .as_ref()
+        .unwrap()
+        .groups
+        .iter()
+        .map(|g| (g.name.clone(), g.wave))
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Every group's wave is above each dependency's, the smallest wave is 0 (or the
+    /// anchor's is), no wave is skipped, and the order of the groups in the spec
+    /// changes nothing.
+    #[test]
+    fn resource_group_waves_respect_dependencies_in_any_order(
+        (n, edges, _, order) in graph_up_to(40),
+        shuffled in any::<u64>(),
+        anchor_pick in proptest::option::of(0usize..40),
+    ) {
+        let anchor = anchor_pick.map(|a| a % n);
+        let waves = waves_of_spec(&groups_spec(n, &edges, &order, anchor));
+        for (a, b) in &edges {
+            let (wa, wb) = (waves[&format!("g{a}")], waves[&format!("g{b}")]);
+            prop_assert!(wa > wb, "g{} at {} depends on g{} at {}", a, wa, b, wb);
+        }
+        let base = anchor.map_or(0, |a| waves[&format!("g{a}")]);
+        prop_assert_eq!(base, 0);
+        let min = *waves.values().min().unwrap();
+        let max = *waves.values().max().unwrap();
+        for w in min..=max {
+            prop_assert!(waves.values().any(|&v| v == w), "wave {} is empty", w);
+        }
+        if anchor.is_none() {
+            prop_assert_eq!(min, 0);
+        }
+        let mut reversed = order.clone();
+        reversed.rotate_left(usize::try_from(shuffled % n as u64).unwrap());
+        reversed.reverse();
+        prop_assert_eq!(&waves, &waves_of_spec(&groups_spec(n, &edges, &reversed, anchor)));
+    }
+
+    /// `ladder waves` only inserts lines: removing the annotation lines it added gives the
+    /// input back, and running it on its own output changes nothing.
+    #[test]
+    fn annotating_only_inserts_and_is_idempotent(
+        docs in proptest::collection::vec((0usize..3, 0usize..4, any::<bool>()), 1..12),
+    ) {
+        let spec = groups_spec(3, &[(1, 0), (2, 1)], &[0, 1, 2], None);
+        let (model, _) = ladder::check("ladder.yaml", spec.as_bytes()).unwrap();
+        let waves = model.components[0].waves.as_ref().unwrap();
+        let mut input = String::new();
+        for (i, (group, style, comment)) in docs.iter().enumerate() {
+            if i > 0 {
+                input.push_str("---\n");
+            }
+            if *comment {
+                input.push_str("# Source: chart/templates/x.yaml\n");
+            }
+            let _ = writeln!(input, "apiVersion: apps/v1\nkind: Deployment");
+            match style {
+                0 => { let _ = writeln!(input, "metadata:\n  name: d{i}\n  labels:\n    group: g{group}"); }
+                1 => { let _ = writeln!(input, "metadata: {{name: d{i}, labels: {{group: g{group}}}}}"); }
+                2 => { let _ = writeln!(input, "metadata:\n  labels: {{group: g{group}}}\n  annotations:\n    keep: \"yes\"  # a comment\n  name: d{i}"); }
+                _ => { let _ = writeln!(input, "metadata:\n    name: d{i}\n    annotations: {{}}\n    labels: {{group: g{group}}}"); }
+            }
+            input.push_str("spec:\n  replicas: 1\n");
+        }
+        let inputs = [ladder::waves::annotate::Input { name: "in.yaml".into(), text: input.clone() }];
+        let once = ladder::waves::annotate(waves, "app", &inputs, false).unwrap();
+        prop_assert!(once.notes.is_empty());
+        let again = [ladder::waves::annotate::Input { name: "in.yaml".into(), text: once.text.clone() }];
+        let twice = ladder::waves::annotate(waves, "app", &again, false).unwrap();
+        prop_assert_eq!(&once.text, &twice.text);
+        // Undo the insertions: every input line is in the output, in order, the same or
+        // with a flow entry added; every other output line is an added annotation line.
+        let flow_entry = regex_free_strip;
+        let mut expected = input.lines().peekable();
+        let mut undone = String::new();
+        for line in once.text.lines() {
+            match expected.peek() {
+                Some(&want) if want == line || want == flow_entry(line) => {
+                    undone.push_str(want);
+                    undone.push('\n');
+                    expected.next();
+                }
+                _ => {
+                    let t = line.trim_start();
+                    prop_assert!(
+                        t == "annotations:" || t.starts_with("argocd.argoproj.io/sync-wave: \""),
+                        "unexpected line {:?}", line
+                    );
+                }
+            }
+        }
+        prop_assert_eq!(undone, input);
+        // And every document got its group's wave.
+        for (i, (group, _, _)) in docs.iter().enumerate() {
+            let doc = ladder::yaml::parse_all("out.yaml", &once.text).unwrap().remove(i);
+            let wave = doc.get("metadata").and_then(|m| m.get("annotations")).and_then(|a| a.get("argocd.argoproj.io/sync-wave")).and_then(|w| w.as_str()).map(str::to_owned);
+            prop_assert_eq!(wave, Some(group.to_string()));
+        }
+    }
+}
+
+/// `line` without an entry `ladder waves` adds to a flow mapping.
+fn regex_free_strip(line: &str) -> String {
+    let mut out = line.to_owned();
+    for w in 0..3 {
+        out = out
+            .replace(
+                &format!("annotations: {{argocd.argoproj.io/sync-wave: \"{w}\"}}, "),
+                "",
+            )
+            .replace(&format!("{{argocd.argoproj.io/sync-wave: \"{w}\"}}"), "{}");
+    }
+    out
 }

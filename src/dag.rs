@@ -16,15 +16,9 @@ use petgraph::graph::{DiGraph, NodeIndex};
 /// highest level of its dependencies. On a cyclic graph (which callers report first)
 /// the levels are finite but meaningless.
 pub fn levels(deps: &[Vec<usize>]) -> Vec<u32> {
+    // Edges from dependency to dependent: a topological order lists dependencies first.
+    let graph = to_graph(deps, |dependent, dependency| (dependency, dependent));
     let n = deps.len();
-    let mut graph: DiGraph<usize, ()> = DiGraph::with_capacity(n, 0);
-    let nodes: Vec<NodeIndex> = (0..n).map(|i| graph.add_node(i)).collect();
-    for (i, ds) in deps.iter().enumerate() {
-        for &d in ds {
-            // Edge from dependency to dependent: a topological order lists dependencies first.
-            graph.add_edge(nodes[d], nodes[i], ());
-        }
-    }
     let order = toposort(&graph, None).unwrap_or_else(|_| graph.node_indices().collect());
     let mut levels = vec![0u32; n];
     for node in order {
@@ -38,14 +32,7 @@ pub fn levels(deps: &[Vec<usize>]) -> Vec<u32> {
 /// nodes, as a path `[a, b, …, a]` where each node depends on the next; sorted.
 /// A node that depends on itself is not reported here (callers say that better).
 pub fn cycles(deps: &[Vec<usize>]) -> Vec<Vec<usize>> {
-    let n = deps.len();
-    let mut graph: DiGraph<usize, ()> = DiGraph::with_capacity(n, 0);
-    let nodes: Vec<NodeIndex> = (0..n).map(|i| graph.add_node(i)).collect();
-    for (i, ds) in deps.iter().enumerate() {
-        for &d in ds {
-            graph.add_edge(nodes[i], nodes[d], ());
-        }
-    }
+    let graph = to_graph(deps, |dependent, dependency| (dependent, dependency));
     let mut cycles: Vec<Vec<usize>> = tarjan_scc(&graph)
         .into_iter()
         .filter(|scc| scc.len() > 1)
@@ -57,6 +44,23 @@ pub fn cycles(deps: &[Vec<usize>]) -> Vec<Vec<usize>> {
         .collect();
     cycles.sort();
     cycles
+}
+
+/// The graph of `deps`, node `i` weighted `i`, with an edge `edge(dependent, dependency)`
+/// for every dependency.
+fn to_graph(
+    deps: &[Vec<usize>],
+    edge: impl Fn(usize, usize) -> (usize, usize),
+) -> DiGraph<usize, ()> {
+    let mut graph: DiGraph<usize, ()> = DiGraph::with_capacity(deps.len(), 0);
+    let nodes: Vec<NodeIndex> = (0..deps.len()).map(|i| graph.add_node(i)).collect();
+    for (i, ds) in deps.iter().enumerate() {
+        for &d in ds {
+            let (from, to) = edge(i, d);
+            graph.add_edge(nodes[from], nodes[to], ());
+        }
+    }
+    graph
 }
 
 /// A cycle through the smallest member of a strongly connected component: the shortest

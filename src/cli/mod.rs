@@ -502,6 +502,20 @@ fn diff(spec_arg: &Path, base: &str, format: DiffFormat) -> anyhow::Result<ExitC
     })
 }
 
+/// Prints diagnostics that point into several files, each with its file's text (from
+/// `source_of`), without a summary line.
+fn print_each<'a>(diagnostics: &[Diagnostic], source_of: impl Fn(&str) -> Option<&'a str>) {
+    for d in diagnostics {
+        let text = diagnostic::render(std::slice::from_ref(d), source_of(&d.file));
+        // Drop the per-diagnostic summary line; the caller prints one.
+        let text = text
+            .rsplit_once("\n1 error")
+            .map_or(text.as_str(), |(head, _)| head);
+        eprintln!("{}", text.trim_end());
+        eprintln!();
+    }
+}
+
 fn validate(crds_dir: &Path, paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
     let crd_files = output::read_yaml_files(crds_dir, false)?;
     let crds = match ladder::validate::Crds::from_texts(&crd_files) {
@@ -522,19 +536,12 @@ fn validate(crds_dir: &Path, paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
         files.extend(output::read_yaml_files(path, true)?);
     }
     let report = ladder::validate::validate(&crds, &files);
-    for d in &report.diagnostics {
-        let source = files
+    print_each(&report.diagnostics, |file| {
+        files
             .iter()
-            .find(|(name, _)| name == &d.file)
-            .map(|(_, text)| text.as_str());
-        let text = diagnostic::render(std::slice::from_ref(d), source);
-        // Drop the per-diagnostic summary line; one summary follows.
-        let text = text
-            .rsplit_once("\n1 error")
-            .map_or(text.as_str(), |(head, _)| head);
-        eprintln!("{}", text.trim_end());
-        eprintln!();
-    }
+            .find(|(name, _)| name == file)
+            .map(|(_, text)| text.as_str())
+    });
     for (file, pos, kind) in &report.skipped {
         eprintln!(
             "skipped {file}:{}:{}: no CRD for {kind}",

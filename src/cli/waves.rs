@@ -5,10 +5,9 @@ use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use ladder::diagnostic;
 use ladder::waves::annotate::Input;
 
-use super::{INVALID, environment, output, with_checked};
+use super::{INVALID, environment, output, print_each, with_checked};
 
 pub(super) fn run(
     spec_arg: &Path,
@@ -45,18 +44,12 @@ pub(super) fn run(
                 Ok(ExitCode::SUCCESS)
             }
             Err(diagnostics) => {
-                for d in &diagnostics {
-                    let source = inputs
+                print_each(&diagnostics, |file| {
+                    inputs
                         .iter()
-                        .find(|i| i.name == d.file)
-                        .map(|i| i.text.as_str());
-                    let text = diagnostic::render(std::slice::from_ref(d), source);
-                    let text = text
-                        .rsplit_once("\n1 error")
-                        .map_or(text.as_str(), |(head, _)| head);
-                    eprintln!("{}", text.trim_end());
-                    eprintln!();
-                }
+                        .find(|i| i.name == file)
+                        .map(|i| i.text.as_str())
+                });
                 let n = diagnostics.len();
                 eprintln!(
                     "{n} error{} found; nothing was written",

@@ -322,3 +322,32 @@ fn regex_free_strip(line: &str) -> String {
     }
     out
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, .. ProptestConfig::default() })]
+
+    /// No manifest panics `ladder waves`: seed 000's manifests with a span replaced by
+    /// arbitrary text come back annotated or as diagnostics.
+    #[test]
+    fn no_manifest_panics_ladder_waves(junk in "\\PC{0,80}|[ -~\\n]{0,80}", at in 0usize..3000, len in 0usize..40) {
+        let spec = include_str!("../examples/nextjs-shop/ladder.yaml");
+        let (model, _) = ladder::check("ladder.yaml", spec.as_bytes()).unwrap();
+        let waves = model.components[0].waves.as_ref().unwrap();
+        let text = include_str!("cli/waves-preserves-text/manifests.yaml");
+        let mut at = at.min(text.len());
+        while !text.is_char_boundary(at) {
+            at -= 1;
+        }
+        let mut end = (at + len).min(text.len());
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let mutated = format!("{}{junk}{}", &text[..at], &text[end..]);
+        let inputs = [ladder::waves::annotate::Input { name: "m.yaml".into(), text: mutated }];
+        for overwrite in [false, true] {
+            if let Err(diagnostics) = ladder::waves::annotate(waves, "ns", &inputs, overwrite) {
+                prop_assert!(!diagnostics.is_empty());
+            }
+        }
+    }
+}

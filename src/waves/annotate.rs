@@ -166,7 +166,8 @@ fn annotate_document(
     if node.value == Value::Null {
         return Ok((doc.text.clone(), None));
     }
-    let start = Pos::new(doc.first_line, 1);
+    // Where the document's content starts (past any `---` line and comments).
+    let start = shift(node.pos);
     let Value::Map(_) = &node.value else {
         return Err(vec![
             Diagnostic::new(
@@ -283,12 +284,64 @@ fn annotate_document(
     if !conflicts.is_empty() {
         return Err(conflicts);
     }
-    match set_annotations(&doc.text, meta, &wanted) {
+    let edited = set_annotations(&doc.text, meta, &wanted)
+        .and_then(|text| check_edit(&node, &text, &wanted).map(|()| text));
+    match edited {
         Ok(text) => Ok((text, None)),
         Err(why) => Err(here(
             meta.pos,
             format!("{label}: cannot add the annotations: {why}"),
         )),
+    }
+}
+
+/// The safety net of editing text: the edited document must read back as the original
+/// with exactly the wanted annotations set, or the edit is refused (e.g. `metadata`
+/// written as an alias, which text insertion cannot reach).
+fn check_edit(
+    original: &Node,
+    edited: &str,
+    wanted: &[(&'static str, String)],
+) -> Result<(), String> {
+    let reread = yaml::parse("edited", edited)
+        .map_err(|_| "the edited document would not be valid YAML".to_owned())?;
+    let mut want = original.to_json();
+    let annotations = want
+        .get_mut("metadata")
+        .and_then(|m| m.as_object_mut())
+        .map(|m| {
+            let entry = m
+                .entry("annotations")
+                .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
+            if entry.is_null() {
+                *entry = serde_json::Value::Object(serde_json::Map::new());
+            }
+            entry
+        })
+        .and_then(|a| a.as_object_mut())
+        .ok_or("`metadata.annotations` is not a mapping")?;
+    for (key, value) in wanted {
+        annotations.insert((*key).to_owned(), serde_json::Value::String(value.clone()));
+    }
+    // A value already right but written as a number stays as it was.
+    let mut got = reread.to_json();
+    if let (Some(got_a), Some(orig_a)) = (
+        got.pointer_mut("/metadata/annotations")
+            .and_then(|a| a.as_object_mut()),
+        original.get("metadata").and_then(|m| m.get("annotations")),
+    ) {
+        for (key, _) in wanted {
+            if let Some(v) = orig_a.get(key).and_then(scalar_text)
+                && got_a.get(*key).is_some_and(|g| !g.is_string())
+            {
+                got_a.insert((*key).to_owned(), serde_json::Value::String(v));
+            }
+        }
+    }
+    if got == want {
+        Ok(())
+    } else {
+        Err("ladder cannot insert them into this document's text without changing it otherwise (is `metadata` an alias?); add them by hand or write `metadata` plainly".into())
     }
 }
 

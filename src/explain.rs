@@ -140,6 +140,9 @@ pub fn explain(model: &Model, plan: &Plan, component: usize) -> String {
         }
         offset += env_plan.steps.len();
     }
+    if let Some(waves) = &c.waves {
+        out.push_str(&crate::waves::describe(waves));
+    }
     out
 }
 

@@ -51,6 +51,8 @@ pub struct Group {
     pub name: String,
     pub matches: Vec<spec::Match>,
     pub wave: i32,
+    /// The groups it waits for, by name.
+    pub depends_on: Vec<String>,
     pub hook: Option<spec::Hook>,
     pub delete_policy: Vec<spec::DeletePolicy>,
     /// One of the built-in groups of `preset: kinds`: named groups take precedence.
@@ -115,6 +117,31 @@ impl Waves {
             named
         }
     }
+}
+
+/// The groups by wave, for `ladder explain`: what each waits for, which are hooks.
+pub fn describe(waves: &Waves) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::from("\nResources inside its Application, by sync-wave:\n");
+    for g in &waves.groups {
+        let mut notes = Vec::new();
+        if let Some(hook) = g.hook {
+            notes.push(format!("{} hook", hook.as_str()));
+        }
+        if g.preset {
+            notes.push("preset".to_owned());
+        }
+        if !g.depends_on.is_empty() {
+            notes.push(format!("after {}", g.depends_on.join(", ")));
+        }
+        let notes = if notes.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", notes.join("; "))
+        };
+        let _ = writeln!(out, "  wave {}: {}{notes}", g.wave, g.name);
+    }
+    out
 }
 
 /// The files `ladder build` adds for resource groups, under `waves/` (which the root

@@ -330,11 +330,18 @@ pub fn plan<'a>(
     let to_wave = |level: u32| -> i32 {
         i32::try_from(i64::from(level) - i64::from(offset)).unwrap_or(i32::MAX)
     };
+    let names: Vec<String> = drafts.iter().map(|d| d.name.clone()).collect();
     let mut out: Vec<Group> = drafts
         .into_iter()
         .zip(levels)
-        .map(|(d, level)| Group {
+        .zip(&deps)
+        .map(|((d, level), ds)| Group {
             wave: to_wave(level),
+            depends_on: {
+                let mut n: Vec<String> = ds.iter().map(|&j| names[j].clone()).collect();
+                n.sort();
+                n
+            },
             preset: d.group.is_none(),
             delete_policy: d.group.map(|g| g.delete_policy.clone()).unwrap_or_default(),
             hook: d.hook,

@@ -137,7 +137,18 @@ pub fn plan<'a>(
                 )
                 .help = Some("set `kind`, `name`, `namespace` or `labels`".into());
             }
-            for key in matcher.labels.keys() {
+            for (key, value) in &matcher.labels {
+                if !crate::analyze::is_label_value(value) {
+                    errors
+                        .at(
+                            &item(g, &[Key("match"), Index(m), Key("labels"), Key(key)]),
+                            format!("`{value}` is not a valid label value, so no resource can carry it"),
+                        )
+                        .help = Some(
+                        "label values are at most 63 letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit"
+                            .into(),
+                    );
+                }
                 if let Err(why) = crate::analyze::check_label_key(key) {
                     errors.at(
                         &item(

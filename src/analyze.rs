@@ -15,11 +15,16 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use crate::diagnostic::{Diagnostic, Pos, did_you_mean};
 use crate::load::Loaded;
 use crate::model::{
-    ArgoCd, Component, Destination, Environment, Instance, MaxUpdate, Model, Output, Rollout,
-    Source, Version,
+    ArgoCd, Component, Destination, EdgeKind, Environment, Instance, MaxUpdate, Model, Output,
+    Rollout, Source, Version,
 };
 use crate::spec::{self, DeletionOrder, Enabled, Layout};
 use crate::yaml::{Node, PathSeg};
+
+mod edges;
+mod max_update;
+
+pub use edges::is_smoke_role;
 
 /// Oldest and newest Argo CD versions ladder shapes output for.
 pub const OLDEST: Version = Version {
@@ -179,7 +184,9 @@ fn build(cx: &mut Cx<'_>, spec: &spec::Spec) -> Option<Model> {
             )
             .help = Some(dns_help());
         }
-        let depends_on = dependencies(cx, c, &index, &known, &at);
+        let depends_on = dependencies(cx, c, EdgeKind::DependsOn, &index, &known, &at);
+        let after = edges::after(cx, c, &depends_on, &index, &known, &at);
+        let smoke = edges::smoke_kind(cx, c, &at);
         check_labels(cx, c, &at, rollout.as_ref());
         let enabled = enabled_per_env(cx, c, &env_names, &at);
         enabled_anywhere.push(enabled.clone());
@@ -196,6 +203,9 @@ fn build(cx: &mut Cx<'_>, spec: &spec::Spec) -> Option<Model> {
         components.push(Component {
             name: c.name.clone(),
             depends_on,
+            after,
+            role: c.role.clone(),
+            smoke,
             labels: c.labels.clone(),
             duration,
             pinned: assigned,
@@ -207,6 +217,7 @@ fn build(cx: &mut Cx<'_>, spec: &spec::Spec) -> Option<Model> {
     check_pinned_order(cx, spec, &order, &components);
     check_disabled_dependencies(cx, spec, &order, &components, &environments);
     check_cycles(cx, spec, &order, &components);
+    edges::check_smokes(cx, spec, &order, &components);
     for (e, env) in environments.iter().enumerate() {
         if !enabled_anywhere.is_empty() && enabled_anywhere.iter().all(|enabled| !enabled[e]) {
             cx.error(
@@ -336,7 +347,10 @@ fn rollout(cx: &mut Cx<'_>, spec: &spec::Spec, version: Option<Version>) -> Opti
         )
         .help = Some("remove `deletionOrder`, or raise `argocd.version`".into());
     }
+    let (role_max_update, phase_max_update) = max_update::policy(cx, spec);
     Some(Rollout {
+        role_max_update,
+        phase_max_update,
         label: r.label.clone(),
         environment_label: r.environment_label.clone(),
         max_update: max_update?,
@@ -502,25 +516,31 @@ fn environments(cx: &mut Cx<'_>, spec: &spec::Spec) -> Vec<Environment> {
 fn dependencies(
     cx: &mut Cx<'_>,
     c: &spec::Component,
+    kind: EdgeKind,
     index: &BTreeMap<&str, usize>,
     known: &[&str],
     at: &dyn Fn(&[PathSeg<'static>]) -> Vec<PathSeg<'static>>,
 ) -> Vec<usize> {
     use PathSeg::{Index, Key};
+    let key = kind.key();
+    let (list, verb) = match kind {
+        EdgeKind::DependsOn => (&c.depends_on, "depends on"),
+        EdgeKind::After => (&c.after, "comes after"),
+    };
     let mut deps = Vec::new();
     let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
-    for (j, dep) in c.depends_on.iter().enumerate() {
-        let path = at(&[Key("dependsOn"), Index(j)]);
+    for (j, dep) in list.iter().enumerate() {
+        let path = at(&[Key(key), Index(j)]);
         if dep == &c.name {
-            cx.error(&path, format!("component `{}` depends on itself", c.name))
-                .help = Some("remove it from its own `dependsOn`".into());
+            cx.error(&path, format!("component `{}` {verb} itself", c.name))
+                .help = Some(format!("remove it from its own `{key}`"));
             continue;
         }
         if let Some(&first) = seen.get(dep.as_str()) {
-            let first_pos = cx.pos(&at(&[Key("dependsOn"), Index(first)]));
+            let first_pos = cx.pos(&at(&[Key(key), Index(first)]));
             cx.error(
                 &path,
-                format!("`{dep}` is listed twice in `dependsOn` of `{}`", c.name),
+                format!("`{dep}` is listed twice in `{key}` of `{}`", c.name),
             )
             .notes
             .push((first_pos, "first listed here".into()));
@@ -533,7 +553,7 @@ fn dependencies(
             let help = did_you_mean(dep, known.iter().copied());
             cx.error(
                 &path,
-                format!("`{}` depends on `{dep}`, which is not a component", c.name),
+                format!("`{}` {verb} `{dep}`, which is not a component", c.name),
             )
             .help = help;
         }
@@ -952,6 +972,7 @@ fn band_lookup(
 ) -> Option<u32> {
     use PathSeg::Key;
     let table_name = if key == "domain" { "bands" } else { "slots" };
+    let value = value.map(|v| edges::slot_name(v, table));
     let Some(value) = value else {
         cx.error(
             &at(&[Key("name")]),
@@ -977,9 +998,11 @@ fn band_lookup(
     found
 }
 
-/// With pinned phases, every dependency must have a lower phase than its dependent. The
-/// fix offered is the smallest move: to the first phase in use after all of the
-/// component's dependencies (or one past the highest of them).
+/// With pinned phases, every dependency and `after` edge must have a lower phase than its
+/// dependent (an `after` edge only where both are enabled somewhere together). The fix
+/// offered is the smallest move: to the first phase in use after all of the component's
+/// edges (or one past the highest of them). Non-gating smokes are skipped: planning moves
+/// them to the end of each environment.
 fn check_pinned_order(
     cx: &mut Cx<'_>,
     spec: &spec::Spec,
@@ -991,47 +1014,52 @@ fn check_pinned_order(
         components.iter().filter_map(|c| c.pinned).collect();
     for (i, c) in components.iter().enumerate() {
         let Some(phase) = c.pinned else { continue };
-        let highest = c
-            .depends_on
-            .iter()
-            .filter_map(|&d| components[d].pinned)
-            .max();
-        let Some(highest) = highest else { continue };
+        if c.smoke == crate::model::Smoke::NonGating {
+            continue;
+        }
+        let edges: Vec<(usize, EdgeKind, u32)> = c
+            .edges()
+            .into_iter()
+            .filter(|&(d, kind)| kind == EdgeKind::DependsOn || edges::together(c, &components[d]))
+            .filter_map(|(d, kind)| components[d].pinned.map(|p| (d, kind, p)))
+            .collect();
+        let Some(highest) = edges.iter().map(|e| e.2).max() else {
+            continue;
+        };
         let target = used
             .range(highest.saturating_add(1)..)
             .next()
             .copied()
             .unwrap_or(highest.saturating_add(1));
         let spec_component = &spec.components[order[i]];
-        for &d in &c.depends_on {
-            let dep = &components[d];
-            let Some(dep_phase) = dep.pinned else {
-                continue;
-            };
+        let blocker = edges
+            .iter()
+            .find(|e| e.2 == highest)
+            .map_or("", |e| components[e.0].name.as_str());
+        for &(d, kind, dep_phase) in &edges {
             if dep_phase < phase {
                 continue;
             }
-            let j = spec_component
-                .depends_on
-                .iter()
-                .position(|n| n == &dep.name)
-                .unwrap_or(0);
+            let dep = &components[d];
+            let list = match kind {
+                EdgeKind::DependsOn => &spec_component.depends_on,
+                EdgeKind::After => &spec_component.after,
+            };
+            let j = list.iter().position(|n| n == &dep.name).unwrap_or(0);
+            let verb = match kind {
+                EdgeKind::DependsOn => "depends on",
+                EdgeKind::After => "comes after",
+            };
             cx.error(
-                &[Key("components"), Index(order[i]), Key("dependsOn"), Index(j)],
+                &[Key("components"), Index(order[i]), Key(kind.key()), Index(j)],
                 format!(
-                    "`{}` (phase {phase}) depends on `{}` (phase {dep_phase}), which does not come first",
+                    "`{}` (phase {phase}) {verb} `{}` (phase {dep_phase}), which does not come first",
                     c.name, dep.name
                 ),
             )
             .help = Some(format!(
-                "move `{}` from {phase} to {target}, after `{}` ({highest})",
+                "move `{}` from {phase} to {target}, after `{blocker}` ({highest})",
                 c.name,
-                c.depends_on
-                    .iter()
-                    .filter(|&&d| components[d].pinned == Some(highest))
-                    .map(|&d| components[d].name.as_str())
-                    .next()
-                    .unwrap_or(&dep.name)
             ));
         }
     }
@@ -1155,7 +1183,7 @@ fn check_cycles(cx: &mut Cx<'_>, spec: &spec::Spec, order: &[usize], components:
     let mut graph: DiGraph<usize, ()> = DiGraph::with_capacity(components.len(), 0);
     let nodes: Vec<NodeIndex> = (0..components.len()).map(|i| graph.add_node(i)).collect();
     for (i, c) in components.iter().enumerate() {
-        for &d in &c.depends_on {
+        for d in c.waits_for() {
             graph.add_edge(nodes[i], nodes[d], ());
         }
     }
@@ -1173,25 +1201,52 @@ fn check_cycles(cx: &mut Cx<'_>, spec: &spec::Spec, order: &[usize], components:
     }
     cycles.sort();
     for cycle in cycles {
-        let names: Vec<&str> = cycle.iter().map(|&i| components[i].name.as_str()).collect();
         let (first, second) = (cycle[0], cycle[1]);
+        let kind_of = |a: usize, b: usize| {
+            if components[a].depends_on.binary_search(&b).is_ok() {
+                EdgeKind::DependsOn
+            } else {
+                EdgeKind::After
+            }
+        };
+        // `a → b` is a `dependsOn` edge, `a ⇢ b` an `after` edge.
+        let mut text = components[first].name.clone();
+        let mut any_after = false;
+        for w in cycle.windows(2) {
+            let kind = kind_of(w[0], w[1]);
+            any_after |= kind == EdgeKind::After;
+            text.push_str(if kind == EdgeKind::After {
+                " ⇢ "
+            } else {
+                " → "
+            });
+            text.push_str(&components[w[1]].name);
+        }
         let spec_index = order[first];
         let c = &spec.components[spec_index];
-        let j = c
-            .depends_on
+        let kind = kind_of(first, second);
+        let list = match kind {
+            EdgeKind::DependsOn => &c.depends_on,
+            EdgeKind::After => &c.after,
+        };
+        let j = list
             .iter()
             .position(|n| n == &components[second].name)
             .unwrap_or(0);
-        cx.error(
+        let diagnostic = cx.error(
             &[
                 Key("components"),
                 Index(spec_index),
-                Key("dependsOn"),
+                Key(kind.key()),
                 Index(j),
             ],
-            format!("dependency cycle: {}", names.join(" → ")),
-        )
-        .help = Some("each component depends on the next; remove one of these dependencies".into());
+            format!("dependency cycle: {text}"),
+        );
+        diagnostic.help = Some(if any_after {
+            "each component waits for the next (→ `dependsOn`, ⇢ `after`); remove one of these edges".into()
+        } else {
+            "each component depends on the next; remove one of these dependencies".into()
+        });
     }
 }
 
@@ -1203,7 +1258,7 @@ fn cycle_path(members: &[usize], components: &[Component]) -> Vec<usize> {
     let mut previous: BTreeMap<usize, usize> = BTreeMap::new();
     let mut queue = std::collections::VecDeque::from([start]);
     while let Some(node) = queue.pop_front() {
-        for &next in &components[node].depends_on {
+        for next in components[node].waits_for() {
             if next == start {
                 // Walk back from `node` to `start`, then read it forwards.
                 let mut back = Vec::new();
@@ -1267,7 +1322,7 @@ fn component_duration(
 pub fn role_duration(role: &str) -> Option<u64> {
     Some(match role {
         "crds" | "secrets" | "configs" => 30,
-        "operators" | "smokes" => 120,
+        "operators" | "smokes" | "smoke" => 120,
         "runtimes" => 180,
         "post-runtime" => 60,
         _ => return None,

@@ -19,6 +19,7 @@ pub mod inventory;
 pub mod load;
 pub mod model;
 pub mod plan;
+pub mod policy;
 pub mod render;
 pub mod spec;
 pub mod validate;

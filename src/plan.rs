@@ -13,7 +13,7 @@ use petgraph::algo::toposort;
 use petgraph::graph::DiGraph;
 
 use crate::estimate::human;
-use crate::model::{MaxUpdate, Model};
+use crate::model::{MaxUpdate, Model, Smoke};
 use crate::spec::{Layout, Sync, Topology};
 
 /// The rollout plan: a phase per component, and the steps of each environment.
@@ -33,6 +33,8 @@ pub struct EnvPlan {
     pub steps: Vec<Step>,
     /// The longest dependency chain among the components enabled here, first to last.
     pub longest_chain: Vec<usize>,
+    /// Phase of each component in this environment (same order as `Model::components`).
+    pub phases: Vec<u32>,
 }
 
 /// One RollingSync step: the components of one phase in one environment.
@@ -47,33 +49,89 @@ pub struct Step {
 /// Plans a checked model with its layout. Analysis has ruled out cycles and, for pinned
 /// layouts, dependencies that do not come first, so this cannot fail.
 pub fn plan(model: &Model) -> Plan {
-    let compact = compact_phases(model);
     match model.rollout.layout {
-        Layout::Compact => with_phases(model, compact.clone(), &compact, 1),
+        Layout::Compact => compact(model),
         Layout::Pinned | Layout::Banded => {
             let phases: Vec<u32> = model
                 .components
                 .iter()
                 .map(|c| c.pinned.unwrap_or(0))
                 .collect();
+            let per_env = (0..model.environments.len())
+                .map(|e| last_step_smokes(model, phases.clone(), Some(e)))
+                .collect();
+            let phases = last_step_smokes(model, phases, None);
             let width = phases
                 .iter()
                 .max()
                 .map_or(2, |m| m.to_string().len().max(2));
-            with_phases(model, phases, &compact, width)
+            with_phases(model, phases, per_env, width)
         }
     }
 }
 
 /// The compact plan of a model whatever its layout, to compare a pinned ladder with.
+///
+/// Phases are computed per environment: an `after` target disabled in an environment is
+/// not waited for there, so a component may sit earlier there than elsewhere, and every
+/// environment keeps as many steps as its longest chain. `Plan::phases` holds the phases
+/// with every edge counted (what `explain` and `graph` show without an environment).
 pub fn compact(model: &Model) -> Plan {
-    let compact = compact_phases(model);
-    with_phases(model, compact.clone(), &compact, 1)
+    let phases = last_step_smokes(model, compact_phases(model, None), None);
+    let per_env = (0..model.environments.len())
+        .map(|e| last_step_smokes(model, compact_phases(model, Some(e)), Some(e)))
+        .collect();
+    with_phases(model, phases, per_env, 1)
 }
 
-fn with_phases(model: &Model, phases: Vec<u32>, compact: &[u32], label_width: usize) -> Plan {
-    let environments = (0..model.environments.len())
-        .map(|env| env_plan(model, &phases, compact, env))
+/// Moves non-gating smokes to the last step. RollingSync has no step that does not gate
+/// the next (argocd-semantics §1.4), so the only place where nothing waits on a smoke is
+/// the end: the highest phase of the gating components when everything the smokes test is
+/// earlier, else one phase past it. Either way it is the last step of every environment
+/// (with `env`, of that environment), and no other component's path grows.
+fn last_step_smokes(model: &Model, mut phases: Vec<u32>, env: Option<usize>) -> Vec<u32> {
+    let gating = |i: usize| {
+        model.components[i].smoke != Smoke::NonGating && env.is_none_or(|e| model.enabled(i, e))
+    };
+    let Some(last) = (0..phases.len())
+        .filter(|&i| gating(i))
+        .map(|i| phases[i])
+        .max()
+    else {
+        return phases;
+    };
+    // All of them share one step, so none waits on another.
+    let smokes: Vec<usize> = (0..phases.len())
+        .filter(|&i| model.components[i].smoke == Smoke::NonGating)
+        .collect();
+    let tested = smokes
+        .iter()
+        .flat_map(|&i| model.components[i].waits_for())
+        .filter(|&d| env.is_none_or(|e| model.enabled(d, e)))
+        .map(|d| phases[d])
+        .max()
+        .unwrap_or(0);
+    let end = if tested < last {
+        last
+    } else {
+        last.saturating_add(1)
+    };
+    for i in smokes {
+        phases[i] = end;
+    }
+    phases
+}
+
+fn with_phases(
+    model: &Model,
+    phases: Vec<u32>,
+    per_env: Vec<Vec<u32>>,
+    label_width: usize,
+) -> Plan {
+    let environments = per_env
+        .into_iter()
+        .enumerate()
+        .map(|(env, env_phases)| env_plan(model, env_phases, env))
         .collect();
     Plan {
         phases,
@@ -82,12 +140,15 @@ fn with_phases(model: &Model, phases: Vec<u32>, compact: &[u32], label_width: us
     }
 }
 
-fn compact_phases(model: &Model) -> Vec<u32> {
+/// Compact phases: 1 + the highest phase of what a component waits for. In one
+/// environment (`Some(env)`), an `after` target disabled there does not count.
+fn compact_phases(model: &Model, env: Option<usize>) -> Vec<u32> {
     let n = model.components.len();
+    let counts = |d: usize| env.is_none_or(|e| model.enabled(d, e));
     let mut graph: DiGraph<usize, ()> = DiGraph::with_capacity(n, 0);
     let nodes: Vec<_> = (0..n).map(|i| graph.add_node(i)).collect();
     for (i, c) in model.components.iter().enumerate() {
-        for &d in &c.depends_on {
+        for d in c.waits_for() {
             // Edge from dependency to dependent: a topological order lists dependencies first.
             graph.add_edge(nodes[d], nodes[i], ());
         }
@@ -97,8 +158,9 @@ fn compact_phases(model: &Model) -> Vec<u32> {
     for node in order {
         let i = graph[node];
         phases[i] = 1 + model.components[i]
-            .depends_on
+            .waits_for()
             .iter()
+            .filter(|&&d| counts(d))
             .map(|&d| phases[d])
             .max()
             .unwrap_or(0);
@@ -106,13 +168,8 @@ fn compact_phases(model: &Model) -> Vec<u32> {
     phases
 }
 
-fn env_plan(model: &Model, phases: &[u32], compact: &[u32], env: usize) -> EnvPlan {
+fn env_plan(model: &Model, phases: Vec<u32>, env: usize) -> EnvPlan {
     let manual = model.environments[env].sync == Sync::Manual;
-    let max_update = if manual {
-        MaxUpdate::Count(0)
-    } else {
-        model.rollout.max_update
-    };
     let mut by_phase: std::collections::BTreeMap<u32, Vec<usize>> =
         std::collections::BTreeMap::new();
     for (i, _) in model.components.iter().enumerate() {
@@ -123,22 +180,29 @@ fn env_plan(model: &Model, phases: &[u32], compact: &[u32], env: usize) -> EnvPl
     let steps = by_phase
         .into_iter()
         .map(|(phase, components)| Step {
+            max_update: if manual {
+                MaxUpdate::Count(0)
+            } else {
+                crate::policy::step_max_update(model, phase, &components)
+            },
             phase,
             components,
-            max_update,
         })
         .collect();
     EnvPlan {
         env,
         steps,
-        longest_chain: longest_chain(model, compact, env),
+        longest_chain: longest_chain(model, &compact_phases(model, Some(env)), env),
+        phases,
     }
 }
 
 /// The chain ending at the highest-phase component (smallest name on ties), walking back
 /// through a dependency one phase lower each time (smallest name on ties).
 fn longest_chain(model: &Model, phases: &[u32], env: usize) -> Vec<usize> {
-    let enabled = |i: usize| model.enabled(i, env);
+    // Non-gating smokes wait for what they test but nothing waits for them: they end no
+    // chain that holds the ladder up.
+    let enabled = |i: usize| model.enabled(i, env) && model.components[i].smoke != Smoke::NonGating;
     let Some(mut at) = (0..model.components.len())
         .filter(|&i| enabled(i))
         .max_by(|&a, &b| phases[a].cmp(&phases[b]).then(b.cmp(&a)))
@@ -148,9 +212,9 @@ fn longest_chain(model: &Model, phases: &[u32], env: usize) -> Vec<usize> {
     let mut chain = vec![at];
     while phases[at] > 1 {
         let Some(&prev) = model.components[at]
-            .depends_on
+            .waits_for()
             .iter()
-            .find(|&&d| phases[d] + 1 == phases[at])
+            .find(|&&d| model.enabled(d, env) && phases[d] + 1 == phases[at])
         else {
             break;
         };
@@ -176,7 +240,7 @@ impl Plan {
             .filter(|w| {
                 !w[1].components.iter().any(|&c| {
                     model.components[c]
-                        .depends_on
+                        .waits_for()
                         .iter()
                         .any(|d| w[0].components.contains(d))
                 })

@@ -248,8 +248,11 @@ fn render_tree(
     let mut multi = false;
     let mut repos = BTreeSet::new();
     let mut destinations = BTreeSet::new();
-    for &e in envs {
+    for (k, &e) in envs.iter().enumerate() {
         let environment = &model.environments[e];
+        let next_env = envs
+            .get(k + 1)
+            .map(|&n| model.environments[n].name.as_str());
         // Elements by component name, not by phase: when a component moves to another
         // phase its element keeps its place and only `phase` changes in a review diff.
         // (Argo CD orders syncs by the steps and, inside a step, by Application name.)
@@ -270,7 +273,7 @@ fn render_tree(
                 app: &instance.app,
                 component: &component.name,
                 env: &environment.name,
-                phase: plan.phase_label(plan.phases[c]),
+                phase: plan.phase_label(plan.environments[e].phases[c]),
                 namespace: &instance.namespace,
                 destination: DestinationOut::from(&environment.destination),
                 labels: any_labels.then_some(&component.labels),
@@ -294,6 +297,13 @@ fn render_tree(
                 "manual": environment.sync == Sync::Manual,
                 "max_update": max_update_json(step.max_update),
                 "summary": step_summary(model, &environment.name, step.phase, &step.components),
+                "next_env": next_env,
+                "non_gating": step
+                    .components
+                    .iter()
+                    .filter(|&&c| model.components[c].smoke == crate::model::Smoke::NonGating)
+                    .map(|&c| model.components[c].name.as_str())
+                    .collect::<Vec<_>>(),
             }));
         }
     }

@@ -166,6 +166,15 @@ pub struct Rollout {
     /// Defaults to `Reverse` where the target version supports it.
     #[serde(default)]
     pub deletion_order: Option<DeletionOrder>,
+    /// `maxUpdate` by component role, over `maxUpdate` (built in: `crds: 1`, `operators: 1`;
+    /// other roles use `maxUpdate`). A step whose components have several roles takes the
+    /// most conservative value.
+    #[serde(default = "default_role_max_update")]
+    pub role_max_update: IndexMap<String, MaxUpdate>,
+    /// Settings of single phases, keyed by phase number (`"120"`, or `"3"` in a compact
+    /// ladder): a `maxUpdate` that overrides the role and default values.
+    #[serde(default)]
+    pub phases: IndexMap<String, PhasePolicy>,
     /// `layout: banded`: the base phase of each domain (seed 002: prerequisites 0,
     /// foundation 100, data 200, platform 300, data-extended 400, observability 500,
     /// apps 600).
@@ -176,6 +185,30 @@ pub struct Rollout {
     /// smokes 99).
     #[serde(default = "default_slots")]
     pub slots: IndexMap<String, u32>,
+}
+
+fn default_role_max_update() -> IndexMap<String, MaxUpdate> {
+    [
+        ("crds", MaxUpdate::Count(1)),
+        ("operators", MaxUpdate::Count(1)),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
+}
+
+/// Settings of one phase.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PhasePolicy {
+    /// The phase's `maxUpdate`, over the role and default values.
+    #[serde(default)]
+    pub max_update: Option<MaxUpdate>,
+    /// Emit this phase's `maxUpdate` even when it is `0`/`"0%"` (Argo CD then waits for
+    /// someone to sync the step by hand) or a malformed percentage (Argo CD treats it as
+    /// 1). Both are errors without it.
+    #[serde(default)]
+    pub allow_unsafe_max_update: bool,
 }
 
 fn default_bands() -> IndexMap<String, u32> {
@@ -215,6 +248,8 @@ impl Default for Rollout {
             environment_label: default_environment_label(),
             layout: Layout::default(),
             max_update: MaxUpdate::default(),
+            role_max_update: default_role_max_update(),
+            phases: IndexMap::new(),
             environments: Topology::default(),
             deletion_order: None,
             bands: default_bands(),
@@ -323,6 +358,16 @@ pub struct Component {
     /// Components that must be synced and healthy before this one starts.
     #[serde(default)]
     pub depends_on: Vec<String>,
+    /// Components that must be synced and healthy before this one starts, without a data
+    /// dependency (e.g. an admission webhook that must exist before others apply). Ordered
+    /// like `dependsOn`, but a component disabled in an environment is simply not waited
+    /// for there.
+    #[serde(default)]
+    pub after: Vec<String>,
+    /// For a smoke (role `smoke` or `smokes`): `false` makes it non-gating, so nothing waits
+    /// on it; it then runs in the environment's last step. Defaults to `true`.
+    #[serde(default)]
+    pub gating: Option<bool>,
     /// One source: a git path or a Helm chart.
     #[serde(default)]
     pub source: Option<Source>,

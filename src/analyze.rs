@@ -338,6 +338,13 @@ fn rollout(cx: &mut Cx<'_>, spec: &spec::Spec, version: Option<Version>) -> Opti
             None
         }
     };
+    if r.deletion_order.is_some() && r.strategy == spec::Strategy::AppOfApps {
+        cx.error(
+            &[Key("rollout"), Key("deletionOrder")],
+            "`deletionOrder` is a setting of RollingSync's ApplicationSet; `strategy: appOfApps` emits none",
+        )
+        .help = Some("remove `deletionOrder`".into());
+    }
     if let (Some(DeletionOrder::Reverse), Some(v)) = (r.deletion_order, version)
         && !v.at_least(3, 2)
     {
@@ -355,6 +362,7 @@ fn rollout(cx: &mut Cx<'_>, spec: &spec::Spec, version: Option<Version>) -> Opti
         environment_label: r.environment_label.clone(),
         max_update: max_update?,
         layout: r.layout,
+        strategy: r.strategy,
         topology: r.environments,
         deletion_order: r.deletion_order,
     })

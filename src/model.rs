@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use indexmap::IndexMap;
 
-use crate::spec::{DeletionOrder, Layout, Sync, Topology};
+use crate::spec::{DeletionOrder, Layout, Strategy, Sync, Topology};
 
 /// An Argo CD version, `MAJOR.MINOR`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -89,6 +89,7 @@ pub struct Rollout {
     pub environment_label: String,
     pub max_update: MaxUpdate,
     pub layout: Layout,
+    pub strategy: Strategy,
     pub topology: Topology,
     pub deletion_order: Option<DeletionOrder>,
     /// `maxUpdate` by role (built-in and the spec's `rollout.roleMaxUpdate`).

@@ -261,9 +261,16 @@ pub fn render_text(model: &Model, plan: &Plan) -> String {
     // A pinned or banded ladder is shown beside the compact one it could be.
     let compact = compact_comparison(model);
     let mut out = String::new();
-    let topology = match model.rollout.topology {
-        Topology::Sequential => "sequential: one ApplicationSet rolls every environment in order",
-        Topology::Independent => "independent: one ApplicationSet per environment",
+    let app_of_apps = model.rollout.strategy == crate::spec::Strategy::AppOfApps;
+    let topology = match (model.rollout.topology, app_of_apps) {
+        (Topology::Sequential, false) => {
+            "sequential: one ApplicationSet rolls every environment in order"
+        }
+        (Topology::Independent, false) => "independent: one ApplicationSet per environment",
+        (Topology::Sequential, true) => {
+            "sequential: one root Application rolls every environment in order"
+        }
+        (Topology::Independent, true) => "independent: one root Application per environment",
     };
     let _ = writeln!(
         out,
@@ -277,6 +284,17 @@ pub fn render_text(model: &Model, plan: &Plan) -> String {
             Layout::Banded => "banded",
         },
     );
+    if app_of_apps {
+        let _ = writeln!(
+            out,
+            "app-of-apps: each step is a sync wave of the root (wave = phase{}), applied all at once",
+            if model.rollout.topology == Topology::Sequential && model.environments.len() > 1 {
+                format!(" + {} per environment", crate::render::wave_stride(plan))
+            } else {
+                String::new()
+            }
+        );
+    }
     let mut step_number = 0;
     let mut total = 0;
     for (env_plan, env_estimate) in plan.environments.iter().zip(&estimate.environments) {

@@ -1,4 +1,5 @@
-//! The `maxUpdate` of a RollingSync step, resolved from the spec's policy: the phase's
+//! The `maxUpdate` of a RollingSync step (with the app-of-apps strategy, a sync wave,
+//! which applies all of its children at once: always 100%), resolved from the spec's policy: the phase's
 //! own value (`rollout.phases`) if it has one, else the most conservative value among the
 //! roles of the step's components (`rollout.roleMaxUpdate`), falling back to
 //! `rollout.maxUpdate` for components without a role value.
@@ -14,6 +15,10 @@ use crate::model::{MaxUpdate, Model};
 /// The `maxUpdate` of the step of `phase` holding `components` (an auto environment).
 pub fn step_max_update(model: &Model, phase: u32, components: &[usize]) -> MaxUpdate {
     let rollout = &model.rollout;
+    if rollout.strategy == crate::spec::Strategy::AppOfApps {
+        // A sync wave applies all of its children at once (argocd-semantics §3).
+        return MaxUpdate::Percent(100);
+    }
     if let Some(&m) = rollout.phase_max_update.get(&phase) {
         return m;
     }

@@ -154,6 +154,11 @@ pub struct Rollout {
     /// How phases are assigned.
     #[serde(default)]
     pub layout: Layout,
+    /// What orders the rollout: `rollingSync` (one ApplicationSet with RollingSync steps)
+    /// or `appOfApps` (a root Application whose child Applications carry
+    /// `argocd.argoproj.io/sync-wave` = their phase).
+    #[serde(default)]
+    pub strategy: Strategy,
     /// How many Applications of a step sync at once: an integer, or a percentage such as
     /// `"25%"` (Argo CD rounds down but allows at least one).
     #[serde(default)]
@@ -247,6 +252,7 @@ impl Default for Rollout {
             label: default_phase_label(),
             environment_label: default_environment_label(),
             layout: Layout::default(),
+            strategy: Strategy::default(),
             max_update: MaxUpdate::default(),
             role_max_update: default_role_max_update(),
             phases: IndexMap::new(),
@@ -279,6 +285,19 @@ pub enum Layout {
     /// Phase = the band of the component's `domain` + the slot of its `role` (seed 002's
     /// ladder: `150` is foundation runtimes); ladder checks every dependency is earlier.
     Banded,
+}
+
+/// What Argo CD mechanism orders the rollout.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum Strategy {
+    /// One ApplicationSet whose RollingSync steps select phases (needs progressive syncs).
+    #[default]
+    RollingSync,
+    /// An app-of-apps root: one Application file per component and environment, with
+    /// `argocd.argoproj.io/sync-wave` = its phase (offset per environment when sequential),
+    /// and the `argocd-cm` Application health check that makes those waves wait.
+    AppOfApps,
 }
 
 /// How environments relate to Argo CD instances.

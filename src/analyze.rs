@@ -1020,30 +1020,93 @@ fn check_pinned_order(
     use PathSeg::{Index, Key};
     let used: std::collections::BTreeSet<u32> =
         components.iter().filter_map(|c| c.pinned).collect();
+    // The edges that must come first, with the phase each is pinned to.
+    let edges_of = |i: usize| -> Vec<(usize, EdgeKind, u32)> {
+        let c = &components[i];
+        c.edges()
+            .into_iter()
+            .filter(|&(d, kind)| kind == EdgeKind::DependsOn || edges::together(c, &components[d]))
+            .filter_map(|(d, kind)| components[d].pinned.map(|p| (d, kind, p)))
+            .collect()
+    };
+    // The smallest phase after `highest` for component `i`: in a banded layout the first
+    // slot of its own band (named by role), else the first phase in use.
+    let target_after = |i: usize, highest: u32| -> (u32, String) {
+        match edges::band_slot_after(spec, &spec.components[order[i]], highest) {
+            Some((phase, role)) => (phase, format!(" (role `{role}`)")),
+            None => (
+                used.range(highest.saturating_add(1)..)
+                    .next()
+                    .copied()
+                    .unwrap_or(highest.saturating_add(1)),
+                String::new(),
+            ),
+        }
+    };
+    // Where each component ends up once every inversion is fixed by its smallest move,
+    // dependencies first, so that each fix accounts for the moves before it (the seed 002
+    // SecretStore goes to 155 once Vault is at 150). Cycles are reported elsewhere; on
+    // one, the current phase stands.
+    let mut fixed: Vec<Option<u32>> = vec![None; components.len()];
+    let mut state = vec![0u8; components.len()];
+    for root in 0..components.len() {
+        let mut stack = vec![(root, false)];
+        while let Some((i, expanded)) = stack.pop() {
+            if state[i] == 2 {
+                continue;
+            }
+            let edges = edges_of(i);
+            if !expanded {
+                state[i] = 1;
+                stack.push((i, true));
+                for &(d, _, _) in &edges {
+                    if state[d] == 0 {
+                        stack.push((d, false));
+                    }
+                }
+                continue;
+            }
+            let own = components[i].pinned;
+            let highest = edges
+                .iter()
+                .map(|&(d, _, p)| {
+                    if state[d] == 2 {
+                        fixed[d].unwrap_or(p)
+                    } else {
+                        p
+                    }
+                })
+                .max();
+            fixed[i] = match (own, highest) {
+                (Some(own), Some(h)) if own <= h => Some(target_after(i, h).0),
+                (own, _) => own,
+            };
+            state[i] = 2;
+        }
+    }
     for (i, c) in components.iter().enumerate() {
         let Some(phase) = c.pinned else { continue };
         if c.smoke == crate::model::Smoke::NonGating {
             continue;
         }
-        let edges: Vec<(usize, EdgeKind, u32)> = c
-            .edges()
-            .into_iter()
-            .filter(|&(d, kind)| kind == EdgeKind::DependsOn || edges::together(c, &components[d]))
-            .filter_map(|(d, kind)| components[d].pinned.map(|p| (d, kind, p)))
-            .collect();
-        let Some(highest) = edges.iter().map(|e| e.2).max() else {
+        let edges = edges_of(i);
+        let settled = |d: usize, p: u32| fixed[d].unwrap_or(p);
+        let Some(highest) = edges.iter().map(|&(d, _, p)| settled(d, p)).max() else {
             continue;
         };
-        let target = used
-            .range(highest.saturating_add(1)..)
-            .next()
-            .copied()
-            .unwrap_or(highest.saturating_add(1));
         let spec_component = &spec.components[order[i]];
+        let (target, as_role) = target_after(i, highest);
         let blocker = edges
             .iter()
-            .find(|e| e.2 == highest)
-            .map_or("", |e| components[e.0].name.as_str());
+            .find(|&&(d, _, p)| settled(d, p) == highest)
+            .map_or(String::new(), |&(d, _, p)| {
+                let moved = if settled(d, p) == p {
+                    String::new()
+                } else {
+                    " once moved".to_owned()
+                };
+                format!("`{}` ({highest}{moved})", components[d].name)
+            });
         for &(d, kind, dep_phase) in &edges {
             if dep_phase < phase {
                 continue;
@@ -1066,7 +1129,7 @@ fn check_pinned_order(
                 ),
             )
             .help = Some(format!(
-                "move `{}` from {phase} to {target}, after `{blocker}` ({highest})",
+                "move `{}` from {phase} to {target}{as_role}, after {blocker}",
                 c.name,
             ));
         }

@@ -156,3 +156,23 @@ pub(super) fn check_smokes(
         }
     }
 }
+
+/// With `layout: banded`, the first slot of the component's band after `phase`, and its
+/// role: the smallest fix is a change of role inside the component's own domain.
+pub(super) fn band_slot_after(
+    spec: &spec::Spec,
+    c: &spec::Component,
+    phase: u32,
+) -> Option<(u32, String)> {
+    if spec.rollout.layout != spec::Layout::Banded {
+        return None;
+    }
+    let band = *spec.rollout.bands.get(c.domain.as_deref()?)?;
+    spec.rollout
+        .slots
+        .iter()
+        .map(|(role, slot)| (band.saturating_add(*slot), role))
+        .filter(|(p, _)| *p > phase)
+        .min()
+        .map(|(p, role)| (p, role.clone()))
+}

@@ -171,10 +171,10 @@ pub struct Rollout {
     /// Defaults to `Reverse` where the target version supports it.
     #[serde(default)]
     pub deletion_order: Option<DeletionOrder>,
-    /// `maxUpdate` by component role, over `maxUpdate` (built in: `crds: 1`, `operators: 1`;
-    /// other roles use `maxUpdate`). A step whose components have several roles takes the
+    /// `maxUpdate` by component role, over `maxUpdate` and over the built-in `crds: 1` and
+    /// `operators: 1` (other roles use `maxUpdate`). A step whose components have several roles takes the
     /// most conservative value.
-    #[serde(default = "default_role_max_update")]
+    #[serde(default)]
     pub role_max_update: IndexMap<String, MaxUpdate>,
     /// Settings of single phases, keyed by phase number (`"120"`, or `"3"` in a compact
     /// ladder): a `maxUpdate` that overrides the role and default values.
@@ -190,16 +190,6 @@ pub struct Rollout {
     /// smokes 99).
     #[serde(default = "default_slots")]
     pub slots: IndexMap<String, u32>,
-}
-
-fn default_role_max_update() -> IndexMap<String, MaxUpdate> {
-    [
-        ("crds", MaxUpdate::Count(1)),
-        ("operators", MaxUpdate::Count(1)),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect()
 }
 
 /// Settings of one phase.
@@ -254,7 +244,7 @@ impl Default for Rollout {
             layout: Layout::default(),
             strategy: Strategy::default(),
             max_update: MaxUpdate::default(),
-            role_max_update: default_role_max_update(),
+            role_max_update: IndexMap::new(),
             phases: IndexMap::new(),
             environments: Topology::default(),
             deletion_order: None,

@@ -23,7 +23,11 @@ pub(super) fn policy(
 ) -> (BTreeMap<String, MaxUpdate>, BTreeMap<u32, MaxUpdate>) {
     use PathSeg::{Key, KeyOf};
     let r = &spec.rollout;
-    let mut roles = BTreeMap::new();
+    // Built in: CRDs and operators one at a time; the spec's values win.
+    let mut roles: BTreeMap<String, MaxUpdate> = [("crds", 1), ("operators", 1)]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), MaxUpdate::Count(v)))
+        .collect();
     for (role, value) in &r.role_max_update {
         let path = [Key("rollout"), Key("roleMaxUpdate"), Key(role)];
         if r.layout == Layout::Banded

@@ -25,6 +25,7 @@ mod edges;
 mod max_update;
 
 pub use edges::is_smoke_role;
+pub use max_update::check_compact_phase_keys;
 
 /// Oldest and newest Argo CD versions ladder shapes output for.
 pub const OLDEST: Version = Version {

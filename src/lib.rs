@@ -128,5 +128,6 @@ pub fn check(file: &str, bytes: &[u8]) -> Result<(model::Model, plan::Plan), Vec
     let loaded = load::load(file, bytes)?;
     let model = analyze::analyze(&loaded)?;
     let plan = plan::plan(&model);
+    analyze::check_compact_phase_keys(&loaded, &plan)?;
     Ok((model, plan))
 }

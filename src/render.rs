@@ -234,24 +234,13 @@ fn render_tree(
     prefix: &str,
     files: &mut BTreeMap<String, String>,
 ) -> Result<(), RenderError> {
-    let independent = model.rollout.topology == Topology::Independent;
-    let suffix = |base: &str| {
-        if independent {
-            format!("{base}-{}", model.environments[envs[0]].name)
-        } else {
-            base.to_owned()
-        }
-    };
-    let project = if model.argocd.emit_project {
-        suffix(&model.argocd.project)
-    } else {
-        model.argocd.project.clone()
-    };
+    let Tree {
+        independent,
+        project,
+        env_names,
+    } = Tree::of(model, envs);
+    let suffix = |base: &str| Tree::suffix(model, envs, base);
     let namespace = &model.argocd.namespace;
-    let env_names: Vec<String> = envs
-        .iter()
-        .map(|&e| model.environments[e].name.clone())
-        .collect();
 
     let mixed_sync = envs
         .iter()
@@ -398,19 +387,14 @@ fn render_tree(
     })?;
     files.insert(appset_file, appset);
 
-    if model.argocd.emit_project {
-        let file = format!("{prefix}appproject.yaml");
-        let text = render_project(
-            env,
-            model,
-            &project,
-            repos,
-            &destinations,
-            &file,
-            &env_names,
-        )?;
-        files.insert(file, text);
-    }
+    render_project(
+        env,
+        model,
+        (&project, repos, &destinations),
+        prefix,
+        &env_names,
+        files,
+    )?;
 
     let root_path = if independent {
         format!("{}/{}", model.output.path, env_names[0])
@@ -445,16 +429,63 @@ fn render_tree(
     Ok(())
 }
 
-/// The AppProject of a tree: exactly the repositories and destinations its Applications use.
+/// The names one output tree uses: one tree for sequential environments, one per
+/// environment (names suffixed with it) when independent.
+struct Tree {
+    independent: bool,
+    /// The AppProject of the tree's Applications.
+    project: String,
+    env_names: Vec<String>,
+}
+
+impl Tree {
+    fn of(model: &Model, envs: &[usize]) -> Tree {
+        let project = if model.argocd.emit_project {
+            Tree::suffix(model, envs, &model.argocd.project)
+        } else {
+            model.argocd.project.clone()
+        };
+        Tree {
+            independent: model.rollout.topology == Topology::Independent,
+            project,
+            env_names: envs
+                .iter()
+                .map(|&e| model.environments[e].name.clone())
+                .collect(),
+        }
+    }
+
+    /// `base`, or `base-<env>` in an independent environment's tree.
+    fn suffix(model: &Model, envs: &[usize], base: &str) -> String {
+        if model.rollout.topology == Topology::Independent {
+            format!("{base}-{}", model.environments[envs[0]].name)
+        } else {
+            base.to_owned()
+        }
+    }
+}
+
+/// The repositories and destinations a tree's Applications use.
+type Uses<'a> = (
+    &'a str,
+    BTreeSet<&'a str>,
+    &'a BTreeSet<(&'a Destination, &'a str)>,
+);
+
+/// `appproject.yaml` of a tree, unless it uses Argo CD's `default` project: exactly
+/// the repositories and destinations its Applications use.
 fn render_project(
     env: &Environment<'static>,
     model: &Model,
-    project: &str,
-    repos: BTreeSet<&str>,
-    destinations: &BTreeSet<(&Destination, &str)>,
-    file: &str,
+    (project, repos, destinations): Uses<'_>,
+    prefix: &str,
     env_names: &[String],
-) -> Result<String, RenderError> {
+    files: &mut BTreeMap<String, String>,
+) -> Result<(), RenderError> {
+    if !model.argocd.emit_project {
+        return Ok(());
+    }
+    let file = format!("{prefix}appproject.yaml");
     let destinations: Vec<Json> = destinations
         .iter()
         .map(|(d, ns)| {
@@ -478,7 +509,9 @@ fn render_project(
             destinations => JValue::from(minijinja::value::Serde(&destinations)),
             cluster_resources => model.argocd.cluster_resources,
     };
-    render_one(env, "appproject.yaml.j2", &ctx, file, env_names)
+    let text = render_one(env, "appproject.yaml.j2", &ctx, &file, env_names)?;
+    files.insert(file, text);
+    Ok(())
 }
 
 /// One element of the list generator. Fields borrow from the model (at fleet scale there

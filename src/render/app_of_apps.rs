@@ -26,12 +26,13 @@ use indexmap::IndexMap;
 use minijinja::Environment;
 
 use super::{
-    DestinationOut, RenderError, SourceOut, block_yaml, render_error, render_one, render_project,
+    DestinationOut, RenderError, SourceOut, Tree, block_yaml, render_error, render_one,
+    render_project,
 };
 use crate::analyze::{COMPONENT_LABEL, MANAGED_BY, PART_OF};
 use crate::model::Model;
 use crate::plan::Plan;
-use crate::spec::{Sync, Topology};
+use crate::spec::Sync;
 
 /// Renders one tree (all environments when sequential, one when independent).
 pub(super) fn render_tree(
@@ -42,24 +43,12 @@ pub(super) fn render_tree(
     prefix: &str,
     files: &mut BTreeMap<String, String>,
 ) -> Result<(), RenderError> {
-    let independent = model.rollout.topology == Topology::Independent;
-    let suffix = |base: &str| {
-        if independent {
-            format!("{base}-{}", model.environments[envs[0]].name)
-        } else {
-            base.to_owned()
-        }
-    };
-    let project = if model.argocd.emit_project {
-        suffix(&model.argocd.project)
-    } else {
-        model.argocd.project.clone()
-    };
+    let Tree {
+        independent,
+        project,
+        env_names,
+    } = Tree::of(model, envs);
     let namespace = model.argocd.namespace.as_str();
-    let env_names: Vec<String> = envs
-        .iter()
-        .map(|&e| model.environments[e].name.clone())
-        .collect();
     let stride = wave_stride(plan);
     let mut repos = BTreeSet::new();
     let mut destinations = BTreeSet::new();
@@ -123,23 +112,18 @@ pub(super) fn render_tree(
         }
     }
 
-    if model.argocd.emit_project {
-        let file = format!("{prefix}appproject.yaml");
-        let text = render_project(
-            env,
-            model,
-            &project,
-            repos,
-            &destinations,
-            &file,
-            &env_names,
-        )?;
-        files.insert(file, text);
-    }
+    render_project(
+        env,
+        model,
+        (&project, repos, &destinations),
+        prefix,
+        &env_names,
+        files,
+    )?;
 
     let root_file = format!("{prefix}root.yaml");
     let ctx = minijinja::context! {
-        name => format!("{}-root", suffix(&model.name)),
+        name => format!("{}-root", Tree::suffix(model, envs, &model.name)),
         env => if independent { Some(env_names[0].as_str()) } else { None },
         envs => env_names.clone(),
         stride => stride,

@@ -25,6 +25,17 @@ pub fn explain(model: &Model, plan: &Plan, component: usize) -> String {
     let phase = plan.phases[component];
     let mut out = String::new();
     let _ = writeln!(out, "{} is in phase {phase}.", c.name);
+    // An `after` target disabled in an environment does not hold the component there.
+    for env_plan in &plan.environments {
+        let here = env_plan.phases[component];
+        if here != phase && model.enabled(component, env_plan.env) {
+            let _ = writeln!(
+                out,
+                "In {} it is in phase {here}: what it comes after is disabled there.",
+                model.environments[env_plan.env].name
+            );
+        }
+    }
 
     // Why: the chain of dependencies one phase apart that ends here.
     if c.smoke == Smoke::NonGating {

@@ -46,7 +46,7 @@ pub fn render(model: &Model, plan: &Plan, format: Format, options: Options<'_>) 
             .and_then(|g| model.components[c].labels.get(g).cloned())
             .unwrap_or_default();
         by_phase
-            .entry(plan.phases[c])
+            .entry(plan.environments[env].phases[c])
             .or_default()
             .entry(group)
             .or_default()

@@ -57,8 +57,11 @@ pub fn plan(model: &Model) -> Plan {
                 .iter()
                 .map(|c| c.pinned.unwrap_or(0))
                 .collect();
-            let per_env = (0..model.environments.len())
-                .map(|e| last_step_smokes(model, phases.clone(), Some(e)))
+            let chains = chain_phases(model);
+            let per_env = chains
+                .into_iter()
+                .enumerate()
+                .map(|(e, chain)| (last_step_smokes(model, phases.clone(), Some(e)), chain))
                 .collect();
             let phases = last_step_smokes(model, phases, None);
             let width = phases
@@ -78,10 +81,24 @@ pub fn plan(model: &Model) -> Plan {
 /// with every edge counted (what `explain` and `graph` show without an environment).
 pub fn compact(model: &Model) -> Plan {
     let phases = last_step_smokes(model, compact_phases(model, None), None);
-    let per_env = (0..model.environments.len())
-        .map(|e| last_step_smokes(model, compact_phases(model, Some(e)), Some(e)))
+    let per_env = chain_phases(model)
+        .into_iter()
+        .enumerate()
+        .map(|(e, raw)| (last_step_smokes(model, raw.clone(), Some(e)), raw))
         .collect();
     with_phases(model, phases, per_env, 1)
+}
+
+/// The compact phases of each environment, which its longest chain is read from. Without
+/// `after` edges they are the same everywhere (a dependency is enabled wherever its
+/// dependent is), so they are computed once.
+fn chain_phases(model: &Model) -> Vec<Vec<u32>> {
+    let envs = model.environments.len();
+    if model.components.iter().all(|c| c.after.is_empty()) {
+        vec![compact_phases(model, None); envs]
+    } else {
+        (0..envs).map(|e| compact_phases(model, Some(e))).collect()
+    }
 }
 
 /// Moves non-gating smokes to the last step. RollingSync has no step that does not gate
@@ -122,16 +139,18 @@ fn last_step_smokes(model: &Model, mut phases: Vec<u32>, env: Option<usize>) -> 
     phases
 }
 
+/// `per_env`: each environment's phases, and the compact phases its longest chain is
+/// read from.
 fn with_phases(
     model: &Model,
     phases: Vec<u32>,
-    per_env: Vec<Vec<u32>>,
+    per_env: Vec<(Vec<u32>, Vec<u32>)>,
     label_width: usize,
 ) -> Plan {
     let environments = per_env
         .into_iter()
         .enumerate()
-        .map(|(env, env_phases)| env_plan(model, env_phases, env))
+        .map(|(env, (env_phases, chain))| env_plan(model, env_phases, &chain, env))
         .collect();
     Plan {
         phases,
@@ -168,7 +187,7 @@ fn compact_phases(model: &Model, env: Option<usize>) -> Vec<u32> {
     phases
 }
 
-fn env_plan(model: &Model, phases: Vec<u32>, env: usize) -> EnvPlan {
+fn env_plan(model: &Model, phases: Vec<u32>, chain: &[u32], env: usize) -> EnvPlan {
     let manual = model.environments[env].sync == Sync::Manual;
     let mut by_phase: std::collections::BTreeMap<u32, Vec<usize>> =
         std::collections::BTreeMap::new();
@@ -192,7 +211,7 @@ fn env_plan(model: &Model, phases: Vec<u32>, env: usize) -> EnvPlan {
     EnvPlan {
         env,
         steps,
-        longest_chain: longest_chain(model, &compact_phases(model, Some(env)), env),
+        longest_chain: longest_chain(model, chain, env),
         phases,
     }
 }

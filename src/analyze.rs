@@ -12,11 +12,17 @@ use std::collections::BTreeMap;
 use crate::diagnostic::{Diagnostic, Pos, did_you_mean};
 use crate::load::Loaded;
 use crate::model::{
-    ArgoCd, Component, Destination, Environment, Instance, MaxUpdate, Model, Output, Rollout,
-    Source, Version,
+    ArgoCd, Component, Destination, EdgeKind, Environment, Instance, MaxUpdate, Model, Output,
+    Rollout, Source, Version,
 };
 use crate::spec::{self, DeletionOrder, Enabled, Layout};
 use crate::yaml::{Node, PathSeg};
+
+mod edges;
+mod max_update;
+
+pub use edges::is_smoke_role;
+pub use max_update::check_compact_phase_keys;
 
 /// Oldest and newest Argo CD versions ladder shapes output for.
 pub const OLDEST: Version = Version {
@@ -176,7 +182,9 @@ fn build(cx: &mut Cx<'_>, spec: &spec::Spec) -> Option<Model> {
             )
             .help = Some(dns_help());
         }
-        let depends_on = dependencies(cx, c, &index, &known, &at);
+        let depends_on = dependencies(cx, c, EdgeKind::DependsOn, &index, &known, &at);
+        let after = edges::after(cx, c, &depends_on, &index, &known, &at);
+        let smoke = edges::smoke_kind(cx, c, &at);
         check_labels(cx, c, &at, rollout.as_ref());
         let enabled = enabled_per_env(cx, c, &env_names, &at);
         enabled_anywhere.push(enabled.clone());
@@ -199,6 +207,9 @@ fn build(cx: &mut Cx<'_>, spec: &spec::Spec) -> Option<Model> {
         components.push(Component {
             name: c.name.clone(),
             depends_on,
+            after,
+            role: c.role.clone(),
+            smoke,
             labels: c.labels.clone(),
             duration,
             pinned: assigned,
@@ -211,6 +222,7 @@ fn build(cx: &mut Cx<'_>, spec: &spec::Spec) -> Option<Model> {
     check_pinned_order(cx, spec, &order, &components);
     check_disabled_dependencies(cx, spec, &order, &components, &environments);
     check_cycles(cx, spec, &order, &components);
+    edges::check_smokes(cx, spec, &order, &components);
     for (e, env) in environments.iter().enumerate() {
         if !enabled_anywhere.is_empty() && enabled_anywhere.iter().all(|enabled| !enabled[e]) {
             cx.error(
@@ -331,6 +343,13 @@ fn rollout(cx: &mut Cx<'_>, spec: &spec::Spec, version: Option<Version>) -> Opti
             None
         }
     };
+    if r.deletion_order.is_some() && r.strategy == spec::Strategy::AppOfApps {
+        cx.error(
+            &[Key("rollout"), Key("deletionOrder")],
+            "`deletionOrder` is a setting of RollingSync's ApplicationSet; `strategy: appOfApps` emits none",
+        )
+        .help = Some("remove `deletionOrder`".into());
+    }
     if let (Some(DeletionOrder::Reverse), Some(v)) = (r.deletion_order, version)
         && !v.at_least(3, 2)
     {
@@ -340,11 +359,15 @@ fn rollout(cx: &mut Cx<'_>, spec: &spec::Spec, version: Option<Version>) -> Opti
         )
         .help = Some("remove `deletionOrder`, or raise `argocd.version`".into());
     }
+    let (role_max_update, phase_max_update) = max_update::policy(cx, spec);
     Some(Rollout {
+        role_max_update,
+        phase_max_update,
         label: r.label.clone(),
         environment_label: r.environment_label.clone(),
         max_update: max_update?,
         layout: r.layout,
+        strategy: r.strategy,
         topology: r.environments,
         deletion_order: r.deletion_order,
     })
@@ -506,25 +529,31 @@ fn environments(cx: &mut Cx<'_>, spec: &spec::Spec) -> Vec<Environment> {
 fn dependencies(
     cx: &mut Cx<'_>,
     c: &spec::Component,
+    kind: EdgeKind,
     index: &BTreeMap<&str, usize>,
     known: &[&str],
     at: &dyn Fn(&[PathSeg<'static>]) -> Vec<PathSeg<'static>>,
 ) -> Vec<usize> {
     use PathSeg::{Index, Key};
+    let key = kind.key();
+    let (list, verb) = match kind {
+        EdgeKind::DependsOn => (&c.depends_on, "depends on"),
+        EdgeKind::After => (&c.after, "comes after"),
+    };
     let mut deps = Vec::new();
     let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
-    for (j, dep) in c.depends_on.iter().enumerate() {
-        let path = at(&[Key("dependsOn"), Index(j)]);
+    for (j, dep) in list.iter().enumerate() {
+        let path = at(&[Key(key), Index(j)]);
         if dep == &c.name {
-            cx.error(&path, format!("component `{}` depends on itself", c.name))
-                .help = Some("remove it from its own `dependsOn`".into());
+            cx.error(&path, format!("component `{}` {verb} itself", c.name))
+                .help = Some(format!("remove it from its own `{key}`"));
             continue;
         }
         if let Some(&first) = seen.get(dep.as_str()) {
-            let first_pos = cx.pos(&at(&[Key("dependsOn"), Index(first)]));
+            let first_pos = cx.pos(&at(&[Key(key), Index(first)]));
             cx.error(
                 &path,
-                format!("`{dep}` is listed twice in `dependsOn` of `{}`", c.name),
+                format!("`{dep}` is listed twice in `{key}` of `{}`", c.name),
             )
             .notes
             .push((first_pos, "first listed here".into()));
@@ -537,7 +566,7 @@ fn dependencies(
             let help = did_you_mean(dep, known.iter().copied());
             cx.error(
                 &path,
-                format!("`{}` depends on `{dep}`, which is not a component", c.name),
+                format!("`{}` {verb} `{dep}`, which is not a component", c.name),
             )
             .help = help;
         }
@@ -956,6 +985,7 @@ fn band_lookup(
 ) -> Option<u32> {
     use PathSeg::Key;
     let table_name = if key == "domain" { "bands" } else { "slots" };
+    let value = value.map(|v| edges::slot_name(v, table));
     let Some(value) = value else {
         cx.error(
             &at(&[Key("name")]),
@@ -981,9 +1011,11 @@ fn band_lookup(
     found
 }
 
-/// With pinned phases, every dependency must have a lower phase than its dependent. The
-/// fix offered is the smallest move: to the first phase in use after all of the
-/// component's dependencies (or one past the highest of them).
+/// With pinned phases, every dependency and `after` edge must have a lower phase than its
+/// dependent (an `after` edge only where both are enabled somewhere together). The fix
+/// offered is the smallest move: to the first phase in use after all of the component's
+/// edges (or one past the highest of them). Non-gating smokes are skipped: planning moves
+/// them to the end of each environment.
 fn check_pinned_order(
     cx: &mut Cx<'_>,
     spec: &spec::Spec,
@@ -993,49 +1025,117 @@ fn check_pinned_order(
     use PathSeg::{Index, Key};
     let used: std::collections::BTreeSet<u32> =
         components.iter().filter_map(|c| c.pinned).collect();
+    // The edges that must come first, with the phase each is pinned to.
+    let edges_of = |i: usize| -> Vec<(usize, EdgeKind, u32)> {
+        let c = &components[i];
+        c.edges()
+            .into_iter()
+            .filter(|&(d, kind)| kind == EdgeKind::DependsOn || edges::together(c, &components[d]))
+            .filter_map(|(d, kind)| components[d].pinned.map(|p| (d, kind, p)))
+            .collect()
+    };
+    // The smallest phase after `highest` for component `i`: in a banded layout the first
+    // slot of its own band (named by role), else the first phase in use.
+    let target_after = |i: usize, highest: u32| -> (u32, String) {
+        match edges::band_slot_after(spec, &spec.components[order[i]], highest) {
+            Some((phase, role)) => (phase, format!(" (role `{role}`)")),
+            None => (
+                used.range(highest.saturating_add(1)..)
+                    .next()
+                    .copied()
+                    .unwrap_or(highest.saturating_add(1)),
+                String::new(),
+            ),
+        }
+    };
+    // Where each component ends up once every inversion is fixed by its smallest move,
+    // dependencies first, so that each fix accounts for the moves before it (the seed 002
+    // SecretStore goes to 155 once Vault is at 150). Cycles are reported elsewhere; on
+    // one, the current phase stands.
+    let mut fixed: Vec<Option<u32>> = vec![None; components.len()];
+    let mut state = vec![0u8; components.len()];
+    for root in 0..components.len() {
+        let mut stack = vec![(root, false)];
+        while let Some((i, expanded)) = stack.pop() {
+            if state[i] == 2 {
+                continue;
+            }
+            let edges = edges_of(i);
+            if !expanded {
+                state[i] = 1;
+                stack.push((i, true));
+                for &(d, _, _) in &edges {
+                    if state[d] == 0 {
+                        stack.push((d, false));
+                    }
+                }
+                continue;
+            }
+            let own = components[i].pinned;
+            let highest = edges
+                .iter()
+                .map(|&(d, _, p)| {
+                    if state[d] == 2 {
+                        fixed[d].unwrap_or(p)
+                    } else {
+                        p
+                    }
+                })
+                .max();
+            fixed[i] = match (own, highest) {
+                (Some(own), Some(h)) if own <= h => Some(target_after(i, h).0),
+                (own, _) => own,
+            };
+            state[i] = 2;
+        }
+    }
     for (i, c) in components.iter().enumerate() {
         let Some(phase) = c.pinned else { continue };
-        let highest = c
-            .depends_on
-            .iter()
-            .filter_map(|&d| components[d].pinned)
-            .max();
-        let Some(highest) = highest else { continue };
-        let target = used
-            .range(highest.saturating_add(1)..)
-            .next()
-            .copied()
-            .unwrap_or(highest.saturating_add(1));
+        if c.smoke == crate::model::Smoke::NonGating {
+            continue;
+        }
+        let edges = edges_of(i);
+        let settled = |d: usize, p: u32| fixed[d].unwrap_or(p);
+        let Some(highest) = edges.iter().map(|&(d, _, p)| settled(d, p)).max() else {
+            continue;
+        };
         let spec_component = &spec.components[order[i]];
-        for &d in &c.depends_on {
-            let dep = &components[d];
-            let Some(dep_phase) = dep.pinned else {
-                continue;
-            };
+        let (target, as_role) = target_after(i, highest);
+        let blocker = edges
+            .iter()
+            .find(|&&(d, _, p)| settled(d, p) == highest)
+            .map_or(String::new(), |&(d, _, p)| {
+                let moved = if settled(d, p) == p {
+                    String::new()
+                } else {
+                    " once moved".to_owned()
+                };
+                format!("`{}` ({highest}{moved})", components[d].name)
+            });
+        for &(d, kind, dep_phase) in &edges {
             if dep_phase < phase {
                 continue;
             }
-            let j = spec_component
-                .depends_on
-                .iter()
-                .position(|n| n == &dep.name)
-                .unwrap_or(0);
+            let dep = &components[d];
+            let list = match kind {
+                EdgeKind::DependsOn => &spec_component.depends_on,
+                EdgeKind::After => &spec_component.after,
+            };
+            let j = list.iter().position(|n| n == &dep.name).unwrap_or(0);
+            let verb = match kind {
+                EdgeKind::DependsOn => "depends on",
+                EdgeKind::After => "comes after",
+            };
             cx.error(
-                &[Key("components"), Index(order[i]), Key("dependsOn"), Index(j)],
+                &[Key("components"), Index(order[i]), Key(kind.key()), Index(j)],
                 format!(
-                    "`{}` (phase {phase}) depends on `{}` (phase {dep_phase}), which does not come first",
+                    "`{}` (phase {phase}) {verb} `{}` (phase {dep_phase}), which does not come first",
                     c.name, dep.name
                 ),
             )
             .help = Some(format!(
-                "move `{}` from {phase} to {target}, after `{}` ({highest})",
+                "move `{}` from {phase} to {target}{as_role}, after {blocker}",
                 c.name,
-                c.depends_on
-                    .iter()
-                    .filter(|&&d| components[d].pinned == Some(highest))
-                    .map(|&d| components[d].name.as_str())
-                    .next()
-                    .unwrap_or(&dep.name)
             ));
         }
     }
@@ -1156,27 +1256,54 @@ fn check_disabled_dependencies(
 /// Reports every dependency cycle as its full path, `a → b → c → a`.
 fn check_cycles(cx: &mut Cx<'_>, spec: &spec::Spec, order: &[usize], components: &[Component]) {
     use PathSeg::{Index, Key};
-    let deps: Vec<Vec<usize>> = components.iter().map(|c| c.depends_on.clone()).collect();
+    let deps: Vec<Vec<usize>> = components.iter().map(Component::waits_for).collect();
     for cycle in crate::dag::cycles(&deps) {
-        let names: Vec<&str> = cycle.iter().map(|&i| components[i].name.as_str()).collect();
         let (first, second) = (cycle[0], cycle[1]);
+        let kind_of = |a: usize, b: usize| {
+            if components[a].depends_on.binary_search(&b).is_ok() {
+                EdgeKind::DependsOn
+            } else {
+                EdgeKind::After
+            }
+        };
+        // `a → b` is a `dependsOn` edge, `a ⇢ b` an `after` edge.
+        let mut text = components[first].name.clone();
+        let mut any_after = false;
+        for w in cycle.windows(2) {
+            let kind = kind_of(w[0], w[1]);
+            any_after |= kind == EdgeKind::After;
+            text.push_str(if kind == EdgeKind::After {
+                " ⇢ "
+            } else {
+                " → "
+            });
+            text.push_str(&components[w[1]].name);
+        }
         let spec_index = order[first];
         let c = &spec.components[spec_index];
-        let j = c
-            .depends_on
+        let kind = kind_of(first, second);
+        let list = match kind {
+            EdgeKind::DependsOn => &c.depends_on,
+            EdgeKind::After => &c.after,
+        };
+        let j = list
             .iter()
             .position(|n| n == &components[second].name)
             .unwrap_or(0);
-        cx.error(
+        let diagnostic = cx.error(
             &[
                 Key("components"),
                 Index(spec_index),
-                Key("dependsOn"),
+                Key(kind.key()),
                 Index(j),
             ],
-            format!("dependency cycle: {}", names.join(" → ")),
-        )
-        .help = Some("each component depends on the next; remove one of these dependencies".into());
+            format!("dependency cycle: {text}"),
+        );
+        diagnostic.help = Some(if any_after {
+            "each component waits for the next (→ `dependsOn`, ⇢ `after`); remove one of these edges".into()
+        } else {
+            "each component depends on the next; remove one of these dependencies".into()
+        });
     }
 }
 
@@ -1221,7 +1348,7 @@ fn component_duration(
 pub fn role_duration(role: &str) -> Option<u64> {
     Some(match role {
         "crds" | "secrets" | "configs" => 30,
-        "operators" | "smokes" => 120,
+        "operators" | "smokes" | "smoke" => 120,
         "runtimes" => 180,
         "post-runtime" => 60,
         _ => return None,

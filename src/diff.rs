@@ -22,8 +22,9 @@ pub struct Summary {
     /// Component, phase before, phase after.
     pub moved: Vec<(String, u32, u32)>,
     /// Dependent, dependency.
-    pub dependencies_added: Vec<(String, String)>,
-    pub dependencies_removed: Vec<(String, String)>,
+    /// (dependent, what it waits for, whether the edge is `after` rather than `dependsOn`).
+    pub dependencies_added: Vec<(String, String, bool)>,
+    pub dependencies_removed: Vec<(String, String, bool)>,
     pub environments: Vec<EnvChange>,
     /// Generated files that differ: path and unified diff.
     pub files: Vec<(String, String)>,
@@ -82,14 +83,18 @@ fn phases(c: &Compilation) -> BTreeMap<&str, u32> {
         .collect()
 }
 
-fn edges(c: &Compilation) -> BTreeSet<(String, String)> {
+fn edges(c: &Compilation) -> BTreeSet<(String, String, bool)> {
     c.model
         .components
         .iter()
         .flat_map(|comp| {
-            comp.depends_on
-                .iter()
-                .map(|&d| (comp.name.clone(), c.model.components[d].name.clone()))
+            comp.edges().into_iter().map(|(d, kind)| {
+                (
+                    comp.name.clone(),
+                    c.model.components[d].name.clone(),
+                    kind == crate::model::EdgeKind::After,
+                )
+            })
         })
         .collect()
 }
@@ -236,10 +241,14 @@ fn component_lines(summary: &Summary, tick: &str) -> Vec<String> {
             list(&summary.removed)
         ));
     }
-    let deps = |items: &[(String, String)]| {
+    // `a → b`: a depends on b; `a ⇢ b`: a comes after b (ordering only).
+    let deps = |items: &[(String, String, bool)]| {
         items
             .iter()
-            .map(|(a, b)| format!("{tick}{a}{tick} → {tick}{b}{tick}"))
+            .map(|(a, b, after)| {
+                let arrow = if *after { "⇢" } else { "→" };
+                format!("{tick}{a}{tick} {arrow} {tick}{b}{tick}")
+            })
             .collect::<Vec<_>>()
             .join(", ")
     };

@@ -59,7 +59,7 @@ pub fn estimate(model: &Model, plan: &Plan) -> Estimate {
                         .iter()
                         .map(|&c| model.components[c].duration)
                         .collect();
-                    let manual = step.max_update == MaxUpdate::Count(0);
+                    let manual = step.max_update.is_zero();
                     let window = if manual {
                         durations.len()
                     } else {
@@ -124,7 +124,10 @@ fn critical_path(model: &Model, plan: &Plan, env: usize) -> (Vec<usize>, u64) {
     let mut via: Vec<Option<usize>> = vec![None; n];
     for &c in &order {
         let mut from: Option<usize> = None;
-        for &d in &model.components[c].depends_on {
+        for d in model.components[c].waits_for() {
+            if !model.enabled(d, env) {
+                continue; // an `after` target disabled here is not waited for
+            }
             if from.is_none_or(|f| best[d] > best[f]) {
                 from = Some(d);
             }

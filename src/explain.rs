@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use crate::estimate::human;
-use crate::model::Model;
+use crate::model::{Component, Model, Smoke};
 use crate::plan::Plan;
 use crate::spec::Topology;
 
@@ -25,9 +25,26 @@ pub fn explain(model: &Model, plan: &Plan, component: usize) -> String {
     let phase = plan.phases[component];
     let mut out = String::new();
     let _ = writeln!(out, "{} is in phase {phase}.", c.name);
+    // An `after` target disabled in an environment does not hold the component there.
+    for env_plan in &plan.environments {
+        let here = env_plan.phases[component];
+        if here != phase && model.enabled(component, env_plan.env) {
+            let _ = writeln!(
+                out,
+                "In {} it is in phase {here}: what it comes after is disabled there.",
+                model.environments[env_plan.env].name
+            );
+        }
+    }
 
     // Why: the chain of dependencies one phase apart that ends here.
-    if c.depends_on.is_empty() {
+    if c.smoke == Smoke::NonGating {
+        let _ = writeln!(
+            out,
+            "\nWhy: it is a non-gating smoke (`gating: false`), so it runs in the last step of each environment, where nothing waits on it (every RollingSync step gates the next)."
+        );
+        list_edges(&mut out, model, plan, c);
+    } else if c.waits_for().is_empty() {
         let _ = writeln!(
             out,
             "\nWhy: it depends on nothing, so it starts in the first phase."
@@ -36,7 +53,7 @@ pub fn explain(model: &Model, plan: &Plan, component: usize) -> String {
         let mut chain = vec![component];
         let mut at = component;
         while let Some(&prev) = model.components[at]
-            .depends_on
+            .waits_for()
             .iter()
             .find(|&&d| plan.phases[d] + 1 == plan.phases[at])
         {
@@ -57,21 +74,21 @@ pub fn explain(model: &Model, plan: &Plan, component: usize) -> String {
                 .collect::<Vec<_>>()
                 .join(" → ")
         );
-        let _ = writeln!(out, "Depends on:");
-        for &d in &c.depends_on {
-            let _ = writeln!(
-                out,
-                "  {} (phase {})",
-                model.components[d].name, plan.phases[d]
-            );
-        }
+        list_edges(&mut out, model, plan, c);
     }
 
     // What waits on it, directly and transitively.
     let direct: Vec<usize> = (0..model.components.len())
-        .filter(|&i| model.components[i].depends_on.contains(&component))
+        .filter(|&i| model.components[i].waits_for().contains(&component))
         .collect();
     let transitive = dependents(model, component);
+    let kind_of = |i: usize| {
+        if model.components[i].after.contains(&component) {
+            " (after)"
+        } else {
+            ""
+        }
+    };
     if direct.is_empty() {
         let _ = writeln!(out, "\nNothing depends on it.");
     } else {
@@ -79,8 +96,10 @@ pub fn explain(model: &Model, plan: &Plan, component: usize) -> String {
         for &i in &direct {
             let _ = writeln!(
                 out,
-                "  {} (phase {})",
-                model.components[i].name, plan.phases[i]
+                "  {} (phase {}){}",
+                model.components[i].name,
+                plan.phases[i],
+                kind_of(i)
             );
         }
         let indirect: Vec<usize> = transitive
@@ -146,12 +165,35 @@ pub fn explain(model: &Model, plan: &Plan, component: usize) -> String {
     out
 }
 
+/// The component's `dependsOn` and `after` edges, each under its own heading.
+fn list_edges(out: &mut String, model: &Model, plan: &Plan, c: &Component) {
+    for (heading, list) in [
+        ("Depends on:", &c.depends_on),
+        (
+            "After (ordering only; not waited for where disabled):",
+            &c.after,
+        ),
+    ] {
+        if list.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "{heading}");
+        for &d in list {
+            let _ = writeln!(
+                out,
+                "  {} (phase {})",
+                model.components[d].name, plan.phases[d]
+            );
+        }
+    }
+}
+
 /// Every component that depends on `component`, directly or not, sorted.
 pub fn dependents(model: &Model, component: usize) -> Vec<usize> {
     let n = model.components.len();
     let mut reverse: Vec<Vec<usize>> = vec![Vec::new(); n];
     for (i, c) in model.components.iter().enumerate() {
-        for &d in &c.depends_on {
+        for d in c.waits_for() {
             reverse[d].push(i);
         }
     }

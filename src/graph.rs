@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use crate::model::Model;
+use crate::model::{EdgeKind, Model};
 use crate::plan::Plan;
 
 /// Output format of `ladder graph`.
@@ -46,15 +46,22 @@ pub fn render(model: &Model, plan: &Plan, format: Format, options: Options<'_>) 
             .and_then(|g| model.components[c].labels.get(g).cloned())
             .unwrap_or_default();
         by_phase
-            .entry(plan.phases[c])
+            .entry(plan.environments[env].phases[c])
             .or_default()
             .entry(group)
             .or_default()
             .push(c);
     }
-    let edges: Vec<(usize, usize)> = members
+    // `after` edges are drawn dashed: ordering only, no data dependency.
+    let edges: Vec<(usize, usize, bool)> = members
         .iter()
-        .flat_map(|&c| model.components[c].depends_on.iter().map(move |&d| (d, c)))
+        .flat_map(|&c| {
+            model.components[c]
+                .edges()
+                .into_iter()
+                .filter(|&(d, _)| members.binary_search(&d).is_ok())
+                .map(move |(d, kind)| (d, c, kind == EdgeKind::After))
+        })
         .collect();
     let drawing = Drawing {
         by_phase,
@@ -72,7 +79,7 @@ pub fn render(model: &Model, plan: &Plan, format: Format, options: Options<'_>) 
 /// dependent, and the critical path.
 struct Drawing {
     by_phase: BTreeMap<u32, BTreeMap<String, Vec<usize>>>,
-    edges: Vec<(usize, usize)>,
+    edges: Vec<(usize, usize, bool)>,
     critical: Vec<usize>,
     critical_edges: BTreeSet<(usize, usize)>,
 }
@@ -116,10 +123,12 @@ fn mermaid(model: &Model, drawing: &Drawing) -> String {
         let _ = writeln!(out, "  end");
     }
     let mut bold = Vec::new();
-    for (i, &(from, to)) in edges.iter().enumerate() {
+    for (i, &(from, to, after)) in edges.iter().enumerate() {
         if critical_edges.contains(&(from, to)) {
             let _ = writeln!(out, "  {} ==> {}", id(from), id(to));
             bold.push(i);
+        } else if after {
+            let _ = writeln!(out, "  {} -.-> {}", id(from), id(to));
         } else {
             let _ = writeln!(out, "  {} --> {}", id(from), id(to));
         }
@@ -183,11 +192,12 @@ fn dot(model: &Model, drawing: &Drawing) -> String {
         let _ = writeln!(out, "    {{ rank=same; {}; }}", names.join("; "));
         out.push_str("  }\n");
     }
-    for &(from, to) in edges {
-        let attrs = if critical_edges.contains(&(from, to)) {
-            " [color=\"#d62728\", penwidth=3]"
-        } else {
-            ""
+    for &(from, to, after) in edges {
+        let attrs = match (critical_edges.contains(&(from, to)), after) {
+            (true, false) => " [color=\"#d62728\", penwidth=3]",
+            (true, true) => " [color=\"#d62728\", penwidth=3, style=dashed]",
+            (false, true) => " [style=dashed]",
+            (false, false) => "",
         };
         let _ = writeln!(
             out,

@@ -20,6 +20,7 @@ pub mod inventory;
 pub mod load;
 pub mod model;
 pub mod plan;
+pub mod policy;
 pub mod render;
 pub mod spec;
 pub mod validate;
@@ -130,5 +131,6 @@ pub fn check(file: &str, bytes: &[u8]) -> Result<(model::Model, plan::Plan), Vec
     let loaded = load::load(file, bytes)?;
     let model = analyze::analyze(&loaded)?;
     let plan = plan::plan(&model);
+    analyze::check_compact_phase_keys(&loaded, &plan)?;
     Ok((model, plan))
 }

@@ -4,9 +4,11 @@
 //! names checked. Components are sorted by name, so nothing downstream can
 //! depend on the order of the spec.
 
+use std::collections::BTreeMap;
+
 use indexmap::IndexMap;
 
-use crate::spec::{DeletionOrder, Layout, Sync, Topology};
+use crate::spec::{DeletionOrder, Layout, Strategy, Sync, Topology};
 
 /// An Argo CD version, `MAJOR.MINOR`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -32,6 +34,13 @@ impl std::fmt::Display for Version {
 pub enum MaxUpdate {
     Count(u32),
     Percent(u32),
+}
+
+impl MaxUpdate {
+    /// `0` or `"0%"`: Argo CD syncs nothing of the step by itself (argocd-semantics §1.4).
+    pub fn is_zero(self) -> bool {
+        matches!(self, MaxUpdate::Count(0) | MaxUpdate::Percent(0))
+    }
 }
 
 impl std::fmt::Display for MaxUpdate {
@@ -80,8 +89,13 @@ pub struct Rollout {
     pub environment_label: String,
     pub max_update: MaxUpdate,
     pub layout: Layout,
+    pub strategy: Strategy,
     pub topology: Topology,
     pub deletion_order: Option<DeletionOrder>,
+    /// `maxUpdate` by role (built-in and the spec's `rollout.roleMaxUpdate`).
+    pub role_max_update: BTreeMap<String, MaxUpdate>,
+    /// `maxUpdate` by phase (`rollout.phases`), checked.
+    pub phase_max_update: BTreeMap<u32, MaxUpdate>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -102,6 +116,12 @@ pub struct Component {
     pub name: String,
     /// Indexes into `Model::components`, sorted, without repeats.
     pub depends_on: Vec<usize>,
+    /// Ordering-only edges (`after:`), indexes as in `depends_on`, none of them also there.
+    pub after: Vec<usize>,
+    /// The component's `role`, if any.
+    pub role: Option<String>,
+    /// Whether it is a smoke test, and whether others wait on it.
+    pub smoke: Smoke,
     pub labels: IndexMap<String, String>,
     /// Expected seconds from the start of its sync to healthy.
     pub duration: u64,
@@ -111,6 +131,57 @@ pub struct Component {
     pub instances: Vec<Option<Instance>>,
     /// Its resource groups with their sync-waves (`components[].resources`), if any.
     pub waves: Option<crate::waves::Waves>,
+}
+
+/// What kind of smoke test a component is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Smoke {
+    /// Not a smoke.
+    No,
+    /// A smoke the next step waits on, like any component.
+    Gating,
+    /// A smoke nothing waits on: it runs in its environment's last step.
+    NonGating,
+}
+
+/// The kind of an ordering edge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum EdgeKind {
+    /// `dependsOn`: a data dependency; it must be enabled wherever its dependent is.
+    DependsOn,
+    /// `after`: ordering only; not waited for where it is disabled.
+    After,
+}
+
+impl EdgeKind {
+    /// The spec key of the edge.
+    pub fn key(self) -> &'static str {
+        match self {
+            EdgeKind::DependsOn => "dependsOn",
+            EdgeKind::After => "after",
+        }
+    }
+}
+
+impl Component {
+    /// Every component this one waits for (`dependsOn` and `after`), sorted.
+    pub fn waits_for(&self) -> Vec<usize> {
+        let mut all: Vec<usize> = self.depends_on.iter().chain(&self.after).copied().collect();
+        all.sort_unstable();
+        all
+    }
+
+    /// The edges this one waits for, with their kinds, sorted by target.
+    pub fn edges(&self) -> Vec<(usize, EdgeKind)> {
+        let mut all: Vec<(usize, EdgeKind)> = self
+            .depends_on
+            .iter()
+            .map(|&d| (d, EdgeKind::DependsOn))
+            .chain(self.after.iter().map(|&d| (d, EdgeKind::After)))
+            .collect();
+        all.sort_unstable();
+        all
+    }
 }
 
 /// A component in one environment: one Argo CD Application.

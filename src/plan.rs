@@ -10,7 +10,7 @@
 use std::fmt::Write as _;
 
 use crate::estimate::human;
-use crate::model::{MaxUpdate, Model};
+use crate::model::{MaxUpdate, Model, Smoke};
 use crate::spec::{Layout, Sync, Topology};
 
 /// The rollout plan: a phase per component, and the steps of each environment.
@@ -30,6 +30,8 @@ pub struct EnvPlan {
     pub steps: Vec<Step>,
     /// The longest dependency chain among the components enabled here, first to last.
     pub longest_chain: Vec<usize>,
+    /// Phase of each component in this environment (same order as `Model::components`).
+    pub phases: Vec<u32>,
 }
 
 /// One RollingSync step: the components of one phase in one environment.
@@ -44,33 +46,108 @@ pub struct Step {
 /// Plans a checked model with its layout. Analysis has ruled out cycles and, for pinned
 /// layouts, dependencies that do not come first, so this cannot fail.
 pub fn plan(model: &Model) -> Plan {
-    let compact = compact_phases(model);
     match model.rollout.layout {
-        Layout::Compact => with_phases(model, compact.clone(), &compact, 1),
+        Layout::Compact => compact(model),
         Layout::Pinned | Layout::Banded => {
             let phases: Vec<u32> = model
                 .components
                 .iter()
                 .map(|c| c.pinned.unwrap_or(0))
                 .collect();
+            let chains = chain_phases(model);
+            let per_env = chains
+                .into_iter()
+                .enumerate()
+                .map(|(e, chain)| (last_step_smokes(model, phases.clone(), Some(e)), chain))
+                .collect();
+            let phases = last_step_smokes(model, phases, None);
             let width = phases
                 .iter()
                 .max()
                 .map_or(2, |m| m.to_string().len().max(2));
-            with_phases(model, phases, &compact, width)
+            with_phases(model, phases, per_env, width)
         }
     }
 }
 
 /// The compact plan of a model whatever its layout, to compare a pinned ladder with.
+///
+/// Phases are computed per environment: an `after` target disabled in an environment is
+/// not waited for there, so a component may sit earlier there than elsewhere, and every
+/// environment keeps as many steps as its longest chain. `Plan::phases` holds the phases
+/// with every edge counted (what `explain` and `graph` show without an environment).
 pub fn compact(model: &Model) -> Plan {
-    let compact = compact_phases(model);
-    with_phases(model, compact.clone(), &compact, 1)
+    let phases = last_step_smokes(model, compact_phases(model, None), None);
+    let per_env = chain_phases(model)
+        .into_iter()
+        .enumerate()
+        .map(|(e, raw)| (last_step_smokes(model, raw.clone(), Some(e)), raw))
+        .collect();
+    with_phases(model, phases, per_env, 1)
 }
 
-fn with_phases(model: &Model, phases: Vec<u32>, compact: &[u32], label_width: usize) -> Plan {
-    let environments = (0..model.environments.len())
-        .map(|env| env_plan(model, &phases, compact, env))
+/// The compact phases of each environment, which its longest chain is read from. Without
+/// `after` edges they are the same everywhere (a dependency is enabled wherever its
+/// dependent is), so they are computed once.
+fn chain_phases(model: &Model) -> Vec<Vec<u32>> {
+    let envs = model.environments.len();
+    if model.components.iter().all(|c| c.after.is_empty()) {
+        vec![compact_phases(model, None); envs]
+    } else {
+        (0..envs).map(|e| compact_phases(model, Some(e))).collect()
+    }
+}
+
+/// Moves non-gating smokes to the last step. RollingSync has no step that does not gate
+/// the next (argocd-semantics §1.4), so the only place where nothing waits on a smoke is
+/// the end: the highest phase of the gating components when everything the smokes test is
+/// earlier, else one phase past it. Either way it is the last step of every environment
+/// (with `env`, of that environment), and no other component's path grows.
+fn last_step_smokes(model: &Model, mut phases: Vec<u32>, env: Option<usize>) -> Vec<u32> {
+    let gating = |i: usize| {
+        model.components[i].smoke != Smoke::NonGating && env.is_none_or(|e| model.enabled(i, e))
+    };
+    let Some(last) = (0..phases.len())
+        .filter(|&i| gating(i))
+        .map(|i| phases[i])
+        .max()
+    else {
+        return phases;
+    };
+    // All of them share one step, so none waits on another.
+    let smokes: Vec<usize> = (0..phases.len())
+        .filter(|&i| model.components[i].smoke == Smoke::NonGating)
+        .collect();
+    let tested = smokes
+        .iter()
+        .flat_map(|&i| model.components[i].waits_for())
+        .filter(|&d| env.is_none_or(|e| model.enabled(d, e)))
+        .map(|d| phases[d])
+        .max()
+        .unwrap_or(0);
+    let end = if tested < last {
+        last
+    } else {
+        last.saturating_add(1)
+    };
+    for i in smokes {
+        phases[i] = end;
+    }
+    phases
+}
+
+/// `per_env`: each environment's phases, and the compact phases its longest chain is
+/// read from.
+fn with_phases(
+    model: &Model,
+    phases: Vec<u32>,
+    per_env: Vec<(Vec<u32>, Vec<u32>)>,
+    label_width: usize,
+) -> Plan {
+    let environments = per_env
+        .into_iter()
+        .enumerate()
+        .map(|(env, (env_phases, chain))| env_plan(model, env_phases, &chain, env))
         .collect();
     Plan {
         phases,
@@ -79,11 +156,14 @@ fn with_phases(model: &Model, phases: Vec<u32>, compact: &[u32], label_width: us
     }
 }
 
-fn compact_phases(model: &Model) -> Vec<u32> {
+/// Compact phases: 1 + the highest phase of what a component waits for. In one
+/// environment (`Some(env)`), an `after` target disabled there does not count.
+fn compact_phases(model: &Model, env: Option<usize>) -> Vec<u32> {
+    let counts = |d: &usize| env.is_none_or(|e| model.enabled(*d, e));
     let deps: Vec<Vec<usize>> = model
         .components
         .iter()
-        .map(|c| c.depends_on.clone())
+        .map(|c| c.waits_for().into_iter().filter(counts).collect())
         .collect();
     crate::dag::levels(&deps)
         .into_iter()
@@ -91,13 +171,8 @@ fn compact_phases(model: &Model) -> Vec<u32> {
         .collect()
 }
 
-fn env_plan(model: &Model, phases: &[u32], compact: &[u32], env: usize) -> EnvPlan {
+fn env_plan(model: &Model, phases: Vec<u32>, chain: &[u32], env: usize) -> EnvPlan {
     let manual = model.environments[env].sync == Sync::Manual;
-    let max_update = if manual {
-        MaxUpdate::Count(0)
-    } else {
-        model.rollout.max_update
-    };
     let mut by_phase: std::collections::BTreeMap<u32, Vec<usize>> =
         std::collections::BTreeMap::new();
     for (i, _) in model.components.iter().enumerate() {
@@ -108,22 +183,29 @@ fn env_plan(model: &Model, phases: &[u32], compact: &[u32], env: usize) -> EnvPl
     let steps = by_phase
         .into_iter()
         .map(|(phase, components)| Step {
+            max_update: if manual {
+                MaxUpdate::Count(0)
+            } else {
+                crate::policy::step_max_update(model, phase, &components)
+            },
             phase,
             components,
-            max_update,
         })
         .collect();
     EnvPlan {
         env,
         steps,
-        longest_chain: longest_chain(model, compact, env),
+        longest_chain: longest_chain(model, chain, env),
+        phases,
     }
 }
 
 /// The chain ending at the highest-phase component (smallest name on ties), walking back
 /// through a dependency one phase lower each time (smallest name on ties).
 fn longest_chain(model: &Model, phases: &[u32], env: usize) -> Vec<usize> {
-    let enabled = |i: usize| model.enabled(i, env);
+    // Non-gating smokes wait for what they test but nothing waits for them: they end no
+    // chain that holds the ladder up.
+    let enabled = |i: usize| model.enabled(i, env) && model.components[i].smoke != Smoke::NonGating;
     let Some(mut at) = (0..model.components.len())
         .filter(|&i| enabled(i))
         .max_by(|&a, &b| phases[a].cmp(&phases[b]).then(b.cmp(&a)))
@@ -133,9 +215,9 @@ fn longest_chain(model: &Model, phases: &[u32], env: usize) -> Vec<usize> {
     let mut chain = vec![at];
     while phases[at] > 1 {
         let Some(&prev) = model.components[at]
-            .depends_on
+            .waits_for()
             .iter()
-            .find(|&&d| phases[d] + 1 == phases[at])
+            .find(|&&d| model.enabled(d, env) && phases[d] + 1 == phases[at])
         else {
             break;
         };
@@ -161,7 +243,7 @@ impl Plan {
             .filter(|w| {
                 !w[1].components.iter().any(|&c| {
                     model.components[c]
-                        .depends_on
+                        .waits_for()
                         .iter()
                         .any(|d| w[0].components.contains(d))
                 })
@@ -182,9 +264,16 @@ pub fn render_text(model: &Model, plan: &Plan) -> String {
     // A pinned or banded ladder is shown beside the compact one it could be.
     let compact = compact_comparison(model);
     let mut out = String::new();
-    let topology = match model.rollout.topology {
-        Topology::Sequential => "sequential: one ApplicationSet rolls every environment in order",
-        Topology::Independent => "independent: one ApplicationSet per environment",
+    let app_of_apps = model.rollout.strategy == crate::spec::Strategy::AppOfApps;
+    let topology = match (model.rollout.topology, app_of_apps) {
+        (Topology::Sequential, false) => {
+            "sequential: one ApplicationSet rolls every environment in order"
+        }
+        (Topology::Independent, false) => "independent: one ApplicationSet per environment",
+        (Topology::Sequential, true) => {
+            "sequential: one root Application rolls every environment in order"
+        }
+        (Topology::Independent, true) => "independent: one root Application per environment",
     };
     let _ = writeln!(
         out,
@@ -198,6 +287,17 @@ pub fn render_text(model: &Model, plan: &Plan) -> String {
             Layout::Banded => "banded",
         },
     );
+    if app_of_apps {
+        let _ = writeln!(
+            out,
+            "app-of-apps: each step is a sync wave of the root (wave = phase{}), applied all at once",
+            if model.rollout.topology == Topology::Sequential && model.environments.len() > 1 {
+                format!(" + {} per environment", crate::render::wave_stride(plan))
+            } else {
+                String::new()
+            }
+        );
+    }
     let mut step_number = 0;
     let mut total = 0;
     for (env_plan, env_estimate) in plan.environments.iter().zip(&estimate.environments) {

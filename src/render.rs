@@ -18,7 +18,10 @@ use serde_json::{Value as Json, json};
 
 use crate::model::{Destination, MaxUpdate, Model};
 use crate::plan::Plan;
-use crate::spec::{DeletionOrder, Sync, Topology};
+use crate::spec::{DeletionOrder, Strategy, Sync, Topology};
+
+mod app_of_apps;
+pub use app_of_apps::wave_stride;
 
 /// The embedded templates, by name.
 pub const TEMPLATES: &[(&str, &str)] = &[
@@ -35,6 +38,18 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/argocd-cmd-params-cm.yaml.j2"),
     ),
     ("root.yaml.j2", include_str!("../templates/root.yaml.j2")),
+    (
+        "application.yaml.j2",
+        include_str!("../templates/application.yaml.j2"),
+    ),
+    (
+        "app-of-apps-root.yaml.j2",
+        include_str!("../templates/app-of-apps-root.yaml.j2"),
+    ),
+    (
+        "argocd-cm.yaml.j2",
+        include_str!("../templates/argocd-cm.yaml.j2"),
+    ),
 ];
 
 /// How many component names a step's comment lists before "and N more".
@@ -66,15 +81,19 @@ pub fn render(
 ) -> Result<BTreeMap<String, String>, RenderError> {
     let env = environment(model, overrides)?;
     let mut files = BTreeMap::new();
+    let tree = match model.rollout.strategy {
+        Strategy::RollingSync => render_tree,
+        Strategy::AppOfApps => app_of_apps::render_tree,
+    };
     match model.rollout.topology {
         Topology::Sequential => {
             let all: Vec<usize> = (0..model.environments.len()).collect();
-            render_tree(&env, model, plan, &all, "", &mut files)?;
+            tree(&env, model, plan, &all, "", &mut files)?;
         }
         Topology::Independent => {
             for (e, environment) in model.environments.iter().enumerate() {
                 let prefix = format!("{}/", environment.name);
-                render_tree(&env, model, plan, &[e], &prefix, &mut files)?;
+                tree(&env, model, plan, &[e], &prefix, &mut files)?;
             }
         }
     }
@@ -215,24 +234,13 @@ fn render_tree(
     prefix: &str,
     files: &mut BTreeMap<String, String>,
 ) -> Result<(), RenderError> {
-    let independent = model.rollout.topology == Topology::Independent;
-    let suffix = |base: &str| {
-        if independent {
-            format!("{base}-{}", model.environments[envs[0]].name)
-        } else {
-            base.to_owned()
-        }
-    };
-    let project = if model.argocd.emit_project {
-        suffix(&model.argocd.project)
-    } else {
-        model.argocd.project.clone()
-    };
+    let Tree {
+        independent,
+        project,
+        env_names,
+    } = Tree::of(model, envs);
+    let suffix = |base: &str| Tree::suffix(model, envs, base);
     let namespace = &model.argocd.namespace;
-    let env_names: Vec<String> = envs
-        .iter()
-        .map(|&e| model.environments[e].name.clone())
-        .collect();
 
     let mixed_sync = envs
         .iter()
@@ -248,8 +256,11 @@ fn render_tree(
     let mut multi = false;
     let mut repos = BTreeSet::new();
     let mut destinations = BTreeSet::new();
-    for &e in envs {
+    for (k, &e) in envs.iter().enumerate() {
         let environment = &model.environments[e];
+        let next_env = envs
+            .get(k + 1)
+            .map(|&n| model.environments[n].name.as_str());
         // Elements by component name, not by phase: when a component moves to another
         // phase its element keeps its place and only `phase` changes in a review diff.
         // (Argo CD orders syncs by the steps and, inside a step, by Application name.)
@@ -270,7 +281,7 @@ fn render_tree(
                 app: &instance.app,
                 component: &component.name,
                 env: &environment.name,
-                phase: plan.phase_label(plan.phases[c]),
+                phase: plan.phase_label(plan.environments[e].phases[c]),
                 namespace: &instance.namespace,
                 destination: DestinationOut::from(&environment.destination),
                 labels: any_labels.then_some(&component.labels),
@@ -294,6 +305,13 @@ fn render_tree(
                 "manual": environment.sync == Sync::Manual,
                 "max_update": max_update_json(step.max_update),
                 "summary": step_summary(model, &environment.name, step.phase, &step.components),
+                "next_env": next_env,
+                "non_gating": step
+                    .components
+                    .iter()
+                    .filter(|&&c| model.components[c].smoke == crate::model::Smoke::NonGating)
+                    .map(|&c| model.components[c].name.as_str())
+                    .collect::<Vec<_>>(),
             }));
         }
     }
@@ -369,34 +387,14 @@ fn render_tree(
     })?;
     files.insert(appset_file, appset);
 
-    if model.argocd.emit_project {
-        let destinations: Vec<Json> = destinations
-            .iter()
-            .map(|(d, ns)| {
-                let (key, value) = match d {
-                    Destination::Server(s) => ("server", s),
-                    Destination::Name(n) => ("name", n),
-                };
-                json!({"key": key, "value": value, "namespace": ns})
-            })
-            .collect();
-        let description = format!(
-            "{}: generated by ladder for {}",
-            model.name,
-            env_names.join(", ")
-        );
-        let file = format!("{prefix}appproject.yaml");
-        let ctx = minijinja::context! {
-                name => project.as_str(),
-                namespace => namespace.as_str(),
-                description => description,
-                source_repos => repos.into_iter().map(str::to_owned).collect::<Vec<String>>(),
-                destinations => JValue::from(minijinja::value::Serde(&destinations)),
-                cluster_resources => model.argocd.cluster_resources,
-        };
-        let text = render_one(env, "appproject.yaml.j2", &ctx, &file, &env_names)?;
-        files.insert(file, text);
-    }
+    render_project(
+        env,
+        model,
+        (&project, repos, &destinations),
+        prefix,
+        &env_names,
+        files,
+    )?;
 
     let root_path = if independent {
         format!("{}/{}", model.output.path, env_names[0])
@@ -428,6 +426,91 @@ fn render_tree(
         &env_names,
     )?;
     files.insert(patch_file, patch);
+    Ok(())
+}
+
+/// The names one output tree uses: one tree for sequential environments, one per
+/// environment (names suffixed with it) when independent.
+struct Tree {
+    independent: bool,
+    /// The AppProject of the tree's Applications.
+    project: String,
+    env_names: Vec<String>,
+}
+
+impl Tree {
+    fn of(model: &Model, envs: &[usize]) -> Tree {
+        let project = if model.argocd.emit_project {
+            Tree::suffix(model, envs, &model.argocd.project)
+        } else {
+            model.argocd.project.clone()
+        };
+        Tree {
+            independent: model.rollout.topology == Topology::Independent,
+            project,
+            env_names: envs
+                .iter()
+                .map(|&e| model.environments[e].name.clone())
+                .collect(),
+        }
+    }
+
+    /// `base`, or `base-<env>` in an independent environment's tree.
+    fn suffix(model: &Model, envs: &[usize], base: &str) -> String {
+        if model.rollout.topology == Topology::Independent {
+            format!("{base}-{}", model.environments[envs[0]].name)
+        } else {
+            base.to_owned()
+        }
+    }
+}
+
+/// The repositories and destinations a tree's Applications use.
+type Uses<'a> = (
+    &'a str,
+    BTreeSet<&'a str>,
+    &'a BTreeSet<(&'a Destination, &'a str)>,
+);
+
+/// `appproject.yaml` of a tree, unless it uses Argo CD's `default` project: exactly
+/// the repositories and destinations its Applications use.
+fn render_project(
+    env: &Environment<'static>,
+    model: &Model,
+    (project, repos, destinations): Uses<'_>,
+    prefix: &str,
+    env_names: &[String],
+    files: &mut BTreeMap<String, String>,
+) -> Result<(), RenderError> {
+    if !model.argocd.emit_project {
+        return Ok(());
+    }
+    let file = format!("{prefix}appproject.yaml");
+    let destinations: Vec<Json> = destinations
+        .iter()
+        .map(|(d, ns)| {
+            let (key, value) = match d {
+                Destination::Server(s) => ("server", s),
+                Destination::Name(n) => ("name", n),
+            };
+            json!({"key": key, "value": value, "namespace": ns})
+        })
+        .collect();
+    let description = format!(
+        "{}: generated by ladder for {}",
+        model.name,
+        env_names.join(", ")
+    );
+    let ctx = minijinja::context! {
+            name => project,
+            namespace => model.argocd.namespace.as_str(),
+            description => description,
+            source_repos => repos.into_iter().map(str::to_owned).collect::<Vec<String>>(),
+            destinations => JValue::from(minijinja::value::Serde(&destinations)),
+            cluster_resources => model.argocd.cluster_resources,
+    };
+    let text = render_one(env, "appproject.yaml.j2", &ctx, &file, env_names)?;
+    files.insert(file, text);
     Ok(())
 }
 

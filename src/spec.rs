@@ -154,6 +154,11 @@ pub struct Rollout {
     /// How phases are assigned.
     #[serde(default)]
     pub layout: Layout,
+    /// What orders the rollout: `rollingSync` (one ApplicationSet with RollingSync steps)
+    /// or `appOfApps` (a root Application whose child Applications carry
+    /// `argocd.argoproj.io/sync-wave` = their phase).
+    #[serde(default)]
+    pub strategy: Strategy,
     /// How many Applications of a step sync at once: an integer, or a percentage such as
     /// `"25%"` (Argo CD rounds down but allows at least one).
     #[serde(default)]
@@ -166,6 +171,15 @@ pub struct Rollout {
     /// Defaults to `Reverse` where the target version supports it.
     #[serde(default)]
     pub deletion_order: Option<DeletionOrder>,
+    /// `maxUpdate` by component role, over `maxUpdate` and over the built-in `crds: 1` and
+    /// `operators: 1` (other roles use `maxUpdate`). A step whose components have several roles takes the
+    /// most conservative value.
+    #[serde(default)]
+    pub role_max_update: IndexMap<String, MaxUpdate>,
+    /// Settings of single phases, keyed by phase number (`"120"`, or `"3"` in a compact
+    /// ladder): a `maxUpdate` that overrides the role and default values.
+    #[serde(default)]
+    pub phases: IndexMap<String, PhasePolicy>,
     /// `layout: banded`: the base phase of each domain (seed 002: prerequisites 0,
     /// foundation 100, data 200, platform 300, data-extended 400, observability 500,
     /// apps 600).
@@ -176,6 +190,20 @@ pub struct Rollout {
     /// smokes 99).
     #[serde(default = "default_slots")]
     pub slots: IndexMap<String, u32>,
+}
+
+/// Settings of one phase.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PhasePolicy {
+    /// The phase's `maxUpdate`, over the role and default values.
+    #[serde(default)]
+    pub max_update: Option<MaxUpdate>,
+    /// Emit this phase's `maxUpdate` even when it is `0`/`"0%"` (Argo CD then waits for
+    /// someone to sync the step by hand) or a malformed percentage (Argo CD treats it as
+    /// 1). Both are errors without it.
+    #[serde(default)]
+    pub allow_unsafe_max_update: bool,
 }
 
 fn default_bands() -> IndexMap<String, u32> {
@@ -214,7 +242,10 @@ impl Default for Rollout {
             label: default_phase_label(),
             environment_label: default_environment_label(),
             layout: Layout::default(),
+            strategy: Strategy::default(),
             max_update: MaxUpdate::default(),
+            role_max_update: IndexMap::new(),
+            phases: IndexMap::new(),
             environments: Topology::default(),
             deletion_order: None,
             bands: default_bands(),
@@ -244,6 +275,19 @@ pub enum Layout {
     /// Phase = the band of the component's `domain` + the slot of its `role` (seed 002's
     /// ladder: `150` is foundation runtimes); ladder checks every dependency is earlier.
     Banded,
+}
+
+/// What Argo CD mechanism orders the rollout.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum Strategy {
+    /// One ApplicationSet whose RollingSync steps select phases (needs progressive syncs).
+    #[default]
+    RollingSync,
+    /// An app-of-apps root: one Application file per component and environment, with
+    /// `argocd.argoproj.io/sync-wave` = its phase (offset per environment when sequential),
+    /// and the `argocd-cm` Application health check that makes those waves wait.
+    AppOfApps,
 }
 
 /// How environments relate to Argo CD instances.
@@ -323,6 +367,16 @@ pub struct Component {
     /// Components that must be synced and healthy before this one starts.
     #[serde(default)]
     pub depends_on: Vec<String>,
+    /// Components that must be synced and healthy before this one starts, without a data
+    /// dependency (e.g. an admission webhook that must exist before others apply). Ordered
+    /// like `dependsOn`, but a component disabled in an environment is simply not waited
+    /// for there.
+    #[serde(default)]
+    pub after: Vec<String>,
+    /// For a smoke (role `smoke` or `smokes`): `false` makes it non-gating, so nothing waits
+    /// on it; it then runs in the environment's last step. Defaults to `true`.
+    #[serde(default)]
+    pub gating: Option<bool>,
     /// One source: a git path or a Helm chart.
     #[serde(default)]
     pub source: Option<Source>,

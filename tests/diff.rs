@@ -161,3 +161,27 @@ fn no_change_exits_0_and_a_new_spec_is_all_added() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("`no-such-branch` is not a revision"));
 }
+
+#[test]
+fn an_added_after_edge_is_shown_with_its_own_arrow() {
+    let repo = repo_with_platform();
+    let dir = repo.path();
+    git(dir, &["checkout", "-q", "-b", "loki-after-secrets"]);
+    let spec = std::fs::read_to_string(dir.join("ladder.yaml")).unwrap();
+    let changed = spec.replace(
+        "  - name: platform-loki\n    dependsOn: [foundation-namespaces]\n",
+        "  - name: platform-loki\n    dependsOn: [foundation-namespaces]\n    after: [foundation-vault-secrets-observability]\n",
+    );
+    assert_ne!(spec, changed);
+    std::fs::write(dir.join("ladder.yaml"), changed).unwrap();
+    let out = ladder(dir, &["diff", "--base", "main"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains(
+            "dependencies added (1): platform-loki ⇢ foundation-vault-secrets-observability"
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.contains("platform-loki 2 → 7"), "{stdout}");
+}

@@ -2,6 +2,7 @@
 //! properties of the planner. Expected outputs are files; `LADDER_BLESS=1 cargo test`
 //! rewrites them on purpose.
 
+mod app_of_apps;
 mod appset;
 mod cli;
 mod diff;

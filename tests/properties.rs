@@ -351,3 +351,221 @@ proptest! {
         }
     }
 }
+
+/// A random ladder with both kinds of edge, smokes and a partly disabled `prod`, in one
+/// of the three layouts. Component i only waits for components with a smaller index.
+#[derive(Debug, Clone)]
+struct Ladder {
+    n: usize,
+    /// (dependent, dependency, is `after`).
+    edges: Vec<(usize, usize, bool)>,
+    /// 0: not a smoke, 1: gating smoke, 2: non-gating smoke.
+    smoke: Vec<u8>,
+    off_in_prod: Vec<bool>,
+    /// 0 compact, 1 pinned, 2 banded.
+    layout: u8,
+    /// A phase per component, valid for the pinned and banded layouts.
+    phase: Vec<u32>,
+    names: Vec<String>,
+}
+
+fn ladder_strategy() -> impl Strategy<Value = Ladder> {
+    (1usize..80).prop_flat_map(|n| {
+        (
+            Just(n),
+            proptest::collection::vec((0..n, 0..n, any::<bool>()), 0..n * 2),
+            proptest::collection::vec(0u8..6, n),
+            proptest::collection::vec(0u8..5, n),
+            proptest::collection::vec(0u32..3, n),
+            0u8..3,
+            Just((0..n).collect::<Vec<_>>()).prop_shuffle(),
+        )
+            .prop_map(|(n, pairs, smoke_roll, off_roll, jitter, layout, perm)| {
+                let mut edges: Vec<(usize, usize, bool)> = pairs
+                    .into_iter()
+                    .filter(|(a, b, _)| a != b)
+                    .map(|(a, b, after)| if a > b { (a, b, after) } else { (b, a, after) })
+                    .collect();
+                edges.sort_unstable();
+                edges.dedup_by(|x, y| x.0 == y.0 && x.1 == y.1);
+                // Non-gating smokes: nothing may wait on them, and a smoke tests what it
+                // depends on, so it needs a `dependsOn` edge.
+                let waited_on: Vec<bool> = (0..n).map(|i| edges.iter().any(|e| e.1 == i)).collect();
+                let smoke: Vec<u8> = (0..n)
+                    .map(|i| {
+                        let tests = edges.iter().any(|e| e.0 == i && !e.2);
+                        match smoke_roll[i] {
+                            0 if tests => 1,
+                            1 if tests && !waited_on[i] => 2,
+                            _ => 0,
+                        }
+                    })
+                    .collect();
+                // Disabled in prod: a random set, closed over `dependsOn` (a disabled
+                // dependency is an error), while `after` targets may be off alone.
+                let mut off = vec![false; n];
+                for i in 0..n {
+                    off[i] = off_roll[i] == 0
+                        || edges
+                            .iter()
+                            .any(|&(a, b, after)| a == i && !after && off[b]);
+                }
+                // Component 0 waits for nothing, so prod always keeps one.
+                off[0] = false;
+                // Phases that respect every edge; smokes in slot 99 of a band, others
+                // never there (banded: phase = 100 × band + slot).
+                let mut phase = vec![0u32; n];
+                for i in 0..n {
+                    let low = edges
+                        .iter()
+                        .filter(|e| e.0 == i)
+                        .map(|e| phase[e.1] + 1)
+                        .max()
+                        .unwrap_or(0);
+                    phase[i] = if smoke[i] > 0 {
+                        low / 100 * 100 + 99
+                    } else {
+                        let p = low + jitter[i];
+                        if p % 100 == 99 { p + 1 } else { p }
+                    };
+                }
+                let names = (0..n).map(|i| format!("c{:03}", perm[i])).collect();
+                Ladder {
+                    n,
+                    edges,
+                    smoke,
+                    off_in_prod: off,
+                    layout,
+                    phase,
+                    names,
+                }
+            })
+    })
+}
+
+fn ladder_text(l: &Ladder, order: &[usize]) -> String {
+    let layout = ["compact", "pinned", "banded"][l.layout as usize];
+    let mut text = format!(
+        "name: prop\noutput: {{path: out}}\ndefaults:\n  source: {{repoURL: https://example.com/r.git, targetRevision: main}}\n  namespace: \"ns-{{{{ env }}}}\"\nenvironments:\n  - name: dev\n  - name: prod\nrollout:\n  layout: {layout}\n"
+    );
+    if l.layout == 2 {
+        text.push_str("  bands:\n");
+        for b in 0..=l.phase.iter().max().unwrap() / 100 {
+            let _ = writeln!(text, "    d{b}: {}", b * 100);
+        }
+        text.push_str("  slots:\n    smokes: 99\n");
+        for s in 0..99 {
+            let _ = writeln!(text, "    r{s}: {s}");
+        }
+    }
+    text.push_str("components:\n");
+    // The spec lists smokes under either name, `smoke` or `smokes`.
+    for &i in order {
+        let list = |after: bool| {
+            l.edges
+                .iter()
+                .filter(|e| e.0 == i && e.2 == after)
+                .map(|e| l.names[e.1].as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let _ = write!(
+            text,
+            "  - name: {}\n    source: {{path: a}}\n    dependsOn: [{}]\n    after: [{}]\n",
+            l.names[i],
+            list(false),
+            list(true)
+        );
+        let role = match (l.smoke[i], l.layout) {
+            (0, 2) => Some(format!("r{}", l.phase[i] % 100)),
+            (0, _) => None,
+            (_, _) if i % 2 == 0 => Some("smoke".to_owned()),
+            _ => Some("smokes".to_owned()),
+        };
+        if let Some(role) = role {
+            let _ = writeln!(text, "    role: {role}");
+        }
+        if l.smoke[i] == 2 {
+            text.push_str("    gating: false\n");
+        }
+        match l.layout {
+            1 => {
+                let _ = writeln!(text, "    phase: {}", l.phase[i]);
+            }
+            2 => {
+                let _ = writeln!(text, "    domain: d{}", l.phase[i] / 100);
+            }
+            _ => {}
+        }
+        if l.off_in_prod[i] {
+            text.push_str("    enabled: {prod: false}\n");
+        }
+    }
+    text
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, .. ProptestConfig::default() })]
+
+    /// Pinned, banded and compact ladders with `dependsOn` and `after` edges, smokes and a
+    /// partly disabled environment: every edge whose target runs in an environment is in
+    /// an earlier step there; no smoke shares a step with what it tests; non-gating
+    /// smokes are in the last step and lengthen no chain; every Application is in exactly
+    /// one step; the output does not depend on the order of the components.
+    #[test]
+    fn every_edge_precedes_its_dependent_in_every_layout(l in ladder_strategy()) {
+        let mut order: Vec<usize> = (0..l.n).collect();
+        let text = ladder_text(&l, &order);
+        let compiled = ladder::compile("p.yaml", text.as_bytes(), "x")
+            .map_err(|d| TestCaseError::fail(format!("{d:?}\n{text}")))?;
+        let model = &compiled.model;
+        let by_name = |i: usize| {
+            model.components.binary_search_by(|c| c.name.as_str().cmp(&l.names[i])).unwrap()
+        };
+        for (e, env) in compiled.plan.environments.iter().enumerate() {
+            let enabled = |i: usize| e == 0 || !l.off_in_prod[i];
+            let step_of = |i: usize| env.steps.iter().position(|s| s.components.contains(&by_name(i)));
+            let mut count = 0;
+            for s in &env.steps {
+                prop_assert!(!s.components.is_empty());
+                count += s.components.len();
+            }
+            prop_assert_eq!(count, (0..l.n).filter(|&i| enabled(i)).count());
+            for &(a, b, after) in &l.edges {
+                if !enabled(a) || !enabled(b) {
+                    prop_assert!(after || !enabled(a), "a disabled dependency compiled");
+                    continue;
+                }
+                let (sa, sb) = (step_of(a).unwrap(), step_of(b).unwrap());
+                prop_assert!(sb < sa, "{} waits for {} in env {}", l.names[a], l.names[b], e);
+                if l.smoke[a] > 0 && !after {
+                    prop_assert_ne!(sa, sb, "a smoke shares a step with what it tests");
+                }
+            }
+            let last = env.steps.len() - 1;
+            for i in (0..l.n).filter(|&i| enabled(i) && l.smoke[i] == 2) {
+                prop_assert_eq!(step_of(i), Some(last));
+            }
+            if l.layout == 0 {
+                // Longest chain among the enabled, without non-gating smokes.
+                let mut longest = vec![0usize; l.n];
+                for i in (0..l.n).filter(|&i| enabled(i) && l.smoke[i] != 2) {
+                    longest[i] = 1 + l.edges.iter()
+                        .filter(|x| x.0 == i && enabled(x.1))
+                        .map(|x| longest[x.1])
+                        .max()
+                        .unwrap_or(0);
+                }
+                let chain = *longest.iter().max().unwrap();
+                let extra = usize::from(env.steps.len() > chain);
+                prop_assert_eq!(env.steps.len(), chain + extra);
+                if extra == 1 {
+                    prop_assert!((0..l.n).any(|i| enabled(i) && l.smoke[i] == 2));
+                }
+            }
+        }
+        order.reverse();
+        let reversed = ladder::compile("p.yaml", ladder_text(&l, &order).as_bytes(), "x").unwrap();
+        prop_assert_eq!(&compiled.files, &reversed.files);
+    }
+}

@@ -1,0 +1,170 @@
+//! The `maxUpdate` policy: a default (`rollout.maxUpdate`), values by role
+//! (`rollout.roleMaxUpdate`, built in: CRDs and operators one at a time) and by phase
+//! (`rollout.phases`). Planning resolves each step from them (`crate::policy`).
+//!
+//! `0` and `"0%"` make Argo CD wait for someone to sync the step by hand, and a string
+//! that is not a whole percentage is silently treated as 1 (argocd-semantics §1.4), so
+//! both are refused; a phase may opt in to `0` with `allowUnsafeMaxUpdate: true`.
+
+use std::collections::BTreeMap;
+
+use super::{Cx, parse_max_update};
+use crate::diagnostic::did_you_mean;
+use crate::model::MaxUpdate;
+use crate::spec::{self, Layout};
+use crate::yaml::PathSeg;
+
+const HELP: &str = "use a count such as 2, or a percentage such as \"25%\"";
+
+/// The checked role and phase values.
+pub(super) fn policy(
+    cx: &mut Cx<'_>,
+    spec: &spec::Spec,
+) -> (BTreeMap<String, MaxUpdate>, BTreeMap<u32, MaxUpdate>) {
+    use PathSeg::{Key, KeyOf};
+    let r = &spec.rollout;
+    // Built in: CRDs and operators one at a time; the spec's values win.
+    let mut roles: BTreeMap<String, MaxUpdate> = [("crds", 1), ("operators", 1)]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), MaxUpdate::Count(v)))
+        .collect();
+    for (role, value) in &r.role_max_update {
+        let path = [Key("rollout"), Key("roleMaxUpdate"), Key(role)];
+        if r.layout == Layout::Banded
+            && !r
+                .slots
+                .contains_key(super::edges::slot_name(role, &r.slots))
+        {
+            let help = did_you_mean(role, r.slots.keys().map(String::as_str));
+            cx.error(
+                &[Key("rollout"), Key("roleMaxUpdate"), KeyOf(role)],
+                format!("`{role}` is not a role of `rollout.slots`"),
+            )
+            .help = help;
+        }
+        match parse_max_update(value) {
+            Ok(m) => {
+                roles.insert(role.clone(), m);
+            }
+            Err(why) => cx.error(&path, why).help = Some(HELP.into()),
+        }
+    }
+    let in_use: Option<std::collections::BTreeSet<u32>> = match r.layout {
+        Layout::Compact => None,
+        Layout::Pinned => Some(spec.components.iter().filter_map(|c| c.phase).collect()),
+        Layout::Banded => Some(
+            spec.components
+                .iter()
+                .filter_map(|c| {
+                    let band = r.bands.get(c.domain.as_deref()?)?;
+                    let slot = r
+                        .slots
+                        .get(super::edges::slot_name(c.role.as_deref()?, &r.slots))?;
+                    Some(band.saturating_add(*slot))
+                })
+                .collect(),
+        ),
+    };
+    let mut phases = BTreeMap::new();
+    for (key, p) in &r.phases {
+        let at = [Key("rollout"), Key("phases"), KeyOf(key)];
+        let Ok(phase) = key.parse::<u32>() else {
+            cx.error(&at, format!("`{key}` is not a phase number"));
+            continue;
+        };
+        if let Some(in_use) = &in_use
+            && !in_use.contains(&phase)
+        {
+            let names: Vec<String> = in_use.iter().map(u32::to_string).collect();
+            let help = did_you_mean(key, names.iter().map(String::as_str));
+            cx.error(&at, format!("no component is in phase {key}"))
+                .help = help;
+        }
+        let Some(value) = &p.max_update else {
+            if p.allow_unsafe_max_update {
+                cx.error(
+                    &[
+                        Key("rollout"),
+                        Key("phases"),
+                        Key(key),
+                        Key("allowUnsafeMaxUpdate"),
+                    ],
+                    format!("phase {key} allows an unsafe `maxUpdate` but sets none"),
+                );
+            }
+            continue;
+        };
+        let path = [Key("rollout"), Key("phases"), Key(key), Key("maxUpdate")];
+        let zero = matches!(value, spec::MaxUpdate::Count(0))
+            || matches!(value, spec::MaxUpdate::Percent(t) if t == "0%");
+        match parse_max_update(value) {
+            Ok(m) => {
+                phases.insert(phase, m);
+            }
+            Err(_) if zero && p.allow_unsafe_max_update => {
+                phases.insert(phase, MaxUpdate::Count(0));
+            }
+            Err(why) => {
+                cx.error(&path, why).help = Some(if zero {
+                    format!(
+                        "to hold phase {key} for a manual sync on purpose, add `allowUnsafeMaxUpdate: true` to it"
+                    )
+                } else {
+                    format!(
+                        "{HELP} (ladder never emits a malformed value: it would only ever mean 1)"
+                    )
+                });
+            }
+        }
+    }
+    (roles, phases)
+}
+
+/// With the compact layout, phases are only known once planned: a key of
+/// `rollout.phases` that names no phase of any environment is an error, not a setting
+/// that silently applies to nothing. (Pinned and banded keys are checked in [`policy`].)
+pub fn check_compact_phase_keys(
+    loaded: &crate::load::Loaded,
+    plan: &crate::plan::Plan,
+) -> Result<(), Vec<crate::diagnostic::Diagnostic>> {
+    use PathSeg::{Key, KeyOf};
+    if loaded.spec.rollout.layout != Layout::Compact {
+        return Ok(());
+    }
+    let in_use: std::collections::BTreeSet<u32> = plan
+        .environments
+        .iter()
+        .flat_map(|e| e.steps.iter().map(|s| s.phase))
+        .collect();
+    let names: Vec<String> = in_use.iter().map(u32::to_string).collect();
+    let diagnostics: Vec<crate::diagnostic::Diagnostic> = loaded
+        .spec
+        .rollout
+        .phases
+        .keys()
+        .filter(|key| key.parse::<u32>().is_ok_and(|p| !in_use.contains(&p)))
+        .map(|key| {
+            let pos = loaded
+                .tree
+                .lookup(&[Key("rollout"), Key("phases"), KeyOf(key)])
+                .pos;
+            let mut d = crate::diagnostic::Diagnostic::new(
+                &loaded.file,
+                pos,
+                format!("no component is in phase {key}"),
+            );
+            d.help = did_you_mean(key, names.iter().map(String::as_str)).or_else(|| {
+                Some(format!(
+                    "the compact ladder has phases {}",
+                    names.join(", ")
+                ))
+            });
+            d
+        })
+        .collect();
+    if diagnostics.is_empty() {
+        Ok(())
+    } else {
+        Err(diagnostics)
+    }
+}

@@ -1,0 +1,171 @@
+//! The app-of-apps strategy (`rollout.strategy: appOfApps`): the same plan as a root
+//! Application whose children, one file each under `apps/`, carry
+//! `argocd.argoproj.io/sync-wave` = their phase.
+//!
+//! Argo CD applies a root's resources wave by wave, but an `argoproj.io/Application` has
+//! had no health of its own since 1.8 (argoproj/argo-cd#3781): without the health check
+//! in `patches/argocd-cm.yaml` the root moves on about two seconds after applying each
+//! wave, synced or not (argocd-semantics §3). ladder therefore always emits that patch.
+//!
+//! Decisions:
+//! - Sequential environments share one root, so the waves are offset per environment:
+//!   wave = phase + stride × environment index, the stride being the power of ten above
+//!   the highest phase (phase 150 of the second environment is wave 1150 when phases go
+//!   up to 699). Every wave of one environment precedes the next environment's, as the
+//!   RollingSync steps do. Independent environments each get their own root, unoffset.
+//! - `sync: manual`: the child has no `automated` block, so Argo CD never syncs it by
+//!   itself. The root's wave does not wait for that sync: a child that is Healthy but
+//!   OutOfSync passes the wave (§3), which each manual child's comment says.
+//! - The AppProject sits beside the children without a wave: in a wave Argo CD applies
+//!   kinds it does not know in kind-name order, and `AppProject` sorts before
+//!   `Application`, so the project exists before the first child.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use indexmap::IndexMap;
+use minijinja::Environment;
+
+use super::{
+    DestinationOut, RenderError, SourceOut, Tree, block_yaml, render_error, render_one,
+    render_project,
+};
+use crate::analyze::{COMPONENT_LABEL, MANAGED_BY, PART_OF};
+use crate::model::Model;
+use crate::plan::Plan;
+use crate::spec::Sync;
+
+/// Renders one tree (all environments when sequential, one when independent).
+pub(super) fn render_tree(
+    env: &Environment<'static>,
+    model: &Model,
+    plan: &Plan,
+    envs: &[usize],
+    prefix: &str,
+    files: &mut BTreeMap<String, String>,
+) -> Result<(), RenderError> {
+    let Tree {
+        independent,
+        project,
+        env_names,
+    } = Tree::of(model, envs);
+    let namespace = model.argocd.namespace.as_str();
+    let stride = wave_stride(plan);
+    let mut repos = BTreeSet::new();
+    let mut destinations = BTreeSet::new();
+    for (k, &e) in envs.iter().enumerate() {
+        let environment = &model.environments[e];
+        let manual = environment.sync == Sync::Manual;
+        let offset = if independent { 0 } else { stride * k as u64 };
+        for (c, component) in model.components.iter().enumerate() {
+            let Some(instance) = &component.instances[e] else {
+                continue;
+            };
+            let phase = plan.environments[e].phases[c];
+            let wave = offset + u64::from(phase);
+            let phase_label = plan.phase_label(phase);
+            let mut labels: IndexMap<&str, &str> = IndexMap::new();
+            labels.insert(MANAGED_BY, "ladder");
+            labels.insert(PART_OF, &model.name);
+            labels.insert(COMPONENT_LABEL, &component.name);
+            labels.insert(&model.rollout.environment_label, &environment.name);
+            labels.insert(&model.rollout.label, &phase_label);
+            for (key, value) in &component.labels {
+                labels.insert(key, value);
+            }
+            let sources: Vec<SourceOut<'_>> =
+                instance.sources.iter().map(SourceOut::from).collect();
+            for s in &instance.sources {
+                repos.insert(s.repo_url.as_str());
+            }
+            destinations.insert((&environment.destination, instance.namespace.as_str()));
+            let file = format!("{prefix}apps/{}.yaml", instance.app);
+            let source_block = if instance.multi_source {
+                block_yaml(&serde_json::json!({ "sources": sources }), 2)
+            } else {
+                block_yaml(&serde_json::json!({ "source": sources.first() }), 2)
+            }
+            .map_err(|e| render_error(&e, "application.yaml.j2", &file))?;
+            let labels_block = block_yaml(&labels, 4)
+                .map_err(|e| render_error(&e, "application.yaml.j2", &file))?;
+            let destination = match DestinationOut::from(&environment.destination) {
+                DestinationOut::Server(s) => ("server", s),
+                DestinationOut::Name(n) => ("name", n),
+            };
+            let ctx = minijinja::context! {
+                app => instance.app.as_str(),
+                component => component.name.as_str(),
+                env => environment.name.as_str(),
+                next_env => envs.get(k + 1).filter(|_| !independent).map(|&n| model.environments[n].name.as_str()),
+                namespace => namespace,
+                project => project.as_str(),
+                phase => phase_label.as_str(),
+                wave => wave.to_string(),
+                labels => labels_block,
+                destination_key => destination.0,
+                destination_value => destination.1,
+                destination_namespace => instance.namespace.as_str(),
+                sources => source_block,
+                manual => manual,
+            };
+            let text = render_one(env, "application.yaml.j2", &ctx, &file, &env_names)?;
+            files.insert(file, text);
+        }
+    }
+
+    render_project(
+        env,
+        model,
+        (&project, repos, &destinations),
+        prefix,
+        &env_names,
+        files,
+    )?;
+
+    let root_file = format!("{prefix}root.yaml");
+    let ctx = minijinja::context! {
+        name => format!("{}-root", Tree::suffix(model, envs, &model.name)),
+        env => if independent { Some(env_names[0].as_str()) } else { None },
+        envs => env_names.clone(),
+        stride => stride,
+        namespace => namespace,
+        project => model.argocd.root_project.as_str(),
+        project_file => model.argocd.emit_project,
+        repo_url => model.output.repo_url.as_str(),
+        target_revision => model.output.target_revision.as_str(),
+        path => if independent {
+            format!("{}/{}", model.output.path, env_names[0])
+        } else {
+            model.output.path.clone()
+        },
+        server => model.argocd.server.as_str(),
+    };
+    let root = render_one(
+        env,
+        "app-of-apps-root.yaml.j2",
+        &ctx,
+        &root_file,
+        &env_names,
+    )?;
+    files.insert(root_file, root);
+
+    let patch_file = format!("{prefix}patches/argocd-cm.yaml");
+    let ctx = minijinja::context! { namespace => namespace };
+    let patch = render_one(env, "argocd-cm.yaml.j2", &ctx, &patch_file, &env_names)?;
+    files.insert(patch_file, patch);
+    Ok(())
+}
+
+/// The wave offset between environments: the power of ten above the highest phase.
+pub fn wave_stride(plan: &Plan) -> u64 {
+    let highest = plan
+        .environments
+        .iter()
+        .flat_map(|e| e.steps.iter().map(|s| s.phase))
+        .max()
+        .unwrap_or(0);
+    let mut stride = 10u64;
+    while stride <= u64::from(highest) {
+        stride *= 10;
+    }
+    stride
+}

@@ -1,0 +1,106 @@
+//! The app-of-apps strategy, checked on what Argo CD would see: every child Application
+//! validates against the official CRD, its sync-wave puts it after everything it waits
+//! for in its environment, every wave of one environment precedes the next one's (when
+//! sequential), and the `argocd-cm` patch carries the Application health check that makes
+//! the waves wait (argocd-semantics §3).
+
+use crate::support::root;
+
+fn crds() -> ladder::validate::Crds {
+    let dir = root().join("../shared/conformance/argo-cd-crds");
+    let files: Vec<(String, String)> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .map(|p| {
+            (
+                p.display().to_string(),
+                std::fs::read_to_string(&p).unwrap(),
+            )
+        })
+        .collect();
+    ladder::validate::Crds::from_texts(&files).unwrap()
+}
+
+fn wave(text: &str) -> i64 {
+    let node = ladder::yaml::parse("child", text).unwrap().to_json();
+    node["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"]
+        .as_str()
+        .expect("a sync-wave annotation, as a string")
+        .parse()
+        .unwrap()
+}
+
+fn check(spec: &str) {
+    let bytes = std::fs::read(root().join(spec)).unwrap();
+    let c = ladder::compile(spec, &bytes, "ladder.yaml").unwrap();
+    let text = |path: &str| String::from_utf8(c.files[path].clone()).unwrap();
+    let children: Vec<(String, String)> = c
+        .files
+        .keys()
+        .filter(|p| p.contains("apps/"))
+        .map(|p| (p.clone(), text(p)))
+        .collect();
+    let report = ladder::validate::validate(&crds(), &children);
+    assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
+    assert_eq!(report.checked, children.len());
+
+    let model = &c.model;
+    let independent = model.rollout.topology == ladder::spec::Topology::Independent;
+    let prefix = |e: usize| {
+        if independent {
+            format!("{}/", model.environments[e].name)
+        } else {
+            String::new()
+        }
+    };
+    let mut previous_env_max = None;
+    for (e, env) in model.environments.iter().enumerate() {
+        let wave_of = |i: usize| {
+            let app = model.components[i].instances[e].as_ref()?;
+            Some(wave(&text(&format!("{}apps/{}.yaml", prefix(e), app.app))))
+        };
+        let mut waves = Vec::new();
+        for (i, component) in model.components.iter().enumerate() {
+            let Some(w) = wave_of(i) else { continue };
+            waves.push(w);
+            for d in component.waits_for() {
+                if let Some(dw) = wave_of(d) {
+                    assert!(
+                        dw < w,
+                        "{}: {} (wave {w}) waits for {} (wave {dw})",
+                        env.name,
+                        component.name,
+                        model.components[d].name
+                    );
+                }
+            }
+        }
+        let (lo, hi) = (*waves.iter().min().unwrap(), *waves.iter().max().unwrap());
+        if !independent {
+            if let Some(max) = previous_env_max {
+                assert!(lo > max, "{}'s waves start at {lo}, before {max}", env.name);
+            }
+            previous_env_max = Some(hi);
+        }
+        let patch = text(&format!("{}patches/argocd-cm.yaml", prefix(e)));
+        assert!(
+            patch.contains("resource.customizations.health.argoproj.io_Application: |\n    hs = {}\n    hs.status = \"Progressing\""),
+            "{patch}"
+        );
+    }
+    assert!(
+        !c.files.keys().any(|p| p.ends_with("applicationset.yaml")),
+        "app-of-apps emits no ApplicationSet"
+    );
+}
+
+#[test]
+fn app_of_apps_children_validate_and_wait_for_what_they_depend_on() {
+    check("tests/golden/app-of-apps/ladder.yaml");
+}
+
+#[test]
+fn app_of_apps_with_independent_environments_gets_a_root_per_environment() {
+    check("tests/golden/app-of-apps-independent/ladder.yaml");
+}

@@ -280,7 +280,8 @@ fn argocd(cx: &mut Cx<'_>, spec: &spec::Spec) -> Option<ArgoCd> {
     })
 }
 
-fn parse_version(text: &str) -> Option<Version> {
+/// Parses an Argo CD version, `MAJOR.MINOR` (a `v` prefix and a patch are accepted).
+pub fn parse_version(text: &str) -> Option<Version> {
     let text = text.strip_prefix('v').unwrap_or(text);
     let mut parts = text.split('.');
     let major = parts.next()?.parse().ok()?;
@@ -322,19 +323,21 @@ fn rollout(cx: &mut Cx<'_>, spec: &spec::Spec, version: Option<Version>) -> Opti
     let max_update = match parse_max_update(&r.max_update) {
         Ok(m) => Some(m),
         Err(why) => {
-            cx.error(&[Key("rollout"), Key("maxUpdate")], why).help =
-                Some("use a count such as 2, or a percentage such as \"25%\"".into());
+            let d = cx.error(&[Key("rollout"), Key("maxUpdate")], why);
+            d.help = Some("use a count such as 2, or a percentage such as \"25%\"".into());
+            d.rule = Some(max_update_rule(&r.max_update));
             None
         }
     };
     if let (Some(DeletionOrder::Reverse), Some(v)) = (r.deletion_order, version)
         && !v.at_least(3, 2)
     {
-        cx.error(
+        let d = cx.error(
             &[Key("rollout"), Key("deletionOrder")],
             format!("`deletionOrder: Reverse` needs Argo CD 3.2 or later; the spec targets {v}"),
-        )
-        .help = Some("remove `deletionOrder`, or raise `argocd.version`".into());
+        );
+        d.rule = Some(&"deletion-order-too-old");
+        d.help = Some("remove `deletionOrder`, or raise `argocd.version`".into());
     }
     Some(Rollout {
         label: r.label.clone(),
@@ -344,6 +347,21 @@ fn rollout(cx: &mut Cx<'_>, spec: &spec::Spec, version: Option<Version>) -> Opti
         topology: r.environments,
         deletion_order: r.deletion_order,
     })
+}
+
+/// The `ladder lint` rule of a refused `maxUpdate`: zero, or malformed.
+pub fn max_update_rule(value: &spec::MaxUpdate) -> &'static &'static str {
+    let zero = match value {
+        spec::MaxUpdate::Count(n) => *n < 1,
+        spec::MaxUpdate::Percent(t) => {
+            t.strip_suffix('%').and_then(|d| d.parse::<u32>().ok()) == Some(0)
+        }
+    };
+    if zero {
+        &"max-update-zero"
+    } else {
+        &"max-update-malformed"
+    }
 }
 
 /// Parses a `maxUpdate`. Zero is refused: it makes Argo CD wait for a manual sync
@@ -1016,14 +1034,15 @@ fn check_pinned_order(
                 .iter()
                 .position(|n| n == &dep.name)
                 .unwrap_or(0);
-            cx.error(
+            let d = cx.error(
                 &[Key("components"), Index(order[i]), Key("dependsOn"), Index(j)],
                 format!(
                     "`{}` (phase {phase}) depends on `{}` (phase {dep_phase}), which does not come first",
                     c.name, dep.name
                 ),
-            )
-            .help = Some(format!(
+            );
+            d.rule = Some(&"dependency-not-earlier");
+            d.help = Some(format!(
                 "move `{}` from {phase} to {target}, after `{}` ({highest})",
                 c.name,
                 c.depends_on
@@ -1129,7 +1148,7 @@ fn check_disabled_dependencies(
                 .map(|e| format!("`{e}`"))
                 .collect::<Vec<_>>()
                 .join(", ");
-            cx.error(
+            let diagnostic = cx.error(
                 &[
                     Key("components"),
                     Index(spec_index),
@@ -1140,8 +1159,9 @@ fn check_disabled_dependencies(
                     "`{}` depends on `{}`, which is disabled in {list}",
                     c.name, d.name
                 ),
-            )
-            .help = Some(format!(
+            );
+            diagnostic.rule = Some(&"disabled-dependency");
+            diagnostic.help = Some(format!(
                 "disable `{}` there too, or enable `{}`",
                 c.name, d.name
             ));
@@ -1182,7 +1202,7 @@ fn check_cycles(cx: &mut Cx<'_>, spec: &spec::Spec, order: &[usize], components:
             .iter()
             .position(|n| n == &components[second].name)
             .unwrap_or(0);
-        cx.error(
+        let d = cx.error(
             &[
                 Key("components"),
                 Index(spec_index),
@@ -1190,8 +1210,10 @@ fn check_cycles(cx: &mut Cx<'_>, spec: &spec::Spec, order: &[usize], components:
                 Index(j),
             ],
             format!("dependency cycle: {}", names.join(" → ")),
-        )
-        .help = Some("each component depends on the next; remove one of these dependencies".into());
+        );
+        d.rule = Some(&"dependency-cycle");
+        d.help =
+            Some("each component depends on the next; remove one of these dependencies".into());
     }
 }
 

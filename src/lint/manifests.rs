@@ -74,7 +74,60 @@ pub(super) fn lint(docs: &[Doc<'_>], version: Version) -> Vec<Finding> {
         }
     }
     waves(docs, version, &mut findings);
+    progressive_syncs(docs, &mut findings);
     findings
+}
+
+/// RollingSync ApplicationSets next to an `argocd-cmd-params-cm` that leaves progressive
+/// syncs off: the controller then ignores `strategy` and syncs everything at once (§1.1).
+/// Without that ConfigMap among the inputs nothing can be said.
+fn progressive_syncs(docs: &[Doc<'_>], findings: &mut Vec<Finding>) {
+    const KEY: &str = "applicationsetcontroller.enable.progressive.syncs";
+    let rolling: Vec<&str> = docs
+        .iter()
+        .filter(|d| d.is_argo() && d.kind() == Some("ApplicationSet"))
+        .filter(|d| {
+            d.node
+                .get("spec")
+                .and_then(|s| s.get("strategy"))
+                .and_then(|s| s.get("type"))
+                .and_then(Node::as_str)
+                == Some("RollingSync")
+        })
+        .map(Doc::name)
+        .collect();
+    if rolling.is_empty() {
+        return;
+    }
+    for doc in docs {
+        if doc.kind() != Some("ConfigMap") || doc.name() != "argocd-cmd-params-cm" {
+            continue;
+        }
+        let value = doc.node.get("data").and_then(|d| d.get(KEY));
+        // Go's strconv.ParseBool, which reads the setting.
+        let on = value
+            .and_then(Node::key_text)
+            .is_some_and(|v| ["1", "t", "T", "true", "TRUE", "True"].contains(&v.as_str()));
+        if on {
+            continue;
+        }
+        let pos = value
+            .or_else(|| doc.node.get("data"))
+            .map_or(doc.node.pos, |n| n.pos);
+        let names = rolling
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        findings.push(doc.finding(
+            &"progressive-syncs-off",
+            pos,
+            format!(
+                "`argocd-cmd-params-cm` leaves progressive syncs off, so Argo CD ignores the RollingSync strategy of {names} and syncs every generated Application at once"
+            ),
+            format!("set `{KEY}: \"true\"` and restart the ApplicationSet controller"),
+        ));
+    }
 }
 
 fn appset(doc: &Doc<'_>, version: Version, findings: &mut Vec<Finding>) {
@@ -570,4 +623,39 @@ fn waves(docs: &[Doc<'_>], version: Version, findings: &mut Vec<Finding>) {
 /// Severity of a rule, for findings built here.
 pub(super) fn severity_of(rule: &str) -> Severity {
     super::rules::rule(rule).map_or(Severity::Error, |r| r.severity)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn app(labels: &[(&str, &str)]) -> Generated {
+        Generated {
+            name: "a".into(),
+            labels: labels
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            pos: Pos::default(),
+        }
+    }
+
+    fn step(yaml: &str) -> Node {
+        crate::yaml::parse("t", yaml).unwrap()
+    }
+
+    /// §1.3: with the key, only In/NotIn can match; without it, only In deselects.
+    #[test]
+    fn step_selection_follows_the_controller() {
+        let gt = step("matchExpressions: [{key: wave, operator: Gt, values: ['18']}]");
+        assert!(!selects(&gt, &app(&[("wave", "20")])));
+        assert!(selects(&gt, &app(&[])));
+        let not_in = step("matchExpressions: [{key: wave, operator: NotIn, values: ['1']}]");
+        assert!(selects(&not_in, &app(&[])));
+        assert!(!selects(&not_in, &app(&[("wave", "1")])));
+        let in_ = step("matchExpressions: [{key: wave, operator: In, values: ['1', '2']}]");
+        assert!(!selects(&in_, &app(&[])));
+        assert!(selects(&in_, &app(&[("wave", "2")])));
+        assert!(selects(&step("maxUpdate: 1"), &app(&[("wave", "9")])));
+    }
 }

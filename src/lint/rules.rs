@@ -105,6 +105,12 @@ pub const RULES: &[Rule] = &[
         fix: "use one ApplicationSet with RollingSync steps, or target Argo CD 3.2+ with RollingSync",
     },
     Rule {
+        name: "progressive-syncs-off",
+        severity: Severity::Error,
+        reason: "with progressive syncs off (the default) the ApplicationSet controller ignores `strategy`: every Application syncs at once (§1.1)",
+        fix: "set `applicationsetcontroller.enable.progressive.syncs: \"true\"` in `argocd-cmd-params-cm` and restart the controller",
+    },
+    Rule {
         name: "sync-wave-not-integer",
         severity: Severity::Warning,
         reason: "a sync-wave that is not an integer is read as wave 0 (§2)",

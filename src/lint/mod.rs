@@ -112,7 +112,7 @@ pub fn lint(
     for (file, text) in files {
         if is_spec(text) {
             specs += 1;
-            match spec::lint(file, text.as_bytes()) {
+            match spec::lint(file, text.as_bytes(), version) {
                 Ok((found, v)) => {
                     findings.extend(found);
                     spec_version = spec_version.or(v);
@@ -130,6 +130,24 @@ pub fn lint(
         return Err(invalid);
     }
     let version = version.or(spec_version).unwrap_or(DEFAULT_VERSION);
+    let (found, manifests) = lint_trees(&trees, version);
+    findings.extend(found);
+    findings.sort_by(|a, b| {
+        let (a, b) = (&a.diagnostic, &b.diagnostic);
+        (&a.file, a.pos, &a.message).cmp(&(&b.file, b.pos, &b.message))
+    });
+    findings.dedup();
+    Ok(Report {
+        version,
+        findings,
+        specs,
+        manifests,
+    })
+}
+
+/// Lints parsed manifest files (name, documents) for `version`; also returns how many
+/// documents were read.
+fn lint_trees(trees: &[(&str, Vec<yaml::Node>)], version: Version) -> (Vec<Finding>, usize) {
     let docs: Vec<manifests::Doc<'_>> = trees
         .iter()
         .flat_map(|(file, nodes)| {
@@ -139,24 +157,7 @@ pub fn lint(
                 .map(|node| manifests::Doc { file, node })
         })
         .collect();
-    findings.extend(manifests::lint(&docs, version));
-    findings.sort_by(|a, b| {
-        let key = |f: &Finding| {
-            (
-                f.diagnostic.file.clone(),
-                f.diagnostic.pos,
-                f.diagnostic.message.clone(),
-            )
-        };
-        key(a).cmp(&key(b))
-    });
-    findings.dedup();
-    Ok(Report {
-        version,
-        findings,
-        specs,
-        manifests: docs.len(),
-    })
+    (manifests::lint(&docs, version), docs.len())
 }
 
 /// Renders findings rustc-style (`error[rule]: …`, location, source line, help), then a

@@ -11,9 +11,15 @@ use super::Finding;
 
 /// Findings of a spec and the Argo CD version it targets (when it names a valid one);
 /// `Err` when the spec cannot be loaded at all (not YAML, wrong shape).
+///
+/// When `target` differs from the spec's own version, the manifests the spec generates
+/// are linted for `target` too: what would go wrong if that output reached that Argo CD
+/// (fields it lacks, behaviours it does not have). Their findings name the generated file
+/// after the spec; `max-update-zero` is left out there, as `sync: manual` asks for it.
 pub(super) fn lint(
     file: &str,
     bytes: &[u8],
+    target: Option<Version>,
 ) -> Result<(Vec<Finding>, Option<Version>), Vec<Diagnostic>> {
     let loaded = crate::load::load(file, bytes)?;
     let version = crate::analyze::parse_version(&loaded.spec.argocd.version);
@@ -70,6 +76,44 @@ pub(super) fn lint(
                     .rule(&"mergeable-steps"),
                 ));
             }
+        }
+    }
+    if let Some(target) = target.filter(|t| *t != model.argocd.version) {
+        let plan = crate::plan::plan(&model);
+        match crate::output(file, &model, &plan, file) {
+            Ok(files) => {
+                let texts: Vec<(String, String)> = files
+                    .iter()
+                    .map(|(path, bytes)| {
+                        (
+                            format!("{file} (generated {path})"),
+                            String::from_utf8_lossy(bytes).into_owned(),
+                        )
+                    })
+                    .collect();
+                let trees: Vec<(&str, Vec<crate::yaml::Node>)> = texts
+                    .iter()
+                    .filter_map(|(name, text)| {
+                        let docs = crate::yaml::parse_all(name, text).ok()?;
+                        Some((name.as_str(), docs))
+                    })
+                    .collect();
+                let help = format!(
+                    "the spec targets {}: set `argocd.version: \"{target}\"` and ladder emits what {target} has",
+                    model.argocd.version
+                );
+                findings.extend(
+                    super::lint_trees(&trees, target)
+                        .0
+                        .into_iter()
+                        .filter(|f| f.rule() != "max-update-zero")
+                        .map(|mut f| {
+                            f.diagnostic.help = Some(help.clone());
+                            f
+                        }),
+                );
+            }
+            Err(diagnostics) => findings.extend(diagnostics.into_iter().map(Finding::error)),
         }
     }
     Ok((findings, version))

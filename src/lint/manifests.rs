@@ -136,6 +136,7 @@ fn appset(doc: &Doc<'_>, version: Version, findings: &mut Vec<Finding>) {
     let strategy = spec.and_then(|s| s.get("strategy"));
     if let Some(strategy) = strategy {
         strategy_shape(doc, strategy, version, findings);
+        strategy_ignored(doc, strategy, findings);
     }
     let rolling = strategy.is_some_and(|s| {
         s.get("type").and_then(Node::as_str) == Some("RollingSync")
@@ -308,6 +309,45 @@ fn strategy_shape(doc: &Doc<'_>, strategy: &Node, version: Version, findings: &m
                 );
             }
         }
+    }
+}
+
+/// Strategies the controller does not apply: RollingSync runs only with
+/// `type: RollingSync` (exact) and at least one step (`RollingSyncStrategyEnabled`, §1.5).
+fn strategy_ignored(doc: &Doc<'_>, strategy: &Node, findings: &mut Vec<Finding>) {
+    let kind = strategy.entry("type");
+    let text = kind.and_then(|(_, v)| v.key_text());
+    match (kind, text.as_deref()) {
+        (Some((_, value)), Some(t)) if t != "AllAtOnce" && t != "RollingSync" => {
+            findings.push(doc.finding(
+                &"strategy-ignored",
+                value.pos,
+                format!("strategy type `{t}` is neither `AllAtOnce` nor `RollingSync`; Argo CD syncs every Application at once"),
+                did_you_mean(t, ["AllAtOnce", "RollingSync"])
+                    .unwrap_or_else(|| "use `type: RollingSync`".into()),
+            ));
+        }
+        (Some((_, value)), Some("RollingSync"))
+            if steps(strategy).is_none_or(<[Node]>::is_empty) =>
+        {
+            findings.push(doc.finding(
+                &"strategy-ignored",
+                value.pos,
+                "RollingSync without steps: Argo CD ignores the strategy, leaves `automated` as it is and syncs every Application at once".into(),
+                "add `rollingSync.steps`".into(),
+            ));
+        }
+        (_, t) if t != Some("RollingSync") => {
+            if let Some((key, _)) = strategy.entry("rollingSync") {
+                findings.push(doc.finding(
+                    &"strategy-ignored",
+                    key.pos,
+                    "`rollingSync` steps are ignored without `type: RollingSync`; Argo CD syncs every Application at once".into(),
+                    "add `type: RollingSync` to `spec.strategy`".into(),
+                ));
+            }
+        }
+        _ => {}
     }
 }
 

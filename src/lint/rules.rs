@@ -81,6 +81,12 @@ pub const RULES: &[Rule] = &[
         fix: "use the CRD's fields: type, deletionOrder, rollingSync.steps[].matchExpressions and maxUpdate",
     },
     Rule {
+        name: "strategy-ignored",
+        severity: Severity::Error,
+        reason: "RollingSync runs only with `type: RollingSync` and at least one step; otherwise every Application syncs at once (§1.5)",
+        fix: "set `type: RollingSync` and list the steps",
+    },
+    Rule {
         name: "max-update-zero",
         severity: Severity::Warning,
         reason: "`maxUpdate` 0 or \"0%\" lets no Application of the step sync until someone syncs it by hand, and every later step waits (§1.4); right only for a deliberate manual gate (a spec must say `sync: manual`)",

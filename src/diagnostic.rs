@@ -144,15 +144,9 @@ pub fn render(diagnostics: &[Diagnostic], source: Option<&str>) -> String {
 }
 
 /// Renders one diagnostic under a heading (`error`, `warning[rule]`…), with its source
-/// line, notes and help, followed by a blank line; no summary.
-pub fn render_one(d: &Diagnostic, heading: &str, source: Option<&str>) -> String {
-    let lines: Vec<&str> = source.map(|s| s.lines().collect()).unwrap_or_default();
-    let mut out = String::new();
-    render_into(&mut out, d, heading, &lines);
-    out
-}
-
-fn render_into(out: &mut String, d: &Diagnostic, heading: &str, lines: &[&str]) {
+/// line, notes and help, followed by a blank line; no summary. `lines` are the lines of
+/// the file it points into (split once by the caller), or empty.
+pub fn render_into(out: &mut String, d: &Diagnostic, heading: &str, lines: &[&str]) {
     let _ = writeln!(out, "{heading}: {}", d.message);
     render_location(out, &d.file, d.pos, lines, None);
     for (pos, note) in &d.notes {

@@ -538,7 +538,12 @@ fn lint(spec: Option<&Path>, version: Option<&str>, paths: &[PathBuf]) -> anyhow
         }
         Err(diagnostics) => {
             for d in &diagnostics {
-                eprint!("{}", diagnostic::render_one(d, "error", source(&d.file)));
+                let lines: Vec<&str> = source(&d.file)
+                    .map(|s| s.lines().collect())
+                    .unwrap_or_default();
+                let mut text = String::new();
+                diagnostic::render_into(&mut text, d, "error", &lines);
+                eprint!("{text}");
             }
             let n = diagnostics.len();
             eprintln!(

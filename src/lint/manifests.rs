@@ -5,7 +5,7 @@
 //! line of the field it is about. Argo CD behaviour is cited by section of
 //! `../shared/reference/argocd-semantics.md`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diagnostic::{Diagnostic, Pos, did_you_mean};
 use crate::model::Version;
@@ -218,7 +218,7 @@ fn misplaced_deletion_order(
     };
     for (key, value) in entries {
         let name = key.key_text().unwrap_or_default();
-        if name == "deletionOrder" && path.join(".") != "spec.strategy" {
+        if name == "deletionOrder" && path.as_slice() != ["spec", "strategy"] {
             findings.push(doc.finding(
                 &"deletion-order-misplaced",
                 key.pos,
@@ -424,28 +424,41 @@ fn expressions(step: &Node) -> &[Node] {
     }
 }
 
+/// One matchExpression, read once.
+struct Expr {
+    key: String,
+    op: String,
+    values: BTreeSet<String>,
+}
+
+fn parse_step(step: &Node) -> Vec<Expr> {
+    expressions(step)
+        .iter()
+        .map(|expr| Expr {
+            key: expr.get("key").and_then(Node::key_text).unwrap_or_default(),
+            op: expr
+                .get("operator")
+                .and_then(Node::key_text)
+                .unwrap_or_default(),
+            values: match expr.get("values").map(|v| &v.value) {
+                Some(Value::Seq(items)) => items.iter().filter_map(Node::key_text).collect(),
+                _ => BTreeSet::new(),
+            },
+        })
+        .collect()
+}
+
 /// Whether a step selects an Application with these labels, as the controller decides
 /// (§1.3): with the key, `In`/`NotIn` match on the value and any other operator fails;
 /// without it, only `In` deselects.
-fn selects(step: &Node, app: &Generated) -> bool {
-    expressions(step).iter().all(|expr| {
-        let key = expr.get("key").and_then(Node::key_text).unwrap_or_default();
-        let op = expr
-            .get("operator")
-            .and_then(Node::key_text)
-            .unwrap_or_default();
-        let values: Vec<String> = match expr.get("values").map(|v| &v.value) {
-            Some(Value::Seq(items)) => items.iter().filter_map(Node::key_text).collect(),
-            _ => Vec::new(),
-        };
-        match app.labels.get(&key) {
-            Some(v) => match op.as_str() {
-                "In" => values.contains(v),
-                "NotIn" => !values.contains(v),
-                _ => false,
-            },
-            None => op != "In",
-        }
+fn selects(step: &[Expr], app: &Generated) -> bool {
+    step.iter().all(|expr| match app.labels.get(&expr.key) {
+        Some(v) => match expr.op.as_str() {
+            "In" => expr.values.contains(v),
+            "NotIn" => !expr.values.contains(v),
+            _ => false,
+        },
+        None => expr.op != "In",
     })
 }
 
@@ -466,10 +479,53 @@ fn membership(doc: &Doc<'_>, steps: &[Node], findings: &mut Vec<Finding>) {
             return;
         }
     };
+    let parsed: Vec<Vec<Expr>> = steps.iter().map(parse_step).collect();
+    // A step can only select Applications that carry one of the values of each of its
+    // `In` expressions: index the steps by (key, value), count per Application how many
+    // of a step's `In` expressions its labels meet, and check in full only the steps
+    // where all are met (ladder's own fleet-scale output has hundreds of steps).
+    let mut by_label: BTreeMap<(&str, &str), Vec<usize>> = BTreeMap::new();
+    let mut needed = vec![0usize; parsed.len()];
+    let mut always = Vec::new();
+    for (i, exprs) in parsed.iter().enumerate() {
+        for e in exprs.iter().filter(|e| e.op == "In") {
+            needed[i] += 1;
+            for v in &e.values {
+                by_label.entry((&e.key, v)).or_default().push(i);
+            }
+        }
+        if needed[i] == 0 {
+            always.push(i);
+        }
+    }
+    let mut met = vec![0usize; parsed.len()];
     let mut used = vec![false; steps.len()];
     for app in &apps {
-        let matched: Vec<usize> = (0..steps.len())
-            .filter(|&i| selects(&steps[i], app))
+        let mut touched = Vec::new();
+        for (k, v) in &app.labels {
+            for &i in by_label
+                .get(&(k.as_str(), v.as_str()))
+                .into_iter()
+                .flatten()
+            {
+                met[i] += 1;
+                touched.push(i);
+            }
+        }
+        let mut candidates: Vec<usize> = touched
+            .iter()
+            .copied()
+            .filter(|&i| met[i] >= needed[i])
+            .chain(always.iter().copied())
+            .collect();
+        for &i in &touched {
+            met[i] = 0;
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        let matched: Vec<usize> = candidates
+            .into_iter()
+            .filter(|&i| selects(&parsed[i], app))
             .collect();
         match matched.as_slice() {
             [] => findings.push(doc.finding(
@@ -680,8 +736,8 @@ mod tests {
         }
     }
 
-    fn step(yaml: &str) -> Node {
-        crate::yaml::parse("t", yaml).unwrap()
+    fn step(yaml: &str) -> Vec<Expr> {
+        parse_step(&crate::yaml::parse("t", yaml).unwrap())
     }
 
     /// §1.3: with the key, only In/NotIn can match; without it, only In deselects.

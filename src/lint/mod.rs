@@ -92,12 +92,8 @@ impl Report {
     }
 }
 
-/// Whether a text is a ladder spec: one YAML mapping with top-level `components`.
-pub fn is_spec(text: &str) -> bool {
-    yaml::parse("", text).is_ok_and(|n| n.get("components").is_some())
-}
-
-/// Lints texts (file name, text): specs as specs, the rest as manifests, for `version`
+/// Lints texts (file name, text): specs (one YAML document with top-level `components`)
+/// as specs, the rest as manifests, for `version`
 /// (default: the first spec's `argocd.version`, else [`DEFAULT_VERSION`]). Input that
 /// cannot be read (invalid YAML, a spec that does not load) is an `Err` with every problem.
 pub fn lint(
@@ -110,7 +106,16 @@ pub fn lint(
     let mut specs = 0;
     let mut trees = Vec::new();
     for (file, text) in files {
-        if is_spec(text) {
+        let docs = match yaml::parse_all(file, text) {
+            Ok(docs) => docs,
+            Err(d) => {
+                invalid.push(d);
+                continue;
+            }
+        };
+        if let [doc] = docs.as_slice()
+            && doc.get("components").is_some()
+        {
             specs += 1;
             match spec::lint(file, text.as_bytes(), version) {
                 Ok((found, v)) => {
@@ -121,10 +126,7 @@ pub fn lint(
             }
             continue;
         }
-        match yaml::parse_all(file, text) {
-            Ok(docs) => trees.push((file.as_str(), docs)),
-            Err(d) => invalid.push(d),
-        }
+        trees.push((file.as_str(), docs));
     }
     if !invalid.is_empty() {
         return Err(invalid);
@@ -164,13 +166,20 @@ fn lint_trees(trees: &[(&str, Vec<yaml::Node>)], version: Version) -> (Vec<Findi
 /// summary line. `source` gives the text of a file by name.
 pub fn render<'a>(report: &Report, source: impl Fn(&str) -> Option<&'a str>) -> String {
     let mut out = String::new();
+    // Findings are sorted by file: split each file into lines once.
+    let mut lines: (Option<&str>, Vec<&str>) = (None, Vec::new());
     for f in &report.findings {
+        let file = f.diagnostic.file.as_str();
+        if lines.0 != Some(file) {
+            lines = (
+                Some(file),
+                source(file)
+                    .map(|s| s.lines().collect())
+                    .unwrap_or_default(),
+            );
+        }
         let heading = format!("{}[{}]", f.severity.as_str(), f.rule());
-        out.push_str(&diagnostic::render_one(
-            &f.diagnostic,
-            &heading,
-            source(&f.diagnostic.file),
-        ));
+        diagnostic::render_into(&mut out, &f.diagnostic, &heading, &lines.1);
     }
     let plural = |n: usize, word: &str| {
         if n == 1 {

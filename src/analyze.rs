@@ -296,7 +296,8 @@ fn argocd(cx: &mut Cx<'_>, spec: &spec::Spec) -> Option<ArgoCd> {
     })
 }
 
-fn parse_version(text: &str) -> Option<Version> {
+/// Parses an Argo CD version, `MAJOR.MINOR` (a `v` prefix and a patch are accepted).
+pub fn parse_version(text: &str) -> Option<Version> {
     let text = text.strip_prefix('v').unwrap_or(text);
     let mut parts = text.split('.');
     let major = parts.next()?.parse().ok()?;
@@ -338,8 +339,9 @@ fn rollout(cx: &mut Cx<'_>, spec: &spec::Spec, version: Option<Version>) -> Opti
     let max_update = match parse_max_update(&r.max_update) {
         Ok(m) => Some(m),
         Err(why) => {
-            cx.error(&[Key("rollout"), Key("maxUpdate")], why).help =
-                Some("use a count such as 2, or a percentage such as \"25%\"".into());
+            let d = cx.error(&[Key("rollout"), Key("maxUpdate")], why);
+            d.help = Some("use a count such as 2, or a percentage such as \"25%\"".into());
+            d.rule = Some(max_update_rule(&r.max_update));
             None
         }
     };
@@ -353,11 +355,12 @@ fn rollout(cx: &mut Cx<'_>, spec: &spec::Spec, version: Option<Version>) -> Opti
     if let (Some(DeletionOrder::Reverse), Some(v)) = (r.deletion_order, version)
         && !v.at_least(3, 2)
     {
-        cx.error(
+        let d = cx.error(
             &[Key("rollout"), Key("deletionOrder")],
             format!("`deletionOrder: Reverse` needs Argo CD 3.2 or later; the spec targets {v}"),
-        )
-        .help = Some("remove `deletionOrder`, or raise `argocd.version`".into());
+        );
+        d.rule = Some(&"deletion-order-too-old");
+        d.help = Some("remove `deletionOrder`, or raise `argocd.version`".into());
     }
     let (role_max_update, phase_max_update) = max_update::policy(cx, spec);
     Some(Rollout {
@@ -371,6 +374,21 @@ fn rollout(cx: &mut Cx<'_>, spec: &spec::Spec, version: Option<Version>) -> Opti
         topology: r.environments,
         deletion_order: r.deletion_order,
     })
+}
+
+/// The `ladder lint` rule of a refused `maxUpdate`: zero, or malformed.
+pub fn max_update_rule(value: &spec::MaxUpdate) -> &'static &'static str {
+    let zero = match value {
+        spec::MaxUpdate::Count(n) => *n < 1,
+        spec::MaxUpdate::Percent(t) => {
+            t.strip_suffix('%').and_then(|d| d.parse::<u32>().ok()) == Some(0)
+        }
+    };
+    if zero {
+        &"max-update-zero"
+    } else {
+        &"max-update-malformed"
+    }
 }
 
 /// Parses a `maxUpdate`. Zero is refused: it makes Argo CD wait for a manual sync
@@ -1126,14 +1144,15 @@ fn check_pinned_order(
                 EdgeKind::DependsOn => "depends on",
                 EdgeKind::After => "comes after",
             };
-            cx.error(
+            let diagnostic = cx.error(
                 &[Key("components"), Index(order[i]), Key(kind.key()), Index(j)],
                 format!(
                     "`{}` (phase {phase}) {verb} `{}` (phase {dep_phase}), which does not come first",
                     c.name, dep.name
                 ),
-            )
-            .help = Some(format!(
+            );
+            diagnostic.rule = Some(&"dependency-not-earlier");
+            diagnostic.help = Some(format!(
                 "move `{}` from {phase} to {target}{as_role}, after {blocker}",
                 c.name,
             ));
@@ -1233,7 +1252,7 @@ fn check_disabled_dependencies(
                 .map(|e| format!("`{e}`"))
                 .collect::<Vec<_>>()
                 .join(", ");
-            cx.error(
+            let diagnostic = cx.error(
                 &[
                     Key("components"),
                     Index(spec_index),
@@ -1244,8 +1263,9 @@ fn check_disabled_dependencies(
                     "`{}` depends on `{}`, which is disabled in {list}",
                     c.name, d.name
                 ),
-            )
-            .help = Some(format!(
+            );
+            diagnostic.rule = Some(&"disabled-dependency");
+            diagnostic.help = Some(format!(
                 "disable `{}` there too, or enable `{}`",
                 c.name, d.name
             ));
@@ -1299,6 +1319,7 @@ fn check_cycles(cx: &mut Cx<'_>, spec: &spec::Spec, order: &[usize], components:
             ],
             format!("dependency cycle: {text}"),
         );
+        diagnostic.rule = Some(&"dependency-cycle");
         diagnostic.help = Some(if any_after {
             "each component waits for the next (→ `dependsOn`, ⇢ `after`); remove one of these edges".into()
         } else {

@@ -46,6 +46,9 @@ pub struct Diagnostic {
     pub help: Option<String>,
     /// Further positions worth showing, e.g. the first definition of a duplicate.
     pub notes: Vec<(Pos, String)>,
+    /// The `ladder lint` rule this problem belongs to (kebab-case), where one applies.
+    /// A reference to the name (`&"rule-name"`) keeps `Diagnostic` small.
+    pub rule: Option<&'static &'static str>,
 }
 
 impl Diagnostic {
@@ -56,7 +59,14 @@ impl Diagnostic {
             message: message.into(),
             help: None,
             notes: Vec::new(),
+            rule: None,
         }
+    }
+
+    #[must_use]
+    pub fn rule(mut self, rule: &'static &'static str) -> Self {
+        self.rule = Some(rule);
+        self
     }
 
     #[must_use]
@@ -122,15 +132,7 @@ pub fn render(diagnostics: &[Diagnostic], source: Option<&str>) -> String {
     let lines: Vec<&str> = source.map(|s| s.lines().collect()).unwrap_or_default();
     let mut out = String::new();
     for d in diagnostics {
-        let _ = writeln!(out, "error: {}", d.message);
-        render_location(&mut out, &d.file, d.pos, &lines, None);
-        for (pos, note) in &d.notes {
-            render_location(&mut out, &d.file, *pos, &lines, Some(note));
-        }
-        if let Some(help) = &d.help {
-            let _ = writeln!(out, "  = help: {help}");
-        }
-        out.push('\n');
+        render_into(&mut out, d, "error", &lines);
     }
     let n = diagnostics.len();
     let _ = writeln!(
@@ -139,6 +141,21 @@ pub fn render(diagnostics: &[Diagnostic], source: Option<&str>) -> String {
         if n == 1 { "" } else { "s" }
     );
     out
+}
+
+/// Renders one diagnostic under a heading (`error`, `warning[rule]`…), with its source
+/// line, notes and help, followed by a blank line; no summary. `lines` are the lines of
+/// the file it points into (split once by the caller), or empty.
+pub fn render_into(out: &mut String, d: &Diagnostic, heading: &str, lines: &[&str]) {
+    let _ = writeln!(out, "{heading}: {}", d.message);
+    render_location(out, &d.file, d.pos, lines, None);
+    for (pos, note) in &d.notes {
+        render_location(out, &d.file, *pos, lines, Some(note));
+    }
+    if let Some(help) = &d.help {
+        let _ = writeln!(out, "  = help: {help}");
+    }
+    out.push('\n');
 }
 
 fn render_location(out: &mut String, file: &str, pos: Pos, lines: &[&str], note: Option<&str>) {

@@ -17,6 +17,7 @@ pub mod estimate;
 pub mod explain;
 pub mod graph;
 pub mod inventory;
+pub mod lint;
 pub mod load;
 pub mod model;
 pub mod plan;

@@ -102,3 +102,39 @@ fn cli_cases() {
         failures.join("\n")
     );
 }
+
+/// Every lint rule is triggered by at least one CLI case, and every rule a case prints
+/// is in the rule table (so `--list-rules` documents it).
+#[test]
+fn every_lint_rule_has_a_case_and_every_finding_a_rule() {
+    let mut seen = std::collections::BTreeSet::new();
+    for entry in std::fs::read_dir(root().join("tests/cli")).unwrap() {
+        let Ok(stdout) = std::fs::read_to_string(entry.unwrap().path().join("stdout")) else {
+            continue;
+        };
+        for line in stdout.lines() {
+            let Some((heading, _)) = line.split_once("]: ") else {
+                continue;
+            };
+            let Some((severity, rule)) = heading.split_once('[') else {
+                continue;
+            };
+            if ["error", "warning", "note"].contains(&severity) {
+                assert!(
+                    ladder::lint::rules::rule(rule).is_some(),
+                    "`{rule}` is printed but not in the rule table"
+                );
+                seen.insert(rule.to_owned());
+            }
+        }
+    }
+    let missing: Vec<&str> = ladder::lint::rules::RULES
+        .iter()
+        .map(|r| r.name)
+        .filter(|n| !seen.contains(*n))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "rules no CLI case triggers: {missing:?}"
+    );
+}

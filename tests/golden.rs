@@ -169,3 +169,36 @@ fn graphs_match_their_golden_files() {
         );
     }
 }
+
+/// What ladder emits passes its own lint: for every example, the generated manifests have
+/// no lint errors, and the only warnings are the `maxUpdate: 0` steps of `sync: manual`
+/// environments (a deliberate manual gate).
+#[test]
+fn generated_manifests_pass_lint() {
+    for name in examples() {
+        let spec = root().join("examples").join(&name).join("ladder.yaml");
+        let files = compile(&spec, "ladder.yaml", "../ladder.yaml");
+        let texts: Vec<(String, String)> = files
+            .iter()
+            .map(|(path, bytes)| (path.clone(), String::from_utf8(bytes.clone()).unwrap()))
+            .collect();
+        let report = ladder::lint::lint(&texts, None).unwrap();
+        let unexpected: Vec<String> = report
+            .findings
+            .iter()
+            .filter(|f| f.rule() != "max-update-zero")
+            .map(|f| format!("{}: {}", f.rule(), f.diagnostic.message))
+            .collect();
+        assert!(unexpected.is_empty(), "{name}: {unexpected:#?}");
+        let (model, _) = ladder::check("spec", &std::fs::read(&spec).unwrap()).unwrap();
+        let manual = model
+            .environments
+            .iter()
+            .any(|e| e.sync == ladder::spec::Sync::Manual);
+        assert_eq!(
+            report.findings.is_empty(),
+            !manual,
+            "{name}: max-update-zero warnings exactly when an environment is manual"
+        );
+    }
+}

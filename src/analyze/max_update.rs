@@ -46,7 +46,11 @@ pub(super) fn policy(
             Ok(m) => {
                 roles.insert(role.clone(), m);
             }
-            Err(why) => cx.error(&path, why).help = Some(HELP.into()),
+            Err(why) => {
+                let diagnostic = cx.error(&path, why);
+                diagnostic.rule = Some(super::max_update_rule(value));
+                diagnostic.help = Some(HELP.into());
+            }
         }
     }
     let in_use: Option<std::collections::BTreeSet<u32>> = match r.layout {
@@ -105,7 +109,9 @@ pub(super) fn policy(
                 phases.insert(phase, MaxUpdate::Count(0));
             }
             Err(why) => {
-                cx.error(&path, why).help = Some(if zero {
+                let diagnostic = cx.error(&path, why);
+                diagnostic.rule = Some(super::max_update_rule(value));
+                diagnostic.help = Some(if zero {
                     format!(
                         "to hold phase {key} for a manual sync on purpose, add `allowUnsafeMaxUpdate: true` to it"
                     )

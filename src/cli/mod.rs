@@ -120,6 +120,28 @@ enum Command {
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
     },
+    /// Find dependency and Argo CD mistakes in a spec, or in existing Argo CD manifests.
+    ///
+    /// Without PATH, lints the spec. With PATHs, lints the Applications, ApplicationSets
+    /// and `argocd-cm` ConfigMaps in those files or folders (recursively, .yaml and .yml,
+    /// several documents per file); a file with top-level `components` is linted as a spec.
+    /// Every finding names its rule and the fix. Exit 1 when any error is found, 0 when
+    /// only warnings or nothing, 2 when an input cannot be read.
+    Lint {
+        /// The spec [default: ladder.yaml when no PATH is given]; with PATHs it is linted
+        /// too and its `argocd.version` is the default target.
+        #[arg(short = 'f', long = "spec", value_name = "PATH")]
+        spec: Option<PathBuf>,
+        /// Argo CD version to lint for, MAJOR.MINOR [default: the spec's, else 3.5].
+        #[arg(long, value_name = "X.Y")]
+        argocd_version: Option<String>,
+        /// Print the rules (name, severity, why, fix) and exit.
+        #[arg(long)]
+        list_rules: bool,
+        /// Manifest files or folders.
+        #[arg(value_name = "PATH")]
+        paths: Vec<PathBuf>,
+    },
     /// Annotate rendered manifests with the sync-waves of a component's resource groups.
     ///
     /// Reads multi-document YAML (as `helm template` or `kustomize build` print it) from
@@ -266,6 +288,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }),
         Command::Validate { crds, paths } => validate(&crds, &paths),
+        Command::Lint {
+            spec,
+            argocd_version,
+            list_rules,
+            paths,
+        } => {
+            if list_rules {
+                print!("{}", ladder::lint::list_rules());
+                return Ok(ExitCode::SUCCESS);
+            }
+            lint(spec.as_deref(), argocd_version.as_deref(), &paths)
+        }
         Command::Waves {
             spec,
             component,
@@ -500,6 +534,58 @@ fn diff(spec_arg: &Path, base: &str, format: DiffFormat) -> anyhow::Result<ExitC
     } else {
         ExitCode::from(FOUND)
     })
+}
+
+fn lint(spec: Option<&Path>, version: Option<&str>, paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
+    let version = version
+        .map(|v| {
+            ladder::analyze::parse_version(v).ok_or_else(|| {
+                anyhow::anyhow!("`{v}` is not an Argo CD version; write MAJOR.MINOR, e.g. 3.5")
+            })
+        })
+        .transpose()?;
+    let mut files = Vec::new();
+    if spec.is_some() || paths.is_empty() {
+        let spec = read_spec(spec.unwrap_or(Path::new("ladder.yaml")))?;
+        let text = String::from_utf8(spec.bytes)
+            .map_err(|_| anyhow::anyhow!("{} is not UTF-8 text", spec.display))?;
+        files.push((spec.display, text));
+    }
+    for path in paths {
+        files.extend(output::read_yaml_files(path, true)?);
+    }
+    let source = |name: &str| {
+        files
+            .iter()
+            .find(|(file, _)| file == name)
+            .map(|(_, text)| text.as_str())
+    };
+    match ladder::lint::lint(&files, version) {
+        Ok(report) => {
+            print!("{}", ladder::lint::render(&report, source));
+            Ok(if report.count(ladder::lint::Severity::Error) > 0 {
+                ExitCode::from(FOUND)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Err(diagnostics) => {
+            for d in &diagnostics {
+                let lines: Vec<&str> = source(&d.file)
+                    .map(|s| s.lines().collect())
+                    .unwrap_or_default();
+                let mut text = String::new();
+                diagnostic::render_into(&mut text, d, "error", &lines);
+                eprint!("{text}");
+            }
+            let n = diagnostics.len();
+            eprintln!(
+                "cannot lint: {n} input problem{}",
+                if n == 1 { "" } else { "s" }
+            );
+            Ok(ExitCode::from(INVALID))
+        }
+    }
 }
 
 /// Prints diagnostics that point into several files, each with its file's text (from

@@ -1,0 +1,166 @@
+//! The table of `ladder lint` rules: name, default severity, why it matters, and the fix.
+//!
+//! Every finding names one of these rules; `ladder lint --list-rules` prints the table.
+//! Argo CD facts are from `../shared/reference/argocd-semantics.md` (section numbers in
+//! the reasons).
+
+use super::Severity;
+
+/// One lint rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rule {
+    /// kebab-case, stable: scripts and docs refer to it.
+    pub name: &'static str,
+    pub severity: Severity,
+    /// Why it matters, one line.
+    pub reason: &'static str,
+    /// The usual fix, one line.
+    pub fix: &'static str,
+}
+
+/// Every rule, manifests first, then specs.
+pub const RULES: &[Rule] = &[
+    Rule {
+        name: "step-operator",
+        severity: Severity::Error,
+        reason: "RollingSync implements only `In` and `NotIn`; any other operator (`Gt`, `Exists`…) excludes Applications carrying the key and includes those missing it (§1.3)",
+        fix: "list the label values with `In`",
+    },
+    Rule {
+        name: "app-in-no-step",
+        severity: Severity::Error,
+        reason: "an Application no step selects is never synced by RollingSync: it waits for a manual sync (§1.4)",
+        fix: "add a step that matches its labels, or correct its labels",
+    },
+    Rule {
+        name: "app-in-two-steps",
+        severity: Severity::Warning,
+        reason: "an Application several steps select belongs to the first of them only (§1.3)",
+        fix: "make the steps' matchExpressions select disjoint Applications",
+    },
+    Rule {
+        name: "empty-step",
+        severity: Severity::Warning,
+        reason: "a step that selects no generated Application is skipped; it only hides the real ladder (§1.4)",
+        fix: "remove the step",
+    },
+    Rule {
+        name: "generator-not-evaluated",
+        severity: Severity::Note,
+        reason: "ladder evaluates list generators only; which steps select other generators' Applications is not checked",
+        fix: "check `status.applicationStatus` of the ApplicationSet on the cluster",
+    },
+    Rule {
+        name: "automated-under-rolling-sync",
+        severity: Severity::Warning,
+        reason: "RollingSync removes `automated` (up to 3.2) or sets `enabled: false` (3.3+); `selfHeal` is lost and only `prune` is read (§1.5)",
+        fix: "keep only `automated: {prune: …}` and know that RollingSync, not auto-sync, syncs the Applications",
+    },
+    Rule {
+        name: "automated-enabled-too-old",
+        severity: Severity::Error,
+        reason: "`syncPolicy.automated.enabled` exists from Argo CD 3.1; older versions refuse or drop it (§1.5, §4)",
+        fix: "remove `enabled`, or target Argo CD 3.1 or later",
+    },
+    Rule {
+        name: "deletion-order-too-old",
+        severity: Severity::Error,
+        reason: "`spec.strategy.deletionOrder` exists from Argo CD 3.2; older versions drop it (§1.8)",
+        fix: "remove `deletionOrder`, or target Argo CD 3.2 or later",
+    },
+    Rule {
+        name: "deletion-order-misplaced",
+        severity: Severity::Error,
+        reason: "Argo CD reads `deletionOrder` only at `spec.strategy.deletionOrder`; anywhere else it is never honoured (§1.8)",
+        fix: "move it to `spec.strategy.deletionOrder` (Argo CD 3.2+)",
+    },
+    Rule {
+        name: "unknown-strategy-field",
+        severity: Severity::Error,
+        reason: "`spec.strategy` has no free-form fields: an unknown key is refused under strict validation and dropped otherwise (§1.2)",
+        fix: "use the CRD's fields: type, deletionOrder, rollingSync.steps[].matchExpressions and maxUpdate",
+    },
+    Rule {
+        name: "strategy-ignored",
+        severity: Severity::Error,
+        reason: "RollingSync runs only with `type: RollingSync` and at least one step; otherwise every Application syncs at once (§1.5)",
+        fix: "set `type: RollingSync` and list the steps",
+    },
+    Rule {
+        name: "max-update-zero",
+        severity: Severity::Warning,
+        reason: "`maxUpdate` 0 or \"0%\" lets no Application of the step sync until someone syncs it by hand, and every later step waits (§1.4); right only for a deliberate manual gate (a spec must say `sync: manual`)",
+        fix: "use a count such as 2 or a percentage such as \"25%\", unless the step is a manual gate",
+    },
+    Rule {
+        name: "max-update-malformed",
+        severity: Severity::Error,
+        reason: "a `maxUpdate` string that is not a whole percentage is an error Argo CD only logs; the step then syncs 1 at a time (§1.4)",
+        fix: "use a count such as 2 or a percentage such as \"25%\"",
+    },
+    Rule {
+        name: "app-of-apps-without-health-check",
+        severity: Severity::Error,
+        reason: "Argo CD has no health check for Application: sync-waves between Applications move on ~2 s after applying each, not when it is healthy (§3)",
+        fix: "add `resource.customizations.health.argoproj.io_Application` to `argocd-cm` (see Argo CD's health docs)",
+    },
+    Rule {
+        name: "appset-sync-wave",
+        severity: Severity::Error,
+        reason: "an ApplicationSet is Healthy once it has generated its Applications, not when they are healthy, so later sync-waves do not wait for them (§3; 3.2+ RollingSync excepted)",
+        fix: "use one ApplicationSet with RollingSync steps, or target Argo CD 3.2+ with RollingSync",
+    },
+    Rule {
+        name: "progressive-syncs-off",
+        severity: Severity::Error,
+        reason: "with progressive syncs off (the default) the ApplicationSet controller ignores `strategy`: every Application syncs at once (§1.1)",
+        fix: "set `applicationsetcontroller.enable.progressive.syncs: \"true\"` in `argocd-cmd-params-cm` and restart the controller",
+    },
+    Rule {
+        name: "sync-wave-not-integer",
+        severity: Severity::Warning,
+        reason: "a sync-wave that is not an integer is read as wave 0 (§2)",
+        fix: "write the wave as an integer string, e.g. \"2\"",
+    },
+    Rule {
+        name: "dependency-not-earlier",
+        severity: Severity::Error,
+        reason: "a component whose phase is not after each of its dependencies can sync before them",
+        fix: "move the component to a later phase, or the dependency to an earlier one",
+    },
+    Rule {
+        name: "disabled-dependency",
+        severity: Severity::Error,
+        reason: "a component depends on one that is disabled in some environment, so there it waits for nothing",
+        fix: "disable the dependent there too, or enable the dependency",
+    },
+    Rule {
+        name: "dependency-cycle",
+        severity: Severity::Error,
+        reason: "components that depend on each other in a circle cannot be ordered",
+        fix: "remove one dependency of the cycle",
+    },
+    Rule {
+        name: "spec-error",
+        severity: Severity::Error,
+        reason: "the spec does not build (names, sources, environments, labels…)",
+        fix: "follow the help of the finding",
+    },
+    Rule {
+        name: "over-serialised",
+        severity: Severity::Warning,
+        reason: "a pinned or banded ladder with more steps than its longest dependency chain makes every rollout wait longer than it must",
+        fix: "merge steps (see `mergeable-steps`), or use `layout: compact`",
+    },
+    Rule {
+        name: "mergeable-steps",
+        severity: Severity::Warning,
+        reason: "adjacent steps where nothing in the later one depends on the earlier one could roll out together",
+        fix: "give both steps' components the same phase",
+    },
+];
+
+/// The rule called `name`. Every rule a finding names is in the table (tested).
+pub fn rule(name: &str) -> Option<&'static Rule> {
+    RULES.iter().find(|r| r.name == name)
+}

@@ -125,7 +125,7 @@ fn build(cx: &mut Cx<'_>, spec: &spec::Spec) -> Option<Model> {
     let argocd = argocd(cx, spec);
     let rollout = rollout(cx, spec, argocd.as_ref().map(|a| a.version));
     let output = output(cx, spec);
-    let environments = environments(cx, spec);
+    let environments = environments(cx, spec, argocd.as_ref().map(|a| a.version));
 
     // Components, sorted by name; `order[i]` is the spec index of model component i.
     let mut order: Vec<usize> = (0..spec.components.len()).collect();
@@ -443,7 +443,7 @@ fn output(cx: &mut Cx<'_>, spec: &spec::Spec) -> Option<Output> {
     })
 }
 
-fn environments(cx: &mut Cx<'_>, spec: &spec::Spec) -> Vec<Environment> {
+fn environments(cx: &mut Cx<'_>, spec: &spec::Spec, version: Option<Version>) -> Vec<Environment> {
     use PathSeg::{Index, Key};
     if spec.environments.is_empty() {
         cx.error(&[Key("environments")], "the spec has no environments");
@@ -490,10 +490,17 @@ fn environments(cx: &mut Cx<'_>, spec: &spec::Spec) -> Vec<Environment> {
                 }
             },
         };
+        let settings = crate::environment::settings(spec, i, version);
+        for problem in settings.problems {
+            cx.error(&problem.path, problem.message).help = Some(problem.help);
+        }
         out.push(Environment {
             name: e.name.clone(),
             destination,
             sync: e.sync,
+            prune: settings.prune,
+            sync_options: settings.sync_options,
+            sync_windows: settings.sync_windows,
         });
     }
     out

@@ -12,6 +12,7 @@ pub mod conform;
 pub mod diagnostic;
 pub mod diff;
 pub mod emit;
+pub mod environment;
 pub mod estimate;
 pub mod explain;
 pub mod graph;
@@ -22,6 +23,7 @@ pub mod plan;
 pub mod render;
 pub mod spec;
 pub mod validate;
+pub mod windows;
 pub mod yaml;
 
 use diagnostic::{Diagnostic, Pos};

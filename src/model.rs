@@ -95,6 +95,12 @@ pub struct Environment {
     pub name: String,
     pub destination: Destination,
     pub sync: Sync,
+    /// `automated.prune` of `sync: auto` Applications.
+    pub prune: bool,
+    /// `spec.syncPolicy.syncOptions`, as `Name=value`, in a fixed order.
+    pub sync_options: Vec<String>,
+    /// Sync windows for the environment's AppProject, as the spec gives them.
+    pub sync_windows: Vec<crate::windows::WindowOut>,
 }
 
 #[derive(Debug, Clone)]

@@ -167,7 +167,11 @@ fn yaml_filter(value: &JValue) -> Result<String, Error> {
     if let Some(s) = value.as_str() {
         return Ok(crate::yaml::scalar(s));
     }
-    if value.is_number() || value.kind() == minijinja::value::ValueKind::Bool {
+    if value.kind() == minijinja::value::ValueKind::Bool {
+        // minijinja writes booleans as Python does (`True`); YAML's canonical form is lowercase.
+        return Ok(value.is_true().to_string());
+    }
+    if value.is_number() {
         return Ok(value.to_string());
     }
     if value.is_undefined() {
@@ -234,12 +238,19 @@ fn render_tree(
         .map(|&e| model.environments[e].name.clone())
         .collect();
 
-    let mixed_sync = envs
+    // Each environment's syncPolicy. Where they differ, each element carries its own
+    // (or, when only auto/manual differ, just its `sync`, as before these settings).
+    let policies: Vec<Option<Json>> = envs
         .iter()
-        .any(|&e| model.environments[e].sync == Sync::Auto)
-        && envs
-            .iter()
-            .any(|&e| model.environments[e].sync == Sync::Manual);
+        .map(|&e| crate::environment::sync_policy(&model.environments[e]))
+        .collect();
+    let uniform_policy = policies.windows(2).all(|w| w[0] == w[1]);
+    let plain = envs.iter().all(|&e| {
+        let environment = &model.environments[e];
+        environment.prune && environment.sync_options.is_empty()
+    });
+    let policy_patch = !uniform_policy && !plain;
+    let mixed_sync = !uniform_policy && plain;
     // The list generator's elements and the steps, environment by environment.
     let any_labels = model.components.iter().any(|c| !c.labels.is_empty());
     let mut elements = Vec::new();
@@ -253,6 +264,9 @@ fn render_tree(
         // Elements by component name, not by phase: when a component moves to another
         // phase its element keeps its place and only `phase` changes in a review diff.
         // (Argo CD orders syncs by the steps and, inside a step, by Application name.)
+        let sync_policy = policy_patch
+            .then(|| policies[envs.iter().position(|&x| x == e).unwrap_or(0)].clone())
+            .flatten();
         for (c, component) in model.components.iter().enumerate() {
             let Some(instance) = &component.instances[e] else {
                 continue;
@@ -278,6 +292,7 @@ fn render_tree(
                     Sync::Auto => "auto",
                     Sync::Manual => "manual",
                 }),
+                sync_policy: sync_policy.clone(),
                 source,
                 sources,
             });
@@ -347,7 +362,15 @@ fn render_tree(
             sequential => !independent,
             any_labels => any_labels,
             any_auto => any_auto,
-        all_auto => all_auto,
+            all_auto => all_auto,
+            policy_patch => policy_patch,
+            // With one policy for the whole tree: its prune and sync options.
+            prune => envs.iter().all(|&e| model.environments[e].prune),
+            sync_options => if uniform_policy {
+                model.environments[envs[0]].sync_options.clone()
+            } else {
+                Vec::new()
+            },
             automated_note => automated_note,
             source_shape => source_shape,
             deletion_order => deletion_order,
@@ -386,7 +409,14 @@ fn render_tree(
             env_names.join(", ")
         );
         let file = format!("{prefix}appproject.yaml");
+        let windows = crate::environment::project_windows(model, envs);
+        let sync_windows = if windows.is_empty() {
+            String::new()
+        } else {
+            block_yaml(&windows, 4).map_err(|e| render_error(&e, "appproject.yaml.j2", &file))?
+        };
         let ctx = minijinja::context! {
+                sync_windows => sync_windows,
                 name => project.as_str(),
                 namespace => namespace.as_str(),
                 description => description,
@@ -445,6 +475,8 @@ struct Element<'a> {
     labels: Option<&'a indexmap::IndexMap<String, String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     sync: Option<&'static str>,
+    #[serde(rename = "syncPolicy", skip_serializing_if = "Option::is_none")]
+    sync_policy: Option<Json>,
     #[serde(skip_serializing_if = "Option::is_none")]
     source: Option<SourceOut<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]

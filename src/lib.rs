@@ -15,6 +15,7 @@ pub mod emit;
 pub mod environment;
 pub mod estimate;
 pub mod explain;
+pub mod fleet;
 pub mod graph;
 pub mod inventory;
 pub mod load;
@@ -126,7 +127,7 @@ pub fn output_with(
 
 /// Loads, analyzes and plans a spec, without rendering.
 pub fn check(file: &str, bytes: &[u8]) -> Result<(model::Model, plan::Plan), Vec<Diagnostic>> {
-    let loaded = load::load(file, bytes)?;
+    let loaded = fleet::expand(load::load(file, bytes)?)?;
     let model = analyze::analyze(&loaded)?;
     let plan = plan::plan(&model);
     Ok((model, plan))

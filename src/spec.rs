@@ -315,6 +315,10 @@ pub struct Environment {
     /// An active `deny` window blocks RollingSync's syncs even with `manualSync: true`.
     #[serde(default)]
     pub sync_windows: Vec<SyncWindow>,
+    /// Members of each fleet in this environment, e.g. `{nodes: [node-alpha, node-beta]}`.
+    /// A component with `fleet: nodes` becomes one Application per member here.
+    #[serde(default)]
+    pub fleets: IndexMap<String, Vec<String>>,
 }
 
 /// Application sync options (`spec.syncPolicy.syncOptions`), each `true` or `false`;
@@ -448,6 +452,16 @@ pub struct Component {
     /// expected duration (see `defaults.roleDurations`).
     #[serde(default)]
     pub role: Option<String>,
+    /// The fleet this component is instantiated for: one component `<member>-<name>` per
+    /// member of `environments[].fleets[fleet]`, in the environments that list the member.
+    /// Its strings may use `{{ member }}`; a dependency on another component of the same
+    /// fleet is per member (node X's backend after node X's vault).
+    #[serde(default)]
+    pub fleet: Option<String>,
+    /// A gate: every other component of each environment waits for it (e.g. a backup
+    /// whose chart runs a PreSync hook). A gate may depend only on other gates.
+    #[serde(default)]
+    pub gate: bool,
 }
 
 /// `enabled: false` or `enabled: {dev: true, prod: false}`.

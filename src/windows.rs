@@ -65,6 +65,19 @@ pub fn check(window: &SyncWindow, version: Version) -> Vec<Problem> {
                 .into(),
         ),
     }
+    if window.kind == WindowKind::Deny
+        && is_daily(&window.schedule)
+        && go_duration_nanos(&window.duration).is_some_and(|n| n >= DAY_NANOS)
+    {
+        problem(
+            "duration",
+            format!(
+                "this deny window starts every day and lasts {}, so it is always active and, since deny wins over allow, blocks every sync (RollingSync's too)",
+                window.duration
+            ),
+            "remove it: while allow windows exist, syncs outside them are blocked already".into(),
+        );
+    }
     if let Some(zone) = &window.time_zone
         && !is_time_zone(zone)
     {
@@ -113,6 +126,17 @@ pub fn check(window: &SyncWindow, version: Version) -> Vec<Problem> {
         );
     }
     problems
+}
+
+const DAY_NANOS: i128 = 24 * 3_600_000_000_000;
+
+/// Whether a schedule starts once every day: fixed minute and hour, every day of the
+/// month, every month and every weekday.
+fn is_daily(schedule: &str) -> bool {
+    let fields: Vec<&str> = schedule.split_whitespace().collect();
+    let fixed = |f: &str| !f.is_empty() && f.chars().all(|c| c.is_ascii_digit());
+    let any = |f: &str| f == "*" || f == "?";
+    fields.len() == 5 && fixed(fields[0]) && fixed(fields[1]) && fields[2..].iter().all(|f| any(f))
 }
 
 /// A window as emitted in `AppProject.spec.syncWindows`, in Argo CD's field names.

@@ -216,7 +216,12 @@ fn build(cx: &mut Cx<'_>, spec: &spec::Spec) -> Option<Model> {
         }
     }
 
+    let health = crate::health::resolve(spec, &order);
+    for problem in health.problems {
+        cx.error(&problem.path, problem.message).help = Some(problem.help);
+    }
     Some(Model {
+        health_checks: health.checks,
         name: spec.name.clone(),
         argocd: argocd?,
         output: output?,

@@ -17,6 +17,7 @@ pub mod estimate;
 pub mod explain;
 pub mod fleet;
 pub mod graph;
+pub mod health;
 pub mod inventory;
 pub mod load;
 pub mod model;

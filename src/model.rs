@@ -52,6 +52,8 @@ pub struct Model {
     pub environments: Vec<Environment>,
     /// Sorted by name.
     pub components: Vec<Component>,
+    /// Custom health checks the components need, by `argocd-cm` key.
+    pub health_checks: Vec<crate::health::Check>,
 }
 
 #[derive(Debug, Clone)]

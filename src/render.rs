@@ -35,6 +35,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/argocd-cmd-params-cm.yaml.j2"),
     ),
     ("root.yaml.j2", include_str!("../templates/root.yaml.j2")),
+    (
+        "argocd-cm.yaml.j2",
+        include_str!("../templates/argocd-cm.yaml.j2"),
+    ),
 ];
 
 /// How many component names a step's comment lists before "and N more".
@@ -458,6 +462,46 @@ fn render_tree(
         &env_names,
     )?;
     files.insert(patch_file, patch);
+
+    // Custom health checks the tree's components need (`crate::health`).
+    let checks: Vec<&crate::health::Check> = model
+        .health_checks
+        .iter()
+        .filter(|check| {
+            check
+                .components
+                .iter()
+                .any(|&c| envs.iter().any(|&e| model.enabled(c, e)))
+        })
+        .collect();
+    if !checks.is_empty() {
+        let file = format!("{prefix}patches/argocd-cm.yaml");
+        let data: indexmap::IndexMap<&str, &str> = checks
+            .iter()
+            .map(|c| (c.key.as_str(), c.lua.as_str()))
+            .collect();
+        let data =
+            block_yaml(&data, 2).map_err(|e| render_error(&e, "argocd-cm.yaml.j2", &file))?;
+        let listed: Vec<Json> = checks
+            .iter()
+            .map(|check| {
+                let names: Vec<&str> = check
+                    .components
+                    .iter()
+                    .filter(|&&c| envs.iter().any(|&e| model.enabled(c, e)))
+                    .map(|&c| model.components[c].name.as_str())
+                    .collect();
+                json!({"key": check.key, "components": names.join(", ")})
+            })
+            .collect();
+        let ctx = minijinja::context! {
+            namespace => namespace,
+            data => data,
+            checks => JValue::from(minijinja::value::Serde(&listed)),
+        };
+        let text = render_one(env, "argocd-cm.yaml.j2", &ctx, &file, &env_names)?;
+        files.insert(file, text);
+    }
     Ok(())
 }
 

@@ -462,6 +462,25 @@ pub struct Component {
     /// whose chart runs a PreSync hook). A gate may depend only on other gates.
     #[serde(default)]
     pub gate: bool,
+    /// Custom health checks this component's resources need (seed 004: the PAT resource
+    /// is healthy only once its namespace is provisioned). Emitted as
+    /// `patches/argocd-cm.yaml`, for Argo CD's `argocd-cm` ConfigMap.
+    #[serde(default)]
+    pub health_checks: Vec<HealthCheck>,
+}
+
+/// A Lua health check for one resource kind.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct HealthCheck {
+    /// API group of the resource, e.g. `example.com`; empty for the core group.
+    #[serde(default)]
+    pub group: String,
+    /// Kind of the resource, e.g. `ProjectApplicationTemplate`.
+    pub kind: String,
+    /// The Lua script: reads `obj`, returns a table with `status` (`Healthy`,
+    /// `Progressing`, `Degraded`, `Suspended`, `Missing`) and `message`.
+    pub lua: String,
 }
 
 /// `enabled: false` or `enabled: {dev: true, prod: false}`.

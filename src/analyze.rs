@@ -800,6 +800,8 @@ fn resolve_source(
     };
     let target_revision = match target_revision {
         Some(t) => t,
+        // Filled in from the version files (`crate::versions`).
+        None if is_chart && c.version.is_some() => String::new(),
         None if is_chart => {
             cx.error(
                 path,
@@ -808,7 +810,7 @@ fn resolve_source(
                     s.chart.as_deref().unwrap_or_default()
                 ),
             )
-            .help = Some("set `targetRevision` to the chart version, e.g. \"1.2.0\"".into());
+            .help = Some("set `targetRevision` to the chart version, e.g. \"1.2.0\", or name the component's entry in the version files (`version`)".into());
             return None;
         }
         None => "HEAD".into(),
@@ -880,6 +882,7 @@ fn resolve_source(
         reference: s.reference.clone(),
         value_files,
         release_name,
+        parameters: Vec::new(),
     })
 }
 

@@ -29,7 +29,10 @@ const MEMBER: [&str; 2] = ["{{ member }}", "{{member}}"];
 
 /// Expands fleet and gate components of a loaded spec. Specs without them come back as
 /// they are.
-pub fn expand(loaded: Loaded) -> Result<Loaded, Vec<Diagnostic>> {
+pub fn expand(
+    loaded: Loaded,
+    folders: &BTreeMap<String, Vec<String>>,
+) -> Result<Loaded, Vec<Diagnostic>> {
     use PathSeg::{Index, Key};
     let spec = &loaded.spec;
     if !spec.components.iter().any(|c| c.fleet.is_some() || c.gate) {
@@ -43,7 +46,7 @@ pub fn expand(loaded: Loaded) -> Result<Loaded, Vec<Diagnostic>> {
     };
 
     // Members per fleet per environment, checked.
-    let mut declared: BTreeSet<&str> = BTreeSet::new();
+    let mut declared: BTreeSet<&str> = spec.fleets.keys().map(String::as_str).collect();
     for (e, env) in spec.environments.iter().enumerate() {
         for (fleet, members) in &env.fleets {
             declared.insert(fleet);
@@ -70,6 +73,20 @@ pub fn expand(loaded: Loaded) -> Result<Loaded, Vec<Diagnostic>> {
                             env.name
                         ),
                         Some("list each member once".into()),
+                    );
+                }
+            }
+        }
+    }
+    for (fleet, source) in &spec.fleets {
+        for env in &spec.environments {
+            let folder = crate::versions::for_env(&source.folders, &env.name);
+            for member in folders.get(&folder).into_iter().flatten() {
+                if !crate::analyze::is_dns1123_label(member) {
+                    error(
+                        &[Key("fleets"), Key(fleet), Key("folders")],
+                        format!("folder `{folder}/{member}` is not a valid member name for fleet `{fleet}`"),
+                        Some("rename the folder: lowercase letters, digits and `-`, starting and ending with a letter or digit".into()),
                     );
                 }
             }
@@ -172,10 +189,11 @@ pub fn expand(loaded: Loaded) -> Result<Loaded, Vec<Diagnostic>> {
             component_nodes.push(node);
             continue;
         };
-        for member in members(spec, fleet) {
+        for member in members(spec, folders, fleet) {
             let mut m = c.clone();
             m.fleet = None;
             m.name = format!("{member}-{}", c.name);
+            let member = member.as_str();
             m.depends_on = with_gates(
                 c.depends_on
                     .iter()
@@ -188,7 +206,9 @@ pub fn expand(loaded: Loaded) -> Result<Loaded, Vec<Diagnostic>> {
                     })
                     .collect(),
             );
-            m.enabled = Some(Enabled::PerEnvironment(enabled(spec, c, fleet, member)));
+            m.enabled = Some(Enabled::PerEnvironment(enabled(
+                spec, folders, c, fleet, member,
+            )));
             substitute(&mut m, member);
             components.push(m);
             component_nodes.push(node.clone());
@@ -206,12 +226,30 @@ pub fn expand(loaded: Loaded) -> Result<Loaded, Vec<Diagnostic>> {
     Ok(loaded)
 }
 
-/// Every member of `fleet`, in the order environments first list them.
-fn members<'a>(spec: &'a Spec, fleet: &str) -> Vec<&'a str> {
-    let mut out: Vec<&str> = Vec::new();
+/// The members of `fleet` in environment `env`: its own list, or else the subfolders of
+/// the fleet's folder for that environment (none if the folder does not exist).
+fn env_members(
+    spec: &Spec,
+    folders: &BTreeMap<String, Vec<String>>,
+    env: &crate::spec::Environment,
+    fleet: &str,
+) -> Vec<String> {
+    if let Some(listed) = env.fleets.get(fleet) {
+        return listed.clone();
+    }
+    spec.fleets
+        .get(fleet)
+        .and_then(|f| folders.get(&crate::versions::for_env(&f.folders, &env.name)))
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// Every member of `fleet`, in the order environments first have them.
+fn members(spec: &Spec, folders: &BTreeMap<String, Vec<String>>, fleet: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
     for env in &spec.environments {
-        for member in env.fleets.get(fleet).into_iter().flatten() {
-            if !out.contains(&member.as_str()) {
+        for member in env_members(spec, folders, env, fleet) {
+            if !out.contains(&member) {
                 out.push(member);
             }
         }
@@ -221,7 +259,13 @@ fn members<'a>(spec: &'a Spec, fleet: &str) -> Vec<&'a str> {
 
 /// Where member `member` of component `c` exists: where its environment lists it and
 /// the component itself is enabled.
-fn enabled(spec: &Spec, c: &Component, fleet: &str, member: &str) -> IndexMap<String, bool> {
+fn enabled(
+    spec: &Spec,
+    folders: &BTreeMap<String, Vec<String>>,
+    c: &Component,
+    fleet: &str,
+    member: &str,
+) -> IndexMap<String, bool> {
     spec.environments
         .iter()
         .map(|env| {
@@ -230,10 +274,9 @@ fn enabled(spec: &Spec, c: &Component, fleet: &str, member: &str) -> IndexMap<St
                 Some(Enabled::All(b)) => *b,
                 Some(Enabled::PerEnvironment(map)) => map.get(&env.name).copied().unwrap_or(true),
             };
-            let listed = env
-                .fleets
-                .get(fleet)
-                .is_some_and(|m| m.iter().any(|x| x == member));
+            let listed = env_members(spec, folders, env, fleet)
+                .iter()
+                .any(|x| x == member);
             (env.name.clone(), own && listed)
         })
         .collect()
@@ -309,7 +352,7 @@ components:
 
     fn expanded() -> Spec {
         let loaded = crate::load::load("ladder.yaml", SPEC.as_bytes()).unwrap();
-        expand(loaded).unwrap().spec
+        expand(loaded, &BTreeMap::new()).unwrap().spec
     }
 
     #[test]

@@ -25,6 +25,7 @@ pub mod plan;
 pub mod render;
 pub mod spec;
 pub mod validate;
+pub mod versions;
 pub mod windows;
 pub mod yaml;
 
@@ -43,7 +44,55 @@ pub struct Compilation {
 /// header of every generated file refers to the spec (e.g. its path relative to the
 /// output folder).
 pub fn compile(file: &str, bytes: &[u8], spec_ref: &str) -> Result<Compilation, Vec<Diagnostic>> {
-    let (model, plan) = check(file, bytes)?;
+    compile_with(file, bytes, spec_ref, &Inputs::default())
+}
+
+/// Files and folders next to the spec that the CLI reads and hands to the core as data:
+/// the version files and the fleet folders the spec names ([`inputs_wanted`]).
+#[derive(Debug, Clone, Default)]
+pub struct Inputs {
+    /// Path relative to the spec's folder (with `/`) to text, for files that exist.
+    pub files: std::collections::BTreeMap<String, String>,
+    /// Path relative to the spec's folder to its subfolders' names, sorted, for folders
+    /// that exist.
+    pub folders: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+/// The files and folders (relative to the spec's folder) a spec reads: its version files
+/// and fleet folders, one per environment. Empty for a spec that does not load (its
+/// problems are reported by [`check_with`]).
+pub fn inputs_wanted(file: &str, bytes: &[u8]) -> (Vec<String>, Vec<String>) {
+    let Ok(loaded) = load::load(file, bytes) else {
+        return (Vec::new(), Vec::new());
+    };
+    let spec = &loaded.spec;
+    let per_env = |template: &str| -> Vec<String> {
+        spec.environments
+            .iter()
+            .map(|e| versions::for_env(template, &e.name))
+            .collect()
+    };
+    let files = spec
+        .versions
+        .as_ref()
+        .map(|v| per_env(&v.path))
+        .unwrap_or_default();
+    let folders = spec
+        .fleets
+        .values()
+        .flat_map(|f| per_env(&f.folders))
+        .collect();
+    (files, folders)
+}
+
+/// Like [`compile`], with the files and folders the spec reads.
+pub fn compile_with(
+    file: &str,
+    bytes: &[u8],
+    spec_ref: &str,
+    inputs: &Inputs,
+) -> Result<Compilation, Vec<Diagnostic>> {
+    let (model, plan) = check_with(file, bytes, inputs)?;
     let files = output(file, &model, &plan, spec_ref)?;
     Ok(Compilation { model, plan, files })
 }
@@ -128,8 +177,18 @@ pub fn output_with(
 
 /// Loads, analyzes and plans a spec, without rendering.
 pub fn check(file: &str, bytes: &[u8]) -> Result<(model::Model, plan::Plan), Vec<Diagnostic>> {
-    let loaded = fleet::expand(load::load(file, bytes)?)?;
-    let model = analyze::analyze(&loaded)?;
+    check_with(file, bytes, &Inputs::default())
+}
+
+/// Like [`check`], with the files and folders the spec reads.
+pub fn check_with(
+    file: &str,
+    bytes: &[u8],
+    inputs: &Inputs,
+) -> Result<(model::Model, plan::Plan), Vec<Diagnostic>> {
+    let loaded = fleet::expand(load::load(file, bytes)?, &inputs.folders)?;
+    let mut model = analyze::analyze(&loaded)?;
+    versions::apply(&mut model, &loaded, &inputs.files)?;
     let plan = plan::plan(&model);
     Ok((model, plan))
 }

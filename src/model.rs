@@ -138,6 +138,8 @@ pub struct Source {
     pub reference: Option<String>,
     pub value_files: Vec<String>,
     pub release_name: Option<String>,
+    /// Helm parameters (name, value), e.g. an image tag from the version files.
+    pub parameters: Vec<(String, String)>,
 }
 
 impl Model {

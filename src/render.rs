@@ -568,14 +568,29 @@ struct HelmOut<'a> {
     release_name: Option<&'a str>,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     value_files: &'a [String],
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    parameters: Vec<ParameterOut<'a>>,
+}
+
+#[derive(serde::Serialize)]
+struct ParameterOut<'a> {
+    name: &'a str,
+    value: &'a str,
 }
 
 impl<'a> From<&'a crate::model::Source> for SourceOut<'a> {
     fn from(s: &'a crate::model::Source) -> Self {
-        let helm = (!s.value_files.is_empty() || s.release_name.is_some()).then(|| HelmOut {
-            release_name: s.release_name.as_deref(),
-            value_files: &s.value_files,
-        });
+        let helm =
+            (!s.value_files.is_empty() || s.release_name.is_some() || !s.parameters.is_empty())
+                .then(|| HelmOut {
+                    release_name: s.release_name.as_deref(),
+                    value_files: &s.value_files,
+                    parameters: s
+                        .parameters
+                        .iter()
+                        .map(|(name, value)| ParameterOut { name, value })
+                        .collect(),
+                });
         SourceOut {
             repo_url: &s.repo_url,
             target_revision: &s.target_revision,

@@ -35,6 +35,36 @@ pub struct Spec {
     pub environments: Vec<Environment>,
     /// The components: one Argo CD Application each, per environment.
     pub components: Vec<Component>,
+    /// Version pins, one file per environment next to the spec (seed 004's
+    /// `versions/<env>.yaml`), the one source of truth for chart versions and image tags.
+    #[serde(default)]
+    pub versions: Option<VersionFiles>,
+    /// Fleets whose members are folders next to the spec, e.g.
+    /// `{nodes: {folders: "envs/{{ env }}/nodes"}}`: adding a node is adding a folder.
+    /// An environment that lists the fleet's members itself keeps its list.
+    #[serde(default)]
+    pub fleets: IndexMap<String, FleetFolders>,
+}
+
+/// Where the version files are.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct VersionFiles {
+    /// Path of each environment's file, relative to the spec's folder; uses `{{ env }}`.
+    #[serde(default = "default_versions_path")]
+    pub path: String,
+}
+
+fn default_versions_path() -> String {
+    "versions/{{ env }}.yaml".into()
+}
+
+/// Where a fleet's members are found.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct FleetFolders {
+    /// Folder whose subfolders are the members, relative to the spec's folder; uses `{{ env }}`.
+    pub folders: String,
 }
 
 /// Argo CD settings.
@@ -467,6 +497,14 @@ pub struct Component {
     /// `patches/argocd-cm.yaml`, for Argo CD's `argocd-cm` ConfigMap.
     #[serde(default)]
     pub health_checks: Vec<HealthCheck>,
+    /// This component's entry in the version files, as a dotted path (`dlt-node.vault`):
+    /// its `chartVersion` becomes the chart source's `targetRevision` in each
+    /// environment, and its `imageTag` the Helm parameter `imageParameter`.
+    #[serde(default)]
+    pub version: Option<String>,
+    /// Helm parameter that receives the entry's `imageTag` (e.g. `image.tag`).
+    #[serde(default)]
+    pub image_parameter: Option<String>,
 }
 
 /// A Lua health check for one resource kind.

@@ -253,6 +253,8 @@ struct SpecFile {
     /// The path as shown in messages.
     display: String,
     bytes: Vec<u8>,
+    /// The version files and fleet folders the spec names, read next to it.
+    inputs: ladder::Inputs,
 }
 
 fn read_spec(arg: &Path) -> anyhow::Result<SpecFile> {
@@ -263,11 +265,40 @@ fn read_spec(arg: &Path) -> anyhow::Result<SpecFile> {
     };
     let bytes = std::fs::read(&path)
         .map_err(|e| anyhow::anyhow!("cannot read the spec {}: {e}", path.display()))?;
+    let display = path.display().to_string();
+    let inputs = read_inputs(&path, &display, &bytes);
     Ok(SpecFile {
-        display: path.display().to_string(),
         path,
+        display,
         bytes,
+        inputs,
     })
+}
+
+/// Reads the files and lists the folders a spec names ([`ladder::inputs_wanted`]),
+/// relative to its folder. Missing ones are left out: the core says what is missing.
+fn read_inputs(path: &Path, display: &str, bytes: &[u8]) -> ladder::Inputs {
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    let (files, folders) = ladder::inputs_wanted(display, bytes);
+    let mut inputs = ladder::Inputs::default();
+    for file in files {
+        if let Ok(text) = std::fs::read_to_string(dir.join(&file)) {
+            inputs.files.insert(file, text);
+        }
+    }
+    for folder in folders {
+        let Ok(entries) = std::fs::read_dir(dir.join(&folder)) else {
+            continue;
+        };
+        let mut names: Vec<String> = entries
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        inputs.folders.insert(folder, names);
+    }
+    inputs
 }
 
 fn report(spec: &SpecFile, diagnostics: &[Diagnostic]) -> ExitCode {
@@ -300,7 +331,7 @@ fn build(
 ) -> anyhow::Result<ExitCode> {
     let spec = read_spec(spec_arg)?;
     let templates = templates.map(read_templates).transpose()?;
-    let (model, plan) = match ladder::check(&spec.display, &spec.bytes) {
+    let (model, plan) = match ladder::check_with(&spec.display, &spec.bytes, &spec.inputs) {
         Ok(checked) => checked,
         Err(diagnostics) => return Ok(report(&spec, &diagnostics)),
     };
@@ -398,7 +429,7 @@ fn with_checked(
     f: impl FnOnce(&ladder::model::Model, &ladder::plan::Plan) -> anyhow::Result<ExitCode>,
 ) -> anyhow::Result<ExitCode> {
     let spec = read_spec(spec_arg)?;
-    match ladder::check(&spec.display, &spec.bytes) {
+    match ladder::check_with(&spec.display, &spec.bytes, &spec.inputs) {
         Ok((model, plan)) => f(&model, &plan),
         Err(diagnostics) => Ok(report(&spec, &diagnostics)),
     }
@@ -418,7 +449,7 @@ fn environment(model: &ladder::model::Model, name: Option<&str>) -> anyhow::Resu
 
 fn diff(spec_arg: &Path, base: &str, format: DiffFormat) -> anyhow::Result<ExitCode> {
     let spec = read_spec(spec_arg)?;
-    let (model, plan) = match ladder::check(&spec.display, &spec.bytes) {
+    let (model, plan) = match ladder::check_with(&spec.display, &spec.bytes, &spec.inputs) {
         Ok(checked) => checked,
         Err(diagnostics) => return Ok(report(&spec, &diagnostics)),
     };

@@ -22,6 +22,7 @@ pub mod inventory;
 pub mod load;
 pub mod model;
 pub mod plan;
+pub mod promote;
 pub mod render;
 pub mod spec;
 pub mod validate;

@@ -6,6 +6,7 @@
 
 mod git;
 mod output;
+mod promote;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -121,6 +122,27 @@ enum Command {
     },
     /// Print the JSON Schema of the spec (as committed in schema/ladder.schema.json).
     Schema,
+    /// Copy version pins from one environment's version file to the next one's.
+    ///
+    /// Rewrites only the values that differ, in place: the target file keeps its
+    /// comments, key order and quoting. Refuses a promotion that skips or reverses the
+    /// declared order of environments unless --force. Run `ladder build` afterwards.
+    Promote {
+        #[command(flatten)]
+        spec: SpecArg,
+        /// The environment whose pins are copied.
+        #[arg(long, value_name = "ENV")]
+        from: String,
+        /// The environment whose version file is updated.
+        #[arg(long, value_name = "ENV")]
+        to: String,
+        /// Promote only these components' entries (repeatable).
+        #[arg(long, value_name = "COMPONENT")]
+        only: Vec<String>,
+        /// Promote even if it skips or reverses the declared order.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -240,6 +262,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }),
         Command::Validate { crds, paths } => validate(&crds, &paths),
+        Command::Promote {
+            spec,
+            from,
+            to,
+            only,
+            force,
+        } => promote::run(&spec.spec, &from, &to, &only, force),
         Command::Schema => {
             print!("{}", ladder::spec::json_schema_text());
             Ok(ExitCode::SUCCESS)

@@ -24,6 +24,7 @@ pub mod model;
 pub mod plan;
 pub mod promote;
 pub mod render;
+pub mod scaffold;
 pub mod spec;
 pub mod validate;
 pub mod versions;

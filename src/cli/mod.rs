@@ -7,6 +7,7 @@
 mod git;
 mod output;
 mod promote;
+mod scaffold;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -143,6 +144,20 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Scaffold a new environment's files from an existing one's.
+    ///
+    /// Copies every file of the `--from` environment that the spec's `{{ env }}` paths
+    /// name (overlays, values folders, the version file) to the new environment's
+    /// paths, never overwriting a file, and prints the spec snippet that declares it.
+    NewEnv {
+        #[command(flatten)]
+        spec: SpecArg,
+        /// Name of the new environment.
+        name: String,
+        /// The environment to copy.
+        #[arg(long, value_name = "ENV")]
+        from: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -269,6 +284,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             only,
             force,
         } => promote::run(&spec.spec, &from, &to, &only, force),
+        Command::NewEnv { spec, name, from } => scaffold::run(&spec.spec, &name, &from),
         Command::Schema => {
             print!("{}", ladder::spec::json_schema_text());
             Ok(ExitCode::SUCCESS)

@@ -519,7 +519,12 @@ fn diff(spec_arg: &Path, base: &str, format: DiffFormat) -> anyhow::Result<ExitC
             );
             None
         }
-        Some(bytes) => match ladder::compile(&base_display, bytes, &spec_ref) {
+        Some(bytes) => match ladder::compile_with(
+            &base_display,
+            bytes,
+            &spec_ref,
+            &git::inputs_at(&spec.path, base, bytes)?,
+        ) {
             Ok(c) => Some(c),
             Err(diagnostics) => {
                 eprintln!(

@@ -21,7 +21,7 @@ pub struct Settings {
     pub problems: Vec<Problem>,
 }
 
-/// A problem at a path of the spec.
+/// A problem at a path of the spec (also `crate::health`'s).
 #[derive(Debug, Clone)]
 pub struct Problem {
     pub path: Vec<PathSeg<'static>>,

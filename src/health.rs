@@ -11,8 +11,9 @@
 
 use std::collections::BTreeMap;
 
+pub use crate::environment::Problem;
 use crate::spec::Spec;
-use crate::yaml::PathSeg::{self, Index, Key};
+use crate::yaml::PathSeg::{Index, Key};
 
 /// One health check and the components (model indexes, sorted) that need it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,14 +22,6 @@ pub struct Check {
     pub key: String,
     pub lua: String,
     pub components: Vec<usize>,
-}
-
-/// A problem at a path of the spec.
-#[derive(Debug, Clone)]
-pub struct Problem {
-    pub path: Vec<PathSeg<'static>>,
-    pub message: String,
-    pub help: String,
 }
 
 /// The checks, sorted by key, and every problem with them.

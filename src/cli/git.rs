@@ -14,17 +14,24 @@ fn git(dir: &Path, args: &[&str]) -> anyhow::Result<std::process::Output> {
         .context("cannot run git; `ladder diff` needs git installed")
 }
 
+/// The top folder of the git repository holding `dir`: as git prints it, and canonical.
+fn repository(dir: &Path) -> anyhow::Result<(String, std::path::PathBuf)> {
+    let top = git(dir, &["rev-parse", "--show-toplevel"])?;
+    if !top.status.success() {
+        bail!("{} is not inside a git repository", dir.display());
+    }
+    let top = String::from_utf8_lossy(&top.stdout).trim().to_owned();
+    let root = std::fs::canonicalize(&top).with_context(|| format!("cannot read {top}"))?;
+    Ok((top, root))
+}
+
 /// The bytes of `file` at revision `rev`, or `None` if the file did not exist there.
 pub(crate) fn show_at(file: &Path, rev: &str) -> anyhow::Result<Option<Vec<u8>>> {
     let dir = match file.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let top = git(dir, &["rev-parse", "--show-toplevel"])?;
-    if !top.status.success() {
-        bail!("{} is not inside a git repository", dir.display());
-    }
-    let top = String::from_utf8_lossy(&top.stdout).trim().to_owned();
+    let (top, root) = repository(dir)?;
     let commit = git(
         dir,
         &[
@@ -39,7 +46,6 @@ pub(crate) fn show_at(file: &Path, rev: &str) -> anyhow::Result<Option<Vec<u8>>>
     }
     let absolute =
         std::fs::canonicalize(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let root = std::fs::canonicalize(&top).with_context(|| format!("cannot read {top}"))?;
     let relative = absolute
         .strip_prefix(&root)
         .with_context(|| format!("{} is outside the repository at {top}", file.display()))?;
@@ -75,12 +81,7 @@ pub(crate) fn inputs_at(spec: &Path, rev: &str, bytes: &[u8]) -> anyhow::Result<
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let top = git(dir, &["rev-parse", "--show-toplevel"])?;
-    if !top.status.success() {
-        bail!("{} is not inside a git repository", dir.display());
-    }
-    let top = String::from_utf8_lossy(&top.stdout).trim().to_owned();
-    let root = std::fs::canonicalize(&top).with_context(|| format!("cannot read {top}"))?;
+    let (top, root) = repository(dir)?;
     let absolute =
         std::fs::canonicalize(dir).with_context(|| format!("cannot read {}", dir.display()))?;
     let prefix: Vec<String> = absolute

@@ -4,6 +4,7 @@
 //! --check`, `validate`); 2 invalid input or usage. Problems in a spec are
 //! printed to stderr with file, line and column, and nothing is written.
 
+mod envs;
 mod git;
 mod output;
 mod promote;

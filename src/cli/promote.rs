@@ -6,7 +6,8 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 
-use super::{INVALID, read_spec, report};
+use super::INVALID;
+use super::envs::{self, usage};
 
 pub(super) fn run(
     spec_arg: &Path,
@@ -15,29 +16,15 @@ pub(super) fn run(
     only: &[String],
     force: bool,
 ) -> anyhow::Result<ExitCode> {
-    let spec_file = read_spec(spec_arg)?;
-    let loaded = match ladder::load::load(&spec_file.display, &spec_file.bytes) {
+    let (spec_file, loaded) = match envs::load(spec_arg)? {
         Ok(loaded) => loaded,
-        Err(diagnostics) => return Ok(report(&spec_file, &diagnostics)),
+        Err(code) => return Ok(code),
     };
     let spec = &loaded.spec;
     let envs: Vec<&str> = spec.environments.iter().map(|e| e.name.as_str()).collect();
-    let usage = |message: String, help: Option<String>| {
-        eprintln!("error: {message}");
-        if let Some(help) = help {
-            eprintln!("  = help: {help}");
-        }
-        Ok(ExitCode::from(INVALID))
-    };
     for env in [from, to] {
-        if !envs.contains(&env) {
-            return usage(
-                format!("`{env}` is not an environment of `{}`", spec.name),
-                Some(
-                    ladder::diagnostic::did_you_mean(env, envs.iter().copied())
-                        .unwrap_or_else(|| format!("the environments are {}", envs.join(", "))),
-                ),
-            );
+        if let Some(error) = envs::unknown(spec, env) {
+            return error;
         }
     }
     if from == to {

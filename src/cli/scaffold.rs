@@ -7,32 +7,19 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 
-use super::{INVALID, read_spec, report};
+use super::envs::{self, usage};
 
 pub(super) fn run(spec_arg: &Path, name: &str, from: &str) -> anyhow::Result<ExitCode> {
-    let spec_file = read_spec(spec_arg)?;
-    let loaded = match ladder::load::load(&spec_file.display, &spec_file.bytes) {
+    let (spec_file, loaded) = match envs::load(spec_arg)? {
         Ok(loaded) => loaded,
-        Err(diagnostics) => return Ok(report(&spec_file, &diagnostics)),
+        Err(code) => return Ok(code),
     };
     let spec = &loaded.spec;
     let envs: Vec<&str> = spec.environments.iter().map(|e| e.name.as_str()).collect();
-    let usage = |message: String, help: Option<String>| {
-        eprintln!("error: {message}");
-        if let Some(help) = help {
-            eprintln!("  = help: {help}");
-        }
-        Ok(ExitCode::from(INVALID))
-    };
-    let Some(from_index) = envs.iter().position(|e| *e == from) else {
-        return usage(
-            format!("`{from}` is not an environment of `{}`", spec.name),
-            Some(
-                ladder::diagnostic::did_you_mean(from, envs.iter().copied())
-                    .unwrap_or_else(|| format!("the environments are {}", envs.join(", "))),
-            ),
-        );
-    };
+    if let Some(error) = envs::unknown(spec, from) {
+        return error;
+    }
+    let from_index = envs.iter().position(|e| *e == from).unwrap_or(0);
     if envs.contains(&name) {
         return usage(
             format!("`{name}` is already an environment of `{}`", spec.name),

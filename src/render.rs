@@ -36,8 +36,8 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("root.yaml.j2", include_str!("../templates/root.yaml.j2")),
     (
-        "argocd-cm.yaml.j2",
-        include_str!("../templates/argocd-cm.yaml.j2"),
+        "argocd-cm-health-checks.yaml.j2",
+        include_str!("../templates/argocd-cm-health-checks.yaml.j2"),
     ),
 ];
 
@@ -480,8 +480,8 @@ fn render_tree(
             .iter()
             .map(|c| (c.key.as_str(), c.lua.as_str()))
             .collect();
-        let data =
-            block_yaml(&data, 2).map_err(|e| render_error(&e, "argocd-cm.yaml.j2", &file))?;
+        let data = block_yaml(&data, 2)
+            .map_err(|e| render_error(&e, "argocd-cm-health-checks.yaml.j2", &file))?;
         let listed: Vec<Json> = checks
             .iter()
             .map(|check| {
@@ -499,7 +499,13 @@ fn render_tree(
             data => data,
             checks => JValue::from(minijinja::value::Serde(&listed)),
         };
-        let text = render_one(env, "argocd-cm.yaml.j2", &ctx, &file, &env_names)?;
+        let text = render_one(
+            env,
+            "argocd-cm-health-checks.yaml.j2",
+            &ctx,
+            &file,
+            &env_names,
+        )?;
         files.insert(file, text);
     }
     Ok(())

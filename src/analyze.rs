@@ -128,7 +128,7 @@ fn build(cx: &mut Cx<'_>, spec: &spec::Spec) -> Option<Model> {
     let argocd = argocd(cx, spec);
     let rollout = rollout(cx, spec, argocd.as_ref().map(|a| a.version));
     let output = output(cx, spec);
-    let environments = environments(cx, spec);
+    let environments = environments(cx, spec, argocd.as_ref().map(|a| a.version));
 
     // Components, sorted by name; `order[i]` is the spec index of model component i.
     let mut order: Vec<usize> = (0..spec.components.len()).collect();
@@ -232,7 +232,12 @@ fn build(cx: &mut Cx<'_>, spec: &spec::Spec) -> Option<Model> {
         }
     }
 
+    let health = crate::health::resolve(spec, &order);
+    for problem in health.problems {
+        cx.error(&problem.path, problem.message).help = Some(problem.help);
+    }
     Some(Model {
+        health_checks: health.checks,
         name: spec.name.clone(),
         argocd: argocd?,
         output: output?,
@@ -488,7 +493,7 @@ fn output(cx: &mut Cx<'_>, spec: &spec::Spec) -> Option<Output> {
     })
 }
 
-fn environments(cx: &mut Cx<'_>, spec: &spec::Spec) -> Vec<Environment> {
+fn environments(cx: &mut Cx<'_>, spec: &spec::Spec, version: Option<Version>) -> Vec<Environment> {
     use PathSeg::{Index, Key};
     if spec.environments.is_empty() {
         cx.error(&[Key("environments")], "the spec has no environments");
@@ -535,10 +540,17 @@ fn environments(cx: &mut Cx<'_>, spec: &spec::Spec) -> Vec<Environment> {
                 }
             },
         };
+        let settings = crate::environment::settings(spec, i, version);
+        for problem in settings.problems {
+            cx.error(&problem.path, problem.message).help = Some(problem.help);
+        }
         out.push(Environment {
             name: e.name.clone(),
             destination,
             sync: e.sync,
+            prune: settings.prune,
+            sync_options: settings.sync_options,
+            sync_windows: settings.sync_windows,
         });
     }
     out
@@ -839,6 +851,8 @@ fn resolve_source(
     };
     let target_revision = match target_revision {
         Some(t) => t,
+        // Filled in from the version files (`crate::versions`).
+        None if is_chart && c.version.is_some() => String::new(),
         None if is_chart => {
             cx.error(
                 path,
@@ -847,7 +861,7 @@ fn resolve_source(
                     s.chart.as_deref().unwrap_or_default()
                 ),
             )
-            .help = Some("set `targetRevision` to the chart version, e.g. \"1.2.0\"".into());
+            .help = Some("set `targetRevision` to the chart version, e.g. \"1.2.0\", or name the component's entry in the version files (`version`)".into());
             return None;
         }
         None => "HEAD".into(),
@@ -919,6 +933,7 @@ fn resolve_source(
         reference: s.reference.clone(),
         value_files,
         release_name,
+        parameters: Vec::new(),
     })
 }
 

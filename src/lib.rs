@@ -13,19 +13,26 @@ pub mod dag;
 pub mod diagnostic;
 pub mod diff;
 pub mod emit;
+pub mod environment;
 pub mod estimate;
 pub mod explain;
+pub mod fleet;
 pub mod graph;
+pub mod health;
 pub mod inventory;
 pub mod lint;
 pub mod load;
 pub mod model;
 pub mod plan;
 pub mod policy;
+pub mod promote;
 pub mod render;
+pub mod scaffold;
 pub mod spec;
 pub mod validate;
+pub mod versions;
 pub mod waves;
+pub mod windows;
 pub mod yaml;
 
 use diagnostic::{Diagnostic, Pos};
@@ -43,7 +50,55 @@ pub struct Compilation {
 /// header of every generated file refers to the spec (e.g. its path relative to the
 /// output folder).
 pub fn compile(file: &str, bytes: &[u8], spec_ref: &str) -> Result<Compilation, Vec<Diagnostic>> {
-    let (model, plan) = check(file, bytes)?;
+    compile_with(file, bytes, spec_ref, &Inputs::default())
+}
+
+/// Files and folders next to the spec that the CLI reads and hands to the core as data:
+/// the version files and the fleet folders the spec names ([`inputs_wanted`]).
+#[derive(Debug, Clone, Default)]
+pub struct Inputs {
+    /// Path relative to the spec's folder (with `/`) to text, for files that exist.
+    pub files: std::collections::BTreeMap<String, String>,
+    /// Path relative to the spec's folder to its subfolders' names, sorted, for folders
+    /// that exist.
+    pub folders: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+/// The files and folders (relative to the spec's folder) a spec reads: its version files
+/// and fleet folders, one per environment. Empty for a spec that does not load (its
+/// problems are reported by [`check_with`]).
+pub fn inputs_wanted(file: &str, bytes: &[u8]) -> (Vec<String>, Vec<String>) {
+    let Ok(loaded) = load::load(file, bytes) else {
+        return (Vec::new(), Vec::new());
+    };
+    let spec = &loaded.spec;
+    let per_env = |template: &str| -> Vec<String> {
+        spec.environments
+            .iter()
+            .map(|e| versions::for_env(template, &e.name))
+            .collect()
+    };
+    let files = spec
+        .versions
+        .as_ref()
+        .map(|v| per_env(&v.path))
+        .unwrap_or_default();
+    let folders = spec
+        .fleets
+        .values()
+        .flat_map(|f| per_env(&f.folders))
+        .collect();
+    (files, folders)
+}
+
+/// Like [`compile`], with the files and folders the spec reads.
+pub fn compile_with(
+    file: &str,
+    bytes: &[u8],
+    spec_ref: &str,
+    inputs: &Inputs,
+) -> Result<Compilation, Vec<Diagnostic>> {
+    let (model, plan) = check_with(file, bytes, inputs)?;
     let files = output(file, &model, &plan, spec_ref)?;
     Ok(Compilation { model, plan, files })
 }
@@ -129,9 +184,29 @@ pub fn output_with(
 
 /// Loads, analyzes and plans a spec, without rendering.
 pub fn check(file: &str, bytes: &[u8]) -> Result<(model::Model, plan::Plan), Vec<Diagnostic>> {
-    let loaded = load::load(file, bytes)?;
-    let model = analyze::analyze(&loaded)?;
+    check_with(file, bytes, &Inputs::default())
+}
+
+/// Like [`check`], with the files and folders the spec reads.
+pub fn check_with(
+    file: &str,
+    bytes: &[u8],
+    inputs: &Inputs,
+) -> Result<(model::Model, plan::Plan), Vec<Diagnostic>> {
+    let (_, model, plan) = check_loaded(load::load(file, bytes)?, inputs)?;
+    Ok((model, plan))
+}
+
+/// Analyzes and plans a loaded spec with its inputs: fleets expanded, version files
+/// applied. Returns the expanded spec too, for callers that point into it (`ladder lint`).
+pub fn check_loaded(
+    loaded: load::Loaded,
+    inputs: &Inputs,
+) -> Result<(load::Loaded, model::Model, plan::Plan), Vec<Diagnostic>> {
+    let loaded = fleet::expand(loaded, &inputs.folders)?;
+    let mut model = analyze::analyze(&loaded)?;
+    versions::apply(&mut model, &loaded, &inputs.files)?;
     let plan = plan::plan(&model);
     analyze::check_compact_phase_keys(&loaded, &plan)?;
-    Ok((model, plan))
+    Ok((loaded, model, plan))
 }

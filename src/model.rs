@@ -61,6 +61,8 @@ pub struct Model {
     pub environments: Vec<Environment>,
     /// Sorted by name.
     pub components: Vec<Component>,
+    /// Custom health checks the components need, by `argocd-cm` key.
+    pub health_checks: Vec<crate::health::Check>,
 }
 
 #[derive(Debug, Clone)]
@@ -109,6 +111,12 @@ pub struct Environment {
     pub name: String,
     pub destination: Destination,
     pub sync: Sync,
+    /// `automated.prune` of `sync: auto` Applications.
+    pub prune: bool,
+    /// `spec.syncPolicy.syncOptions`, as `Name=value`, in a fixed order.
+    pub sync_options: Vec<String>,
+    /// Sync windows for the environment's AppProject, as the spec gives them.
+    pub sync_windows: Vec<crate::windows::WindowOut>,
 }
 
 #[derive(Debug, Clone)]
@@ -203,6 +211,8 @@ pub struct Source {
     pub reference: Option<String>,
     pub value_files: Vec<String>,
     pub release_name: Option<String>,
+    /// Helm parameters (name, value), e.g. an image tag from the version files.
+    pub parameters: Vec<(String, String)>,
 }
 
 impl Model {

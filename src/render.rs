@@ -186,7 +186,11 @@ fn yaml_filter(value: &JValue) -> Result<String, Error> {
     if let Some(s) = value.as_str() {
         return Ok(crate::yaml::scalar(s));
     }
-    if value.is_number() || value.kind() == minijinja::value::ValueKind::Bool {
+    if value.kind() == minijinja::value::ValueKind::Bool {
+        // minijinja writes booleans as Python does (`True`); YAML's canonical form is lowercase.
+        return Ok(value.is_true().to_string());
+    }
+    if value.is_number() {
         return Ok(value.to_string());
     }
     if value.is_undefined() {
@@ -242,12 +246,19 @@ fn render_tree(
     let suffix = |base: &str| Tree::suffix(model, envs, base);
     let namespace = &model.argocd.namespace;
 
-    let mixed_sync = envs
+    // Each environment's syncPolicy. Where they differ, each element carries its own
+    // (or, when only auto/manual differ, just its `sync`, as before these settings).
+    let policies: Vec<Option<Json>> = envs
         .iter()
-        .any(|&e| model.environments[e].sync == Sync::Auto)
-        && envs
-            .iter()
-            .any(|&e| model.environments[e].sync == Sync::Manual);
+        .map(|&e| crate::environment::sync_policy(&model.environments[e]))
+        .collect();
+    let uniform_policy = policies.windows(2).all(|w| w[0] == w[1]);
+    let plain = envs.iter().all(|&e| {
+        let environment = &model.environments[e];
+        environment.prune && environment.sync_options.is_empty()
+    });
+    let policy_patch = !uniform_policy && !plain;
+    let mixed_sync = !uniform_policy && plain;
     // The list generator's elements and the steps, environment by environment.
     let any_labels = model.components.iter().any(|c| !c.labels.is_empty());
     let mut elements = Vec::new();
@@ -264,6 +275,9 @@ fn render_tree(
         // Elements by component name, not by phase: when a component moves to another
         // phase its element keeps its place and only `phase` changes in a review diff.
         // (Argo CD orders syncs by the steps and, inside a step, by Application name.)
+        let sync_policy = policy_patch
+            .then(|| policies[envs.iter().position(|&x| x == e).unwrap_or(0)].clone())
+            .flatten();
         for (c, component) in model.components.iter().enumerate() {
             let Some(instance) = &component.instances[e] else {
                 continue;
@@ -289,6 +303,7 @@ fn render_tree(
                     Sync::Auto => "auto",
                     Sync::Manual => "manual",
                 }),
+                sync_policy: sync_policy.clone(),
                 source,
                 sources,
             });
@@ -365,7 +380,15 @@ fn render_tree(
             sequential => !independent,
             any_labels => any_labels,
             any_auto => any_auto,
-        all_auto => all_auto,
+            all_auto => all_auto,
+            policy_patch => policy_patch,
+            // With one policy for the whole tree: its prune and sync options.
+            prune => envs.iter().all(|&e| model.environments[e].prune),
+            sync_options => if uniform_policy {
+                model.environments[envs[0]].sync_options.clone()
+            } else {
+                Vec::new()
+            },
             automated_note => automated_note,
             source_shape => source_shape,
             deletion_order => deletion_order,
@@ -391,8 +414,7 @@ fn render_tree(
         env,
         model,
         (&project, repos, &destinations),
-        prefix,
-        &env_names,
+        (prefix, envs, &env_names),
         files,
     )?;
 
@@ -426,6 +448,63 @@ fn render_tree(
         &env_names,
     )?;
     files.insert(patch_file, patch);
+
+    render_argocd_cm(env, model, (prefix, envs, &env_names), false, files)?;
+    Ok(())
+}
+
+/// `patches/argocd-cm.yaml`, when the tree needs health checks Argo CD lacks: the
+/// `argoproj.io/Application` check an app-of-apps root needs for its waves to wait
+/// (`application_check`), and the custom checks the tree's components ask for
+/// (`crate::health`). One file, because both are keys of the one `argocd-cm`.
+fn render_argocd_cm(
+    env: &Environment<'static>,
+    model: &Model,
+    (prefix, envs, env_names): (&str, &[usize], &[String]),
+    application_check: bool,
+    files: &mut BTreeMap<String, String>,
+) -> Result<(), RenderError> {
+    let in_tree = |c: &usize| envs.iter().any(|&e| model.enabled(*c, e));
+    let checks: Vec<&crate::health::Check> = model
+        .health_checks
+        .iter()
+        .filter(|check| check.components.iter().any(in_tree))
+        .collect();
+    if checks.is_empty() && !application_check {
+        return Ok(());
+    }
+    let file = format!("{prefix}patches/argocd-cm.yaml");
+    let mut data: indexmap::IndexMap<&str, &str> = indexmap::IndexMap::new();
+    if application_check {
+        data.insert(
+            crate::health::APPLICATION_KEY,
+            crate::health::APPLICATION_LUA,
+        );
+    }
+    for check in &checks {
+        data.entry(check.key.as_str()).or_insert(check.lua.as_str());
+    }
+    let data = block_yaml(&data, 2).map_err(|e| render_error(&e, "argocd-cm.yaml.j2", &file))?;
+    let listed: Vec<Json> = checks
+        .iter()
+        .map(|check| {
+            let names: Vec<&str> = check
+                .components
+                .iter()
+                .filter(|c| in_tree(c))
+                .map(|&c| model.components[c].name.as_str())
+                .collect();
+            json!({"key": check.key, "components": names.join(", ")})
+        })
+        .collect();
+    let ctx = minijinja::context! {
+        namespace => model.argocd.namespace.as_str(),
+        application_check => application_check,
+        data => data,
+        checks => JValue::from(minijinja::value::Serde(&listed)),
+    };
+    let text = render_one(env, "argocd-cm.yaml.j2", &ctx, &file, env_names)?;
+    files.insert(file, text);
     Ok(())
 }
 
@@ -478,14 +557,19 @@ fn render_project(
     env: &Environment<'static>,
     model: &Model,
     (project, repos, destinations): Uses<'_>,
-    prefix: &str,
-    env_names: &[String],
+    (prefix, envs, env_names): (&str, &[usize], &[String]),
     files: &mut BTreeMap<String, String>,
 ) -> Result<(), RenderError> {
     if !model.argocd.emit_project {
         return Ok(());
     }
     let file = format!("{prefix}appproject.yaml");
+    let windows = crate::environment::project_windows(model, envs);
+    let sync_windows = if windows.is_empty() {
+        String::new()
+    } else {
+        block_yaml(&windows, 4).map_err(|e| render_error(&e, "appproject.yaml.j2", &file))?
+    };
     let destinations: Vec<Json> = destinations
         .iter()
         .map(|(d, ns)| {
@@ -502,6 +586,7 @@ fn render_project(
         env_names.join(", ")
     );
     let ctx = minijinja::context! {
+            sync_windows => sync_windows,
             name => project,
             namespace => model.argocd.namespace.as_str(),
             description => description,
@@ -528,6 +613,8 @@ struct Element<'a> {
     labels: Option<&'a indexmap::IndexMap<String, String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     sync: Option<&'static str>,
+    #[serde(rename = "syncPolicy", skip_serializing_if = "Option::is_none")]
+    sync_policy: Option<Json>,
     #[serde(skip_serializing_if = "Option::is_none")]
     source: Option<SourceOut<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -575,14 +662,29 @@ struct HelmOut<'a> {
     release_name: Option<&'a str>,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     value_files: &'a [String],
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    parameters: Vec<ParameterOut<'a>>,
+}
+
+#[derive(serde::Serialize)]
+struct ParameterOut<'a> {
+    name: &'a str,
+    value: &'a str,
 }
 
 impl<'a> From<&'a crate::model::Source> for SourceOut<'a> {
     fn from(s: &'a crate::model::Source) -> Self {
-        let helm = (!s.value_files.is_empty() || s.release_name.is_some()).then(|| HelmOut {
-            release_name: s.release_name.as_deref(),
-            value_files: &s.value_files,
-        });
+        let helm =
+            (!s.value_files.is_empty() || s.release_name.is_some() || !s.parameters.is_empty())
+                .then(|| HelmOut {
+                    release_name: s.release_name.as_deref(),
+                    value_files: &s.value_files,
+                    parameters: s
+                        .parameters
+                        .iter()
+                        .map(|(name, value)| ParameterOut { name, value })
+                        .collect(),
+                });
         SourceOut {
             repo_url: &s.repo_url,
             target_revision: &s.target_revision,

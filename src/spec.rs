@@ -35,6 +35,36 @@ pub struct Spec {
     pub environments: Vec<Environment>,
     /// The components: one Argo CD Application each, per environment.
     pub components: Vec<Component>,
+    /// Version pins, one file per environment next to the spec (seed 004's
+    /// `versions/<env>.yaml`), the one source of truth for chart versions and image tags.
+    #[serde(default)]
+    pub versions: Option<VersionFiles>,
+    /// Fleets whose members are folders next to the spec, e.g.
+    /// `{nodes: {folders: "envs/{{ env }}/nodes"}}`: adding a node is adding a folder.
+    /// An environment that lists the fleet's members itself keeps its list.
+    #[serde(default)]
+    pub fleets: IndexMap<String, FleetFolders>,
+}
+
+/// Where the version files are.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct VersionFiles {
+    /// Path of each environment's file, relative to the spec's folder; uses `{{ env }}`.
+    #[serde(default = "default_versions_path")]
+    pub path: String,
+}
+
+fn default_versions_path() -> String {
+    "versions/{{ env }}.yaml".into()
+}
+
+/// Where a fleet's members are found.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct FleetFolders {
+    /// Folder whose subfolders are the members, relative to the spec's folder; uses `{{ env }}`.
+    pub folders: String,
 }
 
 /// Argo CD settings.
@@ -112,6 +142,10 @@ pub struct Defaults {
     /// post-runtime 1m; operators, smokes 2m; runtimes 3m).
     #[serde(default)]
     pub role_durations: IndexMap<String, String>,
+    /// Sync options of every environment's Applications; an environment's own
+    /// `syncOptions` override these option by option.
+    #[serde(default)]
+    pub sync_options: Option<SyncOptions>,
 }
 
 /// Repository defaults for sources.
@@ -337,6 +371,101 @@ pub struct Environment {
     /// waits until an operator syncs its Applications (`maxUpdate: 0`).
     #[serde(default)]
     pub sync: Sync,
+    /// With `sync: auto`: whether the syncs RollingSync triggers delete resources that
+    /// left git (`automated.prune`, the one field of the block RollingSync reads).
+    /// Defaults to `true`.
+    #[serde(default)]
+    pub prune: Option<bool>,
+    /// Accepted only as `false`: RollingSync turns automated sync off on every generated
+    /// Application, so `selfHeal: true` would be ignored by Argo CD.
+    #[serde(default)]
+    pub self_heal: Option<bool>,
+    /// Sync options of this environment's Applications, over `defaults.syncOptions`
+    /// (option by option).
+    #[serde(default)]
+    pub sync_options: Option<SyncOptions>,
+    /// Sync windows of this environment, emitted in its AppProject. With the
+    /// `sequential` topology ladder scopes each window to the environment's Applications.
+    /// An active `deny` window blocks RollingSync's syncs even with `manualSync: true`.
+    #[serde(default)]
+    pub sync_windows: Vec<SyncWindow>,
+    /// Members of each fleet in this environment, e.g. `{nodes: [node-alpha, node-beta]}`.
+    /// A component with `fleet: nodes` becomes one Application per member here.
+    #[serde(default)]
+    pub fleets: IndexMap<String, Vec<String>>,
+}
+
+/// Application sync options (`spec.syncPolicy.syncOptions`), each `true` or `false`;
+/// emitted as `Name=true`/`Name=false` in this order. Unset options are not emitted.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "PascalCase")]
+pub struct SyncOptions {
+    /// Create the destination namespace if it is missing.
+    #[serde(default)]
+    pub create_namespace: Option<bool>,
+    /// Apply with server-side apply.
+    #[serde(default)]
+    pub server_side_apply: Option<bool>,
+    /// Skip the dry run for resources whose CRD is not yet in the cluster.
+    #[serde(default)]
+    pub skip_dry_run_on_missing_resource: Option<bool>,
+    /// Apply the Application's `ignoreDifferences` during syncs too.
+    #[serde(default)]
+    pub respect_ignore_differences: Option<bool>,
+    /// Prune after every other resource is synced and healthy.
+    #[serde(default)]
+    pub prune_last: Option<bool>,
+    /// Apply only the resources that are out of sync.
+    #[serde(default)]
+    pub apply_out_of_sync_only: Option<bool>,
+}
+
+/// An AppProject sync window (`spec.syncWindows[]`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SyncWindow {
+    /// `allow`: syncs only while an allow window is active. `deny`: no syncs while
+    /// active (wins over allow).
+    pub kind: WindowKind,
+    /// Start times: a five-field cron expression (minute hour day-of-month month
+    /// day-of-week), e.g. `"0 22 * * 3"`.
+    pub schedule: String,
+    /// How long the window lasts from each start, as a Go duration (`8h`, `90m`, `1h30m`).
+    pub duration: String,
+    /// IANA time zone of the schedule (`Europe/Berlin`). Argo CD's default is `UTC`.
+    #[serde(default)]
+    pub time_zone: Option<String>,
+    /// Let operators sync by hand while the window blocks. Does not apply to RollingSync's
+    /// own syncs.
+    #[serde(default)]
+    pub manual_sync: Option<bool>,
+    /// Application name globs the window applies to (independent topology only).
+    #[serde(default)]
+    pub applications: Vec<String>,
+    /// Destination namespace globs the window applies to (independent topology only).
+    #[serde(default)]
+    pub namespaces: Vec<String>,
+    /// Destination cluster globs the window applies to (independent topology only).
+    #[serde(default)]
+    pub clusters: Vec<String>,
+    /// Match only Applications that every list selects, not any (Argo CD 3.0+).
+    #[serde(default)]
+    pub and_operator: Option<bool>,
+    /// What the window is for, at most 255 characters (Argo CD 3.1+).
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Let running syncs continue: for a deny window, those started before it opened;
+    /// for an allow window, those started inside it, after it closes (Argo CD 3.5+).
+    #[serde(default)]
+    pub sync_overrun: Option<bool>,
+}
+
+/// Kind of a sync window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum WindowKind {
+    Allow,
+    Deny,
 }
 
 /// A destination cluster, by API server URL or by the cluster's name in Argo CD.
@@ -412,6 +541,43 @@ pub struct Component {
     /// `ladder build`).
     #[serde(default)]
     pub resources: Vec<crate::waves::spec::ResourceGroup>,
+    /// The fleet this component is instantiated for: one component `<member>-<name>` per
+    /// member of `environments[].fleets[fleet]`, in the environments that list the member.
+    /// Its strings may use `{{ member }}`; a dependency on another component of the same
+    /// fleet is per member (node X's backend after node X's vault).
+    #[serde(default)]
+    pub fleet: Option<String>,
+    /// A gate: every other component of each environment waits for it (e.g. a backup
+    /// whose chart runs a PreSync hook). A gate may depend only on other gates.
+    #[serde(default)]
+    pub gate: bool,
+    /// Custom health checks this component's resources need (seed 004: the PAT resource
+    /// is healthy only once its namespace is provisioned). Emitted as
+    /// `patches/argocd-cm.yaml`, for Argo CD's `argocd-cm` ConfigMap.
+    #[serde(default)]
+    pub health_checks: Vec<HealthCheck>,
+    /// This component's entry in the version files, as a dotted path (`dlt-node.vault`):
+    /// its `chartVersion` becomes the chart source's `targetRevision` in each
+    /// environment, and its `imageTag` the Helm parameter `imageParameter`.
+    #[serde(default)]
+    pub version: Option<String>,
+    /// Helm parameter that receives the entry's `imageTag` (e.g. `image.tag`).
+    #[serde(default)]
+    pub image_parameter: Option<String>,
+}
+
+/// A Lua health check for one resource kind.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct HealthCheck {
+    /// API group of the resource, e.g. `example.com`; empty for the core group.
+    #[serde(default)]
+    pub group: String,
+    /// Kind of the resource, e.g. `ProjectApplicationTemplate`.
+    pub kind: String,
+    /// The Lua script: reads `obj`, returns a table with `status` (`Healthy`,
+    /// `Progressing`, `Degraded`, `Suspended`, `Missing`) and `message`.
+    pub lua: String,
 }
 
 /// `enabled: false` or `enabled: {dev: true, prod: false}`.

@@ -231,3 +231,33 @@ fn generated_applications_validate_and_fall_in_exactly_one_step() {
         );
     }
 }
+
+/// Every golden AppProject (with its sync windows) validates against the official
+/// AppProject CRD of the version its case targets.
+#[test]
+fn golden_app_projects_validate_against_the_crd() {
+    let mut projects: Vec<PathBuf> = appsets()
+        .iter()
+        .map(|p| p.with_file_name("appproject.yaml"))
+        .filter(|p| p.is_file())
+        .collect();
+    projects.sort();
+    assert!(projects.len() >= 3, "expected golden AppProjects");
+    let mut windows = 0;
+    for path in projects {
+        let text = std::fs::read_to_string(&path).unwrap();
+        windows += text.matches("\n    - kind: ").count();
+        let report = ladder::validate::validate(
+            &crds_for(&path),
+            &[(path.display().to_string(), text.clone())],
+        );
+        assert_eq!(report.checked, 1, "{}", path.display());
+        assert!(
+            report.diagnostics.is_empty(),
+            "{}: does not validate:\n{}",
+            path.display(),
+            ladder::diagnostic::render(&report.diagnostics, Some(&text))
+        );
+    }
+    assert!(windows > 0, "expected golden sync windows");
+}

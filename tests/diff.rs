@@ -185,3 +185,55 @@ fn an_added_after_edge_is_shown_with_its_own_arrow() {
     );
     assert!(stdout.contains("platform-loki 2 → 7"), "{stdout}");
 }
+
+/// Regression: the base of a diff was built without its version files and fleet
+/// folders, so a spec using them "did not build" at the base and everything looked new.
+/// A promotion (one version file changed) must show as exactly the changed revisions.
+#[test]
+fn a_promotion_diffs_against_the_base_versions_and_fleet_folders() {
+    let repo = tempfile::tempdir().unwrap();
+    let dir = repo.path();
+    let example = root().join("examples/dlt-network");
+    let mut stack = vec![std::path::PathBuf::new()];
+    while let Some(rel) = stack.pop() {
+        for entry in std::fs::read_dir(example.join(&rel)).unwrap() {
+            let entry = entry.unwrap();
+            let rel = rel.join(entry.file_name());
+            if entry.file_type().unwrap().is_dir() {
+                std::fs::create_dir_all(dir.join(&rel)).unwrap();
+                stack.push(rel);
+            } else {
+                std::fs::copy(entry.path(), dir.join(&rel)).unwrap();
+            }
+        }
+    }
+    git(dir, &["init", "-q"]);
+    git(dir, &["add", "."]);
+    git(dir, &["commit", "-q", "-m", "dlt"]);
+
+    let out = ladder(
+        dir,
+        &[
+            "promote", "--from", "qa", "--to", "preprod", "--only", "backend",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let out = ladder(dir, &["diff", "--base", "main"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(!stderr.contains("does not build"), "{stderr}");
+    assert!(!stdout.contains("added ("), "{stdout}");
+    let changed: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with('+') && !l.starts_with("+++"))
+        .collect();
+    assert_eq!(
+        changed,
+        [
+            "+              targetRevision: \"3.1.0\"",
+            "+              targetRevision: \"3.1.0\""
+        ],
+        "{stdout}"
+    );
+}

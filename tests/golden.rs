@@ -6,7 +6,8 @@ use crate::support::{assert_dir, assert_file, root};
 
 fn compile(spec: &std::path::Path, display: &str, spec_ref: &str) -> ladder::emit::Files {
     let bytes = std::fs::read(spec).unwrap();
-    match ladder::compile(display, &bytes, spec_ref) {
+    let inputs = crate::support::inputs(spec, &bytes);
+    match ladder::compile_with(display, &bytes, spec_ref, &inputs) {
         Ok(c) => c.files,
         Err(d) => panic!(
             "{}",
@@ -96,8 +97,11 @@ fn output_does_not_depend_on_component_order() {
         let spec = root().join("examples").join(&name).join("ladder.yaml");
         let text = std::fs::read_to_string(&spec).unwrap();
         let reversed = reverse_components(&text);
-        let a = ladder::compile("a", text.as_bytes(), "x").unwrap().files;
-        let b = ladder::compile("a", reversed.as_bytes(), "x")
+        let inputs = crate::support::inputs(&spec, text.as_bytes());
+        let a = ladder::compile_with("a", text.as_bytes(), "x", &inputs)
+            .unwrap()
+            .files;
+        let b = ladder::compile_with("a", reversed.as_bytes(), "x", &inputs)
             .unwrap_or_else(|d| panic!("{d:?}"))
             .files;
         assert_eq!(
@@ -140,8 +144,10 @@ fn reverse_components(text: &str) -> String {
 fn graphs_match_their_golden_files() {
     use ladder::graph::{Format, Options, render};
     for name in examples() {
-        let bytes = std::fs::read(root().join("examples").join(&name).join("ladder.yaml")).unwrap();
-        let (model, plan) = ladder::check("spec", &bytes).unwrap();
+        let spec = root().join("examples").join(&name).join("ladder.yaml");
+        let bytes = std::fs::read(&spec).unwrap();
+        let inputs = crate::support::inputs(&spec, &bytes);
+        let (model, plan) = ladder::check_with("spec", &bytes, &inputs).unwrap();
         let plain = Options {
             env: 0,
             group: None,
@@ -182,7 +188,7 @@ fn generated_manifests_pass_lint() {
             .iter()
             .map(|(path, bytes)| (path.clone(), String::from_utf8(bytes.clone()).unwrap()))
             .collect();
-        let report = ladder::lint::lint(&texts, None).unwrap();
+        let report = ladder::lint::lint(&texts, None, &std::collections::BTreeMap::new()).unwrap();
         let unexpected: Vec<String> = report
             .findings
             .iter()
@@ -190,7 +196,9 @@ fn generated_manifests_pass_lint() {
             .map(|f| format!("{}: {}", f.rule(), f.diagnostic.message))
             .collect();
         assert!(unexpected.is_empty(), "{name}: {unexpected:#?}");
-        let (model, _) = ladder::check("spec", &std::fs::read(&spec).unwrap()).unwrap();
+        let bytes = std::fs::read(&spec).unwrap();
+        let inputs = crate::support::inputs(&spec, &bytes);
+        let (model, _) = ladder::check_with("spec", &bytes, &inputs).unwrap();
         let manual = model
             .environments
             .iter()

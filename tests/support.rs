@@ -114,3 +114,27 @@ pub(crate) fn ladder(dir: &Path, args: &[&str]) -> std::process::Output {
         .output()
         .unwrap()
 }
+
+/// The version files and fleet folders a spec at `spec` names, read as the CLI does.
+pub(crate) fn inputs(spec: &Path, bytes: &[u8]) -> ladder::Inputs {
+    let dir = spec.parent().unwrap();
+    let (files, folders) = ladder::inputs_wanted("spec", bytes);
+    let mut inputs = ladder::Inputs::default();
+    for file in files {
+        if let Ok(text) = std::fs::read_to_string(dir.join(&file)) {
+            inputs.files.insert(file, text);
+        }
+    }
+    for folder in folders {
+        if let Ok(entries) = std::fs::read_dir(dir.join(&folder)) {
+            let mut names: Vec<String> = entries
+                .map(|e| e.unwrap())
+                .filter(|e| e.file_type().unwrap().is_dir())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect();
+            names.sort();
+            inputs.folders.insert(folder, names);
+        }
+    }
+    inputs
+}

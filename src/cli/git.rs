@@ -14,17 +14,24 @@ fn git(dir: &Path, args: &[&str]) -> anyhow::Result<std::process::Output> {
         .context("cannot run git; `ladder diff` needs git installed")
 }
 
+/// The top folder of the git repository holding `dir`: as git prints it, and canonical.
+fn repository(dir: &Path) -> anyhow::Result<(String, std::path::PathBuf)> {
+    let top = git(dir, &["rev-parse", "--show-toplevel"])?;
+    if !top.status.success() {
+        bail!("{} is not inside a git repository", dir.display());
+    }
+    let top = String::from_utf8_lossy(&top.stdout).trim().to_owned();
+    let root = std::fs::canonicalize(&top).with_context(|| format!("cannot read {top}"))?;
+    Ok((top, root))
+}
+
 /// The bytes of `file` at revision `rev`, or `None` if the file did not exist there.
 pub(crate) fn show_at(file: &Path, rev: &str) -> anyhow::Result<Option<Vec<u8>>> {
     let dir = match file.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let top = git(dir, &["rev-parse", "--show-toplevel"])?;
-    if !top.status.success() {
-        bail!("{} is not inside a git repository", dir.display());
-    }
-    let top = String::from_utf8_lossy(&top.stdout).trim().to_owned();
+    let (top, root) = repository(dir)?;
     let commit = git(
         dir,
         &[
@@ -39,7 +46,6 @@ pub(crate) fn show_at(file: &Path, rev: &str) -> anyhow::Result<Option<Vec<u8>>>
     }
     let absolute =
         std::fs::canonicalize(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let root = std::fs::canonicalize(&top).with_context(|| format!("cannot read {top}"))?;
     let relative = absolute
         .strip_prefix(&root)
         .with_context(|| format!("{} is outside the repository at {top}", file.display()))?;
@@ -60,4 +66,53 @@ pub(crate) fn show_at(file: &Path, rev: &str) -> anyhow::Result<Option<Vec<u8>>>
         );
     }
     Ok(Some(shown.stdout))
+}
+
+/// The version files and fleet folders the spec at `spec` (whose text at `rev` is
+/// `bytes`) names, as they were at `rev`: what `ladder::compile_with` needs to build the
+/// base of a diff.
+pub(crate) fn inputs_at(spec: &Path, rev: &str, bytes: &[u8]) -> anyhow::Result<ladder::Inputs> {
+    let mut inputs = ladder::Inputs::default();
+    let (files, folders) = ladder::inputs_wanted("spec", bytes);
+    if files.is_empty() && folders.is_empty() {
+        return Ok(inputs);
+    }
+    let dir = match spec.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let (top, root) = repository(dir)?;
+    let absolute =
+        std::fs::canonicalize(dir).with_context(|| format!("cannot read {}", dir.display()))?;
+    let prefix: Vec<String> = absolute
+        .strip_prefix(&root)
+        .with_context(|| format!("{} is outside the repository at {top}", dir.display()))?
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    let object = |rel: &str| {
+        let mut parts = prefix.clone();
+        parts.push(rel.trim_end_matches('/').to_owned());
+        format!("{rev}:{}", parts.join("/"))
+    };
+    for file in files {
+        let shown = git(&root, &["show", &object(&file)])?;
+        if shown.status.success() {
+            inputs
+                .files
+                .insert(file, String::from_utf8_lossy(&shown.stdout).into_owned());
+        }
+    }
+    for folder in folders {
+        let listed = git(&root, &["ls-tree", "-d", "--name-only", &object(&folder)])?;
+        if listed.status.success() {
+            let mut names: Vec<String> = String::from_utf8_lossy(&listed.stdout)
+                .lines()
+                .map(str::to_owned)
+                .collect();
+            names.sort();
+            inputs.folders.insert(folder, names);
+        }
+    }
+    Ok(inputs)
 }

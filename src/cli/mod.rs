@@ -4,8 +4,11 @@
 //! --check`, `validate`); 2 invalid input or usage. Problems in a spec are
 //! printed to stderr with file, line and column, and nothing is written.
 
+mod envs;
 mod git;
 mod output;
+mod promote;
+mod scaffold;
 mod waves;
 
 use std::path::{Path, PathBuf};
@@ -167,6 +170,41 @@ enum Command {
         #[arg(value_name = "PATH")]
         paths: Vec<PathBuf>,
     },
+    /// Copy version pins from one environment's version file to the next one's.
+    ///
+    /// Rewrites only the values that differ, in place: the target file keeps its
+    /// comments, key order and quoting. Refuses a promotion that skips or reverses the
+    /// declared order of environments unless --force. Run `ladder build` afterwards.
+    Promote {
+        #[command(flatten)]
+        spec: SpecArg,
+        /// The environment whose pins are copied.
+        #[arg(long, value_name = "ENV")]
+        from: String,
+        /// The environment whose version file is updated.
+        #[arg(long, value_name = "ENV")]
+        to: String,
+        /// Promote only these components' entries (repeatable).
+        #[arg(long, value_name = "COMPONENT")]
+        only: Vec<String>,
+        /// Promote even if it skips or reverses the declared order.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Scaffold a new environment's files from an existing one's.
+    ///
+    /// Copies every file of the `--from` environment that the spec's `{{ env }}` paths
+    /// name (overlays, values folders, the version file) to the new environment's
+    /// paths, never overwriting a file, and prints the spec snippet that declares it.
+    NewEnv {
+        #[command(flatten)]
+        spec: SpecArg,
+        /// Name of the new environment.
+        name: String,
+        /// The environment to copy.
+        #[arg(long, value_name = "ENV")]
+        from: String,
+    },
     /// Print the JSON Schema of the spec (as committed in schema/ladder.schema.json).
     Schema,
 }
@@ -307,6 +345,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             overwrite,
             paths,
         } => waves::run(&spec.spec, &component, env.as_deref(), overwrite, &paths),
+        Command::Promote {
+            spec,
+            from,
+            to,
+            only,
+            force,
+        } => promote::run(&spec.spec, &from, &to, &only, force),
+        Command::NewEnv { spec, name, from } => scaffold::run(&spec.spec, &name, &from),
         Command::Schema => {
             print!("{}", ladder::spec::json_schema_text());
             Ok(ExitCode::SUCCESS)
@@ -320,6 +366,8 @@ struct SpecFile {
     /// The path as shown in messages.
     display: String,
     bytes: Vec<u8>,
+    /// The version files and fleet folders the spec names, read next to it.
+    inputs: ladder::Inputs,
 }
 
 fn read_spec(arg: &Path) -> anyhow::Result<SpecFile> {
@@ -330,11 +378,40 @@ fn read_spec(arg: &Path) -> anyhow::Result<SpecFile> {
     };
     let bytes = std::fs::read(&path)
         .map_err(|e| anyhow::anyhow!("cannot read the spec {}: {e}", path.display()))?;
+    let display = path.display().to_string();
+    let inputs = read_inputs(&path, &display, &bytes);
     Ok(SpecFile {
-        display: path.display().to_string(),
         path,
+        display,
         bytes,
+        inputs,
     })
+}
+
+/// Reads the files and lists the folders a spec names ([`ladder::inputs_wanted`]),
+/// relative to its folder. Missing ones are left out: the core says what is missing.
+fn read_inputs(path: &Path, display: &str, bytes: &[u8]) -> ladder::Inputs {
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    let (files, folders) = ladder::inputs_wanted(display, bytes);
+    let mut inputs = ladder::Inputs::default();
+    for file in files {
+        if let Ok(text) = std::fs::read_to_string(dir.join(&file)) {
+            inputs.files.insert(file, text);
+        }
+    }
+    for folder in folders {
+        let Ok(entries) = std::fs::read_dir(dir.join(&folder)) else {
+            continue;
+        };
+        let mut names: Vec<String> = entries
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        inputs.folders.insert(folder, names);
+    }
+    inputs
 }
 
 fn report(spec: &SpecFile, diagnostics: &[Diagnostic]) -> ExitCode {
@@ -367,7 +444,7 @@ fn build(
 ) -> anyhow::Result<ExitCode> {
     let spec = read_spec(spec_arg)?;
     let templates = templates.map(read_templates).transpose()?;
-    let (model, plan) = match ladder::check(&spec.display, &spec.bytes) {
+    let (model, plan) = match ladder::check_with(&spec.display, &spec.bytes, &spec.inputs) {
         Ok(checked) => checked,
         Err(diagnostics) => return Ok(report(&spec, &diagnostics)),
     };
@@ -465,7 +542,7 @@ fn with_checked(
     f: impl FnOnce(&ladder::model::Model, &ladder::plan::Plan) -> anyhow::Result<ExitCode>,
 ) -> anyhow::Result<ExitCode> {
     let spec = read_spec(spec_arg)?;
-    match ladder::check(&spec.display, &spec.bytes) {
+    match ladder::check_with(&spec.display, &spec.bytes, &spec.inputs) {
         Ok((model, plan)) => f(&model, &plan),
         Err(diagnostics) => Ok(report(&spec, &diagnostics)),
     }
@@ -485,7 +562,7 @@ fn environment(model: &ladder::model::Model, name: Option<&str>) -> anyhow::Resu
 
 fn diff(spec_arg: &Path, base: &str, format: DiffFormat) -> anyhow::Result<ExitCode> {
     let spec = read_spec(spec_arg)?;
-    let (model, plan) = match ladder::check(&spec.display, &spec.bytes) {
+    let (model, plan) = match ladder::check_with(&spec.display, &spec.bytes, &spec.inputs) {
         Ok(checked) => checked,
         Err(diagnostics) => return Ok(report(&spec, &diagnostics)),
     };
@@ -510,7 +587,12 @@ fn diff(spec_arg: &Path, base: &str, format: DiffFormat) -> anyhow::Result<ExitC
             );
             None
         }
-        Some(bytes) => match ladder::compile(&base_display, bytes, &spec_ref) {
+        Some(bytes) => match ladder::compile_with(
+            &base_display,
+            bytes,
+            &spec_ref,
+            &git::inputs_at(&spec.path, base, bytes)?,
+        ) {
             Ok(c) => Some(c),
             Err(diagnostics) => {
                 eprintln!(
@@ -545,14 +627,23 @@ fn lint(spec: Option<&Path>, version: Option<&str>, paths: &[PathBuf]) -> anyhow
         })
         .transpose()?;
     let mut files = Vec::new();
+    let mut inputs = std::collections::BTreeMap::new();
     if spec.is_some() || paths.is_empty() {
         let spec = read_spec(spec.unwrap_or(Path::new("ladder.yaml")))?;
         let text = String::from_utf8(spec.bytes)
             .map_err(|_| anyhow::anyhow!("{} is not UTF-8 text", spec.display))?;
+        inputs.insert(spec.display.clone(), spec.inputs);
         files.push((spec.display, text));
     }
     for path in paths {
-        files.extend(output::read_yaml_files(path, true)?);
+        for (name, text) in output::read_yaml_files(path, true)? {
+            // Specs among the paths read their version files and fleet folders too.
+            if text.starts_with("components:") || text.contains("\ncomponents:") {
+                let spec_inputs = read_inputs(Path::new(&name), &name, text.as_bytes());
+                inputs.insert(name.clone(), spec_inputs);
+            }
+            files.push((name, text));
+        }
     }
     let source = |name: &str| {
         files
@@ -560,7 +651,7 @@ fn lint(spec: Option<&Path>, version: Option<&str>, paths: &[PathBuf]) -> anyhow
             .find(|(file, _)| file == name)
             .map(|(_, text)| text.as_str())
     };
-    match ladder::lint::lint(&files, version) {
+    match ladder::lint::lint(&files, version, &inputs) {
         Ok(report) => {
             print!("{}", ladder::lint::render(&report, source));
             Ok(if report.count(ladder::lint::Severity::Error) > 0 {

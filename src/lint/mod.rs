@@ -96,9 +96,11 @@ impl Report {
 /// as specs, the rest as manifests, for `version`
 /// (default: the first spec's `argocd.version`, else [`DEFAULT_VERSION`]). Input that
 /// cannot be read (invalid YAML, a spec that does not load) is an `Err` with every problem.
+/// `inputs` holds, by file name, the version files and fleet folders each spec reads.
 pub fn lint(
     files: &[(String, String)],
     version: Option<Version>,
+    inputs: &std::collections::BTreeMap<String, crate::Inputs>,
 ) -> Result<Report, Vec<Diagnostic>> {
     let mut invalid = Vec::new();
     let mut findings = Vec::new();
@@ -117,7 +119,9 @@ pub fn lint(
             && doc.get("components").is_some()
         {
             specs += 1;
-            match spec::lint(file, text.as_bytes(), version) {
+            let none = crate::Inputs::default();
+            let spec_inputs = inputs.get(file).unwrap_or(&none);
+            match spec::lint(file, text.as_bytes(), version, spec_inputs) {
                 Ok((found, v)) => {
                     findings.extend(found);
                     spec_version = spec_version.or(v);

@@ -20,11 +20,12 @@ pub(super) fn lint(
     file: &str,
     bytes: &[u8],
     target: Option<Version>,
+    inputs: &crate::Inputs,
 ) -> Result<(Vec<Finding>, Option<Version>), Vec<Diagnostic>> {
     let loaded = crate::load::load(file, bytes)?;
     let version = crate::analyze::parse_version(&loaded.spec.argocd.version);
-    let model = match crate::analyze::analyze(&loaded) {
-        Ok(model) => model,
+    let (loaded, model, plan) = match crate::check_loaded(loaded, inputs) {
+        Ok(checked) => checked,
         Err(diagnostics) => {
             return Ok((
                 diagnostics.into_iter().map(Finding::error).collect(),
@@ -34,7 +35,6 @@ pub(super) fn lint(
     };
     let mut findings = Vec::new();
     if model.rollout.layout != Layout::Compact {
-        let plan = crate::plan::plan(&model);
         let compact = crate::plan::compact(&model);
         let pos = loaded
             .tree
@@ -79,7 +79,6 @@ pub(super) fn lint(
         }
     }
     if let Some(target) = target.filter(|t| *t != model.argocd.version) {
-        let plan = crate::plan::plan(&model);
         match crate::output(file, &model, &plan, file) {
             Ok(files) => {
                 let texts: Vec<(String, String)> = files

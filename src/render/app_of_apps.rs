@@ -26,8 +26,8 @@ use indexmap::IndexMap;
 use minijinja::Environment;
 
 use super::{
-    DestinationOut, RenderError, SourceOut, Tree, block_yaml, render_error, render_one,
-    render_project,
+    DestinationOut, RenderError, SourceOut, Tree, block_yaml, render_argocd_cm, render_error,
+    render_one, render_project,
 };
 use crate::analyze::{COMPONENT_LABEL, MANAGED_BY, PART_OF};
 use crate::model::Model;
@@ -91,7 +91,23 @@ pub(super) fn render_tree(
                 DestinationOut::Server(s) => ("server", s),
                 DestinationOut::Name(n) => ("name", n),
             };
+            // The environment's policy (prune, sync options); with no RollingSync in the
+            // way, a child's automated sync also heals drift.
+            let mut policy = crate::environment::sync_policy(environment);
+            if let Some(automated) = policy
+                .as_mut()
+                .and_then(|p| p.get_mut("automated"))
+                .and_then(serde_json::Value::as_object_mut)
+            {
+                automated.insert("selfHeal".into(), serde_json::Value::Bool(true));
+            }
+            let sync_policy = match &policy {
+                Some(policy) => block_yaml(&serde_json::json!({ "syncPolicy": policy }), 2)
+                    .map_err(|e| render_error(&e, "application.yaml.j2", &file))?,
+                None => String::new(),
+            };
             let ctx = minijinja::context! {
+                sync_policy => sync_policy,
                 app => instance.app.as_str(),
                 component => component.name.as_str(),
                 env => environment.name.as_str(),
@@ -116,8 +132,7 @@ pub(super) fn render_tree(
         env,
         model,
         (&project, repos, &destinations),
-        prefix,
-        &env_names,
+        (prefix, envs, &env_names),
         files,
     )?;
 
@@ -148,11 +163,7 @@ pub(super) fn render_tree(
     )?;
     files.insert(root_file, root);
 
-    let patch_file = format!("{prefix}patches/argocd-cm.yaml");
-    let ctx = minijinja::context! { namespace => namespace };
-    let patch = render_one(env, "argocd-cm.yaml.j2", &ctx, &patch_file, &env_names)?;
-    files.insert(patch_file, patch);
-    Ok(())
+    render_argocd_cm(env, model, (prefix, envs, &env_names), true, files)
 }
 
 /// The wave offset between environments: the power of ten above the highest phase.

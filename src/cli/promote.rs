@@ -1,0 +1,127 @@
+//! `ladder promote`: reads the spec and the two version files, lets
+//! `ladder::promote` compute the new target text, prints the changes and writes it.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+
+use super::INVALID;
+use super::envs::{self, usage};
+
+pub(super) fn run(
+    spec_arg: &Path,
+    from: &str,
+    to: &str,
+    only: &[String],
+    force: bool,
+) -> anyhow::Result<ExitCode> {
+    let (spec_file, loaded) = match envs::load(spec_arg)? {
+        Ok(loaded) => loaded,
+        Err(code) => return Ok(code),
+    };
+    let spec = &loaded.spec;
+    let envs: Vec<&str> = spec.environments.iter().map(|e| e.name.as_str()).collect();
+    for env in [from, to] {
+        if let Some(error) = envs::unknown(spec, env) {
+            return error;
+        }
+    }
+    if from == to {
+        return usage(format!("`--from` and `--to` are both `{from}`"), None);
+    }
+    if let Some(problem) = ladder::promote::order_problem(&envs, from, to) {
+        if force {
+            eprintln!("warning: {problem}; promoting anyway (--force)");
+        } else {
+            return usage(
+                problem,
+                Some("promote one environment at a time, in order, or pass --force".into()),
+            );
+        }
+    }
+    let Some(versions) = &spec.versions else {
+        return usage(
+            format!("`{}` has no version files to promote", spec.name),
+            Some("add `versions: {path: \"versions/{{ env }}.yaml\"}` to the spec".into()),
+        );
+    };
+    let mut entries = Vec::new();
+    for name in only {
+        let Some(component) = spec.components.iter().find(|c| &c.name == name) else {
+            let names = spec.components.iter().map(|c| c.name.as_str());
+            return usage(
+                format!("`{name}` is not a component of `{}`", spec.name),
+                ladder::diagnostic::did_you_mean(name, names),
+            );
+        };
+        match &component.version {
+            Some(entry) => entries.push(entry.clone()),
+            None => {
+                return usage(
+                    format!(
+                        "component `{name}` has no `version` entry, so it has no pins to promote"
+                    ),
+                    None,
+                );
+            }
+        }
+    }
+    let dir = spec_file.path.parent().unwrap_or_else(|| Path::new("."));
+    let from_rel = ladder::versions::for_env(&versions.path, from);
+    let to_rel = ladder::versions::for_env(&versions.path, to);
+    let read = |rel: &str| std::fs::read_to_string(dir.join(rel));
+    let (from_text, to_text) = match (read(&from_rel), read(&to_rel)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) => return usage(format!("cannot read {from_rel}: {e}"), None),
+        (_, Err(e)) => {
+            return usage(
+                format!("cannot read {to_rel}: {e}"),
+                Some(format!("create it first, e.g. as a copy of {from_rel}")),
+            );
+        }
+    };
+    let promotion =
+        match ladder::promote::promote(&from_rel, &from_text, &to_rel, &to_text, &entries) {
+            Ok(p) => p,
+            Err(diagnostics) => {
+                eprint!("{}", ladder::diagnostic::render(&diagnostics, None));
+                return Ok(ExitCode::from(INVALID));
+            }
+        };
+    for entry in &promotion.missing {
+        eprintln!("warning: {to_rel} has no `{entry}`; not promoted (add it by hand)");
+    }
+    if promotion.changes.is_empty() {
+        println!("nothing to promote: {to_rel} already has {from}'s pins");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let target = dir.join(&to_rel);
+    let mut staged = tempfile::NamedTempFile::new_in(target.parent().unwrap_or(dir))
+        .with_context(|| format!("cannot write {}", target.display()))?;
+    std::io::Write::write_all(&mut staged, promotion.text.as_bytes())
+        .with_context(|| format!("cannot write {}", target.display()))?;
+    #[cfg(unix)]
+    std::fs::set_permissions(
+        staged.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o644),
+    )
+    .with_context(|| format!("cannot write {}", target.display()))?;
+    staged
+        .persist(&target)
+        .with_context(|| format!("cannot write {}", target.display()))?;
+    println!(
+        "promoted {from} → {to}: {} pin{} in {to_rel}",
+        promotion.changes.len(),
+        if promotion.changes.len() == 1 {
+            ""
+        } else {
+            "s"
+        }
+    );
+    for change in &promotion.changes {
+        println!("  {}: {} → {}", change.entry, change.old, change.new);
+    }
+    println!("run `ladder build` to write them into the manifests");
+    Ok(ExitCode::SUCCESS)
+}

@@ -934,6 +934,7 @@ fn resolve_source(
         value_files,
         release_name,
         parameters: Vec::new(),
+        kustomize_images: Vec::new(),
     })
 }
 

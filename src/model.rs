@@ -213,6 +213,8 @@ pub struct Source {
     pub release_name: Option<String>,
     /// Helm parameters (name, value), e.g. an image tag from the version files.
     pub parameters: Vec<(String, String)>,
+    /// Kustomize image overrides (`name:tag`), e.g. image tags from the version files.
+    pub kustomize_images: Vec<String>,
 }
 
 impl Model {

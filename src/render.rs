@@ -653,6 +653,16 @@ struct SourceOut<'a> {
     reference: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     helm: Option<HelmOut<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kustomize: Option<KustomizeOut<'a>>,
+}
+
+/// `spec.source.kustomize`: only `images`, each `<image_name>:<image_tag>` (the
+/// Application CRD's `KustomizeImage`), which Argo CD applies as `kustomize edit set
+/// image` before building the overlay.
+#[derive(serde::Serialize)]
+struct KustomizeOut<'a> {
+    images: &'a [String],
 }
 
 #[derive(serde::Serialize)]
@@ -692,6 +702,9 @@ impl<'a> From<&'a crate::model::Source> for SourceOut<'a> {
             chart: s.chart.as_deref(),
             reference: s.reference.as_deref(),
             helm,
+            kustomize: (!s.kustomize_images.is_empty()).then_some(KustomizeOut {
+                images: &s.kustomize_images,
+            }),
         }
     }
 }

@@ -564,6 +564,11 @@ pub struct Component {
     /// Helm parameter that receives the entry's `imageTag` (e.g. `image.tag`).
     #[serde(default)]
     pub image_parameter: Option<String>,
+    /// For a kustomize (git `path`) source: image name → the key of this component's
+    /// version entry that holds its tag (`{your-registry/nextjs-shop: imageTag}`),
+    /// emitted as the source's `kustomize.images` (`your-registry/nextjs-shop:<tag>`).
+    #[serde(default)]
+    pub kustomize_images: std::collections::BTreeMap<String, String>,
 }
 
 /// A Lua health check for one resource kind.

@@ -47,12 +47,13 @@ pub fn apply(
     files: &BTreeMap<String, String>,
 ) -> Result<(), Vec<Diagnostic>> {
     let spec = &loaded.spec;
+    let image_problems = image_name_problems(loaded);
     let Some(versions) = &spec.versions else {
         let stray: Vec<Diagnostic> = spec
             .components
             .iter()
             .enumerate()
-            .filter(|(_, c)| c.version.is_some())
+            .filter(|(_, c)| c.version.is_some() || !c.kustomize_images.is_empty())
             .map(|(i, c)| {
                 Diagnostic::new(
                     &loaded.file,
@@ -61,20 +62,25 @@ pub fn apply(
                         .lookup(&[
                             PathSeg::Key("components"),
                             PathSeg::Index(i),
-                            PathSeg::Key("version"),
+                            PathSeg::Key(if c.version.is_some() {
+                                "version"
+                            } else {
+                                "kustomizeImages"
+                            }),
                         ])
                         .pos,
                     format!(
-                        "`{}` names a version entry, but the spec has no `versions`",
+                        "`{}` takes versions from a version entry, but the spec has no `versions`",
                         c.name
                     ),
                 )
                 .help("add `versions: {path: \"versions/{{ env }}.yaml\"}` at the top level")
             })
+            .chain(image_problems)
             .collect();
         return if stray.is_empty() { Ok(()) } else { Err(stray) };
     };
-    let mut problems = Vec::new();
+    let mut problems = image_problems;
     let mut parsed: BTreeMap<String, Option<Node>> = BTreeMap::new();
     let by_name: BTreeMap<&str, usize> = spec
         .components
@@ -118,57 +124,21 @@ pub fn apply(
                         ),
                     )
                     .help(format!(
-                        "create {path} next to the spec, with the entry `{name}` and its `chartVersion`"
+                        "create {path} next to the spec, with the entry `{name}` and its {}",
+                        if c.kustomize_images.is_empty() {
+                            "`chartVersion`"
+                        } else {
+                            "image tags"
+                        }
                     )),
                 );
                 continue;
             };
             let node = entry(tree, name);
-            let chart = node
-                .and_then(|n| n.get("chartVersion"))
-                .and_then(scalar_text);
-            let Some(chart) = chart else {
-                problems.push(
-                    Diagnostic::new(
-                        &loaded.file,
-                        at("version"),
-                        format!("{path} has no `{name}.chartVersion` for `{}`", c.name),
-                    )
-                    .help(format!("add it to {path}, or fix the entry name")),
-                );
-                continue;
-            };
-            let Some(source) = instance.sources.iter_mut().find(|s| s.chart.is_some()) else {
-                problems.push(
-                    Diagnostic::new(
-                        &loaded.file,
-                        at("version"),
-                        format!(
-                            "`{}` has a version entry but no Helm chart source for it",
-                            c.name
-                        ),
-                    )
-                    .help("give the component a `chart` source, or remove `version`"),
-                );
-                continue;
-            };
-            source.target_revision = chart;
-            if let Some(parameter) = &c.image_parameter {
-                let tag = node.and_then(|n| n.get("imageTag")).and_then(scalar_text);
-                match tag {
-                    Some(tag) => source.parameters.push((parameter.clone(), tag)),
-                    None => problems.push(
-                        Diagnostic::new(
-                            &loaded.file,
-                            at("imageParameter"),
-                            format!(
-                                "{path} has no `{name}.imageTag` for `{}`'s `{parameter}`",
-                                c.name
-                            ),
-                        )
-                        .help(format!("add it to {path}, or remove `imageParameter`")),
-                    ),
-                }
+            if c.kustomize_images.is_empty() {
+                pin_chart(&mut problems, loaded, c, i, instance, node, &path, name);
+            } else {
+                pin_kustomize_images(&mut problems, loaded, c, i, instance, node, &path, name);
             }
         }
     }
@@ -178,5 +148,271 @@ pub fn apply(
         crate::diagnostic::sort(&mut problems);
         problems.dedup_by(|a, b| a.message == b.message);
         Err(problems)
+    }
+}
+
+/// The position of `components[i].<field>`.
+fn field_pos(loaded: &Loaded, i: usize, field: &str) -> crate::diagnostic::Pos {
+    loaded
+        .tree
+        .lookup(&[
+            PathSeg::Key("components"),
+            PathSeg::Index(i),
+            PathSeg::Key(field),
+        ])
+        .pos
+}
+
+/// The position of the key `components[i].<field>` (for a map-valued field).
+fn key_pos(loaded: &Loaded, i: usize, field: &str) -> crate::diagnostic::Pos {
+    loaded
+        .tree
+        .lookup(&[
+            PathSeg::Key("components"),
+            PathSeg::Index(i),
+            PathSeg::KeyOf(field),
+        ])
+        .pos
+}
+
+/// The entry's `chartVersion` into the chart source's `targetRevision`, its `imageTag`
+/// into the Helm parameter `imageParameter`.
+#[allow(clippy::too_many_arguments)]
+fn pin_chart(
+    problems: &mut Vec<Diagnostic>,
+    loaded: &Loaded,
+    c: &crate::spec::Component,
+    i: usize,
+    instance: &mut crate::model::Instance,
+    node: Option<&Node>,
+    path: &str,
+    name: &str,
+) {
+    let chart = node
+        .and_then(|n| n.get("chartVersion"))
+        .and_then(scalar_text);
+    let Some(chart) = chart else {
+        problems.push(
+            Diagnostic::new(
+                &loaded.file,
+                field_pos(loaded, i, "version"),
+                format!("{path} has no `{name}.chartVersion` for `{}`", c.name),
+            )
+            .help(format!("add it to {path}, or fix the entry name")),
+        );
+        return;
+    };
+    let Some(source) = instance.sources.iter_mut().find(|s| s.chart.is_some()) else {
+        problems.push(
+            Diagnostic::new(
+                &loaded.file,
+                field_pos(loaded, i, "version"),
+                format!(
+                    "`{}` has a version entry but no Helm chart source for it",
+                    c.name
+                ),
+            )
+            .help(
+                "give the component a `chart` source, or `kustomizeImages` for a kustomize \
+                 overlay, or remove `version`",
+            ),
+        );
+        return;
+    };
+    source.target_revision = chart;
+    if let Some(parameter) = &c.image_parameter {
+        let tag = node.and_then(|n| n.get("imageTag")).and_then(scalar_text);
+        match tag {
+            Some(tag) => source.parameters.push((parameter.clone(), tag)),
+            None => problems.push(
+                Diagnostic::new(
+                    &loaded.file,
+                    field_pos(loaded, i, "imageParameter"),
+                    format!(
+                        "{path} has no `{name}.imageTag` for `{}`'s `{parameter}`",
+                        c.name
+                    ),
+                )
+                .help(format!("add it to {path}, or remove `imageParameter`")),
+            ),
+        }
+    }
+}
+
+/// Each `kustomizeImages` name with its tag from the entry, as `name:tag`, into the
+/// kustomize source's `kustomize.images`.
+#[allow(clippy::too_many_arguments)]
+fn pin_kustomize_images(
+    problems: &mut Vec<Diagnostic>,
+    loaded: &Loaded,
+    c: &crate::spec::Component,
+    i: usize,
+    instance: &mut crate::model::Instance,
+    node: Option<&Node>,
+    path: &str,
+    name: &str,
+) {
+    let images_at = key_pos(loaded, i, "kustomizeImages");
+    let kustomize = instance
+        .sources
+        .iter()
+        .position(|s| s.path.is_some() && s.chart.is_none() && s.value_files.is_empty());
+    let Some(k) = kustomize.filter(|_| instance.sources.iter().all(|s| s.chart.is_none())) else {
+        problems.push(
+            Diagnostic::new(
+                &loaded.file,
+                images_at,
+                format!(
+                    "`{}` has `kustomizeImages` but no kustomize source (a git `path` without a chart)",
+                    c.name
+                ),
+            )
+            .help("for a Helm chart, name the tag's parameter in `imageParameter` instead"),
+        );
+        return;
+    };
+    let mut images = Vec::new();
+    for (image, key) in &c.kustomize_images {
+        let at = loaded
+            .tree
+            .lookup(&[
+                PathSeg::Key("components"),
+                PathSeg::Index(i),
+                PathSeg::Key("kustomizeImages"),
+                PathSeg::Key(image),
+            ])
+            .pos;
+        match node.and_then(|n| n.get(key)).and_then(scalar_text) {
+            None => problems.push(
+                Diagnostic::new(
+                    &loaded.file,
+                    at,
+                    format!(
+                        "{path} has no `{name}.{key}` for `{}`'s image `{image}`",
+                        c.name
+                    ),
+                )
+                .help(format!("add it to {path}, or fix the key")),
+            ),
+            Some(tag) if !is_image_tag(&tag) => problems.push(
+                Diagnostic::new(
+                    &loaded.file,
+                    at,
+                    format!("`{name}.{key}` in {path} is `{tag}`, which is not an image tag"),
+                )
+                .help(
+                    "a tag is 1 to 128 letters, digits, `_`, `.` and `-`, not starting with \
+                     `.` or `-`",
+                ),
+            ),
+            Some(tag) => images.push(format!("{image}:{tag}")),
+        }
+    }
+    instance.sources[k].kustomize_images = images;
+}
+
+/// A container image tag as the OCI distribution spec defines it:
+/// `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`.
+fn is_image_tag(tag: &str) -> bool {
+    let mut chars = tag.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+        && tag.len() <= 128
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+}
+
+/// An image name for `kustomize.images`: registry host (with port), path, no tag or
+/// digest (the tag comes from the version file) and no `old=new` rename.
+fn is_image_name(name: &str) -> bool {
+    let last = name.rsplit('/').next().unwrap_or(name);
+    !name.is_empty()
+        && !name.starts_with('/')
+        && !name.ends_with('/')
+        && !name.contains("//")
+        && !last.contains(':')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/' | ':'))
+}
+
+/// Every `kustomizeImages` key that is not an image name, and every such map on a
+/// component without `version`.
+fn image_name_problems(loaded: &Loaded) -> Vec<Diagnostic> {
+    let mut problems = Vec::new();
+    for (i, c) in loaded.spec.components.iter().enumerate() {
+        if c.kustomize_images.is_empty() {
+            continue;
+        }
+        if c.version.is_none() && loaded.spec.versions.is_some() {
+            problems.push(
+                Diagnostic::new(
+                    &loaded.file,
+                    key_pos(loaded, i, "kustomizeImages"),
+                    format!(
+                        "`{}` has `kustomizeImages` but no `version` entry to take the tags from",
+                        c.name
+                    ),
+                )
+                .help("add `version: <entry>` naming its entry in the version files"),
+            );
+        }
+        for image in c.kustomize_images.keys() {
+            if is_image_name(image) {
+                continue;
+            }
+            let at = loaded
+                .tree
+                .lookup(&[
+                    PathSeg::Key("components"),
+                    PathSeg::Index(i),
+                    PathSeg::Key("kustomizeImages"),
+                    PathSeg::KeyOf(image),
+                ])
+                .pos;
+            problems.push(
+                Diagnostic::new(
+                    &loaded.file,
+                    at,
+                    format!("`{image}` is not an image name for `kustomize.images`"),
+                )
+                .help(
+                    "write the name without tag, digest or `=` (e.g. `ghcr.io/org/app`); the \
+                     tag comes from the version file",
+                ),
+            );
+        }
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{is_image_name, is_image_tag};
+
+    #[test]
+    fn image_tags_follow_the_oci_grammar() {
+        assert!(is_image_tag("v1.2.0"));
+        assert!(is_image_tag("_build-7"));
+        assert!(is_image_tag(&"a".repeat(128)));
+        assert!(!is_image_tag(&"a".repeat(129)));
+        assert!(!is_image_tag(""));
+        assert!(!is_image_tag(".hidden"));
+        assert!(!is_image_tag("-dash"));
+        assert!(!is_image_tag("1.0 beta"));
+        assert!(!is_image_tag("sha256:abc"));
+    }
+
+    #[test]
+    fn image_names_carry_no_tag_digest_or_rename() {
+        assert!(is_image_name("nginx"));
+        assert!(is_image_name("ghcr.io/org/app"));
+        assert!(is_image_name("registry.example.com:5000/org/app"));
+        assert!(!is_image_name(""));
+        assert!(!is_image_name("org/app:v1"));
+        assert!(!is_image_name("org/app@sha256:abc"));
+        assert!(!is_image_name("old=new"));
+        assert!(!is_image_name("/app"));
+        assert!(!is_image_name("org//app"));
     }
 }

@@ -145,11 +145,19 @@ fn no_change_exits_0_and_a_new_spec_is_all_added() {
     );
 
     std::fs::create_dir(dir.join("team")).unwrap();
-    std::fs::copy(
-        root().join("examples/nextjs-shop/ladder.yaml"),
-        dir.join("team/ladder.yaml"),
-    )
-    .unwrap();
+    for file in [
+        "ladder.yaml",
+        "versions/dev.yaml",
+        "versions/staging.yaml",
+        "versions/prod.yaml",
+    ] {
+        std::fs::create_dir_all(dir.join("team/versions")).unwrap();
+        std::fs::copy(
+            root().join("examples/nextjs-shop").join(file),
+            dir.join("team").join(file),
+        )
+        .unwrap();
+    }
     let new = ladder(dir, &["diff", "-f", "team", "--base", "HEAD"]);
     let stdout = String::from_utf8_lossy(&new.stdout);
     assert_eq!(new.status.code(), Some(1), "{stdout}");

@@ -144,7 +144,11 @@ proptest! {
             end -= 1;
         }
         let mutated = format!("{}{junk}{}", &example[..at], &example[end..]);
-        if let Err(diagnostics) = ladder::compile("m.yaml", mutated.as_bytes(), "x") {
+        // With the example's version files, so a mutation that keeps the spec valid is
+        // rendered too, not stopped at its missing versions.
+        let path = crate::support::root().join("examples/nextjs-shop/ladder.yaml");
+        let inputs = crate::support::inputs(&path, example.as_bytes());
+        if let Err(diagnostics) = ladder::compile_with("m.yaml", mutated.as_bytes(), "x", &inputs) {
             prop_assert!(!diagnostics.is_empty());
         }
     }
@@ -331,7 +335,9 @@ proptest! {
     #[test]
     fn no_manifest_panics_ladder_waves(junk in "\\PC{0,80}|[ -~\\n]{0,80}", at in 0usize..3000, len in 0usize..40) {
         let spec = include_str!("../examples/nextjs-shop/ladder.yaml");
-        let (model, _) = ladder::check("ladder.yaml", spec.as_bytes()).unwrap();
+        let path = crate::support::root().join("examples/nextjs-shop/ladder.yaml");
+        let inputs = crate::support::inputs(&path, spec.as_bytes());
+        let (model, _) = ladder::check_with("ladder.yaml", spec.as_bytes(), &inputs).unwrap();
         let waves = model.components[0].waves.as_ref().unwrap();
         let text = include_str!("cli/waves-preserves-text/manifests.yaml");
         let mut at = at.min(text.len());

@@ -4,8 +4,10 @@ use crate::support::root;
 
 #[test]
 fn an_overridden_template_is_used_and_keeps_the_header() {
-    let bytes = std::fs::read(root().join("examples/nextjs-shop/ladder.yaml")).unwrap();
-    let (model, plan) = ladder::check("spec", &bytes).unwrap();
+    let spec = root().join("examples/nextjs-shop/ladder.yaml");
+    let bytes = std::fs::read(&spec).unwrap();
+    let inputs = crate::support::inputs(&spec, &bytes);
+    let (model, plan) = ladder::check_with("spec", &bytes, &inputs).unwrap();
     let mut templates = ladder::Templates {
         dir: "tpl".into(),
         ..ladder::Templates::default()

@@ -48,8 +48,10 @@ fn overlay() -> std::path::PathBuf {
 
 #[test]
 fn ladder_waves_gives_the_nextjs_shop_overlay_seed_000s_waves() {
-    let spec = std::fs::read(root().join("examples/nextjs-shop/ladder.yaml")).unwrap();
-    let (model, _) = ladder::check("ladder.yaml", &spec).unwrap();
+    let path = root().join("examples/nextjs-shop/ladder.yaml");
+    let spec = std::fs::read(&path).unwrap();
+    let inputs = crate::support::inputs(&path, &spec);
+    let (model, _) = ladder::check_with("ladder.yaml", &spec, &inputs).unwrap();
     let component = &model.components[0];
     let mut inputs = Vec::new();
     for entry in std::fs::read_dir(overlay()).unwrap() {

@@ -1,30 +1,6 @@
 //! `ladder diff --base REV` on real git repositories made for the test.
 
-use std::path::Path;
-use std::process::Command;
-
-use crate::support::{ladder, root};
-
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .args([
-            "-c",
-            "user.name=ladder",
-            "-c",
-            "user.email=ladder@example.com",
-            "-c",
-            "init.defaultBranch=main",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+use crate::support::{copy_tree, git, ladder, root};
 
 fn repo_with_platform() -> tempfile::TempDir {
     let repo = tempfile::tempdir().unwrap();
@@ -201,20 +177,7 @@ fn an_added_after_edge_is_shown_with_its_own_arrow() {
 fn a_promotion_diffs_against_the_base_versions_and_fleet_folders() {
     let repo = tempfile::tempdir().unwrap();
     let dir = repo.path();
-    let example = root().join("examples/dlt-network");
-    let mut stack = vec![std::path::PathBuf::new()];
-    while let Some(rel) = stack.pop() {
-        for entry in std::fs::read_dir(example.join(&rel)).unwrap() {
-            let entry = entry.unwrap();
-            let rel = rel.join(entry.file_name());
-            if entry.file_type().unwrap().is_dir() {
-                std::fs::create_dir_all(dir.join(&rel)).unwrap();
-                stack.push(rel);
-            } else {
-                std::fs::copy(entry.path(), dir.join(&rel)).unwrap();
-            }
-        }
-    }
+    copy_tree(&root().join("examples/dlt-network"), dir);
     git(dir, &["init", "-q"]);
     git(dir, &["add", "."]);
     git(dir, &["commit", "-q", "-m", "dlt"]);

@@ -7,6 +7,7 @@ mod appset;
 mod cli;
 mod diff;
 mod golden;
+mod promotion;
 mod properties;
 mod safety;
 mod support;

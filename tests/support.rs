@@ -138,3 +138,42 @@ pub(crate) fn inputs(spec: &Path, bytes: &[u8]) -> ladder::Inputs {
     }
     inputs
 }
+
+/// Runs git in `dir` with a fixed identity and `main` as the first branch; panics if it fails.
+pub(crate) fn git(dir: &Path, args: &[&str]) {
+    let out = std::process::Command::new("git")
+        .args([
+            "-c",
+            "user.name=ladder",
+            "-c",
+            "user.email=ladder@example.com",
+            "-c",
+            "init.defaultBranch=main",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Copies the files under `from` into `to` (created as needed), keeping relative paths.
+pub(crate) fn copy_tree(from: &Path, to: &Path) {
+    let mut stack = vec![PathBuf::new()];
+    while let Some(rel) = stack.pop() {
+        std::fs::create_dir_all(to.join(&rel)).unwrap();
+        for entry in std::fs::read_dir(from.join(&rel)).unwrap() {
+            let entry = entry.unwrap();
+            let rel = rel.join(entry.file_name());
+            if entry.file_type().unwrap().is_dir() {
+                stack.push(rel);
+            } else {
+                std::fs::copy(entry.path(), to.join(&rel)).unwrap();
+            }
+        }
+    }
+}

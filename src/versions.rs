@@ -57,18 +57,11 @@ pub fn apply(
             .map(|(i, c)| {
                 Diagnostic::new(
                     &loaded.file,
-                    loaded
-                        .tree
-                        .lookup(&[
-                            PathSeg::Key("components"),
-                            PathSeg::Index(i),
-                            PathSeg::Key(if c.version.is_some() {
-                                "version"
-                            } else {
-                                "kustomizeImages"
-                            }),
-                        ])
-                        .pos,
+                    if c.version.is_some() {
+                        field_pos(loaded, i, "version")
+                    } else {
+                        key_pos(loaded, i, "kustomizeImages")
+                    },
                     format!(
                         "`{}` takes versions from a version entry, but the spec has no `versions`",
                         c.name
@@ -94,16 +87,6 @@ pub fn apply(
         };
         let c = &spec.components[i];
         let Some(name) = &c.version else { continue };
-        let at = |field: &'static str| {
-            loaded
-                .tree
-                .lookup(&[
-                    PathSeg::Key("components"),
-                    PathSeg::Index(i),
-                    PathSeg::Key(field),
-                ])
-                .pos
-        };
         for (e, instance) in component.instances.iter_mut().enumerate() {
             let Some(instance) = instance else { continue };
             let env = &model.environments[e].name;
@@ -117,7 +100,7 @@ pub fn apply(
                 problems.push(
                     Diagnostic::new(
                         &loaded.file,
-                        at("version"),
+                        field_pos(loaded, i, "version"),
                         format!(
                             "`{}` takes its versions from {path}, which is missing or not YAML",
                             c.name
@@ -134,11 +117,18 @@ pub fn apply(
                 );
                 continue;
             };
-            let node = entry(tree, name);
+            let pin = Pin {
+                loaded,
+                c,
+                i,
+                node: entry(tree, name),
+                path: &path,
+                name,
+            };
             if c.kustomize_images.is_empty() {
-                pin_chart(&mut problems, loaded, c, i, instance, node, &path, name);
+                pin.chart(instance, &mut problems);
             } else {
-                pin_kustomize_images(&mut problems, loaded, c, i, instance, node, &path, name);
+                pin.kustomize_images(instance, &mut problems);
             }
         }
     }
@@ -151,114 +141,123 @@ pub fn apply(
     }
 }
 
-/// The position of `components[i].<field>`.
+/// The position of `components[i].<path…>`.
+fn pos(loaded: &Loaded, i: usize, path: &[PathSeg<'_>]) -> crate::diagnostic::Pos {
+    let mut full = vec![PathSeg::Key("components"), PathSeg::Index(i)];
+    full.extend_from_slice(path);
+    loaded.tree.lookup(&full).pos
+}
+
+/// The position of `components[i].<field>`'s value.
 fn field_pos(loaded: &Loaded, i: usize, field: &str) -> crate::diagnostic::Pos {
-    loaded
-        .tree
-        .lookup(&[
-            PathSeg::Key("components"),
-            PathSeg::Index(i),
-            PathSeg::Key(field),
-        ])
-        .pos
+    pos(loaded, i, &[PathSeg::Key(field)])
 }
 
 /// The position of the key `components[i].<field>` (for a map-valued field).
 fn key_pos(loaded: &Loaded, i: usize, field: &str) -> crate::diagnostic::Pos {
-    loaded
-        .tree
-        .lookup(&[
-            PathSeg::Key("components"),
-            PathSeg::Index(i),
-            PathSeg::KeyOf(field),
-        ])
-        .pos
+    pos(loaded, i, &[PathSeg::KeyOf(field)])
 }
 
-/// The entry's `chartVersion` into the chart source's `targetRevision`, its `imageTag`
-/// into the Helm parameter `imageParameter`.
-#[allow(clippy::too_many_arguments)]
-fn pin_chart(
-    problems: &mut Vec<Diagnostic>,
-    loaded: &Loaded,
-    c: &crate::spec::Component,
+/// One versioned component's entry in one environment's version file.
+struct Pin<'a> {
+    loaded: &'a Loaded,
+    c: &'a crate::spec::Component,
+    /// The component's index in the spec.
     i: usize,
-    instance: &mut crate::model::Instance,
-    node: Option<&Node>,
-    path: &str,
-    name: &str,
-) {
-    let chart = node
-        .and_then(|n| n.get("chartVersion"))
-        .and_then(scalar_text);
-    let Some(chart) = chart else {
-        problems.push(
-            Diagnostic::new(
-                &loaded.file,
-                field_pos(loaded, i, "version"),
-                format!("{path} has no `{name}.chartVersion` for `{}`", c.name),
-            )
-            .help(format!("add it to {path}, or fix the entry name")),
-        );
-        return;
-    };
-    let Some(source) = instance.sources.iter_mut().find(|s| s.chart.is_some()) else {
-        problems.push(
-            Diagnostic::new(
-                &loaded.file,
-                field_pos(loaded, i, "version"),
-                format!(
-                    "`{}` has a version entry but no Helm chart source for it",
-                    c.name
-                ),
-            )
-            .help(
-                "give the component a `chart` source, or `kustomizeImages` for a kustomize \
-                 overlay, or remove `version`",
-            ),
-        );
-        return;
-    };
-    source.target_revision = chart;
-    if let Some(parameter) = &c.image_parameter {
-        let tag = node.and_then(|n| n.get("imageTag")).and_then(scalar_text);
-        match tag {
-            Some(tag) => source.parameters.push((parameter.clone(), tag)),
-            None => problems.push(
+    /// The entry, if the file has it.
+    node: Option<&'a Node>,
+    /// The version file, relative to the spec's folder.
+    path: &'a str,
+    /// The entry's dotted name.
+    name: &'a str,
+}
+
+impl Pin<'_> {
+    /// The entry's `chartVersion` into the chart source's `targetRevision`, its `imageTag`
+    /// into the Helm parameter `imageParameter`.
+    fn chart(&self, instance: &mut crate::model::Instance, problems: &mut Vec<Diagnostic>) {
+        let Pin {
+            loaded,
+            c,
+            i,
+            node,
+            path,
+            name,
+        } = *self;
+        let chart = node
+            .and_then(|n| n.get("chartVersion"))
+            .and_then(scalar_text);
+        let Some(chart) = chart else {
+            problems.push(
                 Diagnostic::new(
                     &loaded.file,
-                    field_pos(loaded, i, "imageParameter"),
+                    field_pos(loaded, i, "version"),
+                    format!("{path} has no `{name}.chartVersion` for `{}`", c.name),
+                )
+                .help(format!("add it to {path}, or fix the entry name")),
+            );
+            return;
+        };
+        let Some(source) = instance.sources.iter_mut().find(|s| s.chart.is_some()) else {
+            problems.push(
+                Diagnostic::new(
+                    &loaded.file,
+                    field_pos(loaded, i, "version"),
                     format!(
-                        "{path} has no `{name}.imageTag` for `{}`'s `{parameter}`",
+                        "`{}` has a version entry but no Helm chart source for it",
                         c.name
                     ),
                 )
-                .help(format!("add it to {path}, or remove `imageParameter`")),
-            ),
+                .help(
+                    "give the component a `chart` source, or `kustomizeImages` for a kustomize \
+                 overlay, or remove `version`",
+                ),
+            );
+            return;
+        };
+        source.target_revision = chart;
+        if let Some(parameter) = &c.image_parameter {
+            let tag = node.and_then(|n| n.get("imageTag")).and_then(scalar_text);
+            match tag {
+                Some(tag) => source.parameters.push((parameter.clone(), tag)),
+                None => problems.push(
+                    Diagnostic::new(
+                        &loaded.file,
+                        field_pos(loaded, i, "imageParameter"),
+                        format!(
+                            "{path} has no `{name}.imageTag` for `{}`'s `{parameter}`",
+                            c.name
+                        ),
+                    )
+                    .help(format!("add it to {path}, or remove `imageParameter`")),
+                ),
+            }
         }
     }
-}
 
-/// Each `kustomizeImages` name with its tag from the entry, as `name:tag`, into the
-/// kustomize source's `kustomize.images`.
-#[allow(clippy::too_many_arguments)]
-fn pin_kustomize_images(
-    problems: &mut Vec<Diagnostic>,
-    loaded: &Loaded,
-    c: &crate::spec::Component,
-    i: usize,
-    instance: &mut crate::model::Instance,
-    node: Option<&Node>,
-    path: &str,
-    name: &str,
-) {
-    let images_at = key_pos(loaded, i, "kustomizeImages");
-    let kustomize = instance
-        .sources
-        .iter()
-        .position(|s| s.path.is_some() && s.chart.is_none() && s.value_files.is_empty());
-    let Some(k) = kustomize.filter(|_| instance.sources.iter().all(|s| s.chart.is_none())) else {
-        problems.push(
+    /// Each `kustomizeImages` name with its tag from the entry, as `name:tag`, into the
+    /// kustomize source's `kustomize.images`.
+    fn kustomize_images(
+        &self,
+        instance: &mut crate::model::Instance,
+        problems: &mut Vec<Diagnostic>,
+    ) {
+        let Pin {
+            loaded,
+            c,
+            i,
+            node,
+            path,
+            name,
+        } = *self;
+        let images_at = key_pos(loaded, i, "kustomizeImages");
+        let kustomize = instance
+            .sources
+            .iter()
+            .position(|s| s.path.is_some() && s.chart.is_none() && s.value_files.is_empty());
+        let Some(k) = kustomize.filter(|_| instance.sources.iter().all(|s| s.chart.is_none()))
+        else {
+            problems.push(
             Diagnostic::new(
                 &loaded.file,
                 images_at,
@@ -269,46 +268,43 @@ fn pin_kustomize_images(
             )
             .help("for a Helm chart, name the tag's parameter in `imageParameter` instead"),
         );
-        return;
-    };
-    let mut images = Vec::new();
-    for (image, key) in &c.kustomize_images {
-        let at = loaded
-            .tree
-            .lookup(&[
-                PathSeg::Key("components"),
-                PathSeg::Index(i),
-                PathSeg::Key("kustomizeImages"),
-                PathSeg::Key(image),
-            ])
-            .pos;
-        match node.and_then(|n| n.get(key)).and_then(scalar_text) {
-            None => problems.push(
-                Diagnostic::new(
-                    &loaded.file,
-                    at,
-                    format!(
-                        "{path} has no `{name}.{key}` for `{}`'s image `{image}`",
-                        c.name
-                    ),
-                )
-                .help(format!("add it to {path}, or fix the key")),
-            ),
-            Some(tag) if !is_image_tag(&tag) => problems.push(
-                Diagnostic::new(
-                    &loaded.file,
-                    at,
-                    format!("`{name}.{key}` in {path} is `{tag}`, which is not an image tag"),
-                )
-                .help(
-                    "a tag is 1 to 128 letters, digits, `_`, `.` and `-`, not starting with \
-                     `.` or `-`",
+            return;
+        };
+        let mut images = Vec::new();
+        for (image, key) in &c.kustomize_images {
+            let at = pos(
+                loaded,
+                i,
+                &[PathSeg::Key("kustomizeImages"), PathSeg::Key(image)],
+            );
+            match node.and_then(|n| n.get(key)).and_then(scalar_text) {
+                None => problems.push(
+                    Diagnostic::new(
+                        &loaded.file,
+                        at,
+                        format!(
+                            "{path} has no `{name}.{key}` for `{}`'s image `{image}`",
+                            c.name
+                        ),
+                    )
+                    .help(format!("add it to {path}, or fix the key")),
                 ),
-            ),
-            Some(tag) => images.push(format!("{image}:{tag}")),
+                Some(tag) if !is_image_tag(&tag) => problems.push(
+                    Diagnostic::new(
+                        &loaded.file,
+                        at,
+                        format!("`{name}.{key}` in {path} is `{tag}`, which is not an image tag"),
+                    )
+                    .help(
+                        "a tag is 1 to 128 letters, digits, `_`, `.` and `-`, not starting with \
+                     `.` or `-`",
+                    ),
+                ),
+                Some(tag) => images.push(format!("{image}:{tag}")),
+            }
         }
+        instance.sources[k].kustomize_images = images;
     }
-    instance.sources[k].kustomize_images = images;
 }
 
 /// A container image tag as the OCI distribution spec defines it:
@@ -361,15 +357,11 @@ fn image_name_problems(loaded: &Loaded) -> Vec<Diagnostic> {
             if is_image_name(image) {
                 continue;
             }
-            let at = loaded
-                .tree
-                .lookup(&[
-                    PathSeg::Key("components"),
-                    PathSeg::Index(i),
-                    PathSeg::Key("kustomizeImages"),
-                    PathSeg::KeyOf(image),
-                ])
-                .pos;
+            let at = pos(
+                loaded,
+                i,
+                &[PathSeg::Key("kustomizeImages"), PathSeg::KeyOf(image)],
+            );
             problems.push(
                 Diagnostic::new(
                     &loaded.file,

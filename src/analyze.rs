@@ -549,6 +549,7 @@ fn environments(cx: &mut Cx<'_>, spec: &spec::Spec, version: Option<Version>) ->
             destination,
             sync: e.sync,
             prune: settings.prune,
+            self_heal: settings.self_heal,
             sync_options: settings.sync_options,
             sync_windows: settings.sync_windows,
         });

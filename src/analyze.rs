@@ -367,6 +367,21 @@ fn rollout(cx: &mut Cx<'_>, spec: &spec::Spec, version: Option<Version>) -> Opti
         d.rule = Some(&"deletion-order-too-old");
         d.help = Some("remove `deletionOrder`, or raise `argocd.version`".into());
     }
+    if r.strategy == spec::Strategy::AppOfApps {
+        // A sync wave applies all of its children at once: nothing would read these.
+        let set = cx.tree.get("rollout");
+        for key in ["maxUpdate", "roleMaxUpdate", "phases"] {
+            if set.and_then(|n| n.get(key)).is_some() {
+                cx.error(
+                    &[Key("rollout"), Key(key)],
+                    format!("`rollout.{key}` sets RollingSync's maxUpdate, which the app-of-apps strategy does not have"),
+                )
+                .help = Some(format!(
+                    "remove `{key}`: an app-of-apps sync wave applies all of its children at once"
+                ));
+            }
+        }
+    }
     let (role_max_update, phase_max_update) = max_update::policy(cx, spec);
     Some(Rollout {
         role_max_update,

@@ -432,6 +432,9 @@ pub fn parse_max_update(value: &spec::MaxUpdate) -> Result<MaxUpdate, String> {
                 Ok(p) if (1..=100).contains(&p) && !digits.starts_with('+') => {
                     Ok(MaxUpdate::Percent(p))
                 }
+                Ok(p) if p > 100 && !digits.starts_with('+') => Err(format!(
+                    "maxUpdate `{text}` is more than all of a step's Applications; write `100%`"
+                )),
                 Ok(0) => Err(format!(
                     "maxUpdate `{text}` would stop RollingSync from syncing anything by itself (Argo CD waits for a manual sync)"
                 )),

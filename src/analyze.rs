@@ -367,6 +367,21 @@ fn rollout(cx: &mut Cx<'_>, spec: &spec::Spec, version: Option<Version>) -> Opti
         d.rule = Some(&"deletion-order-too-old");
         d.help = Some("remove `deletionOrder`, or raise `argocd.version`".into());
     }
+    if r.strategy == spec::Strategy::AppOfApps {
+        // A sync wave applies all of its children at once: nothing would read these.
+        let set = cx.tree.get("rollout");
+        for key in ["maxUpdate", "roleMaxUpdate", "phases"] {
+            if set.and_then(|n| n.get(key)).is_some() {
+                cx.error(
+                    &[Key("rollout"), Key(key)],
+                    format!("`rollout.{key}` sets RollingSync's maxUpdate, which the app-of-apps strategy does not have"),
+                )
+                .help = Some(format!(
+                    "remove `{key}`: an app-of-apps sync wave applies all of its children at once"
+                ));
+            }
+        }
+    }
     let (role_max_update, phase_max_update) = max_update::policy(cx, spec);
     Some(Rollout {
         role_max_update,
@@ -417,6 +432,9 @@ pub fn parse_max_update(value: &spec::MaxUpdate) -> Result<MaxUpdate, String> {
                 Ok(p) if (1..=100).contains(&p) && !digits.starts_with('+') => {
                     Ok(MaxUpdate::Percent(p))
                 }
+                Ok(p) if p > 100 && !digits.starts_with('+') => Err(format!(
+                    "maxUpdate `{text}` is more than all of a step's Applications; write `100%`"
+                )),
                 Ok(0) => Err(format!(
                     "maxUpdate `{text}` would stop RollingSync from syncing anything by itself (Argo CD waits for a manual sync)"
                 )),
@@ -549,6 +567,7 @@ fn environments(cx: &mut Cx<'_>, spec: &spec::Spec, version: Option<Version>) ->
             destination,
             sync: e.sync,
             prune: settings.prune,
+            self_heal: settings.self_heal,
             sync_options: settings.sync_options,
             sync_windows: settings.sync_windows,
         });

@@ -4,7 +4,8 @@
 //! What Argo CD reads of them decides what is accepted (argocd-semantics.md §1.5, §1.6):
 //! under RollingSync only `automated.prune` is read from the automated block, so
 //! `selfHeal: true` (ignored) and `prune` on a `sync: manual` environment (which has no
-//! automated block) are refused rather than emitted for nothing. Sync windows live in
+//! automated block) are refused rather than emitted for nothing. With the app-of-apps
+//! strategy there is no RollingSync: `selfHeal` is honoured (default `true`). Sync windows live in
 //! the AppProject, so they need a project ladder emits.
 
 use crate::model::Version;
@@ -16,6 +17,9 @@ use crate::yaml::PathSeg::{self, Index, Key};
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub prune: bool,
+    /// `automated.selfHeal` of the app-of-apps strategy's children (default `true`);
+    /// RollingSync ignores it, so there it is refused and `false`.
+    pub self_heal: bool,
     pub sync_options: Vec<String>,
     pub sync_windows: Vec<WindowOut>,
     pub problems: Vec<Problem>,
@@ -40,7 +44,18 @@ pub fn settings(spec: &spec::Spec, index: usize, version: Option<Version>) -> Se
         path
     };
     let mut problems = Vec::new();
-    if env.self_heal == Some(true) {
+    let app_of_apps = spec.rollout.strategy == spec::Strategy::AppOfApps;
+    if env.sync == Sync::Manual && app_of_apps && env.self_heal.is_some() {
+        problems.push(Problem {
+            path: at(&[Key("selfHeal")]),
+            message: format!(
+                "environment `{}` is `sync: manual`, so its Applications have no automated block for `selfHeal` to go in",
+                env.name
+            ),
+            help: "remove `selfHeal`, or make the environment `sync: auto`".into(),
+        });
+    }
+    if env.self_heal == Some(true) && !app_of_apps {
         problems.push(Problem {
             path: at(&[Key("selfHeal")]),
             message: format!(
@@ -105,6 +120,9 @@ pub fn settings(spec: &spec::Spec, index: usize, version: Option<Version>) -> Se
     }
     Settings {
         prune: env.prune.unwrap_or(true),
+        // Under app-of-apps nothing turns automated sync off, so children heal drift
+        // unless the environment says otherwise.
+        self_heal: app_of_apps && env.self_heal.unwrap_or(true),
         sync_options: sync_options(
             spec.defaults.sync_options.as_ref(),
             env.sync_options.as_ref(),

@@ -9,8 +9,9 @@
 //! is per member: node X's backend waits for node X's vault only.
 //!
 //! A gate (`gate: true`) is a component every other component of an environment waits
-//! for: each non-gate component gets a dependency on it (seed 004's backup, whose chart
-//! runs a PreSync hook, before anything else deploys).
+//! for: each non-gate component comes `after` it (seed 004's backup, whose chart runs a
+//! PreSync hook, before anything else deploys). An ordering edge, not a dependency, so an
+//! environment where the gate is disabled simply does not wait for it.
 //!
 //! The node tree is expanded alongside, each copy keeping the positions of the spec
 //! component it came from, so diagnostics still point at the line the user wrote.
@@ -81,6 +82,21 @@ pub fn expand(
     for (fleet, source) in &spec.fleets {
         for env in &spec.environments {
             let folder = crate::versions::for_env(&source.folders, &env.name);
+            // A folder that is not there would silently remove every member of the
+            // fleet from the environment, and the root's prune would delete their
+            // Applications: it is an error, unless the environment lists its members.
+            if !folders.contains_key(&folder) && !env.fleets.contains_key(fleet) {
+                error(
+                    &[Key("fleets"), Key(fleet), Key("folders")],
+                    format!(
+                        "fleet `{fleet}` takes the members of `{}` from the folder `{folder}`, which does not exist next to the spec",
+                        env.name
+                    ),
+                    Some(format!(
+                        "create `{folder}/` with one folder per member (an empty folder for none), or list them: `environments[].fleets: {{{fleet}: [...]}}`; the path may use `{{{{ env }}}}`"
+                    )),
+                );
+            }
             for member in folders.get(&folder).into_iter().flatten() {
                 if !crate::analyze::is_dns1123_label(member) {
                     error(
@@ -125,8 +141,14 @@ pub fn expand(
                 Some("remove `gate` or `fleet`".into()),
             );
         }
-        for (j, dep) in c.depends_on.iter().enumerate() {
-            let at = [Key("components"), Index(i), Key("dependsOn"), Index(j)];
+        let edges = c
+            .depends_on
+            .iter()
+            .enumerate()
+            .map(|(j, d)| ("dependsOn", j, d))
+            .chain(c.after.iter().enumerate().map(|(j, d)| ("after", j, d)));
+        for (key, j, dep) in edges {
+            let at = [Key("components"), Index(i), Key(key), Index(j)];
             if c.gate && !gates.contains(&dep.as_str()) {
                 error(
                     &at,
@@ -172,40 +194,44 @@ pub fn expand(
     let mut component_nodes = Vec::new();
     for (i, c) in spec.components.iter().enumerate() {
         let node = nodes.get(i).cloned().unwrap_or_else(|| loaded.tree.clone());
-        let with_gates = |mut deps: Vec<String>| {
-            if !c.gate {
+        // Every other component comes after every gate: an ordering edge, so where a
+        // gate is disabled nothing waits for it (a `dependsOn` would make the gate's
+        // absence an error for every component of that environment).
+        let with_gates = |m: &mut Component| {
+            if !m.gate {
                 for gate in &gates {
-                    if !deps.iter().any(|d| d == gate) {
-                        deps.push((*gate).to_owned());
+                    if !m.depends_on.iter().chain(&m.after).any(|d| d == gate) {
+                        m.after.push((*gate).to_owned());
                     }
                 }
             }
-            deps
         };
         let Some(fleet) = &c.fleet else {
             let mut c = c.clone();
-            c.depends_on = with_gates(c.depends_on);
+            with_gates(&mut c);
             components.push(c);
             component_nodes.push(node);
             continue;
+        };
+        let pair = |list: &[String], member: &str| -> Vec<String> {
+            list.iter()
+                .map(|d| {
+                    if fleet_of.contains_key(d.as_str()) {
+                        format!("{member}-{d}")
+                    } else {
+                        d.clone()
+                    }
+                })
+                .collect()
         };
         for member in members(spec, folders, fleet) {
             let mut m = c.clone();
             m.fleet = None;
             m.name = format!("{member}-{}", c.name);
             let member = member.as_str();
-            m.depends_on = with_gates(
-                c.depends_on
-                    .iter()
-                    .map(|d| {
-                        if fleet_of.contains_key(d.as_str()) {
-                            format!("{member}-{d}")
-                        } else {
-                            d.clone()
-                        }
-                    })
-                    .collect(),
-            );
+            m.depends_on = pair(&c.depends_on, member);
+            m.after = pair(&c.after, member);
+            with_gates(&mut m);
             m.enabled = Some(Enabled::PerEnvironment(enabled(
                 spec, folders, c, fleet, member,
             )));
@@ -356,22 +382,29 @@ components:
     }
 
     #[test]
-    fn members_depend_on_their_own_member_and_everything_on_the_gate() {
+    fn members_depend_on_their_own_member_and_everything_comes_after_the_gate() {
         let spec = expanded();
-        let deps: BTreeMap<&str, Vec<&str>> = spec
+        let deps: BTreeMap<&str, (Vec<&str>, Vec<&str>)> = spec
             .components
             .iter()
             .map(|c| {
                 (
                     c.name.as_str(),
-                    c.depends_on.iter().map(String::as_str).collect(),
+                    (
+                        c.depends_on.iter().map(String::as_str).collect(),
+                        c.after.iter().map(String::as_str).collect(),
+                    ),
                 )
             })
             .collect();
-        assert_eq!(deps["backup"], Vec::<&str>::new());
-        assert_eq!(deps["shared"], ["backup"]);
-        assert_eq!(deps["alpha-vault"], ["backup"]);
-        assert_eq!(deps["gamma-backend"], ["gamma-vault", "shared", "backup"]);
+        let none = Vec::<&str>::new();
+        assert_eq!(deps["backup"], (none.clone(), none.clone()));
+        assert_eq!(deps["shared"], (none.clone(), vec!["backup"]));
+        assert_eq!(deps["alpha-vault"], (none, vec!["backup"]));
+        assert_eq!(
+            deps["gamma-backend"],
+            (vec!["gamma-vault", "shared"], vec!["backup"])
+        );
         assert_eq!(deps.len(), 2 + 3 * 2, "{deps:?}");
     }
 

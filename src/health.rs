@@ -102,6 +102,17 @@ pub fn resolve(spec: &Spec, order: &[usize]) -> Resolved {
             } else {
                 format!("resource.customizations.health.{}_{}", hc.group, hc.kind)
             };
+            if key == APPLICATION_KEY && spec.rollout.strategy == crate::spec::Strategy::AppOfApps {
+                out.problems.push(Problem {
+                    path: at("kind"),
+                    message: format!(
+                        "`{}` gives a health check for Argo CD's `Application`, which the app-of-apps strategy emits itself",
+                        c.name
+                    ),
+                    help: "remove it: `patches/argocd-cm.yaml` already has the check Argo CD documents for app-of-apps waves".into(),
+                });
+                continue;
+            }
             let lua = format!("{}\n", hc.lua.trim_end());
             match by_key.get_mut(&key) {
                 Some(existing) if existing.lua != lua => out.problems.push(Problem {

@@ -113,6 +113,9 @@ pub struct Environment {
     pub sync: Sync,
     /// `automated.prune` of `sync: auto` Applications.
     pub prune: bool,
+    /// `automated.selfHeal` of `sync: auto` app-of-apps children (always `false` under
+    /// RollingSync, which ignores it).
+    pub self_heal: bool,
     /// `spec.syncPolicy.syncOptions`, as `Name=value`, in a fixed order.
     pub sync_options: Vec<String>,
     /// Sync windows for the environment's AppProject, as the spec gives them.

@@ -172,7 +172,10 @@ fn compact_phases(model: &Model, env: Option<usize>) -> Vec<u32> {
 }
 
 fn env_plan(model: &Model, phases: Vec<u32>, chain: &[u32], env: usize) -> EnvPlan {
-    let manual = model.environments[env].sync == Sync::Manual;
+    // Under RollingSync a manual environment's steps hold at maxUpdate 0; an app-of-apps
+    // wave has no such knob (and does not wait for a manual child's sync).
+    let manual = model.environments[env].sync == Sync::Manual
+        && model.rollout.strategy != crate::spec::Strategy::AppOfApps;
     let mut by_phase: std::collections::BTreeMap<u32, Vec<usize>> =
         std::collections::BTreeMap::new();
     for (i, _) in model.components.iter().enumerate() {
@@ -305,9 +308,12 @@ pub fn render_text(model: &Model, plan: &Plan) -> String {
         if model.rollout.topology == Topology::Independent {
             step_number = 0;
         }
-        let sync = match env.sync {
-            Sync::Auto => "auto",
-            Sync::Manual => "manual: each step waits for an operator to sync it",
+        let sync = match (env.sync, app_of_apps) {
+            (Sync::Auto, _) => "auto",
+            (Sync::Manual, false) => "manual: each step waits for an operator to sync it",
+            (Sync::Manual, true) => {
+                "manual: Argo CD syncs none of it by itself, and the root's waves do not wait for those syncs"
+            }
         };
         let apps: usize = env_plan.steps.iter().map(|s| s.components.len()).sum();
         let _ = writeln!(

@@ -89,7 +89,7 @@ pub fn promote(
             missing.push(entry);
             continue;
         };
-        let Some(old) = scalar_text(target) else {
+        let Some(old) = target.scalar_text() else {
             problems.push(
                 Diagnostic::new(
                     to_file,
@@ -123,16 +123,6 @@ pub fn promote(
     })
 }
 
-fn scalar_text(node: &Node) -> Option<String> {
-    match &node.value {
-        Value::Str(s) => Some(s.clone()),
-        Value::Int(i) => Some(i.to_string()),
-        Value::Float(f) => Some(f.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
-}
-
 fn collect_leaves(node: &Node, path: String, out: &mut Vec<(String, String)>) {
     match &node.value {
         Value::Map(entries) => {
@@ -147,7 +137,7 @@ fn collect_leaves(node: &Node, path: String, out: &mut Vec<(String, String)>) {
             }
         }
         _ => {
-            if let Some(text) = scalar_text(node) {
+            if let Some(text) = node.scalar_text() {
                 out.push((path, text));
             }
         }

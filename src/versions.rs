@@ -29,12 +29,14 @@ pub fn entry<'a>(tree: &'a Node, entry: &str) -> Option<&'a Node> {
     entry.split('.').try_fold(tree, |node, key| node.get(key))
 }
 
-/// A scalar's text (`1.2.0`, or a number written unquoted).
-fn scalar_text(node: &Node) -> Option<String> {
+/// A pin's text: a string (`1.2.0`), or a whole number written unquoted. A number with a
+/// fraction is refused (`Err` with its line and column): YAML reads `1.10` as 1.1, and
+/// the pin would silently name another version.
+fn pin_text(node: &Node) -> Option<Result<String, (u32, u32)>> {
     match &node.value {
-        Value::Str(s) => Some(s.clone()),
-        Value::Int(i) => Some(i.to_string()),
-        Value::Float(f) => Some(f.to_string()),
+        Value::Str(s) => Some(Ok(s.clone())),
+        Value::Int(i) => Some(Ok(i.to_string())),
+        Value::Float(_) => Some(Err((node.pos.line, node.pos.column))),
         _ => None,
     }
 }
@@ -62,10 +64,17 @@ pub fn apply(
                     } else {
                         key_pos(loaded, i, "kustomizeImages")
                     },
-                    format!(
-                        "`{}` takes versions from a version entry, but the spec has no `versions`",
-                        c.name
-                    ),
+                    if c.version.is_some() {
+                        format!(
+                            "`{}` names a version entry, but the spec has no `versions`",
+                            c.name
+                        )
+                    } else {
+                        format!(
+                            "`{}` has `kustomizeImages`, but the spec has no `versions`",
+                            c.name
+                        )
+                    },
                 )
                 .help("add `versions: {path: \"versions/{{ env }}.yaml\"}` at the top level")
             })
@@ -74,7 +83,7 @@ pub fn apply(
         return if stray.is_empty() { Ok(()) } else { Err(stray) };
     };
     let mut problems = image_problems;
-    let mut parsed: BTreeMap<String, Option<Node>> = BTreeMap::new();
+    let mut parsed: BTreeMap<String, Option<Result<Node, Diagnostic>>> = BTreeMap::new();
     let by_name: BTreeMap<&str, usize> = spec
         .components
         .iter()
@@ -91,31 +100,51 @@ pub fn apply(
             let Some(instance) = instance else { continue };
             let env = &model.environments[e].name;
             let path = for_env(&versions.path, env);
-            let tree = parsed.entry(path.clone()).or_insert_with(|| {
-                files
-                    .get(&path)
-                    .and_then(|text| crate::yaml::parse(&path, text).ok())
-            });
-            let Some(tree) = tree else {
-                problems.push(
-                    Diagnostic::new(
-                        &loaded.file,
-                        field_pos(loaded, i, "version"),
-                        format!(
-                            "`{}` takes its versions from {path}, which is missing or not YAML",
-                            c.name
-                        ),
-                    )
-                    .help(format!(
-                        "create {path} next to the spec, with the entry `{name}` and its {}",
-                        if c.kustomize_images.is_empty() {
-                            "`chartVersion`"
-                        } else {
-                            "image tags"
-                        }
-                    )),
-                );
-                continue;
+            let tree = parsed
+                .entry(path.clone())
+                .or_insert_with(|| files.get(&path).map(|text| crate::yaml::parse(&path, text)));
+            let tree = match tree {
+                Some(Ok(tree)) => tree,
+                Some(Err(problem)) => {
+                    // Where the file breaks, so the message is useful from the spec's side.
+                    let why = format!(
+                        " ({path}:{}:{}: {})",
+                        problem.pos.line, problem.pos.column, problem.message
+                    );
+                    problems.push(
+                        Diagnostic::new(
+                            &loaded.file,
+                            field_pos(loaded, i, "version"),
+                            format!(
+                                "`{}` takes its versions from {path}, which is not valid YAML{why}",
+                                c.name
+                            ),
+                        )
+                        .help(format!("fix {path}")),
+                    );
+                    continue;
+                }
+                None => {
+                    problems.push(
+                        Diagnostic::new(
+                            &loaded.file,
+                            field_pos(loaded, i, "version"),
+                            format!(
+                                "`{}` takes its versions from {path}, which is missing",
+                                c.name
+                            ),
+                        )
+                        .help(format!(
+                            "create {path} next to the spec, with the entry `{name}` and its {}",
+                            if c.kustomize_images.is_empty() {
+                                "`chartVersion`"
+                            } else {
+                                "image tags"
+                            }
+                        )),
+                    );
+                    continue;
+                }
             };
             let pin = Pin {
                 loaded,
@@ -173,6 +202,19 @@ struct Pin<'a> {
 }
 
 impl Pin<'_> {
+    /// A pin written as an unquoted fractional number, at `(line, column)` of the file.
+    fn unquoted(&self, field: &str, (line, column): (u32, u32)) -> Diagnostic {
+        let (path, name) = (self.path, self.name);
+        Diagnostic::new(
+            &self.loaded.file,
+            field_pos(self.loaded, self.i, "version"),
+            format!(
+                "{path}:{line}:{column}: `{name}.{field}` is an unquoted number, which YAML reads as a float (`1.10` is 1.1)"
+            ),
+        )
+        .help(format!("quote the value in {path}, e.g. \"1.10\""))
+    }
+
     /// The entry's `chartVersion` into the chart source's `targetRevision`, its `imageTag`
     /// into the Helm parameter `imageParameter`.
     fn chart(&self, instance: &mut crate::model::Instance, problems: &mut Vec<Diagnostic>) {
@@ -184,9 +226,13 @@ impl Pin<'_> {
             path,
             name,
         } = *self;
-        let chart = node
-            .and_then(|n| n.get("chartVersion"))
-            .and_then(scalar_text);
+        let chart = match node.and_then(|n| n.get("chartVersion")).and_then(pin_text) {
+            Some(Err(at)) => {
+                problems.push(self.unquoted("chartVersion", at));
+                return;
+            }
+            chart => chart.and_then(Result::ok),
+        };
         let Some(chart) = chart else {
             problems.push(
                 Diagnostic::new(
@@ -198,6 +244,26 @@ impl Pin<'_> {
             );
             return;
         };
+        if instance
+            .sources
+            .iter()
+            .filter(|s| s.chart.is_some())
+            .count()
+            > 1
+        {
+            problems.push(
+                Diagnostic::new(
+                    &loaded.file,
+                    field_pos(loaded, i, "version"),
+                    format!(
+                        "`{}` has several Helm chart sources; its version entry would set only the first one's `targetRevision`",
+                        c.name
+                    ),
+                )
+                .help("split the charts into components of their own, each with its own `version`"),
+            );
+            return;
+        }
         let Some(source) = instance.sources.iter_mut().find(|s| s.chart.is_some()) else {
             problems.push(
                 Diagnostic::new(
@@ -217,9 +283,10 @@ impl Pin<'_> {
         };
         source.target_revision = chart;
         if let Some(parameter) = &c.image_parameter {
-            let tag = node.and_then(|n| n.get("imageTag")).and_then(scalar_text);
+            let tag = node.and_then(|n| n.get("imageTag")).and_then(pin_text);
             match tag {
-                Some(tag) => source.parameters.push((parameter.clone(), tag)),
+                Some(Ok(tag)) => source.parameters.push((parameter.clone(), tag)),
+                Some(Err(at)) => problems.push(self.unquoted("imageTag", at)),
                 None => problems.push(
                     Diagnostic::new(
                         &loaded.file,
@@ -277,7 +344,8 @@ impl Pin<'_> {
                 i,
                 &[PathSeg::Key("kustomizeImages"), PathSeg::Key(image)],
             );
-            match node.and_then(|n| n.get(key)).and_then(scalar_text) {
+            match node.and_then(|n| n.get(key)).and_then(pin_text) {
+                Some(Err(number)) => problems.push(self.unquoted(key, number)),
                 None => problems.push(
                     Diagnostic::new(
                         &loaded.file,
@@ -289,7 +357,7 @@ impl Pin<'_> {
                     )
                     .help(format!("add it to {path}, or fix the key")),
                 ),
-                Some(tag) if !is_image_tag(&tag) => problems.push(
+                Some(Ok(tag)) if !is_image_tag(&tag) => problems.push(
                     Diagnostic::new(
                         &loaded.file,
                         at,
@@ -300,7 +368,7 @@ impl Pin<'_> {
                      `.` or `-`",
                     ),
                 ),
-                Some(tag) => images.push(format!("{image}:{tag}")),
+                Some(Ok(tag)) => images.push(format!("{image}:{tag}")),
             }
         }
         instance.sources[k].kustomize_images = images;

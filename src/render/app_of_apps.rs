@@ -92,14 +92,17 @@ pub(super) fn render_tree(
                 DestinationOut::Name(n) => ("name", n),
             };
             // The environment's policy (prune, sync options); with no RollingSync in the
-            // way, a child's automated sync also heals drift.
+            // way, a child's automated sync also heals drift unless the environment says not.
             let mut policy = crate::environment::sync_policy(environment);
             if let Some(automated) = policy
                 .as_mut()
                 .and_then(|p| p.get_mut("automated"))
                 .and_then(serde_json::Value::as_object_mut)
             {
-                automated.insert("selfHeal".into(), serde_json::Value::Bool(true));
+                automated.insert(
+                    "selfHeal".into(),
+                    serde_json::Value::Bool(environment.self_heal),
+                );
             }
             let sync_policy = match &policy {
                 Some(policy) => block_yaml(&serde_json::json!({ "syncPolicy": policy }), 2)

@@ -213,7 +213,7 @@ fn annotate_document(
     let labels: Vec<(String, String)> = match meta.get("labels").map(|l| &l.value) {
         Some(Value::Map(entries)) => entries
             .iter()
-            .filter_map(|(k, v)| Some((k.key_text()?, scalar_text(v)?)))
+            .filter_map(|(k, v)| Some((k.key_text()?, v.scalar_text()?)))
             .collect(),
         _ => Vec::new(),
     };
@@ -229,7 +229,8 @@ fn annotate_document(
         _ => format!("{kind}/{name}"),
     };
     let annotations = meta.get("annotations");
-    let existing = |key: &str| -> Option<String> { annotations?.get(key).and_then(scalar_text) };
+    let existing =
+        |key: &str| -> Option<String> { annotations?.get(key).and_then(Node::scalar_text) };
     let groups = waves.groups_of(&resource);
     let group = match groups.as_slice() {
         [] => {
@@ -331,7 +332,7 @@ fn check_edit(
         original.get("metadata").and_then(|m| m.get("annotations")),
     ) {
         for (key, _) in wanted {
-            if let Some(v) = orig_a.get(key).and_then(scalar_text)
+            if let Some(v) = orig_a.get(key).and_then(Node::scalar_text)
                 && got_a.get(*key).is_some_and(|g| !g.is_string())
             {
                 got_a.insert((*key).to_owned(), serde_json::Value::String(v));
@@ -342,17 +343,6 @@ fn check_edit(
         Ok(())
     } else {
         Err("ladder cannot insert them into this document's text without changing it otherwise (is `metadata` an alias?); add them by hand or write `metadata` plainly".into())
-    }
-}
-
-/// A scalar's text: strings as they are, numbers and booleans as YAML writes them.
-fn scalar_text(node: &Node) -> Option<String> {
-    match &node.value {
-        Value::Str(s) => Some(s.clone()),
-        Value::Int(i) => Some(i.to_string()),
-        Value::Float(f) => Some(f.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
     }
 }
 
@@ -479,7 +469,7 @@ fn set_annotations(
             missing.push((key, value));
             continue;
         };
-        if scalar_text(v).as_deref() == Some(value.as_str()) {
+        if v.scalar_text().as_deref() == Some(value.as_str()) {
             continue;
         }
         if v.pos.line != k.pos.line {

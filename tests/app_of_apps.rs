@@ -23,7 +23,7 @@ fn crds() -> ladder::validate::Crds {
 }
 
 fn wave(text: &str) -> i64 {
-    let node = ladder::yaml::parse("child", text).unwrap().to_json();
+    let node = ladder::load::yaml::parse("child", text).unwrap().to_json();
     node["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"]
         .as_str()
         .expect("a sync-wave annotation, as a string")
@@ -33,7 +33,10 @@ fn wave(text: &str) -> i64 {
 
 fn check(spec: &str) {
     let bytes = std::fs::read(root().join(spec)).unwrap();
-    let c = ladder::compile(spec, &bytes, "ladder.yaml").unwrap();
+    let c = ladder::Request::new(spec, &bytes)
+        .spec_ref("ladder.yaml")
+        .compile()
+        .unwrap();
     let text = |path: &str| String::from_utf8(c.files[path].clone()).unwrap();
     let children: Vec<(String, String)> = c
         .files
@@ -46,7 +49,7 @@ fn check(spec: &str) {
     assert_eq!(report.checked, children.len());
 
     let model = &c.model;
-    let independent = model.rollout.topology == ladder::spec::Topology::Independent;
+    let independent = model.rollout.topology == ladder::load::spec::Topology::Independent;
     let prefix = |e: usize| {
         if independent {
             format!("{}/", model.environments[e].name)

@@ -152,7 +152,9 @@ fn generated_applications_validate_and_fall_in_exactly_one_step() {
     assert!(appsets.len() >= 3, "expected golden ApplicationSets");
     for path in appsets {
         let text = std::fs::read_to_string(&path).unwrap();
-        let appset = ladder::yaml::parse("a.yaml", &text).unwrap().to_json();
+        let appset = ladder::load::yaml::parse("a.yaml", &text)
+            .unwrap()
+            .to_json();
         let spec = &appset["spec"];
         assert_eq!(spec["goTemplate"], Json::Bool(true));
         assert_eq!(
@@ -171,7 +173,7 @@ fn generated_applications_validate_and_fall_in_exactly_one_step() {
             let element = element.as_object().unwrap();
             let mut app = expand_strings(&spec["template"], element);
             let patched = substitute(&conditionals(patch, element), element);
-            let patch_json = ladder::yaml::parse("patch.yaml", &patched)
+            let patch_json = ladder::load::yaml::parse("patch.yaml", &patched)
                 .unwrap()
                 .to_json();
             merge(&mut app, patch_json);

@@ -7,7 +7,11 @@ use crate::support::{assert_dir, assert_file, root};
 fn compile(spec: &std::path::Path, display: &str, spec_ref: &str) -> ladder::emit::Files {
     let bytes = std::fs::read(spec).unwrap();
     let inputs = crate::support::inputs(spec, &bytes);
-    match ladder::compile_with(display, &bytes, spec_ref, &inputs) {
+    match ladder::Request::new(display, &bytes)
+        .inputs(&inputs)
+        .spec_ref(spec_ref)
+        .compile()
+    {
         Ok(c) => c.files,
         Err(d) => panic!(
             "{}",
@@ -87,7 +91,7 @@ fn examples_start_with_the_schema_modeline() {
 fn committed_schema_matches_the_spec_types() {
     assert_file(
         &root().join("schema/ladder.schema.json"),
-        &ladder::spec::json_schema_text(),
+        &ladder::load::spec::json_schema_text(),
     );
 }
 
@@ -98,10 +102,16 @@ fn output_does_not_depend_on_component_order() {
         let text = std::fs::read_to_string(&spec).unwrap();
         let reversed = reverse_components(&text);
         let inputs = crate::support::inputs(&spec, text.as_bytes());
-        let a = ladder::compile_with("a", text.as_bytes(), "x", &inputs)
+        let a = ladder::Request::new("a", text.as_bytes())
+            .inputs(&inputs)
+            .spec_ref("x")
+            .compile()
             .unwrap()
             .files;
-        let b = ladder::compile_with("a", reversed.as_bytes(), "x", &inputs)
+        let b = ladder::Request::new("a", reversed.as_bytes())
+            .inputs(&inputs)
+            .spec_ref("x")
+            .compile()
             .unwrap_or_else(|d| panic!("{d:?}"))
             .files;
         assert_eq!(
@@ -142,12 +152,15 @@ fn reverse_components(text: &str) -> String {
 /// (CI also renders the DOT files with Graphviz).
 #[test]
 fn graphs_match_their_golden_files() {
-    use ladder::graph::{Format, Options, render};
+    use ladder::review::graph::{Format, Options, render};
     for name in examples() {
         let spec = root().join("examples").join(&name).join("ladder.yaml");
         let bytes = std::fs::read(&spec).unwrap();
         let inputs = crate::support::inputs(&spec, &bytes);
-        let (model, plan) = ladder::check_with("spec", &bytes, &inputs).unwrap();
+        let ladder::Planned { model, plan, .. } = ladder::Request::new("spec", &bytes)
+            .inputs(&inputs)
+            .plan()
+            .unwrap();
         let plain = Options {
             env: 0,
             group: None,
@@ -198,11 +211,15 @@ fn generated_manifests_pass_lint() {
         assert!(unexpected.is_empty(), "{name}: {unexpected:#?}");
         let bytes = std::fs::read(&spec).unwrap();
         let inputs = crate::support::inputs(&spec, &bytes);
-        let (model, _) = ladder::check_with("spec", &bytes, &inputs).unwrap();
+        let model = ladder::Request::new("spec", &bytes)
+            .inputs(&inputs)
+            .plan()
+            .unwrap()
+            .model;
         let manual = model
             .environments
             .iter()
-            .any(|e| e.sync == ladder::spec::Sync::Manual);
+            .any(|e| e.sync == ladder::load::spec::Sync::Manual);
         assert_eq!(
             report.findings.is_empty(),
             !manual,

@@ -82,7 +82,7 @@ proptest! {
             }
         };
         let text = topology(spec_text(n, &edges, &names, &order, &["dev", "prod"]));
-        let compiled = ladder::compile("p.yaml", text.as_bytes(), "x").unwrap();
+        let compiled = ladder::Request::new("p.yaml", text.as_bytes()).spec_ref("x").compile().unwrap();
         let model = &compiled.model;
         let plan = &compiled.plan;
         // Every dependency is in an earlier phase, hence an earlier step.
@@ -110,15 +110,15 @@ proptest! {
         let mut sorted_order: Vec<usize> = (0..n).collect();
         sorted_order.sort_by_key(|&i| names[i].clone());
         let again = topology(spec_text(n, &edges, &names, &sorted_order, &["dev", "prod"]));
-        let other = ladder::compile("p.yaml", again.as_bytes(), "x").unwrap();
+        let other = ladder::Request::new("p.yaml", again.as_bytes()).spec_ref("x").compile().unwrap();
         prop_assert_eq!(&compiled.files, &other.files);
-        let twice = ladder::compile("p.yaml", text.as_bytes(), "x").unwrap();
+        let twice = ladder::Request::new("p.yaml", text.as_bytes()).spec_ref("x").compile().unwrap();
         prop_assert_eq!(&compiled.files, &twice.files);
     }
 
     #[test]
     fn every_scalar_reads_back_as_the_same_string(s in "\\PC{0,24}|[ -~]{0,24}|(yes|no|on|off|y|n|null|~|[0-9:._-]{1,8})") {
-        let yaml = format!("k: {}\n", ladder::yaml::scalar(&s));
+        let yaml = format!("k: {}\n", ladder::load::yaml::scalar(&s));
         // Read back with serde-saphyr's defaults, which resolve YAML 1.1 booleans (`yes`,
         // `on`) and numbers the way Go readers of Kubernetes manifests do.
         let value: serde_json::Value = serde_saphyr::from_str(&yaml).unwrap();
@@ -133,7 +133,7 @@ proptest! {
     /// replaced by arbitrary text, either compile or come back as diagnostics.
     #[test]
     fn no_input_panics(junk in "\\PC{0,200}|[ -~\\n\\t]{0,200}", at in 0usize..2000, len in 0usize..40) {
-        let _ = ladder::compile("junk.yaml", junk.as_bytes(), "x");
+        let _ = ladder::Request::new("junk.yaml", junk.as_bytes()).spec_ref("x").compile();
         let example = include_str!("../examples/nextjs-shop/ladder.yaml");
         let mut at = at.min(example.len());
         while !example.is_char_boundary(at) {
@@ -148,7 +148,7 @@ proptest! {
         // rendered too, not stopped at its missing versions.
         let path = crate::support::root().join("examples/nextjs-shop/ladder.yaml");
         let inputs = crate::support::inputs(&path, example.as_bytes());
-        if let Err(diagnostics) = ladder::compile_with("m.yaml", mutated.as_bytes(), "x", &inputs) {
+        if let Err(diagnostics) = ladder::Request::new("m.yaml", mutated.as_bytes()).inputs(&inputs).spec_ref("x").compile() {
             prop_assert!(!diagnostics.is_empty());
         }
     }
@@ -168,7 +168,10 @@ fn fuzz_regressions_come_back_as_results_or_diagnostics() {
     assert!(!cases.is_empty());
     for case in cases {
         let bytes = std::fs::read(&case).unwrap();
-        if let Err(diagnostics) = ladder::compile("case.yaml", &bytes, "x") {
+        if let Err(diagnostics) = ladder::Request::new("case.yaml", &bytes)
+            .spec_ref("x")
+            .compile()
+        {
             assert!(!diagnostics.is_empty(), "{}", case.display());
         }
     }
@@ -203,9 +206,10 @@ fn groups_spec(
 }
 
 fn waves_of_spec(text: &str) -> std::collections::BTreeMap<String, i32> {
-    let (model, _) = ladder::check("ladder.yaml", text.as_bytes()).unwrap_or_else(|d| {
-        panic!("{}", ladder::diagnostic::render(&d, Some(text)));
-    });
+    let model = match ladder::Request::new("ladder.yaml", text.as_bytes()).plan() {
+        Ok(planned) => planned.model,
+        Err(d) => panic!("{}", ladder::diagnostic::render(&d, Some(text))),
+    };
     model.components[0]
         .waves
         .as_ref()
@@ -257,7 +261,7 @@ proptest! {
         docs in proptest::collection::vec((0usize..3, 0usize..4, any::<bool>()), 1..12),
     ) {
         let spec = groups_spec(3, &[(1, 0), (2, 1)], &[0, 1, 2], None);
-        let (model, _) = ladder::check("ladder.yaml", spec.as_bytes()).unwrap();
+        let model = ladder::Request::new("ladder.yaml", spec.as_bytes()).plan().unwrap().model;
         let waves = model.components[0].waves.as_ref().unwrap();
         let mut input = String::new();
         for (i, (group, style, comment)) in docs.iter().enumerate() {
@@ -276,11 +280,11 @@ proptest! {
             }
             input.push_str("spec:\n  replicas: 1\n");
         }
-        let inputs = [ladder::waves::annotate::Input { name: "in.yaml".into(), text: input.clone() }];
-        let once = ladder::waves::annotate(waves, "app", &inputs, false).unwrap();
+        let inputs = [ladder::edit::annotate::Input { name: "in.yaml".into(), text: input.clone() }];
+        let once = ladder::edit::annotate::annotate(waves, "app", &inputs, false).unwrap();
         prop_assert!(once.notes.is_empty());
-        let again = [ladder::waves::annotate::Input { name: "in.yaml".into(), text: once.text.clone() }];
-        let twice = ladder::waves::annotate(waves, "app", &again, false).unwrap();
+        let again = [ladder::edit::annotate::Input { name: "in.yaml".into(), text: once.text.clone() }];
+        let twice = ladder::edit::annotate::annotate(waves, "app", &again, false).unwrap();
         prop_assert_eq!(&once.text, &twice.text);
         // Undo the insertions: every input line is in the output, in order, the same or
         // with a flow entry added; every other output line is an added annotation line.
@@ -306,7 +310,7 @@ proptest! {
         prop_assert_eq!(undone, input);
         // And every document got its group's wave.
         for (i, (group, _, _)) in docs.iter().enumerate() {
-            let doc = ladder::yaml::parse_all("out.yaml", &once.text).unwrap().remove(i);
+            let doc = ladder::load::yaml::parse_all("out.yaml", &once.text).unwrap().remove(i);
             let wave = doc.get("metadata").and_then(|m| m.get("annotations")).and_then(|a| a.get("argocd.argoproj.io/sync-wave")).and_then(|w| w.as_str()).map(str::to_owned);
             prop_assert_eq!(wave, Some(group.to_string()));
         }
@@ -337,7 +341,7 @@ proptest! {
         let spec = include_str!("../examples/nextjs-shop/ladder.yaml");
         let path = crate::support::root().join("examples/nextjs-shop/ladder.yaml");
         let inputs = crate::support::inputs(&path, spec.as_bytes());
-        let (model, _) = ladder::check_with("ladder.yaml", spec.as_bytes(), &inputs).unwrap();
+        let model = ladder::Request::new("ladder.yaml", spec.as_bytes()).inputs(&inputs).plan().unwrap().model;
         let waves = model.components[0].waves.as_ref().unwrap();
         let text = include_str!("cli/waves-preserves-text/manifests.yaml");
         let mut at = at.min(text.len());
@@ -349,9 +353,9 @@ proptest! {
             end -= 1;
         }
         let mutated = format!("{}{junk}{}", &text[..at], &text[end..]);
-        let inputs = [ladder::waves::annotate::Input { name: "m.yaml".into(), text: mutated }];
+        let inputs = [ladder::edit::annotate::Input { name: "m.yaml".into(), text: mutated }];
         for overwrite in [false, true] {
-            if let Err(diagnostics) = ladder::waves::annotate(waves, "ns", &inputs, overwrite) {
+            if let Err(diagnostics) = ladder::edit::annotate::annotate(waves, "ns", &inputs, overwrite) {
                 prop_assert!(!diagnostics.is_empty());
             }
         }
@@ -522,7 +526,7 @@ proptest! {
     fn every_edge_precedes_its_dependent_in_every_layout(l in ladder_strategy()) {
         let mut order: Vec<usize> = (0..l.n).collect();
         let text = ladder_text(&l, &order);
-        let compiled = ladder::compile("p.yaml", text.as_bytes(), "x")
+        let compiled = ladder::Request::new("p.yaml", text.as_bytes()).spec_ref("x").compile()
             .map_err(|d| TestCaseError::fail(format!("{d:?}\n{text}")))?;
         let model = &compiled.model;
         let by_name = |i: usize| {
@@ -571,7 +575,7 @@ proptest! {
             }
         }
         order.reverse();
-        let reversed = ladder::compile("p.yaml", ladder_text(&l, &order).as_bytes(), "x").unwrap();
+        let reversed = ladder::Request::new("p.yaml", ladder_text(&l, &order).as_bytes()).spec_ref("x").compile().unwrap();
         prop_assert_eq!(&compiled.files, &reversed.files);
     }
 }

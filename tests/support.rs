@@ -118,7 +118,7 @@ pub(crate) fn ladder(dir: &Path, args: &[&str]) -> std::process::Output {
 /// The version files and fleet folders a spec at `spec` names, read as the CLI does.
 pub(crate) fn inputs(spec: &Path, bytes: &[u8]) -> ladder::Inputs {
     let dir = spec.parent().unwrap();
-    let (files, folders) = ladder::inputs_wanted("spec", bytes);
+    let ladder::Wanted { files, folders } = ladder::Request::new("spec", bytes).wanted();
     let mut inputs = ladder::Inputs::default();
     for file in files {
         if let Ok(text) = std::fs::read_to_string(dir.join(&file)) {

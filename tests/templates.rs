@@ -7,12 +7,14 @@ fn an_overridden_template_is_used_and_keeps_the_header() {
     let spec = root().join("examples/nextjs-shop/ladder.yaml");
     let bytes = std::fs::read(&spec).unwrap();
     let inputs = crate::support::inputs(&spec, &bytes);
-    let (model, plan) = ladder::check_with("spec", &bytes, &inputs).unwrap();
+    let request = ladder::Request::new("spec", &bytes)
+        .inputs(&inputs)
+        .spec_ref("../ladder.yaml");
     let mut templates = ladder::Templates {
         dir: "tpl".into(),
         ..ladder::Templates::default()
     };
-    let embedded = ladder::render::TEMPLATES
+    let embedded = ladder::render::templates::TEMPLATES
         .iter()
         .find(|(name, _)| *name == "root.yaml.j2")
         .unwrap()
@@ -23,8 +25,7 @@ fn an_overridden_template_is_used_and_keeps_the_header() {
     );
     assert_ne!(embedded, custom);
     templates.files.insert("root.yaml.j2".into(), custom);
-    let files =
-        ladder::output_with("spec", &model, &plan, "../ladder.yaml", Some(&templates)).unwrap();
+    let files = request.templates(Some(&templates)).compile().unwrap().files;
     let root_yaml = String::from_utf8(files["root.yaml"].clone()).unwrap();
     assert!(
         root_yaml.starts_with(ladder::emit::HEADER_PREFIX),
@@ -35,6 +36,6 @@ fn an_overridden_template_is_used_and_keeps_the_header() {
         "{root_yaml}"
     );
     // The other files are ladder's own.
-    let plain = ladder::output("spec", &model, &plan, "../ladder.yaml").unwrap();
+    let plain = request.compile().unwrap().files;
     assert_eq!(files["applicationset.yaml"], plain["applicationset.yaml"]);
 }

@@ -5,13 +5,13 @@
 use std::collections::BTreeMap;
 use std::process::Command;
 
-use ladder::waves::annotate::Input;
+use ladder::edit::annotate::Input;
 
 use crate::support::root;
 
 /// (kind/name) → sync-wave of every document of a YAML stream.
 fn waves_of(text: &str) -> BTreeMap<String, String> {
-    ladder::yaml::parse_all("out.yaml", text)
+    ladder::load::yaml::parse_all("out.yaml", text)
         .unwrap()
         .iter()
         .map(|doc| {
@@ -20,7 +20,7 @@ fn waves_of(text: &str) -> BTreeMap<String, String> {
             let name = meta.get("name").and_then(|n| n.as_str()).unwrap();
             let wave = meta
                 .get("annotations")
-                .and_then(|a| a.get(ladder::waves::SYNC_WAVE))
+                .and_then(|a| a.get(ladder::analyze::names::SYNC_WAVE))
                 .and_then(|w| w.as_str())
                 .unwrap_or("none");
             (format!("{kind}/{name}"), wave.to_owned())
@@ -51,7 +51,11 @@ fn ladder_waves_gives_the_nextjs_shop_overlay_seed_000s_waves() {
     let path = root().join("examples/nextjs-shop/ladder.yaml");
     let spec = std::fs::read(&path).unwrap();
     let inputs = crate::support::inputs(&path, &spec);
-    let (model, _) = ladder::check_with("ladder.yaml", &spec, &inputs).unwrap();
+    let model = ladder::Request::new("ladder.yaml", &spec)
+        .inputs(&inputs)
+        .plan()
+        .unwrap()
+        .model;
     let component = &model.components[0];
     let mut inputs = Vec::new();
     for entry in std::fs::read_dir(overlay()).unwrap() {
@@ -66,7 +70,7 @@ fn ladder_waves_gives_the_nextjs_shop_overlay_seed_000s_waves() {
     inputs.sort_by(|a, b| a.name.cmp(&b.name));
     let namespace = &component.instances[0].as_ref().unwrap().namespace;
     let waves = component.waves.as_ref().unwrap();
-    let annotated = ladder::waves::annotate(waves, namespace, &inputs, false).unwrap();
+    let annotated = ladder::edit::annotate::annotate(waves, namespace, &inputs, false).unwrap();
     assert_eq!(waves_of(&annotated.text), seed_000());
     assert!(annotated.notes.is_empty(), "{:?}", annotated.notes);
 }

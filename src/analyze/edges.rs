@@ -15,10 +15,12 @@
 
 use std::collections::BTreeMap;
 
-use super::{Cx, EdgeKind, dependencies};
-use crate::model::{Component, Smoke};
-use crate::spec;
-use crate::yaml::PathSeg;
+use super::context::Cx;
+use super::dependencies::dependencies;
+use crate::analyze::model::EdgeKind;
+use crate::analyze::model::{Component, Smoke};
+use crate::load::spec;
+use crate::load::yaml::PathSeg;
 
 /// Whether a role names a smoke test: `smoke`, or seed 002's slot name `smokes`.
 pub fn is_smoke_role(role: &str) -> bool {

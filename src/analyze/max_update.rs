@@ -1,6 +1,6 @@
 //! The `maxUpdate` policy: a default (`rollout.maxUpdate`), values by role
 //! (`rollout.roleMaxUpdate`, built in: CRDs and operators one at a time) and by phase
-//! (`rollout.phases`). Planning resolves each step from them (`crate::policy`).
+//! (`rollout.phases`). Planning resolves each step from them (`crate::plan::policy`).
 //!
 //! `0` and `"0%"` make Argo CD wait for someone to sync the step by hand, and a string
 //! that is not a whole percentage is silently treated as 1 (argocd-semantics §1.4), so
@@ -8,11 +8,11 @@
 
 use std::collections::BTreeMap;
 
-use super::{Cx, parse_max_update};
+use super::context::Cx;
+use crate::analyze::model::MaxUpdate;
 use crate::diagnostic::did_you_mean;
-use crate::model::MaxUpdate;
-use crate::spec::{self, Layout};
-use crate::yaml::PathSeg;
+use crate::load::spec::{self, Layout};
+use crate::load::yaml::PathSeg;
 
 const HELP: &str = "use a count such as 2, or a percentage such as \"25%\"";
 
@@ -48,7 +48,7 @@ pub(super) fn policy(
             }
             Err(why) => {
                 let diagnostic = cx.error(&path, why);
-                diagnostic.rule = Some(super::max_update_rule(value));
+                diagnostic.rule = Some(max_update_rule(value));
                 diagnostic.help = Some(HELP.into());
             }
         }
@@ -110,7 +110,7 @@ pub(super) fn policy(
             }
             Err(why) => {
                 let diagnostic = cx.error(&path, why);
-                diagnostic.rule = Some(super::max_update_rule(value));
+                diagnostic.rule = Some(max_update_rule(value));
                 diagnostic.help = Some(if zero {
                     format!(
                         "to hold phase {key} for a manual sync on purpose, add `allowUnsafeMaxUpdate: true` to it"
@@ -172,5 +172,55 @@ pub fn check_compact_phase_keys(
         Ok(())
     } else {
         Err(diagnostics)
+    }
+}
+
+/// The `ladder lint` rule of a refused `maxUpdate`: zero, or malformed.
+pub fn max_update_rule(value: &spec::MaxUpdate) -> &'static &'static str {
+    let zero = match value {
+        spec::MaxUpdate::Count(n) => *n < 1,
+        spec::MaxUpdate::Percent(t) => {
+            t.strip_suffix('%').and_then(|d| d.parse::<u32>().ok()) == Some(0)
+        }
+    };
+    if zero {
+        &"max-update-zero"
+    } else {
+        &"max-update-malformed"
+    }
+}
+
+/// Parses a `maxUpdate`. Zero is refused: it makes Argo CD wait for a manual sync
+/// (ladder uses it deliberately only for `sync: manual` environments). A string that
+/// is not a whole percentage is refused: Argo CD silently treats it as 1.
+pub fn parse_max_update(value: &spec::MaxUpdate) -> Result<MaxUpdate, String> {
+    match value {
+        spec::MaxUpdate::Count(n) if *n >= 1 => u32::try_from(*n)
+            .map(MaxUpdate::Count)
+            .map_err(|_| format!("maxUpdate {n} is too large")),
+        spec::MaxUpdate::Count(n) => Err(format!(
+            "maxUpdate {n} would stop RollingSync from syncing anything by itself (Argo CD waits for a manual sync)"
+        )),
+        spec::MaxUpdate::Percent(text) => {
+            let Some(digits) = text.strip_suffix('%') else {
+                return Err(format!(
+                    "maxUpdate `{text}` is neither a count nor a percentage (Argo CD would silently treat it as 1)"
+                ));
+            };
+            match digits.parse::<u32>() {
+                Ok(p) if (1..=100).contains(&p) && !digits.starts_with('+') => {
+                    Ok(MaxUpdate::Percent(p))
+                }
+                Ok(p) if p > 100 && !digits.starts_with('+') => Err(format!(
+                    "maxUpdate `{text}` is more than all of a step's Applications; write `100%`"
+                )),
+                Ok(0) => Err(format!(
+                    "maxUpdate `{text}` would stop RollingSync from syncing anything by itself (Argo CD waits for a manual sync)"
+                )),
+                _ => Err(format!(
+                    "maxUpdate `{text}` is not a whole percentage from 1% to 100% (Argo CD would silently treat it as 1)"
+                )),
+            }
+        }
     }
 }

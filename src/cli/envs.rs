@@ -12,12 +12,10 @@ pub(super) fn load(
     spec_arg: &Path,
 ) -> anyhow::Result<Result<(SpecFile, ladder::load::Loaded), ExitCode>> {
     let spec_file = read_spec(spec_arg)?;
-    Ok(
-        match ladder::load::load(&spec_file.display, &spec_file.bytes) {
-            Ok(loaded) => Ok((spec_file, loaded)),
-            Err(diagnostics) => Err(report(&spec_file, &diagnostics)),
-        },
-    )
+    Ok(match spec_file.request().load() {
+        Ok(loaded) => Ok((spec_file, loaded)),
+        Err(diagnostics) => Err(report(&spec_file, &diagnostics)),
+    })
 }
 
 /// Prints a usage error (with its fix) and returns exit code 2, in the shape the
@@ -32,7 +30,10 @@ pub(super) fn usage(message: String, help: Option<String>) -> anyhow::Result<Exi
 }
 
 /// The usage error for `env` when it is not an environment of `spec`.
-pub(super) fn unknown(spec: &ladder::spec::Spec, env: &str) -> Option<anyhow::Result<ExitCode>> {
+pub(super) fn unknown(
+    spec: &ladder::load::spec::Spec,
+    env: &str,
+) -> Option<anyhow::Result<ExitCode>> {
     let envs = spec.environments.iter().map(|e| e.name.as_str());
     if envs.clone().any(|e| e == env) {
         return None;

@@ -69,11 +69,11 @@ pub(crate) fn show_at(file: &Path, rev: &str) -> anyhow::Result<Option<Vec<u8>>>
 }
 
 /// The version files and fleet folders the spec at `spec` (whose text at `rev` is
-/// `bytes`) names, as they were at `rev`: what `ladder::compile_with` needs to build the
+/// `bytes`) names, as they were at `rev`: the inputs of the `ladder::Request` that builds the
 /// base of a diff.
 pub(crate) fn inputs_at(spec: &Path, rev: &str, bytes: &[u8]) -> anyhow::Result<ladder::Inputs> {
     let mut inputs = ladder::Inputs::default();
-    let (files, folders) = ladder::inputs_wanted("spec", bytes);
+    let ladder::Wanted { files, folders } = ladder::Request::new("spec", bytes).wanted();
     if files.is_empty() && folders.is_empty() {
         return Ok(inputs);
     }

@@ -285,42 +285,48 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => with_checked(&spec.spec, |model, plan| {
             let env = environment(model, env.as_deref())?;
             let format = match format {
-                GraphFormat::Mermaid => ladder::graph::Format::Mermaid,
-                GraphFormat::Dot => ladder::graph::Format::Dot,
+                GraphFormat::Mermaid => ladder::review::graph::Format::Mermaid,
+                GraphFormat::Dot => ladder::review::graph::Format::Dot,
             };
-            let options = ladder::graph::Options {
+            let options = ladder::review::graph::Options {
                 env,
                 group: group.as_deref(),
             };
-            print!("{}", ladder::graph::render(model, plan, format, options));
+            print!(
+                "{}",
+                ladder::review::graph::render(model, plan, format, options)
+            );
             Ok(ExitCode::SUCCESS)
         }),
-        Command::Explain { spec, component } => with_checked(&spec.spec, |model, plan| {
-            match ladder::explain::find(model, &component) {
-                Ok(i) => {
-                    print!("{}", ladder::explain::explain(model, plan, i));
-                    Ok(ExitCode::SUCCESS)
-                }
-                Err(help) => {
-                    eprintln!(
-                        "error: `{component}` is not a component of `{}`",
-                        model.name
-                    );
-                    if let Some(help) = help {
-                        eprintln!("  = help: {help}");
+        Command::Explain { spec, component } => {
+            with_checked(
+                &spec.spec,
+                |model, plan| match ladder::review::explain::find(model, &component) {
+                    Ok(i) => {
+                        print!("{}", ladder::review::explain::explain(model, plan, i));
+                        Ok(ExitCode::SUCCESS)
                     }
-                    Ok(ExitCode::from(INVALID))
-                }
-            }
-        }),
+                    Err(help) => {
+                        eprintln!(
+                            "error: `{component}` is not a component of `{}`",
+                            model.name
+                        );
+                        if let Some(help) = help {
+                            eprintln!("  = help: {help}");
+                        }
+                        Ok(ExitCode::from(INVALID))
+                    }
+                },
+            )
+        }
         Command::Inventory { spec, format, env } => with_checked(&spec.spec, |model, plan| {
             let env = environment(model, env.as_deref())?;
             match format {
                 InventoryFormat::Markdown => {
-                    print!("{}", ladder::inventory::markdown(model, plan, env));
+                    print!("{}", ladder::review::inventory::markdown(model, plan, env));
                 }
                 InventoryFormat::Json => {
-                    println!("{:#}", ladder::inventory::json(model, plan, env));
+                    println!("{:#}", ladder::review::inventory::json(model, plan, env));
                 }
             }
             Ok(ExitCode::SUCCESS)
@@ -354,7 +360,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => promote::run(&spec.spec, &from, &to, &only, force),
         Command::NewEnv { spec, name, from } => scaffold::run(&spec.spec, &name, &from),
         Command::Schema => {
-            print!("{}", ladder::spec::json_schema_text());
+            print!("{}", ladder::load::spec::json_schema_text());
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -368,6 +374,13 @@ struct SpecFile {
     bytes: Vec<u8>,
     /// The version files and fleet folders the spec names, read next to it.
     inputs: ladder::Inputs,
+}
+
+impl SpecFile {
+    /// The pipeline run for this spec and its inputs.
+    fn request(&self) -> ladder::Request<'_> {
+        ladder::Request::new(&self.display, &self.bytes).inputs(&self.inputs)
+    }
 }
 
 fn read_spec(arg: &Path) -> anyhow::Result<SpecFile> {
@@ -388,11 +401,11 @@ fn read_spec(arg: &Path) -> anyhow::Result<SpecFile> {
     })
 }
 
-/// Reads the files and lists the folders a spec names ([`ladder::inputs_wanted`]),
+/// Reads the files and lists the folders a spec names ([`ladder::Request::wanted`]),
 /// relative to its folder. Missing ones are left out: the core says what is missing.
 fn read_inputs(path: &Path, display: &str, bytes: &[u8]) -> ladder::Inputs {
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
-    let (files, folders) = ladder::inputs_wanted(display, bytes);
+    let ladder::Wanted { files, folders } = ladder::Request::new(display, bytes).wanted();
     let mut inputs = ladder::Inputs::default();
     for file in files {
         if let Ok(text) = std::fs::read_to_string(dir.join(&file)) {
@@ -422,7 +435,7 @@ fn report(spec: &SpecFile, diagnostics: &[Diagnostic]) -> ExitCode {
 
 /// Reads the `.j2` files of a template folder (not its subfolders).
 fn read_templates(dir: &Path) -> anyhow::Result<ladder::Templates> {
-    let mut files = ladder::render::Overrides::new();
+    let mut files = ladder::render::templates::Overrides::new();
     for (path, text) in output::read_files_with_extension(dir, "j2")? {
         let name = Path::new(&path)
             .file_name()
@@ -444,8 +457,11 @@ fn build(
 ) -> anyhow::Result<ExitCode> {
     let spec = read_spec(spec_arg)?;
     let templates = templates.map(read_templates).transpose()?;
-    let (model, plan) = match ladder::check_with(&spec.display, &spec.bytes, &spec.inputs) {
-        Ok(checked) => checked,
+    let request = ladder::Request::new(&spec.display, &spec.bytes)
+        .inputs(&spec.inputs)
+        .templates(templates.as_ref());
+    let planned = match request.plan() {
+        Ok(planned) => planned,
         Err(diagnostics) => return Ok(report(&spec, &diagnostics)),
     };
     let out = match out {
@@ -454,22 +470,21 @@ fn build(
             .path
             .parent()
             .unwrap_or(Path::new("."))
-            .join(&model.output.path),
+            .join(&planned.model.output.path),
     };
     let spec_ref = output::relative_path(&out, &spec.path)?;
-    let files =
-        match ladder::output_with(&spec.display, &model, &plan, &spec_ref, templates.as_ref()) {
-            Ok(files) => files,
-            Err(diagnostics) => {
-                // Template problems point into the template, not the spec.
-                let source = templates.as_ref().and_then(|t| {
-                    let name = diagnostics.first()?.file.rsplit('/').next()?;
-                    t.files.get(name).cloned()
-                });
-                eprint!("{}", diagnostic::render(&diagnostics, source.as_deref()));
-                return Ok(ExitCode::from(INVALID));
-            }
-        };
+    let files = match request.spec_ref(&spec_ref).render(planned) {
+        Ok(compiled) => compiled.files,
+        Err(diagnostics) => {
+            // Template problems point into the template, not the spec.
+            let source = templates.as_ref().and_then(|t| {
+                let name = diagnostics.first()?.file.rsplit('/').next()?;
+                t.files.get(name).cloned()
+            });
+            eprint!("{}", diagnostic::render(&diagnostics, source.as_deref()));
+            return Ok(ExitCode::from(INVALID));
+        }
+    };
     for warning in ladder::emit::warnings(&files) {
         eprintln!("warning: {warning}");
     }
@@ -539,17 +554,17 @@ fn plan(spec_arg: &Path, format: PlanFormat) -> anyhow::Result<ExitCode> {
 /// Reads and checks a spec, then runs `f` on it; a spec with problems exits 2.
 fn with_checked(
     spec_arg: &Path,
-    f: impl FnOnce(&ladder::model::Model, &ladder::plan::Plan) -> anyhow::Result<ExitCode>,
+    f: impl FnOnce(&ladder::analyze::model::Model, &ladder::plan::Plan) -> anyhow::Result<ExitCode>,
 ) -> anyhow::Result<ExitCode> {
     let spec = read_spec(spec_arg)?;
-    match ladder::check_with(&spec.display, &spec.bytes, &spec.inputs) {
-        Ok((model, plan)) => f(&model, &plan),
+    match spec.request().plan() {
+        Ok(planned) => f(&planned.model, &planned.plan),
         Err(diagnostics) => Ok(report(&spec, &diagnostics)),
     }
 }
 
 /// The index of environment `name`, or the first; an unknown name is a usage error.
-fn environment(model: &ladder::model::Model, name: Option<&str>) -> anyhow::Result<usize> {
+fn environment(model: &ladder::analyze::model::Model, name: Option<&str>) -> anyhow::Result<usize> {
     let Some(name) = name else { return Ok(0) };
     if let Some(i) = model.environments.iter().position(|e| e.name == name) {
         return Ok(i);
@@ -562,21 +577,21 @@ fn environment(model: &ladder::model::Model, name: Option<&str>) -> anyhow::Resu
 
 fn diff(spec_arg: &Path, base: &str, format: DiffFormat) -> anyhow::Result<ExitCode> {
     let spec = read_spec(spec_arg)?;
-    let (model, plan) = match ladder::check_with(&spec.display, &spec.bytes, &spec.inputs) {
-        Ok(checked) => checked,
+    let request = spec.request();
+    let planned = match request.plan() {
+        Ok(planned) => planned,
         Err(diagnostics) => return Ok(report(&spec, &diagnostics)),
     };
     let out = spec
         .path
         .parent()
         .unwrap_or(Path::new("."))
-        .join(&model.output.path);
+        .join(&planned.model.output.path);
     let spec_ref = output::relative_path(&out, &spec.path)?;
-    let files = match ladder::output(&spec.display, &model, &plan, &spec_ref) {
-        Ok(files) => files,
+    let head = match request.spec_ref(&spec_ref).render(planned) {
+        Ok(compiled) => compiled,
         Err(diagnostics) => return Ok(report(&spec, &diagnostics)),
     };
-    let head = ladder::Compilation { model, plan, files };
     let base_bytes = git::show_at(&spec.path, base)?;
     let base_display = format!("{} at {base}", spec.display);
     let compiled_base = match &base_bytes {
@@ -587,12 +602,11 @@ fn diff(spec_arg: &Path, base: &str, format: DiffFormat) -> anyhow::Result<ExitC
             );
             None
         }
-        Some(bytes) => match ladder::compile_with(
-            &base_display,
-            bytes,
-            &spec_ref,
-            &git::inputs_at(&spec.path, base, bytes)?,
-        ) {
+        Some(bytes) => match ladder::Request::new(&base_display, bytes)
+            .inputs(&git::inputs_at(&spec.path, base, bytes)?)
+            .spec_ref(&spec_ref)
+            .compile()
+        {
             Ok(c) => Some(c),
             Err(diagnostics) => {
                 eprintln!(
@@ -603,12 +617,12 @@ fn diff(spec_arg: &Path, base: &str, format: DiffFormat) -> anyhow::Result<ExitC
             }
         },
     };
-    let summary = ladder::diff::summarize(compiled_base.as_ref(), &head);
+    let summary = ladder::review::diff::summarize(compiled_base.as_ref(), &head);
     match format {
-        DiffFormat::Text => print!("{}", ladder::diff::text(&summary, base)),
+        DiffFormat::Text => print!("{}", ladder::review::diff::text(&summary, base)),
         DiffFormat::Markdown => print!(
             "{}",
-            ladder::diff::markdown(&summary, base, &head.model.name)
+            ladder::review::diff::markdown(&summary, base, &head.model.name)
         ),
     }
     Ok(if summary.is_empty() {
@@ -621,7 +635,7 @@ fn diff(spec_arg: &Path, base: &str, format: DiffFormat) -> anyhow::Result<ExitC
 fn lint(spec: Option<&Path>, version: Option<&str>, paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
     let version = version
         .map(|v| {
-            ladder::analyze::parse_version(v).ok_or_else(|| {
+            ladder::analyze::argocd::parse_version(v).ok_or_else(|| {
                 anyhow::anyhow!("`{v}` is not an Argo CD version; write MAJOR.MINOR, e.g. 3.5")
             })
         })

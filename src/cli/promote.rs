@@ -1,5 +1,5 @@
 //! `ladder promote`: reads the spec and the two version files, lets
-//! `ladder::promote` compute the new target text, prints the changes and writes it.
+//! `ladder::edit::promote` compute the new target text, prints the changes and writes it.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -30,7 +30,7 @@ pub(super) fn run(
     if from == to {
         return usage(format!("`--from` and `--to` are both `{from}`"), None);
     }
-    if let Some(problem) = ladder::promote::order_problem(&envs, from, to) {
+    if let Some(problem) = ladder::edit::promote::order_problem(&envs, from, to) {
         if force {
             eprintln!("warning: {problem}; promoting anyway (--force)");
         } else {
@@ -68,8 +68,8 @@ pub(super) fn run(
         }
     }
     let dir = spec_file.path.parent().unwrap_or_else(|| Path::new("."));
-    let from_rel = ladder::versions::for_env(&versions.path, from);
-    let to_rel = ladder::versions::for_env(&versions.path, to);
+    let from_rel = ladder::analyze::version_files::for_env(&versions.path, from);
+    let to_rel = ladder::analyze::version_files::for_env(&versions.path, to);
     let read = |rel: &str| std::fs::read_to_string(dir.join(rel));
     let (from_text, to_text) = match (read(&from_rel), read(&to_rel)) {
         (Ok(a), Ok(b)) => (a, b),
@@ -82,7 +82,7 @@ pub(super) fn run(
         }
     };
     let promotion =
-        match ladder::promote::promote(&from_rel, &from_text, &to_rel, &to_text, &entries) {
+        match ladder::edit::promote::promote(&from_rel, &from_text, &to_rel, &to_text, &entries) {
             Ok(p) => p,
             Err(diagnostics) => {
                 eprint!("{}", ladder::diagnostic::render(&diagnostics, None));

@@ -1,5 +1,5 @@
 //! `ladder new-env NAME --from ENV`: copies the files of an existing environment (found
-//! by `ladder::scaffold::roots`) for a new one, never overwriting a file, and prints the
+//! by `ladder::edit::new_env::roots`) for a new one, never overwriting a file, and prints the
 //! spec snippet that declares it.
 
 use std::path::Path;
@@ -26,7 +26,7 @@ pub(super) fn run(spec_arg: &Path, name: &str, from: &str) -> anyhow::Result<Exi
             None,
         );
     }
-    if !ladder::analyze::is_dns1123_label(name) {
+    if !ladder::analyze::names::is_dns1123_label(name) {
         return usage(
             format!("`{name}` is not a valid environment name"),
             Some(
@@ -37,14 +37,14 @@ pub(super) fn run(spec_arg: &Path, name: &str, from: &str) -> anyhow::Result<Exi
     }
     let dir = spec_file.path.parent().unwrap_or_else(|| Path::new("."));
     let (mut created, mut kept) = (0usize, 0usize);
-    for root in ladder::scaffold::roots(&loaded) {
-        let source = dir.join(ladder::versions::for_env(&root, from));
-        let target_rel = ladder::versions::for_env(&root, name);
+    for root in ladder::edit::new_env::roots(&loaded) {
+        let source = dir.join(ladder::analyze::version_files::for_env(&root, from));
+        let target_rel = ladder::analyze::version_files::for_env(&root, name);
         let target = dir.join(&target_rel);
         if !source.exists() {
             println!(
                 "nothing to copy for {target_rel}: {} does not exist",
-                ladder::versions::for_env(&root, from)
+                ladder::analyze::version_files::for_env(&root, from)
             );
             continue;
         }
@@ -82,7 +82,7 @@ pub(super) fn run(spec_arg: &Path, name: &str, from: &str) -> anyhow::Result<Exi
         "{created} file{} created, {kept} kept",
         if created == 1 { "" } else { "s" }
     );
-    let snippet = ladder::scaffold::snippet(&loaded, from_index, name)
+    let snippet = ladder::edit::new_env::snippet(&loaded, from_index, name)
         .unwrap_or_else(|| format!("  - name: {name}\n"));
     println!(
         "\nAdd `{name}` to `environments` in {} where it belongs in the rollout (and promotion) order, e.g. after `{}`:\n\n{snippet}",

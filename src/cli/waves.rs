@@ -1,11 +1,11 @@
-//! `ladder waves`: reads the manifests, hands them to [`ladder::waves::annotate`],
+//! `ladder waves`: reads the manifests, hands them to [`ladder::edit::annotate::annotate`],
 //! prints the result.
 
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use ladder::waves::annotate::Input;
+use ladder::edit::annotate::Input;
 
 use super::{INVALID, environment, output, print_each, with_checked};
 
@@ -17,7 +17,7 @@ pub(super) fn run(
     paths: &[PathBuf],
 ) -> anyhow::Result<ExitCode> {
     with_checked(spec_arg, |model, _| {
-        let c = match ladder::explain::find(model, component) {
+        let c = match ladder::review::explain::find(model, component) {
             Ok(c) => c,
             Err(help) => {
                 let help = help.map_or_else(String::new, |h| format!(" ({h})"));
@@ -35,7 +35,7 @@ pub(super) fn run(
             anyhow::bail!("component `{component}` is disabled in environment `{env_name}`");
         };
         let inputs = read_inputs(paths)?;
-        match ladder::waves::annotate(waves, &instance.namespace, &inputs, overwrite) {
+        match ladder::edit::annotate::annotate(waves, &instance.namespace, &inputs, overwrite) {
             Ok(annotated) => {
                 for note in &annotated.notes {
                     eprintln!("note: {note}");

@@ -10,7 +10,7 @@
 use indexmap::IndexMap;
 
 use crate::diagnostic::Pos;
-use crate::yaml::{Node, Value};
+use crate::load::yaml::{Node, Value};
 
 /// One generated Application: its name, labels and the list element it came from.
 #[derive(Debug, Clone)]
@@ -159,7 +159,7 @@ mod tests {
     use super::*;
 
     fn element() -> Node {
-        crate::yaml::parse("t", "env: dev\nn: 3\nnested: {phase: \"10\"}\n").unwrap()
+        crate::load::yaml::parse("t", "env: dev\nn: 3\nnested: {phase: \"10\"}\n").unwrap()
     }
 
     #[test]

@@ -7,9 +7,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::analyze::model::Version;
 use crate::diagnostic::{Diagnostic, Pos, did_you_mean};
-use crate::model::Version;
-use crate::yaml::{Node, Value};
+use crate::load::yaml::{Node, Value};
 
 use super::generate::{Generated, generated};
 use super::{Finding, Severity};
@@ -737,7 +737,7 @@ mod tests {
     }
 
     fn step(yaml: &str) -> Vec<Expr> {
-        parse_step(&crate::yaml::parse("t", yaml).unwrap())
+        parse_step(&crate::load::yaml::parse("t", yaml).unwrap())
     }
 
     /// §1.3: with the key, only In/NotIn can match; without it, only In deselects.

@@ -15,9 +15,9 @@ mod spec;
 
 use std::fmt::Write as _;
 
+use crate::analyze::model::Version;
 use crate::diagnostic::{self, Diagnostic};
-use crate::model::Version;
-use crate::yaml::{self, Value};
+use crate::load::yaml::{self, Value};
 
 /// The version linted for when neither `--argocd-version` nor a spec says.
 pub const DEFAULT_VERSION: Version = Version { major: 3, minor: 5 };

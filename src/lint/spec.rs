@@ -2,10 +2,10 @@
 //! for pinned or banded ladders the over-serialisation `plan` measures (steps against
 //! the longest dependency chain, adjacent steps that could merge).
 
+use crate::analyze::model::Version;
 use crate::diagnostic::Diagnostic;
-use crate::model::Version;
-use crate::spec::Layout;
-use crate::yaml::PathSeg;
+use crate::load::spec::Layout;
+use crate::load::yaml::PathSeg;
 
 use super::Finding;
 
@@ -22,10 +22,15 @@ pub(super) fn lint(
     target: Option<Version>,
     inputs: &crate::Inputs,
 ) -> Result<(Vec<Finding>, Option<Version>), Vec<Diagnostic>> {
-    let loaded = crate::load::load(file, bytes)?;
-    let version = crate::analyze::parse_version(&loaded.spec.argocd.version);
-    let (loaded, model, plan) = match crate::check_loaded(loaded, inputs) {
-        Ok(checked) => checked,
+    let request = crate::Request::new(file, bytes).inputs(inputs);
+    let loaded = request.load()?;
+    let version = crate::analyze::argocd::parse_version(&loaded.spec.argocd.version);
+    let crate::Planned {
+        loaded,
+        model,
+        plan,
+    } = match request.plan_loaded(loaded) {
+        Ok(planned) => planned,
         Err(diagnostics) => {
             return Ok((
                 diagnostics.into_iter().map(Finding::error).collect(),
@@ -79,8 +84,12 @@ pub(super) fn lint(
         }
     }
     if let Some(target) = target.filter(|t| *t != model.argocd.version) {
-        match crate::output(file, &model, &plan, file) {
-            Ok(files) => {
+        match request.render(crate::Planned {
+            loaded,
+            model: model.clone(),
+            plan,
+        }) {
+            Ok(crate::Compilation { files, .. }) => {
                 let texts: Vec<(String, String)> = files
                     .iter()
                     .map(|(path, bytes)| {
@@ -90,10 +99,10 @@ pub(super) fn lint(
                         )
                     })
                     .collect();
-                let trees: Vec<(&str, Vec<crate::yaml::Node>)> = texts
+                let trees: Vec<(&str, Vec<crate::load::yaml::Node>)> = texts
                     .iter()
                     .filter_map(|(name, text)| {
-                        let docs = crate::yaml::parse_all(name, text).ok()?;
+                        let docs = crate::load::yaml::parse_all(name, text).ok()?;
                         Some((name.as_str(), docs))
                     })
                     .collect();

@@ -25,14 +25,17 @@ use std::collections::{BTreeMap, BTreeSet};
 use indexmap::IndexMap;
 use minijinja::Environment;
 
-use super::{
-    DestinationOut, RenderError, SourceOut, Tree, block_yaml, render_argocd_cm, render_error,
-    render_one, render_project,
-};
-use crate::analyze::{COMPONENT_LABEL, MANAGED_BY, PART_OF};
-use crate::model::Model;
+use super::application::{DestinationOut, SourceOut, Tree};
+use super::patches::render_argocd_cm;
+use super::project::render_project;
+use super::templates::{RenderError, block_yaml, render_error, render_one};
+use crate::analyze::model::Model;
+use crate::analyze::names::COMPONENT_LABEL;
+use crate::analyze::names::MANAGED_BY;
+use crate::analyze::names::PART_OF;
+use crate::load::spec::Sync;
 use crate::plan::Plan;
-use crate::spec::Sync;
+use crate::plan::wave_stride;
 
 /// Renders one tree (all environments when sequential, one when independent).
 pub(super) fn render_tree(
@@ -93,7 +96,7 @@ pub(super) fn render_tree(
             };
             // The environment's policy (prune, sync options); with no RollingSync in the
             // way, a child's automated sync also heals drift unless the environment says not.
-            let mut policy = crate::environment::sync_policy(environment);
+            let mut policy = super::application::sync_policy(environment);
             if let Some(automated) = policy
                 .as_mut()
                 .and_then(|p| p.get_mut("automated"))
@@ -167,19 +170,4 @@ pub(super) fn render_tree(
     files.insert(root_file, root);
 
     render_argocd_cm(env, model, (prefix, envs, &env_names), true, files)
-}
-
-/// The wave offset between environments: the power of ten above the highest phase.
-pub fn wave_stride(plan: &Plan) -> u64 {
-    let highest = plan
-        .environments
-        .iter()
-        .flat_map(|e| e.steps.iter().map(|s| s.phase))
-        .max()
-        .unwrap_or(0);
-    let mut stride = 10u64;
-    while stride <= u64::from(highest) {
-        stride *= 10;
-    }
-    stride
 }

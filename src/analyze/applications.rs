@@ -1,0 +1,118 @@
+//! The generated Applications' names and labels: a component's own labels never take
+//! a key ladder sets, and no two components (or a component and a root) become the same
+//! Application.
+
+use std::collections::BTreeMap;
+
+use super::context::Cx;
+use super::names::{
+    COMPONENT_LABEL, MANAGED_BY, PART_OF, check_label_key, is_dns1123_label, is_label_value,
+    label_value_help,
+};
+use crate::analyze::model::{Component, Environment, Rollout};
+use crate::load::spec;
+use crate::load::yaml::PathSeg;
+
+pub(super) fn check_labels(
+    cx: &mut Cx<'_>,
+    c: &spec::Component,
+    at: &dyn Fn(&[PathSeg<'static>]) -> Vec<PathSeg<'static>>,
+    rollout: Option<&Rollout>,
+) {
+    use PathSeg::{Key, KeyOf};
+    let mut reserved = vec![MANAGED_BY, PART_OF, COMPONENT_LABEL];
+    if let Some(r) = rollout {
+        reserved.push(&r.label);
+        reserved.push(&r.environment_label);
+    }
+    for (key, value) in &c.labels {
+        let key_path = {
+            let mut p = at(&[Key("labels")]);
+            p.push(KeyOf(key));
+            p
+        };
+        if reserved.contains(&key.as_str()) {
+            cx.error(
+                &key_path,
+                format!("label `{key}` is set by ladder on every Application"),
+            )
+            .help = Some("remove it from `labels`".into());
+        } else if let Err(why) = check_label_key(key) {
+            cx.error(
+                &key_path,
+                format!("`{key}` is not a valid label key: {why}"),
+            );
+        }
+        if !is_label_value(value) {
+            let mut p = at(&[Key("labels")]);
+            p.push(Key(key));
+            let why = if value.len() > 63 {
+                format!(" ({} characters; at most 63)", value.len())
+            } else {
+                String::new()
+            };
+            cx.error(&p, format!("`{value}` is not a valid label value{why}"))
+                .help = Some(label_value_help());
+        }
+    }
+}
+
+/// Every generated Application name must be unique (`a-b` in `c` and `a` in `b-c` are
+/// both `a-b-c`), and the root Applications' names must be valid and free too.
+pub(super) fn check_application_names(
+    cx: &mut Cx<'_>,
+    spec: &spec::Spec,
+    order: &[usize],
+    components: &[Component],
+    environments: &[Environment],
+) {
+    use PathSeg::{Index, Key};
+    let mut seen: BTreeMap<&str, (usize, &str)> = BTreeMap::new();
+    for (model_index, component) in components.iter().enumerate() {
+        for (e, instance) in component.instances.iter().enumerate() {
+            let Some(instance) = instance else { continue };
+            let env = environments[e].name.as_str();
+            if let Some(&(other, other_env)) = seen.get(instance.app.as_str()) {
+                if components[other].name == component.name || other_env == env {
+                    continue; // a duplicate component or environment, reported as such
+                }
+                let first = cx.pos(&[Key("components"), Index(order[other]), Key("name")]);
+                cx.error(
+                    &[Key("components"), Index(order[model_index]), Key("name")],
+                    format!(
+                        "`{}` in `{env}` and `{}` in `{other_env}` would both be the Application `{}`",
+                        component.name, components[other].name, instance.app
+                    ),
+                )
+                .notes
+                .push((first, "the other component".into()));
+            } else {
+                seen.insert(&instance.app, (model_index, env));
+            }
+        }
+    }
+    let roots: Vec<String> = match spec.rollout.environments {
+        spec::Topology::Sequential => vec![format!("{}-root", spec.name)],
+        spec::Topology::Independent => environments
+            .iter()
+            .map(|e| format!("{}-{}-root", spec.name, e.name))
+            .collect(),
+    };
+    for root in roots {
+        if !is_dns1123_label(&root) && is_dns1123_label(&spec.name) {
+            cx.error(
+                &[Key("name")],
+                format!("the root Application `{root}` would be longer than 63 characters"),
+            )
+            .help = Some("shorten the spec's name".into());
+        } else if let Some(&(c, env)) = seen.get(root.as_str()) {
+            cx.error(
+                &[Key("components"), Index(order[c]), Key("name")],
+                format!(
+                    "`{}` in `{env}` would have the name of the root Application `{root}`",
+                    components[c].name
+                ),
+            );
+        }
+    }
+}

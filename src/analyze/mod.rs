@@ -1,0 +1,198 @@
+//! Analysis: from a loaded spec to a checked [`model::Model`], or every problem at once.
+//!
+//! This stage owns the meaning of a spec. [`analyze`] walks it once, each concern in
+//! its own module: names and labels ([`names`], [`applications`]), the `argocd`,
+//! `output` and `rollout` sections, the `maxUpdate` policy ([`max_update`]), sources,
+//! dependencies and cycles ([`dependencies`], [`edges`]), layouts and their proofs
+//! ([`layout`]), environments and sync windows, durations, health checks and resource
+//! waves. Fleets are expanded before it ([`fleet`]) and version files applied after it
+//! ([`version_files`]). It never stops at the first problem: each check records a
+//! [`Diagnostic`] pointing at the spec line and column, and analysis goes on.
+//!
+//! May import: `load`, `diagnostic`, `dag`. Nothing downstream (plan, render) and no
+//! review or edit tool.
+
+use std::collections::BTreeMap;
+
+use crate::analyze::model::{Component, EdgeKind, Model};
+use crate::diagnostic::Diagnostic;
+use crate::load::Loaded;
+use crate::load::spec;
+use crate::load::yaml::PathSeg;
+
+pub mod applications;
+pub mod argocd;
+mod context;
+pub mod dependencies;
+pub mod durations;
+pub mod edges;
+pub mod environment;
+pub mod fleet;
+pub mod health;
+mod layout;
+pub mod max_update;
+pub mod model;
+pub mod names;
+mod output;
+pub mod resource_waves;
+mod rollout;
+mod sources;
+pub mod version_files;
+mod wave_presets;
+pub mod windows;
+
+use context::{Cx, interpolation_env};
+use names::{dns_help, is_dns1123_label};
+
+/// Checks a loaded spec and resolves it into a [`Model`].
+pub fn analyze(loaded: &Loaded) -> Result<Model, Vec<Diagnostic>> {
+    let mut cx = Cx {
+        file: &loaded.file,
+        tree: &loaded.tree,
+        diagnostics: Vec::new(),
+        interp: interpolation_env(),
+    };
+    let spec = &loaded.spec;
+    let model = build(&mut cx, spec);
+    if cx.diagnostics.is_empty()
+        && let Some(model) = model
+    {
+        return Ok(model);
+    }
+    let mut diagnostics = cx.diagnostics;
+    crate::diagnostic::sort(&mut diagnostics);
+    Err(diagnostics)
+}
+
+fn build(cx: &mut Cx<'_>, spec: &spec::Spec) -> Option<Model> {
+    use PathSeg::{Index, Key};
+
+    if !is_dns1123_label(&spec.name) {
+        cx.error(
+            &[Key("name")],
+            format!("spec name `{}` is not a valid Kubernetes name", spec.name),
+        )
+        .help = Some(dns_help());
+    }
+    let argocd = argocd::argocd(cx, spec);
+    let rollout = rollout::rollout(cx, spec, argocd.as_ref().map(|a| a.version));
+    let output = output::output(cx, spec);
+    let environments = environment::environments(cx, spec, argocd.as_ref().map(|a| a.version));
+
+    // Components, sorted by name; `order[i]` is the spec index of model component i.
+    let mut order: Vec<usize> = (0..spec.components.len()).collect();
+    order.sort_by(|&a, &b| {
+        spec.components[a]
+            .name
+            .cmp(&spec.components[b].name)
+            .then(a.cmp(&b))
+    });
+    if spec.components.is_empty() {
+        cx.error(&[Key("components")], "the spec has no components");
+    }
+
+    // Duplicates: the first definition (in spec order) wins, the others are errors.
+    let mut index: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut first_at: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, c) in spec.components.iter().enumerate() {
+        if let Some(&first) = first_at.get(c.name.as_str()) {
+            let first_pos = cx.pos(&[Key("components"), Index(first), Key("name")]);
+            cx.error(
+                &[Key("components"), Index(i), Key("name")],
+                format!("duplicate component `{}`", c.name),
+            )
+            .notes
+            .push((first_pos, "first defined here".into()));
+        } else {
+            first_at.insert(&c.name, i);
+        }
+    }
+    for (model_index, &spec_index) in order.iter().enumerate() {
+        index
+            .entry(spec.components[spec_index].name.as_str())
+            .or_insert(model_index);
+    }
+
+    let env_names: Vec<&str> = environments.iter().map(|e| e.name.as_str()).collect();
+    let known: Vec<&str> = index.keys().copied().collect();
+    let mut components = Vec::with_capacity(order.len());
+    let mut enabled_anywhere = Vec::with_capacity(order.len());
+    for &spec_index in &order {
+        let c = &spec.components[spec_index];
+        let at = |rest: &[PathSeg<'static>]| -> Vec<PathSeg<'static>> {
+            let mut p = vec![Key("components"), Index(spec_index)];
+            p.extend_from_slice(rest);
+            p
+        };
+        if !is_dns1123_label(&c.name) {
+            cx.error(
+                &at(&[Key("name")]),
+                format!("component name `{}` is not a valid Kubernetes name", c.name),
+            )
+            .help = Some(dns_help());
+        }
+        let depends_on =
+            dependencies::dependencies(cx, c, EdgeKind::DependsOn, &index, &known, &at);
+        let after = edges::after(cx, c, &depends_on, &index, &known, &at);
+        let smoke = edges::smoke_kind(cx, c, &at);
+        applications::check_labels(cx, c, &at, rollout.as_ref());
+        let enabled = dependencies::enabled_per_env(cx, c, &env_names, &at);
+        enabled_anywhere.push(enabled.clone());
+        let mut instances = Vec::with_capacity(environments.len());
+        for (e, env) in environments.iter().enumerate() {
+            instances.push(if enabled[e] {
+                sources::instance(cx, spec, c, &env.name, &at)
+            } else {
+                None
+            });
+        }
+        let duration = durations::component_duration(cx, spec, c, &at);
+        let assigned = layout::assigned_phase(cx, spec, c, &at);
+        let version = argocd.as_ref().map(|a| a.version);
+        let waves = resource_waves::plan(cx.file, cx.tree, spec_index, &c.resources, version)
+            .unwrap_or_else(|d| {
+                cx.diagnostics.extend(d);
+                None
+            });
+        components.push(Component {
+            name: c.name.clone(),
+            depends_on,
+            after,
+            role: c.role.clone(),
+            smoke,
+            labels: c.labels.clone(),
+            duration,
+            pinned: assigned,
+            instances,
+            waves,
+        });
+    }
+
+    applications::check_application_names(cx, spec, &order, &components, &environments);
+    layout::check_pinned_order(cx, spec, &order, &components);
+    dependencies::check_disabled_dependencies(cx, spec, &order, &components, &environments);
+    dependencies::check_cycles(cx, spec, &order, &components);
+    edges::check_smokes(cx, spec, &order, &components);
+    for (e, env) in environments.iter().enumerate() {
+        if !enabled_anywhere.is_empty() && enabled_anywhere.iter().all(|enabled| !enabled[e]) {
+            cx.error(
+                &[Key("environments"), Index(e), Key("name")],
+                format!("environment `{}` has no enabled components", env.name),
+            );
+        }
+    }
+
+    let health = health::resolve(spec, &order);
+    for problem in health.problems {
+        cx.error(&problem.path, problem.message).help = Some(problem.help);
+    }
+    Some(Model {
+        health_checks: health.checks,
+        name: spec.name.clone(),
+        argocd: argocd?,
+        output: output?,
+        rollout: rollout?,
+        environments,
+        components,
+    })
+}

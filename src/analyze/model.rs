@@ -1,0 +1,312 @@
+//! The checked model: what analysis hands to planning and rendering.
+//!
+//! Everything here is resolved: defaults applied, `{{ env }}` substituted,
+//! names checked. Components are sorted by name, so nothing downstream can
+//! depend on the order of the spec.
+
+use std::collections::BTreeMap;
+
+use indexmap::IndexMap;
+
+use crate::analyze::names::{HOOK, HOOK_DELETE_POLICY, SYNC_WAVE};
+use crate::load::spec::resources::{DeletePolicy, Hook, Match};
+
+use crate::load::spec::{DeletionOrder, Layout, Strategy, Sync, Topology};
+
+/// An Argo CD version, `MAJOR.MINOR`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Version {
+    pub major: u32,
+    pub minor: u32,
+}
+
+impl Version {
+    pub fn at_least(self, major: u32, minor: u32) -> bool {
+        self >= Version { major, minor }
+    }
+}
+
+impl std::fmt::Display for Version {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.major, self.minor)
+    }
+}
+
+/// A RollingSync `maxUpdate`: a count or a percentage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MaxUpdate {
+    Count(u32),
+    Percent(u32),
+}
+
+impl MaxUpdate {
+    /// `0` or `"0%"`: Argo CD syncs nothing of the step by itself (argocd-semantics §1.4).
+    pub fn is_zero(self) -> bool {
+        matches!(self, MaxUpdate::Count(0) | MaxUpdate::Percent(0))
+    }
+}
+
+impl std::fmt::Display for MaxUpdate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MaxUpdate::Count(n) => write!(f, "{n}"),
+            MaxUpdate::Percent(p) => write!(f, "{p}%"),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub name: String,
+    pub argocd: ArgoCd,
+    pub output: Output,
+    pub rollout: Rollout,
+    pub environments: Vec<Environment>,
+    /// Sorted by name.
+    pub components: Vec<Component>,
+    /// Custom health checks the components need, by `argocd-cm` key.
+    pub health_checks: Vec<crate::analyze::health::Check>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ArgoCd {
+    pub namespace: String,
+    pub version: Version,
+    /// The AppProject generated Applications use.
+    pub project: String,
+    /// Whether ladder emits that AppProject (not for Argo CD's built-in `default`).
+    pub emit_project: bool,
+    pub server: String,
+    pub root_project: String,
+    pub cluster_resources: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub repo_url: String,
+    pub target_revision: String,
+    pub path: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Rollout {
+    pub label: String,
+    pub environment_label: String,
+    pub max_update: MaxUpdate,
+    pub layout: Layout,
+    pub strategy: Strategy,
+    pub topology: Topology,
+    pub deletion_order: Option<DeletionOrder>,
+    /// `maxUpdate` by role (built-in and the spec's `rollout.roleMaxUpdate`).
+    pub role_max_update: BTreeMap<String, MaxUpdate>,
+    /// `maxUpdate` by phase (`rollout.phases`), checked.
+    pub phase_max_update: BTreeMap<u32, MaxUpdate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Destination {
+    Server(String),
+    Name(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Environment {
+    pub name: String,
+    pub destination: Destination,
+    pub sync: Sync,
+    /// `automated.prune` of `sync: auto` Applications.
+    pub prune: bool,
+    /// `automated.selfHeal` of `sync: auto` app-of-apps children (always `false` under
+    /// RollingSync, which ignores it).
+    pub self_heal: bool,
+    /// `spec.syncPolicy.syncOptions`, as `Name=value`, in a fixed order.
+    pub sync_options: Vec<String>,
+    /// Sync windows for the environment's AppProject, as the spec gives them.
+    pub sync_windows: Vec<crate::analyze::windows::WindowOut>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Component {
+    pub name: String,
+    /// Indexes into `Model::components`, sorted, without repeats.
+    pub depends_on: Vec<usize>,
+    /// Ordering-only edges (`after:`), indexes as in `depends_on`, none of them also there.
+    pub after: Vec<usize>,
+    /// The component's `role`, if any.
+    pub role: Option<String>,
+    /// Whether it is a smoke test, and whether others wait on it.
+    pub smoke: Smoke,
+    pub labels: IndexMap<String, String>,
+    /// Expected seconds from the start of its sync to healthy.
+    pub duration: u64,
+    /// The phase the spec pins it to (`layout: pinned`).
+    pub pinned: Option<u32>,
+    /// One entry per environment (same order as `Model::environments`); `None` where disabled.
+    pub instances: Vec<Option<Instance>>,
+    /// Its resource groups with their sync-waves (`components[].resources`), if any.
+    pub waves: Option<Waves>,
+}
+
+/// What kind of smoke test a component is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Smoke {
+    /// Not a smoke.
+    No,
+    /// A smoke the next step waits on, like any component.
+    Gating,
+    /// A smoke nothing waits on: it runs in its environment's last step.
+    NonGating,
+}
+
+/// The kind of an ordering edge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum EdgeKind {
+    /// `dependsOn`: a data dependency; it must be enabled wherever its dependent is.
+    DependsOn,
+    /// `after`: ordering only; not waited for where it is disabled.
+    After,
+}
+
+impl EdgeKind {
+    /// The spec key of the edge.
+    pub fn key(self) -> &'static str {
+        match self {
+            EdgeKind::DependsOn => "dependsOn",
+            EdgeKind::After => "after",
+        }
+    }
+}
+
+impl Component {
+    /// Every component this one waits for (`dependsOn` and `after`), sorted.
+    pub fn waits_for(&self) -> Vec<usize> {
+        let mut all: Vec<usize> = self.depends_on.iter().chain(&self.after).copied().collect();
+        all.sort_unstable();
+        all
+    }
+
+    /// The edges this one waits for, with their kinds, sorted by target.
+    pub fn edges(&self) -> Vec<(usize, EdgeKind)> {
+        let mut all: Vec<(usize, EdgeKind)> = self
+            .depends_on
+            .iter()
+            .map(|&d| (d, EdgeKind::DependsOn))
+            .chain(self.after.iter().map(|&d| (d, EdgeKind::After)))
+            .collect();
+        all.sort_unstable();
+        all
+    }
+}
+
+/// A component in one environment: one Argo CD Application.
+#[derive(Debug, Clone)]
+pub struct Instance {
+    pub app: String,
+    pub namespace: String,
+    pub sources: Vec<Source>,
+    /// Whether the spec used `sources:` (multi-source) rather than `source:`.
+    pub multi_source: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    pub repo_url: String,
+    pub target_revision: String,
+    pub path: Option<String>,
+    pub chart: Option<String>,
+    pub reference: Option<String>,
+    pub value_files: Vec<String>,
+    pub release_name: Option<String>,
+    /// Helm parameters (name, value), e.g. an image tag from the version files.
+    pub parameters: Vec<(String, String)>,
+    /// Kustomize image overrides (`name:tag`), e.g. image tags from the version files.
+    pub kustomize_images: Vec<String>,
+}
+
+impl Model {
+    /// Whether `component` exists in environment `env`.
+    pub fn enabled(&self, component: usize, env: usize) -> bool {
+        self.components[component].instances[env].is_some()
+    }
+}
+
+/// A component's checked resource groups with their waves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Waves {
+    /// Sorted by wave, then name.
+    pub groups: Vec<Group>,
+}
+
+/// One resource group, resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    pub name: String,
+    pub matches: Vec<Match>,
+    pub wave: i32,
+    /// The groups it waits for, by name.
+    pub depends_on: Vec<String>,
+    pub hook: Option<Hook>,
+    pub delete_policy: Vec<DeletePolicy>,
+    /// One of the built-in groups of `preset: kinds`: named groups take precedence.
+    pub preset: bool,
+}
+
+impl Group {
+    /// The annotations this group puts on its resources, in a fixed order.
+    pub fn annotations(&self) -> Vec<(&'static str, String)> {
+        let mut out = vec![(SYNC_WAVE, self.wave.to_string())];
+        if let Some(hook) = self.hook {
+            out.push((HOOK, hook.as_str().to_owned()));
+            if !self.delete_policy.is_empty() {
+                let policies: Vec<&str> = self.delete_policy.iter().map(|p| p.as_str()).collect();
+                out.push((HOOK_DELETE_POLICY, policies.join(",")));
+            }
+        }
+        out
+    }
+}
+
+/// What a resource is, for matching.
+#[derive(Debug, Clone, Copy)]
+pub struct Resource<'a> {
+    pub kind: &'a str,
+    pub name: &'a str,
+    /// Its namespace, or the component's where it sets none.
+    pub namespace: &'a str,
+    pub labels: &'a [(String, String)],
+}
+
+impl Match {
+    /// Whether `resource` matches every field this item sets.
+    pub fn matches(&self, resource: &Resource<'_>) -> bool {
+        self.kind.as_deref().is_none_or(|k| k == resource.kind)
+            && self.name.as_deref().is_none_or(|n| n == resource.name)
+            && self
+                .namespace
+                .as_deref()
+                .is_none_or(|n| n == resource.namespace)
+            && self
+                .labels
+                .iter()
+                .all(|(k, v)| resource.labels.iter().any(|(rk, rv)| rk == k && rv == v))
+    }
+}
+
+impl Waves {
+    /// The groups `resource` belongs to: the named groups that match it, or else the
+    /// preset groups that do. More than one is a conflict the caller reports.
+    pub fn groups_of(&self, resource: &Resource<'_>) -> Vec<&Group> {
+        let matching = |preset: bool| -> Vec<&Group> {
+            self.groups
+                .iter()
+                .filter(|g| g.preset == preset && g.matches.iter().any(|m| m.matches(resource)))
+                .collect()
+        };
+        let named = matching(false);
+        if named.is_empty() {
+            matching(true)
+        } else {
+            named
+        }
+    }
+}

@@ -1,0 +1,406 @@
+//! Checking a component's resource groups and numbering them into waves.
+
+use std::collections::BTreeMap;
+
+use super::wave_presets as preset;
+use crate::analyze::model::Version;
+use crate::analyze::model::{Group, Waves};
+use crate::diagnostic::{Diagnostic, did_you_mean};
+use crate::load::spec::resources::{Hook, Match, ResourceGroup};
+use crate::load::yaml::{Node, PathSeg};
+
+/// A group before planning: where it came from in the spec.
+struct Draft<'a> {
+    name: String,
+    matches: Vec<Match>,
+    depends_on: Vec<(String, Vec<PathSeg<'a>>)>,
+    /// Spec path of the item (for a preset group, the `preset` item).
+    at: Vec<PathSeg<'a>>,
+    anchor: bool,
+    hook: Option<Hook>,
+    group: Option<&'a ResourceGroup>,
+}
+
+/// Checks `components[component].resources` and compiles them into waves: each group at
+/// 1 + the highest wave of its dependencies (0 without any), shifted so that the
+/// `anchor` group, if any, is at 0. `None` when the component has no groups. Every
+/// problem is a diagnostic at its place in the spec.
+pub fn plan<'a>(
+    file: &str,
+    tree: &Node,
+    component: usize,
+    groups: &'a [ResourceGroup],
+    version: Option<Version>,
+) -> Result<Option<Waves>, Vec<Diagnostic>> {
+    use PathSeg::{Index, Key};
+    if groups.is_empty() {
+        return Ok(None);
+    }
+    let mut errors = Errors {
+        file,
+        tree,
+        list: Vec::new(),
+    };
+    let item = |g: usize, rest: &[PathSeg<'a>]| -> Vec<PathSeg<'a>> {
+        let mut p = vec![
+            Key("components"),
+            Index(component),
+            Key("resources"),
+            Index(g),
+        ];
+        p.extend_from_slice(rest);
+        p
+    };
+
+    let mut drafts: Vec<Draft<'_>> = Vec::new();
+    let mut preset_seen = false;
+    for (g, group) in groups.iter().enumerate() {
+        if group.preset.is_some() {
+            let alone = group.name.is_none()
+                && group.matches.is_empty()
+                && group.depends_on.is_empty()
+                && !group.anchor
+                && group.hook.is_none()
+                && group.delete_policy.is_empty();
+            if !alone {
+                errors
+                    .at(
+                        &item(g, &[]),
+                        "an item with `preset` sets nothing else".into(),
+                    )
+                    .help = Some(
+                    "give the preset its own item, and name groups of your own separately".into(),
+                );
+            }
+            if preset_seen {
+                errors.at(&item(g, &[Key("preset")]), "`preset` is given twice".into());
+            }
+            preset_seen = true;
+            let mut before: Option<&str> = None;
+            for (name, kinds) in preset::KINDS {
+                drafts.push(Draft {
+                    name: (*name).to_owned(),
+                    matches: kinds
+                        .iter()
+                        .map(|k| Match {
+                            kind: Some((*k).to_owned()),
+                            ..Match::default()
+                        })
+                        .collect(),
+                    depends_on: before
+                        .map(|b| (b.to_owned(), item(g, &[Key("preset")])))
+                        .into_iter()
+                        .collect(),
+                    at: item(g, &[Key("preset")]),
+                    anchor: false,
+                    hook: None,
+                    group: None,
+                });
+                before = Some(name);
+            }
+            continue;
+        }
+        let name = if let Some(name) = &group.name {
+            if !crate::analyze::names::is_dns1123_label(name) {
+                errors.at(
+                    &item(g, &[Key("name")]),
+                    format!("resource group name `{name}` is not a valid name"),
+                )
+                .help = Some(
+                    "use lowercase letters, digits and `-`, starting and ending with a letter or digit, at most 63 characters"
+                        .into(),
+                );
+            }
+            name.clone()
+        } else {
+            errors
+                .at(&item(g, &[]), "a resource group needs a `name`".into())
+                .help = Some("name it, e.g. `name: database`, or use `preset: kinds`".into());
+            format!("#{g}")
+        };
+        if group.matches.is_empty() {
+            errors
+                .at(
+                    &item(g, &[]),
+                    format!("resource group `{name}` has no `match`, so no resource is in it"),
+                )
+                .help = Some("add `match: [{kind: Deployment, name: …}]`".into());
+        }
+        for (m, matcher) in group.matches.iter().enumerate() {
+            if matcher.kind.is_none()
+                && matcher.name.is_none()
+                && matcher.namespace.is_none()
+                && matcher.labels.is_empty()
+            {
+                errors.at(
+                    &item(g, &[Key("match"), Index(m)]),
+                    format!("a match item of `{name}` sets no field, so it would match every resource"),
+                )
+                .help = Some("set `kind`, `name`, `namespace` or `labels`".into());
+            }
+            for (key, value) in &matcher.labels {
+                if !crate::analyze::names::is_label_value(value) {
+                    errors
+                        .at(
+                            &item(g, &[Key("match"), Index(m), Key("labels"), Key(key)]),
+                            format!("`{value}` is not a valid label value, so no resource can carry it"),
+                        )
+                        .help = Some(
+                        "label values are at most 63 letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit"
+                            .into(),
+                    );
+                }
+                if let Err(why) = crate::analyze::names::check_label_key(key) {
+                    errors.at(
+                        &item(
+                            g,
+                            &[Key("match"), Index(m), Key("labels"), PathSeg::KeyOf(key)],
+                        ),
+                        format!("label key `{key}` is not valid: {why}"),
+                    );
+                }
+            }
+        }
+        if group.hook.is_none() && !group.delete_policy.is_empty() {
+            errors.at(
+                &item(g, &[Key("deletePolicy")]),
+                format!("`{name}` has a `deletePolicy` but no `hook`"),
+            )
+            .help = Some(
+                "Argo CD reads hook-delete-policy only on hooks: add `hook: PreSync` (or another phase), or remove it"
+                    .into(),
+            );
+        }
+        let mut seen_policies = Vec::new();
+        for (p, policy) in group.delete_policy.iter().enumerate() {
+            if seen_policies.contains(policy) {
+                errors.at(
+                    &item(g, &[Key("deletePolicy"), Index(p)]),
+                    format!("`{}` is listed twice", policy.as_str()),
+                );
+            }
+            seen_policies.push(*policy);
+        }
+        if let (Some(hook), Some(version)) = (group.hook, version) {
+            let needs = match hook {
+                Hook::PreDelete => Some((3, 3)),
+                Hook::PostDelete => Some((2, 10)),
+                _ => None,
+            };
+            if let Some((major, minor)) = needs
+                && !version.at_least(major, minor)
+            {
+                errors.at(
+                    &item(g, &[Key("hook")]),
+                    format!(
+                        "`{}` hooks need Argo CD {major}.{minor} or later; the spec targets {version}",
+                        hook.as_str()
+                    ),
+                )
+                .help = Some(format!(
+                    "raise `argocd.version` to {major}.{minor}, or use another hook phase; older Argo CD ignores the annotation"
+                ));
+            }
+        }
+        drafts.push(Draft {
+            name,
+            matches: group.matches.clone(),
+            depends_on: group
+                .depends_on
+                .iter()
+                .enumerate()
+                .map(|(d, dep)| (dep.clone(), item(g, &[Key("dependsOn"), Index(d)])))
+                .collect(),
+            at: item(g, &[Key("name")]),
+            anchor: group.anchor,
+            hook: group.hook,
+            group: Some(group),
+        });
+    }
+
+    // Names are unique; the first definition wins.
+    let mut index: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, d) in drafts.iter().enumerate() {
+        if let Some(&first) = index.get(d.name.as_str()) {
+            let first_pos = tree.lookup(&drafts[first].at).pos;
+            let what = if drafts[first].group.is_none() {
+                " (a group of `preset: kinds`)"
+            } else {
+                ""
+            };
+            errors
+                .at(&d.at, format!("duplicate resource group `{}`", d.name))
+                .notes
+                .push((first_pos, format!("first defined here{what}")));
+        } else {
+            index.insert(&d.name, i);
+        }
+    }
+    let known: Vec<&str> = index.keys().copied().collect();
+
+    // Dependencies, by draft index.
+    let mut edges: Vec<Vec<(usize, &[PathSeg<'_>])>> = vec![Vec::new(); drafts.len()];
+    for (i, d) in drafts.iter().enumerate() {
+        let mut seen: Vec<&str> = Vec::new();
+        for (dep, path) in &d.depends_on {
+            if dep == &d.name {
+                errors
+                    .at(path, format!("resource group `{dep}` depends on itself"))
+                    .help = Some("remove it from its own `dependsOn`".into());
+                continue;
+            }
+            if seen.contains(&dep.as_str()) {
+                errors.at(
+                    path,
+                    format!("`{dep}` is listed twice in `dependsOn` of `{}`", d.name),
+                );
+                continue;
+            }
+            seen.push(dep);
+            if let Some(&j) = index.get(dep.as_str()) {
+                edges[i].push((j, path));
+                continue;
+            }
+            let help = did_you_mean(dep, known.iter().copied()).unwrap_or_else(|| {
+                format!("the groups of this component are {}", known.join(", "))
+            });
+            errors
+                .at(
+                    path,
+                    format!(
+                        "`{}` depends on `{dep}`, which is not a resource group of this component",
+                        d.name
+                    ),
+                )
+                .help = Some(help);
+        }
+    }
+
+    let deps: Vec<Vec<usize>> = edges
+        .iter()
+        .map(|e| e.iter().map(|&(j, _)| j).collect())
+        .collect();
+    for cycle in crate::dag::cycles(&deps) {
+        let names: Vec<&str> = cycle.iter().map(|&i| drafts[i].name.as_str()).collect();
+        let (first, second) = (&drafts[cycle[0]], &drafts[cycle[1]]);
+        let path = first
+            .depends_on
+            .iter()
+            .find(|(dep, _)| dep == &second.name)
+            .map_or(&first.at, |(_, path)| path);
+        errors
+            .at(path, format!("resource group cycle: {}", names.join(" → ")))
+            .help = Some("each group depends on the next; remove one of these dependencies".into());
+    }
+
+    // Hooks run by phase first: a group may depend only on groups that run in an
+    // earlier or the same phase.
+    for (d, edges) in drafts.iter().zip(&edges) {
+        for &(j, path) in edges {
+            let dep = &drafts[j];
+            if let Some(why) = phase_conflict(d.hook, dep.hook) {
+                errors.at(
+                    path,
+                    format!(
+                        "`{}` ({}) depends on `{}` ({}), but {why}",
+                        d.name,
+                        phase_name(d.hook),
+                        dep.name,
+                        phase_name(dep.hook)
+                    ),
+                )
+                .help = Some(
+                    "Argo CD runs PreSync hooks, then the resources and Sync hooks, then PostSync hooks; a wave orders resources only within one phase"
+                        .into(),
+                );
+            }
+        }
+    }
+
+    let anchors: Vec<usize> = (0..drafts.len()).filter(|&i| drafts[i].anchor).collect();
+    for &extra in anchors.iter().skip(1) {
+        let first_pos = tree.lookup(&drafts[anchors[0]].at).pos;
+        errors
+            .at(
+                &drafts[extra].at,
+                format!(
+                    "`{}` is a second `anchor`; a component has at most one",
+                    drafts[extra].name
+                ),
+            )
+            .notes
+            .push((first_pos, "the first anchor".into()));
+    }
+
+    if !errors.list.is_empty() {
+        let mut diagnostics = errors.list;
+        crate::diagnostic::sort(&mut diagnostics);
+        return Err(diagnostics);
+    }
+    let levels = crate::dag::levels(&deps);
+    let offset = anchors.first().map_or(0, |&a| levels[a]);
+    let to_wave = |level: u32| -> i32 {
+        i32::try_from(i64::from(level) - i64::from(offset)).unwrap_or(i32::MAX)
+    };
+    let names: Vec<String> = drafts.iter().map(|d| d.name.clone()).collect();
+    let mut out: Vec<Group> = drafts
+        .into_iter()
+        .zip(levels)
+        .zip(&deps)
+        .map(|((d, level), ds)| Group {
+            wave: to_wave(level),
+            depends_on: {
+                let mut n: Vec<String> = ds.iter().map(|&j| names[j].clone()).collect();
+                n.sort();
+                n
+            },
+            preset: d.group.is_none(),
+            delete_policy: d.group.map(|g| g.delete_policy.clone()).unwrap_or_default(),
+            hook: d.hook,
+            matches: d.matches,
+            name: d.name,
+        })
+        .collect();
+    out.sort_by(|a, b| (a.wave, &a.name).cmp(&(b.wave, &b.name)));
+    Ok(Some(Waves { groups: out }))
+}
+
+struct Errors<'t> {
+    file: &'t str,
+    tree: &'t Node,
+    list: Vec<Diagnostic>,
+}
+
+impl Errors<'_> {
+    fn at(&mut self, path: &[PathSeg<'_>], message: String) -> &mut Diagnostic {
+        self.list.push(Diagnostic::new(
+            self.file,
+            self.tree.lookup(path).pos,
+            message,
+        ));
+        self.list.last_mut().expect("just pushed")
+    }
+}
+
+fn phase_name(hook: Option<Hook>) -> &'static str {
+    hook.map_or("resources", Hook::as_str)
+}
+
+/// Why a group in phase `hook` cannot wait for one in phase `dep`, if it cannot.
+fn phase_conflict(hook: Option<Hook>, dep: Option<Hook>) -> Option<&'static str> {
+    // Rank of the phases a normal sync runs, in order; the others run on their own.
+    let rank = |h: Option<Hook>| match h {
+        None | Some(Hook::Sync) => Some(0),
+        Some(Hook::PreSync) => Some(-1),
+        Some(Hook::PostSync) => Some(1),
+        Some(Hook::SyncFail | Hook::PreDelete | Hook::PostDelete) => None,
+    };
+    match (rank(hook), rank(dep)) {
+        (Some(a), Some(b)) if b > a => Some("that phase runs later"),
+        (Some(_), Some(_)) => None,
+        _ if hook == dep => None,
+        _ => Some(
+            "SyncFail, PreDelete and PostDelete hooks run apart from a normal sync, so neither can wait for the other",
+        ),
+    }
+}

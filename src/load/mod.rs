@@ -1,0 +1,102 @@
+//! Loading: spec bytes to a typed [`Spec`], with every structural problem at once.
+//!
+//! The loader reads the bytes as UTF-8 YAML into a position-carrying node tree,
+//! checks that tree against the spec's JSON Schema (generated from the Rust
+//! types in [`crate::load::spec`]), so unknown fields (with a did-you-mean), wrong
+//! types and missing fields are all reported in one run with their line and
+//! column, and only then lets serde build the typed [`Spec`].
+
+use crate::diagnostic::{Diagnostic, Pos};
+use spec::Spec;
+use yaml::{Node, Value};
+
+pub mod conform;
+pub mod spec;
+pub mod yaml;
+
+/// Specs larger than this are refused before parsing (a spec of 100,000 components is
+/// about 15 MiB).
+pub const MAX_SPEC_BYTES: usize = 64 * 1024 * 1024;
+
+/// A spec as read: its text, its node tree (for positions) and its typed form.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub file: String,
+    pub text: String,
+    pub tree: Node,
+    pub spec: Spec,
+}
+
+/// Reads a spec from bytes. `file` names it in diagnostics.
+pub fn load(file: &str, bytes: &[u8]) -> Result<Loaded, Vec<Diagnostic>> {
+    if bytes.len() > MAX_SPEC_BYTES {
+        return Err(vec![Diagnostic::new(
+            file,
+            Pos::default(),
+            format!(
+                "the spec is {} bytes; ladder reads specs of at most {MAX_SPEC_BYTES} bytes",
+                bytes.len()
+            ),
+        )]);
+    }
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            let valid = &bytes[..e.valid_up_to()];
+            let line = bytecount_newlines(valid) + 1;
+            let line_start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+            let column = String::from_utf8_lossy(&valid[line_start..])
+                .chars()
+                .count()
+                + 1;
+            return Err(vec![
+                Diagnostic::new(
+                    file,
+                    Pos::new(
+                        u32::try_from(line).unwrap_or(u32::MAX),
+                        u32::try_from(column).unwrap_or(u32::MAX),
+                    ),
+                    "the spec is not UTF-8 text",
+                )
+                .help("save the file as UTF-8"),
+            ]);
+        }
+    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let tree = yaml::parse(file, text).map_err(|d| vec![d])?;
+    if tree.value == Value::Null {
+        return Err(vec![
+            Diagnostic::new(file, Pos::new(1, 1), "the spec is empty")
+                .help("a spec needs at least `name`, `output`, `environments` and `components`"),
+        ]);
+    }
+    let schema = spec::json_schema();
+    let issues = conform::check(&tree, &schema, &schema);
+    if !issues.is_empty() {
+        let mut diagnostics: Vec<Diagnostic> = issues
+            .into_iter()
+            .map(|i| Diagnostic::new(file, i.pos, i.message).help_opt(i.help))
+            .collect();
+        crate::diagnostic::sort(&mut diagnostics);
+        return Err(diagnostics);
+    }
+    // The tree already passed the schema, so building the typed spec from it cannot
+    // meet a type error; doing so from the tree spares a second YAML parse.
+    let spec = serde_json::from_value::<Spec>(tree.to_json()).map_err(|e| {
+        vec![Diagnostic::new(
+            file,
+            Pos::new(1, 1),
+            format!("the spec does not fit its types: {e}"),
+        )]
+    })?;
+    Ok(Loaded {
+        file: file.to_owned(),
+        text: text.to_owned(),
+        tree,
+        spec,
+    })
+}
+
+fn bytecount_newlines(bytes: &[u8]) -> usize {
+    bytes.split(|&b| b == b'\n').count() - 1
+}

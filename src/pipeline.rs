@@ -1,0 +1,237 @@
+//! The one entry point: a [`Request`] names a spec and everything the caller gathered
+//! for it, and runs the pipeline (load → analyze → plan → render → emit) as far as a
+//! command needs: [`Request::load`] for the typed spec, [`Request::plan`] for the model
+//! and plan, [`Request::compile`] for the output files.
+//!
+//! The core never reads files: what a spec reads beside itself (version files, fleet
+//! folders) is named by [`Request::wanted`], read by the caller and handed back as
+//! [`Inputs`]; template overrides come in as [`Templates`].
+//!
+//! May import every stage; only the tools (review, lint, edit, validate) and the CLI
+//! import it.
+
+use std::collections::BTreeMap;
+
+use crate::analyze::model::Model;
+use crate::analyze::{fleet, max_update, version_files};
+use crate::diagnostic::{self, Diagnostic, Pos};
+use crate::emit::Files;
+use crate::load::Loaded;
+use crate::plan::Plan;
+use crate::render::templates::{Overrides, template_names};
+
+/// Files and folders next to the spec that the caller reads and hands to the core as
+/// data: the version files and the fleet folders the spec names ([`Request::wanted`]).
+#[derive(Debug, Clone, Default)]
+pub struct Inputs {
+    /// Path relative to the spec's folder (with `/`) to text, for files that exist.
+    pub files: BTreeMap<String, String>,
+    /// Path relative to the spec's folder to its subfolders' names, sorted, for folders
+    /// that exist.
+    pub folders: BTreeMap<String, Vec<String>>,
+}
+
+/// What a spec reads beside itself, relative to its folder.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Wanted {
+    /// Version files, one per environment.
+    pub files: Vec<String>,
+    /// Fleet folders, one per fleet and environment.
+    pub folders: Vec<String>,
+}
+
+/// Templates supplied in place of the embedded ones, and the folder they came from (for
+/// messages).
+#[derive(Debug, Clone, Default)]
+pub struct Templates {
+    pub dir: String,
+    pub files: Overrides,
+}
+
+/// A spec, loaded, analyzed and planned: fleets expanded, version files applied.
+#[derive(Debug, Clone)]
+pub struct Planned {
+    /// The spec as loaded, with fleets expanded (positions still point into the file).
+    pub loaded: Loaded,
+    pub model: Model,
+    pub plan: Plan,
+}
+
+/// A compiled spec.
+#[derive(Debug, Clone)]
+pub struct Compilation {
+    pub model: Model,
+    pub plan: Plan,
+    /// Output files: relative path (with `/`) to bytes.
+    pub files: Files,
+}
+
+/// One run of the pipeline: the spec, what the caller gathered for it, and how the
+/// output names it.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    file: &'a str,
+    bytes: &'a [u8],
+    inputs: Option<&'a Inputs>,
+    templates: Option<&'a Templates>,
+    spec_ref: &'a str,
+}
+
+impl<'a> Request<'a> {
+    /// A request for spec `bytes`; `file` names the spec in diagnostics and, until
+    /// [`Request::spec_ref`] says otherwise, in the header of every generated file.
+    pub fn new(file: &'a str, bytes: &'a [u8]) -> Self {
+        Request {
+            file,
+            bytes,
+            inputs: None,
+            templates: None,
+            spec_ref: file,
+        }
+    }
+
+    /// The files and folders the spec reads, as the caller found them.
+    #[must_use]
+    pub fn inputs(self, inputs: &'a Inputs) -> Self {
+        Request {
+            inputs: Some(inputs),
+            ..self
+        }
+    }
+
+    /// Templates that replace some of the embedded ones.
+    #[must_use]
+    pub fn templates(self, templates: Option<&'a Templates>) -> Self {
+        Request { templates, ..self }
+    }
+
+    /// How the header of every generated file names the spec (its path relative to the
+    /// output folder), so that specs sharing a folder delete only their own files.
+    #[must_use]
+    pub fn spec_ref(self, spec_ref: &'a str) -> Self {
+        Request { spec_ref, ..self }
+    }
+
+    /// The files and folders (relative to the spec's folder) the spec reads: its
+    /// version files and fleet folders, one per environment. Empty for a spec that does
+    /// not load (its problems are reported by [`Request::load`]).
+    pub fn wanted(&self) -> Wanted {
+        let Ok(loaded) = self.load() else {
+            return Wanted::default();
+        };
+        let spec = &loaded.spec;
+        let per_env = |template: &str| -> Vec<String> {
+            spec.environments
+                .iter()
+                .map(|e| version_files::for_env(template, &e.name))
+                .collect()
+        };
+        Wanted {
+            files: spec
+                .versions
+                .as_ref()
+                .map(|v| per_env(&v.path))
+                .unwrap_or_default(),
+            folders: spec
+                .fleets
+                .values()
+                .flat_map(|f| per_env(&f.folders))
+                .collect(),
+        }
+    }
+
+    /// Stage 1: the typed spec and its node tree.
+    pub fn load(&self) -> Result<Loaded, Vec<Diagnostic>> {
+        crate::load::load(self.file, self.bytes)
+    }
+
+    /// Stages 1 to 3: loaded, analyzed and planned.
+    pub fn plan(&self) -> Result<Planned, Vec<Diagnostic>> {
+        self.plan_loaded(self.load()?)
+    }
+
+    /// Stages 2 and 3 of a spec already loaded (by [`Request::load`]): fleets expanded,
+    /// analyzed, version files applied, planned.
+    pub fn plan_loaded(&self, loaded: Loaded) -> Result<Planned, Vec<Diagnostic>> {
+        let empty = Inputs::default();
+        let inputs = self.inputs.unwrap_or(&empty);
+        let loaded = fleet::expand(loaded, &inputs.folders)?;
+        let mut model = crate::analyze::analyze(&loaded)?;
+        version_files::apply(&mut model, &loaded, &inputs.files)?;
+        let plan = crate::plan::plan(&model);
+        max_update::check_compact_phase_keys(&loaded, &plan)?;
+        Ok(Planned {
+            loaded,
+            model,
+            plan,
+        })
+    }
+
+    /// Stages 4 and 5 of a planned spec: the output files. A template override that
+    /// matches no embedded template, or a template that fails, is a diagnostic naming
+    /// the template and line.
+    pub fn render(&self, planned: Planned) -> Result<Compilation, Vec<Diagnostic>> {
+        let Planned { model, plan, .. } = planned;
+        let files = self.output(&model, &plan)?;
+        Ok(Compilation { model, plan, files })
+    }
+
+    /// The whole pipeline.
+    pub fn compile(&self) -> Result<Compilation, Vec<Diagnostic>> {
+        self.render(self.plan()?)
+    }
+
+    fn output(&self, model: &Model, plan: &Plan) -> Result<Files, Vec<Diagnostic>> {
+        let empty = Overrides::new();
+        let (dir, overrides) = self
+            .templates
+            .map_or(("", &empty), |t| (t.dir.as_str(), &t.files));
+        let unknown: Vec<Diagnostic> = overrides
+            .keys()
+            .filter(|name| !template_names().any(|t| t == name.as_str()))
+            .map(|name| {
+                let help = diagnostic::did_you_mean(name, template_names()).unwrap_or_else(|| {
+                    format!(
+                        "the templates are {}",
+                        template_names().collect::<Vec<_>>().join(", ")
+                    )
+                });
+                Diagnostic::new(
+                    &format!("{dir}/{name}"),
+                    Pos::default(),
+                    format!("`{name}` overrides none of ladder's templates"),
+                )
+                .help(help)
+            })
+            .collect();
+        if !unknown.is_empty() {
+            return Err(unknown);
+        }
+        let mut rendered = crate::render::render(model, plan, overrides).map_err(|e| {
+            let overridden = overrides.contains_key(&e.template);
+            let path = if overridden {
+                format!("{dir}/{}", e.template)
+            } else {
+                e.template.clone()
+            };
+            let pos = e.line.map_or_else(Pos::default, |l| {
+                Pos::new(u32::try_from(l).unwrap_or(u32::MAX), 1)
+            });
+            let what = if overridden {
+                "template error"
+            } else {
+                "internal template error"
+            };
+            vec![Diagnostic::new(
+                &path,
+                pos,
+                format!(
+                    "{what} while rendering {} of spec {}: {}",
+                    e.rendering, self.file, e.message
+                ),
+            )]
+        })?;
+        rendered.extend(crate::render::resource_waves::files(model));
+        Ok(crate::emit::emit(self.spec_ref, rendered))
+    }
+}

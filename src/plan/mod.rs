@@ -1,0 +1,525 @@
+//! Planning: phases and RollingSync steps from the dependency graph.
+//!
+//! The compact layout puts every component at 1 + the highest phase of its
+//! dependencies (0 dependencies: phase 1). That makes the number of
+//! health-gated steps equal to the longest dependency chain, the fewest any
+//! correct ladder can have. Phases are a property of the graph alone, so the
+//! order of the spec cannot change them; within a phase, components are
+//! listed by name.
+
+use std::fmt::Write as _;
+
+pub mod estimate;
+pub mod policy;
+
+use crate::analyze::model::{MaxUpdate, Model, Smoke};
+use crate::load::spec::{Layout, Sync, Topology};
+use crate::plan::estimate::human;
+
+/// The rollout plan: a phase per component, and the steps of each environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    /// Phase of each component (same order as `Model::components`), from 1.
+    pub phases: Vec<u32>,
+    /// One entry per environment, in spec order.
+    pub environments: Vec<EnvPlan>,
+    /// Digits of the phase labels: pinned phases are zero-padded so labels sort (`05`, `15`).
+    pub label_width: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvPlan {
+    pub env: usize,
+    pub steps: Vec<Step>,
+    /// The longest dependency chain among the components enabled here, first to last.
+    pub longest_chain: Vec<usize>,
+    /// Phase of each component in this environment (same order as `Model::components`).
+    pub phases: Vec<u32>,
+}
+
+/// One RollingSync step: the components of one phase in one environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    pub phase: u32,
+    /// Component indexes, by name.
+    pub components: Vec<usize>,
+    pub max_update: MaxUpdate,
+}
+
+/// Plans a checked model with its layout. Analysis has ruled out cycles and, for pinned
+/// layouts, dependencies that do not come first, so this cannot fail.
+pub fn plan(model: &Model) -> Plan {
+    match model.rollout.layout {
+        Layout::Compact => compact(model),
+        Layout::Pinned | Layout::Banded => {
+            let phases: Vec<u32> = model
+                .components
+                .iter()
+                .map(|c| c.pinned.unwrap_or(0))
+                .collect();
+            let chains = chain_phases(model);
+            let per_env = chains
+                .into_iter()
+                .enumerate()
+                .map(|(e, chain)| (last_step_smokes(model, phases.clone(), Some(e)), chain))
+                .collect();
+            let phases = last_step_smokes(model, phases, None);
+            let width = phases
+                .iter()
+                .max()
+                .map_or(2, |m| m.to_string().len().max(2));
+            with_phases(model, phases, per_env, width)
+        }
+    }
+}
+
+/// The compact plan of a model whatever its layout, to compare a pinned ladder with.
+///
+/// Phases are computed per environment: an `after` target disabled in an environment is
+/// not waited for there, so a component may sit earlier there than elsewhere, and every
+/// environment keeps as many steps as its longest chain. `Plan::phases` holds the phases
+/// with every edge counted (what `explain` and `graph` show without an environment).
+pub fn compact(model: &Model) -> Plan {
+    let phases = last_step_smokes(model, compact_phases(model, None), None);
+    let per_env = chain_phases(model)
+        .into_iter()
+        .enumerate()
+        .map(|(e, raw)| (last_step_smokes(model, raw.clone(), Some(e)), raw))
+        .collect();
+    with_phases(model, phases, per_env, 1)
+}
+
+/// The compact phases of each environment, which its longest chain is read from. Without
+/// `after` edges they are the same everywhere (a dependency is enabled wherever its
+/// dependent is), so they are computed once.
+fn chain_phases(model: &Model) -> Vec<Vec<u32>> {
+    let envs = model.environments.len();
+    if model.components.iter().all(|c| c.after.is_empty()) {
+        vec![compact_phases(model, None); envs]
+    } else {
+        (0..envs).map(|e| compact_phases(model, Some(e))).collect()
+    }
+}
+
+/// Moves non-gating smokes to the last step. RollingSync has no step that does not gate
+/// the next (argocd-semantics §1.4), so the only place where nothing waits on a smoke is
+/// the end: the highest phase of the gating components when everything the smokes test is
+/// earlier, else one phase past it. Either way it is the last step of every environment
+/// (with `env`, of that environment), and no other component's path grows.
+fn last_step_smokes(model: &Model, mut phases: Vec<u32>, env: Option<usize>) -> Vec<u32> {
+    let gating = |i: usize| {
+        model.components[i].smoke != Smoke::NonGating && env.is_none_or(|e| model.enabled(i, e))
+    };
+    let Some(last) = (0..phases.len())
+        .filter(|&i| gating(i))
+        .map(|i| phases[i])
+        .max()
+    else {
+        return phases;
+    };
+    // All of them share one step, so none waits on another.
+    let smokes: Vec<usize> = (0..phases.len())
+        .filter(|&i| model.components[i].smoke == Smoke::NonGating)
+        .collect();
+    let tested = smokes
+        .iter()
+        .flat_map(|&i| model.components[i].waits_for())
+        .filter(|&d| env.is_none_or(|e| model.enabled(d, e)))
+        .map(|d| phases[d])
+        .max()
+        .unwrap_or(0);
+    let end = if tested < last {
+        last
+    } else {
+        last.saturating_add(1)
+    };
+    for i in smokes {
+        phases[i] = end;
+    }
+    phases
+}
+
+/// `per_env`: each environment's phases, and the compact phases its longest chain is
+/// read from.
+fn with_phases(
+    model: &Model,
+    phases: Vec<u32>,
+    per_env: Vec<(Vec<u32>, Vec<u32>)>,
+    label_width: usize,
+) -> Plan {
+    let environments = per_env
+        .into_iter()
+        .enumerate()
+        .map(|(env, (env_phases, chain))| env_plan(model, env_phases, &chain, env))
+        .collect();
+    Plan {
+        phases,
+        environments,
+        label_width,
+    }
+}
+
+/// Compact phases: 1 + the highest phase of what a component waits for. In one
+/// environment (`Some(env)`), an `after` target disabled there does not count.
+fn compact_phases(model: &Model, env: Option<usize>) -> Vec<u32> {
+    let counts = |d: &usize| env.is_none_or(|e| model.enabled(*d, e));
+    let deps: Vec<Vec<usize>> = model
+        .components
+        .iter()
+        .map(|c| c.waits_for().into_iter().filter(counts).collect())
+        .collect();
+    crate::dag::levels(&deps)
+        .into_iter()
+        .map(|l| l + 1)
+        .collect()
+}
+
+fn env_plan(model: &Model, phases: Vec<u32>, chain: &[u32], env: usize) -> EnvPlan {
+    // Under RollingSync a manual environment's steps hold at maxUpdate 0; an app-of-apps
+    // wave has no such knob (and does not wait for a manual child's sync).
+    let manual = model.environments[env].sync == Sync::Manual
+        && model.rollout.strategy != crate::load::spec::Strategy::AppOfApps;
+    let mut by_phase: std::collections::BTreeMap<u32, Vec<usize>> =
+        std::collections::BTreeMap::new();
+    for (i, _) in model.components.iter().enumerate() {
+        if model.enabled(i, env) {
+            by_phase.entry(phases[i]).or_default().push(i);
+        }
+    }
+    let steps = by_phase
+        .into_iter()
+        .map(|(phase, components)| Step {
+            max_update: if manual {
+                MaxUpdate::Count(0)
+            } else {
+                policy::step_max_update(model, phase, &components)
+            },
+            phase,
+            components,
+        })
+        .collect();
+    EnvPlan {
+        env,
+        steps,
+        longest_chain: longest_chain(model, chain, env),
+        phases,
+    }
+}
+
+/// The chain ending at the highest-phase component (smallest name on ties), walking back
+/// through a dependency one phase lower each time (smallest name on ties).
+fn longest_chain(model: &Model, phases: &[u32], env: usize) -> Vec<usize> {
+    // Non-gating smokes wait for what they test but nothing waits for them: they end no
+    // chain that holds the ladder up.
+    let enabled = |i: usize| model.enabled(i, env) && model.components[i].smoke != Smoke::NonGating;
+    let Some(mut at) = (0..model.components.len())
+        .filter(|&i| enabled(i))
+        .max_by(|&a, &b| phases[a].cmp(&phases[b]).then(b.cmp(&a)))
+    else {
+        return Vec::new();
+    };
+    let mut chain = vec![at];
+    while phases[at] > 1 {
+        let Some(&prev) = model.components[at]
+            .waits_for()
+            .iter()
+            .find(|&&d| model.enabled(d, env) && phases[d] + 1 == phases[at])
+        else {
+            break;
+        };
+        chain.push(prev);
+        at = prev;
+    }
+    chain.reverse();
+    chain
+}
+
+impl Plan {
+    /// The label value of a phase (`rollout-phase: "05"`).
+    pub fn phase_label(&self, phase: u32) -> String {
+        format!("{phase:0width$}", width = self.label_width)
+    }
+
+    /// Adjacent steps of an environment that could be one step: no component of the
+    /// later one depends on a component of the earlier one.
+    pub fn mergeable(&self, model: &Model, env: usize) -> Vec<(u32, u32)> {
+        self.environments[env]
+            .steps
+            .windows(2)
+            .filter(|w| {
+                !w[1].components.iter().any(|&c| {
+                    model.components[c]
+                        .waits_for()
+                        .iter()
+                        .any(|d| w[0].components.contains(d))
+                })
+            })
+            .map(|w| (w[0].phase, w[1].phase))
+            .collect()
+    }
+
+    /// Total RollingSync steps of the ladder(s): all environments' steps.
+    pub fn step_count(&self) -> usize {
+        self.environments.iter().map(|e| e.steps.len()).sum()
+    }
+}
+
+/// The plan as a table per environment, with time estimates, for `ladder plan`.
+pub fn render_text(model: &Model, plan: &Plan) -> String {
+    let estimate = estimate::estimate(model, plan);
+    // A pinned or banded ladder is shown beside the compact one it could be.
+    let compact = compact_comparison(model);
+    let mut out = String::new();
+    let app_of_apps = model.rollout.strategy == crate::load::spec::Strategy::AppOfApps;
+    let topology = match (model.rollout.topology, app_of_apps) {
+        (Topology::Sequential, false) => {
+            "sequential: one ApplicationSet rolls every environment in order"
+        }
+        (Topology::Independent, false) => "independent: one ApplicationSet per environment",
+        (Topology::Sequential, true) => {
+            "sequential: one root Application rolls every environment in order"
+        }
+        (Topology::Independent, true) => "independent: one root Application per environment",
+    };
+    let _ = writeln!(
+        out,
+        "{}: {}, {} ({topology}), {} layout",
+        model.name,
+        count(model.components.len(), "component"),
+        count(model.environments.len(), "environment"),
+        match model.rollout.layout {
+            Layout::Compact => "compact",
+            Layout::Pinned => "pinned",
+            Layout::Banded => "banded",
+        },
+    );
+    if app_of_apps {
+        let _ = writeln!(
+            out,
+            "app-of-apps: each step is a sync wave of the root (wave = phase{}), applied all at once",
+            if model.rollout.topology == Topology::Sequential && model.environments.len() > 1 {
+                format!(" + {} per environment", wave_stride(plan))
+            } else {
+                String::new()
+            }
+        );
+    }
+    let mut step_number = 0;
+    let mut total = 0;
+    for (env_plan, env_estimate) in plan.environments.iter().zip(&estimate.environments) {
+        let env = &model.environments[env_plan.env];
+        if model.rollout.topology == Topology::Independent {
+            step_number = 0;
+        }
+        let sync = match (env.sync, app_of_apps) {
+            (Sync::Auto, _) => "auto",
+            (Sync::Manual, false) => "manual: each step waits for an operator to sync it",
+            (Sync::Manual, true) => {
+                "manual: Argo CD syncs none of it by itself, and the root's waves do not wait for those syncs"
+            }
+        };
+        let apps: usize = env_plan.steps.iter().map(|s| s.components.len()).sum();
+        let _ = writeln!(
+            out,
+            "\n{} ({sync}): {}, {}, about {}",
+            env.name,
+            count(env_plan.steps.len(), "step"),
+            count(apps, "Application"),
+            human(env_estimate.total),
+        );
+        let _ = writeln!(
+            out,
+            "  {:<5} {:<6} {:<10} {:<8} components",
+            "step", "phase", "maxUpdate", "time"
+        );
+        for (step, step_estimate) in env_plan.steps.iter().zip(&env_estimate.steps) {
+            step_number += 1;
+            let names: Vec<&str> = step
+                .components
+                .iter()
+                .map(|&c| model.components[c].name.as_str())
+                .collect();
+            let _ = writeln!(
+                out,
+                "  {step_number:<5} {:<6} {:<10} {:<8} {}",
+                plan.phase_label(step.phase),
+                step.max_update.to_string(),
+                human(step_estimate.seconds),
+                names.join(", ")
+            );
+        }
+        let chain = names(model, &env_plan.longest_chain);
+        let _ = writeln!(
+            out,
+            "  longest chain ({}): {}",
+            count(env_plan.longest_chain.len(), "component"),
+            chain
+        );
+        let _ = writeln!(
+            out,
+            "  critical path ({}, the least any ladder needs): {}",
+            human(env_estimate.critical_seconds),
+            names(model, &env_estimate.critical_path)
+        );
+        if let Some((compact, compact_estimate)) = &compact {
+            let k = env_plan.env;
+            let steps = compact.environments[k].steps.len();
+            let _ = writeln!(
+                out,
+                "  over-serialised: {} steps where the compact layout needs {steps} (the longest chain), about {} instead of {}",
+                env_plan.steps.len(),
+                human(compact_estimate.environments[k].total),
+                human(env_estimate.total),
+            );
+            let merges: Vec<String> = plan
+                .mergeable(model, k)
+                .iter()
+                .map(|(a, b)| format!("{}+{}", plan.phase_label(*a), plan.phase_label(*b)))
+                .collect();
+            if !merges.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "  adjacent steps that could merge without breaking a dependency: {}",
+                    merges.join(", ")
+                );
+            }
+        }
+        total = env_estimate.total.saturating_add(total);
+    }
+    let _ = writeln!(
+        out,
+        "\n{} steps in all, about {}; {}",
+        plan.step_count(),
+        human(total),
+        match model.rollout.layout {
+            Layout::Compact =>
+                "each environment needs as many steps as its longest dependency chain.",
+            Layout::Pinned | Layout::Banded =>
+                "the compact layout would need as many steps as the longest dependency chain.",
+        },
+    );
+    if model.environments.iter().any(|e| e.sync == Sync::Manual) {
+        let _ = writeln!(
+            out,
+            "Times for manual environments leave out the wait for an operator."
+        );
+    }
+    out
+}
+
+/// For pinned and banded ladders, the compact plan and its estimate, to compare with.
+fn compact_comparison(model: &Model) -> Option<(Plan, estimate::Estimate)> {
+    (model.rollout.layout != Layout::Compact).then(|| {
+        let plan = compact(model);
+        let estimate = estimate::estimate(model, &plan);
+        (plan, estimate)
+    })
+}
+
+/// `1 step`, `3 steps`.
+fn count(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+fn names(model: &Model, components: &[usize]) -> String {
+    components
+        .iter()
+        .map(|&c| model.components[c].name.as_str())
+        .collect::<Vec<_>>()
+        .join(" → ")
+}
+
+/// The plan as JSON, for machines: per environment, steps with components, maxUpdate and
+/// estimated seconds, the longest chain and the critical path.
+pub fn to_json(model: &Model, plan: &Plan) -> serde_json::Value {
+    use serde_json::json;
+    let estimate = estimate::estimate(model, plan);
+    let compact = compact_comparison(model);
+    let component_names = |list: &[usize]| -> Vec<&str> {
+        list.iter()
+            .map(|&c| model.components[c].name.as_str())
+            .collect()
+    };
+    let environments: Vec<serde_json::Value> = plan
+        .environments
+        .iter()
+        .zip(&estimate.environments)
+        .map(|(env_plan, env_estimate)| {
+            let env = &model.environments[env_plan.env];
+            let steps: Vec<serde_json::Value> = env_plan
+                .steps
+                .iter()
+                .zip(&env_estimate.steps)
+                .map(|(step, e)| {
+                    let max_update = match step.max_update {
+                        MaxUpdate::Count(n) => json!(n),
+                        MaxUpdate::Percent(p) => json!(format!("{p}%")),
+                    };
+                    json!({
+                        "phase": step.phase,
+                        "maxUpdate": max_update,
+                        "window": e.window,
+                        "manual": e.manual,
+                        "seconds": e.seconds,
+                        "components": component_names(&step.components),
+                    })
+                })
+                .collect();
+            json!({
+                "name": env.name,
+                "sync": match env.sync { Sync::Auto => "auto", Sync::Manual => "manual" },
+                "steps": steps,
+                "seconds": env_estimate.total,
+                "longestChain": component_names(&env_plan.longest_chain),
+                "criticalPath": {
+                    "seconds": env_estimate.critical_seconds,
+                    "components": component_names(&env_estimate.critical_path),
+                },
+                // Pinned and banded ladders: what the compact layout would need.
+                "compact": compact.as_ref().map(|(p, e)| json!({
+                    "steps": p.environments[env_plan.env].steps.len(),
+                    "seconds": e.environments[env_plan.env].total,
+                })),
+                "mergeable": plan
+                    .mergeable(model, env_plan.env)
+                    .iter()
+                    .map(|(a, b)| [plan.phase_label(*a), plan.phase_label(*b)])
+                    .collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({
+        "name": model.name,
+        "layout": match model.rollout.layout {
+            Layout::Compact => "compact",
+            Layout::Pinned => "pinned",
+            Layout::Banded => "banded",
+        },
+        "topology": match model.rollout.topology {
+            Topology::Sequential => "sequential",
+            Topology::Independent => "independent",
+        },
+        "steps": plan.step_count(),
+        "seconds": estimate.environments.iter().fold(0u64, |t, e| t.saturating_add(e.total)),
+        "environments": environments,
+    })
+}
+
+/// The wave offset between environments: the power of ten above the highest phase.
+pub fn wave_stride(plan: &Plan) -> u64 {
+    let highest = plan
+        .environments
+        .iter()
+        .flat_map(|e| e.steps.iter().map(|s| s.phase))
+        .max()
+        .unwrap_or(0);
+    let mut stride = 10u64;
+    while stride <= u64::from(highest) {
+        stride *= 10;
+    }
+    stride
+}

@@ -1,0 +1,147 @@
+//! What every generated Application shares, whichever the strategy: the names of its
+//! tree (one tree, or one per independent environment), its destination and sources in
+//! Argo CD's field names, and its `syncPolicy`.
+
+use crate::analyze::model::{Destination, Environment, Model};
+use crate::load::spec::{Sync, Topology};
+
+/// The names one output tree uses: one tree for sequential environments, one per
+/// environment (names suffixed with it) when independent.
+pub(super) struct Tree {
+    pub(super) independent: bool,
+    /// The AppProject of the tree's Applications.
+    pub(super) project: String,
+    pub(super) env_names: Vec<String>,
+}
+
+impl Tree {
+    pub(super) fn of(model: &Model, envs: &[usize]) -> Tree {
+        let project = if model.argocd.emit_project {
+            Tree::suffix(model, envs, &model.argocd.project)
+        } else {
+            model.argocd.project.clone()
+        };
+        Tree {
+            independent: model.rollout.topology == Topology::Independent,
+            project,
+            env_names: envs
+                .iter()
+                .map(|&e| model.environments[e].name.clone())
+                .collect(),
+        }
+    }
+
+    /// `base`, or `base-<env>` in an independent environment's tree.
+    pub(super) fn suffix(model: &Model, envs: &[usize], base: &str) -> String {
+        if model.rollout.topology == Topology::Independent {
+            format!("{base}-{}", model.environments[envs[0]].name)
+        } else {
+            base.to_owned()
+        }
+    }
+}
+
+/// An Application destination cluster: `server` or `name`.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub(super) enum DestinationOut<'a> {
+    Server(&'a str),
+    Name(&'a str),
+}
+
+impl<'a> From<&'a Destination> for DestinationOut<'a> {
+    fn from(d: &'a Destination) -> Self {
+        match d {
+            Destination::Server(s) => DestinationOut::Server(s),
+            Destination::Name(n) => DestinationOut::Name(n),
+        }
+    }
+}
+
+/// A source in Argo CD's own field names, so `toJson` yields an Application source.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct SourceOut<'a> {
+    #[serde(rename = "repoURL")]
+    pub(super) repo_url: &'a str,
+    pub(super) target_revision: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) path: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) chart: Option<&'a str>,
+    #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
+    pub(super) reference: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) helm: Option<HelmOut<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) kustomize: Option<KustomizeOut<'a>>,
+}
+
+/// `spec.source.kustomize`: only `images`, each `<image_name>:<image_tag>` (the
+/// Application CRD's `KustomizeImage`), which Argo CD applies as `kustomize edit set
+/// image` before building the overlay.
+#[derive(serde::Serialize)]
+pub(super) struct KustomizeOut<'a> {
+    pub(super) images: &'a [String],
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct HelmOut<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) release_name: Option<&'a str>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    pub(super) value_files: &'a [String],
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(super) parameters: Vec<ParameterOut<'a>>,
+}
+
+#[derive(serde::Serialize)]
+pub(super) struct ParameterOut<'a> {
+    pub(super) name: &'a str,
+    pub(super) value: &'a str,
+}
+
+impl<'a> From<&'a crate::analyze::model::Source> for SourceOut<'a> {
+    fn from(s: &'a crate::analyze::model::Source) -> Self {
+        let helm =
+            (!s.value_files.is_empty() || s.release_name.is_some() || !s.parameters.is_empty())
+                .then(|| HelmOut {
+                    release_name: s.release_name.as_deref(),
+                    value_files: &s.value_files,
+                    parameters: s
+                        .parameters
+                        .iter()
+                        .map(|(name, value)| ParameterOut { name, value })
+                        .collect(),
+                });
+        SourceOut {
+            repo_url: &s.repo_url,
+            target_revision: &s.target_revision,
+            path: s.path.as_deref(),
+            chart: s.chart.as_deref(),
+            reference: s.reference.as_deref(),
+            helm,
+            kustomize: (!s.kustomize_images.is_empty()).then_some(KustomizeOut {
+                images: &s.kustomize_images,
+            }),
+        }
+    }
+}
+
+/// The `spec.syncPolicy` of an environment's Applications, or `None` for none:
+/// `automated.prune` for `sync: auto` (the one field RollingSync reads, §1.5) and the
+/// sync options.
+pub(super) fn sync_policy(env: &Environment) -> Option<serde_json::Value> {
+    let mut policy = serde_json::Map::new();
+    if env.sync == Sync::Auto {
+        policy.insert(
+            "automated".into(),
+            serde_json::json!({ "prune": env.prune }),
+        );
+    }
+    if !env.sync_options.is_empty() {
+        policy.insert("syncOptions".into(), serde_json::json!(env.sync_options));
+    }
+    (!policy.is_empty()).then_some(serde_json::Value::Object(policy))
+}

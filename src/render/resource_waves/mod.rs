@@ -1,0 +1,40 @@
+//! The files `ladder build` adds for components' resource groups, under `waves/`: a
+//! kustomize Component of `patches` per component and environment ([`kustomize`]), and
+//! the `syncWaves:` values of charts that read their waves from values ([`helm`]).
+//! Both are pure functions of the waves analysis computed ([`crate::analyze::model::Waves`]).
+
+mod helm;
+mod kustomize;
+
+/// The files `ladder build` adds for resource groups, under `waves/` (which the root
+/// Application does not apply: it reads only the top folder, `directory.recurse: false`):
+/// `waves/<component>/<env>/kustomization.yaml` for every environment the component is
+/// enabled in, and `waves/<component>/values.yaml` for components with a Helm source.
+/// With independent environments, each environment's tree has its own.
+pub fn files(model: &crate::analyze::model::Model) -> std::collections::BTreeMap<String, String> {
+    let mut files = std::collections::BTreeMap::new();
+    let independent = model.rollout.topology == crate::load::spec::Topology::Independent;
+    for c in &model.components {
+        let Some(waves) = &c.waves else { continue };
+        for (env, instance) in model.environments.iter().zip(&c.instances) {
+            let Some(instance) = instance else { continue };
+            let root = if independent {
+                format!("{}/waves/{}", env.name, c.name)
+            } else {
+                format!("waves/{}", c.name)
+            };
+            files.insert(
+                format!("{root}/{}/kustomization.yaml", env.name),
+                kustomize::component(waves, &c.name, &env.name),
+            );
+            let helm = instance
+                .sources
+                .iter()
+                .any(|s| s.chart.is_some() || !s.value_files.is_empty());
+            if helm {
+                files.insert(format!("{root}/values.yaml"), helm::values(waves, &c.name));
+            }
+        }
+    }
+    files
+}

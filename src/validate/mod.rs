@@ -1,0 +1,595 @@
+//! Checking Kubernetes manifests against custom resource definitions (CRDs), without a cluster.
+//!
+//! This module owns the offline equivalent of `kubectl apply --dry-run=server`
+//! with strict field validation, for the custom resources ladder emits
+//! (Argo CD `Application`, `ApplicationSet`, `AppProject`): it loads CRDs
+//! ([`Crds::from_texts`]) and checks every document of some manifest files
+//! against the `openAPIV3Schema` of its group, version and kind ([`validate`]),
+//! reporting unknown fields and wrong types with their file, line and column.
+//! It exists so that output can be tested against the CRDs of each Argo CD
+//! version ladder supports (a field added in 3.2 must not reach a 2.10
+//! cluster). It is pure: callers read the files.
+//!
+//! CRD schemas say only `type: object` for `metadata` (the API server checks
+//! it as `ObjectMeta`); a small built-in `ObjectMeta` schema stands in for it.
+//! Documents whose kind has no CRD (a `ConfigMap`, say) are skipped, not failed.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value as Json, json};
+
+use crate::diagnostic::{Diagnostic, Pos};
+use crate::load::conform;
+use crate::load::yaml::{self, Node, PathSeg, Value};
+
+/// CRD schemas by group, version and kind.
+#[derive(Debug, Clone, Default)]
+pub struct Crds {
+    /// (group, version, kind) → `openAPIV3Schema`, with `metadata` replaced by the
+    /// built-in `ObjectMeta` schema and `apiVersion`/`kind` always allowed.
+    schemas: BTreeMap<(String, String, String), Json>,
+}
+
+impl Crds {
+    /// Reads CRDs from YAML texts (each may hold several documents; non-CRD documents are ignored).
+    pub fn from_texts(files: &[(String, String)]) -> Result<Crds, Vec<Diagnostic>> {
+        let mut crds = Crds::default();
+        let mut diagnostics = Vec::new();
+        for (file, text) in files {
+            match yaml::parse_all(file, text) {
+                Ok(docs) => {
+                    for doc in &docs {
+                        crds.add(file, doc, &mut diagnostics);
+                    }
+                }
+                Err(d) => diagnostics.push(d),
+            }
+        }
+        if diagnostics.is_empty() {
+            Ok(crds)
+        } else {
+            Err(diagnostics)
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.schemas.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.schemas.is_empty()
+    }
+
+    /// The (adjusted) schema for a group, version and kind; the core group is `""`.
+    pub fn schema(&self, group: &str, version: &str, kind: &str) -> Option<&Json> {
+        self.schemas
+            .get(&(group.to_owned(), version.to_owned(), kind.to_owned()))
+    }
+
+    /// Adds the versions of one document if it is a CRD.
+    fn add(&mut self, file: &str, doc: &Node, diagnostics: &mut Vec<Diagnostic>) {
+        if doc.get("kind").and_then(Node::as_str) != Some("CustomResourceDefinition") {
+            return;
+        }
+        let api_version = doc
+            .get("apiVersion")
+            .and_then(Node::as_str)
+            .unwrap_or_default();
+        if api_version != "apiextensions.k8s.io/v1" {
+            diagnostics.push(
+                Diagnostic::new(
+                    file,
+                    doc.lookup(&[PathSeg::Key("apiVersion")]).pos,
+                    format!("unsupported CustomResourceDefinition apiVersion `{api_version}`"),
+                )
+                .help("only `apiextensions.k8s.io/v1` CRDs are read"),
+            );
+            return;
+        }
+        let text_at = |path: &[PathSeg<'_>], what: &str, diagnostics: &mut Vec<Diagnostic>| {
+            let node = doc.lookup(path);
+            if let Some(text) = node.as_str() {
+                return Some(text.to_owned());
+            }
+            diagnostics.push(Diagnostic::new(
+                file,
+                node.pos,
+                format!("CustomResourceDefinition without {what}"),
+            ));
+            None
+        };
+        let group = text_at(
+            &[PathSeg::Key("spec"), PathSeg::Key("group")],
+            "`spec.group`",
+            diagnostics,
+        );
+        let kind = text_at(
+            &[
+                PathSeg::Key("spec"),
+                PathSeg::Key("names"),
+                PathSeg::Key("kind"),
+            ],
+            "`spec.names.kind`",
+            diagnostics,
+        );
+        let (Some(group), Some(kind)) = (group, kind) else {
+            return;
+        };
+        let Some(Node {
+            value: Value::Seq(versions),
+            ..
+        }) = doc.get("spec").and_then(|s| s.get("versions"))
+        else {
+            let pos = doc
+                .lookup(&[PathSeg::Key("spec"), PathSeg::Key("versions")])
+                .pos;
+            diagnostics.push(Diagnostic::new(
+                file,
+                pos,
+                "CustomResourceDefinition without `spec.versions`",
+            ));
+            return;
+        };
+        for version in versions {
+            let Some(name) = version.get("name").and_then(Node::as_str) else {
+                diagnostics.push(Diagnostic::new(
+                    file,
+                    version.pos,
+                    "CRD version without `name`",
+                ));
+                continue;
+            };
+            let path = [PathSeg::Key("schema"), PathSeg::Key("openAPIV3Schema")];
+            let Some(schema) = version.get("schema").and_then(|s| s.get("openAPIV3Schema")) else {
+                let message =
+                    format!("CRD version `{name}` of `{kind}` has no `schema.openAPIV3Schema`");
+                diagnostics.push(Diagnostic::new(file, version.lookup(&path).pos, message));
+                continue;
+            };
+            let key = (group.clone(), name.to_owned(), kind.clone());
+            if self.schemas.contains_key(&key) {
+                let message = format!("a second CRD for `{group}/{name}` `{kind}`");
+                diagnostics.push(
+                    Diagnostic::new(file, version.pos, message)
+                        .help("load the CRDs of one Argo CD version at a time"),
+                );
+                continue;
+            }
+            self.schemas.insert(key, adjust(schema.to_json()));
+        }
+    }
+}
+
+/// The outcome of [`validate`].
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// How many documents had a CRD and were checked.
+    pub checked: usize,
+    /// Documents without a CRD: file, position, `apiVersion/kind`.
+    pub skipped: Vec<(String, Pos, String)>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Validates every document in every file. A document whose apiVersion/kind has no CRD is skipped
+/// (listed in `skipped`), not an error. Missing apiVersion/kind on a document is an error.
+pub fn validate(crds: &Crds, files: &[(String, String)]) -> Report {
+    let mut report = Report::default();
+    for (file, text) in files {
+        match yaml::parse_all(file, text) {
+            Ok(docs) => {
+                for doc in &docs {
+                    validate_doc(crds, file, doc, &mut report);
+                }
+            }
+            Err(d) => report.diagnostics.push(d),
+        }
+    }
+    report
+}
+
+fn validate_doc(crds: &Crds, file: &str, doc: &Node, report: &mut Report) {
+    if !matches!(doc.value, Value::Map(_)) {
+        let message = format!("a manifest must be a mapping, found {}", doc.value.kind());
+        report
+            .diagnostics
+            .push(Diagnostic::new(file, doc.pos, message));
+        return;
+    }
+    let api_version = required_string(file, doc, "apiVersion", report);
+    let kind = required_string(file, doc, "kind", report);
+    let (Some(api_version), Some(kind)) = (api_version, kind) else {
+        return;
+    };
+    let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
+    let Some(schema) = crds.schema(group, version, kind) else {
+        // A group the CRDs define, with a version or kind they do not: a typo, which
+        // the API server would refuse, not a kind to skip.
+        let known: Vec<(&str, &str)> = crds
+            .schemas
+            .keys()
+            .filter(|(g, _, _)| g == group)
+            .map(|(_, v, k)| (v.as_str(), k.as_str()))
+            .collect();
+        if known.is_empty() {
+            report
+                .skipped
+                .push((file.to_owned(), doc.pos, format!("{api_version}/{kind}")));
+        } else {
+            let mut kinds: Vec<&str> = known.iter().map(|(_, k)| *k).collect();
+            kinds.sort_unstable();
+            kinds.dedup();
+            let mut versions: Vec<&str> = known.iter().map(|(v, _)| *v).collect();
+            versions.sort_unstable();
+            versions.dedup();
+            let help = if kinds.contains(&kind) {
+                format!(
+                    "{group} serves {kind} as {}",
+                    versions
+                        .iter()
+                        .map(|v| format!("`{group}/{v}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            } else {
+                crate::diagnostic::did_you_mean(kind, kinds.iter().copied())
+                    .unwrap_or_else(|| format!("{group} defines {}", kinds.join(", ")))
+            };
+            let pos = doc.get("kind").map_or(doc.pos, |k| k.pos);
+            report.diagnostics.push(
+                Diagnostic::new(
+                    file,
+                    pos,
+                    format!("no CRD defines `{api_version}` kind `{kind}`"),
+                )
+                .help(help),
+            );
+        }
+        return;
+    };
+    report.checked += 1;
+    let name = doc
+        .get("metadata")
+        .and_then(|m| m.get("name"))
+        .and_then(Node::as_str);
+    let label = match name {
+        Some(name) => format!("{kind} `{name}`"),
+        None => kind.to_owned(),
+    };
+    for issue in conform::check(doc, schema, schema) {
+        report.diagnostics.push(
+            Diagnostic::new(file, issue.pos, format!("{label}: {}", issue.message))
+                .help_opt(issue.help),
+        );
+    }
+}
+
+/// The string under `key`, or a diagnostic saying it is missing or not a string.
+fn required_string<'a>(
+    file: &str,
+    doc: &'a Node,
+    key: &str,
+    report: &mut Report,
+) -> Option<&'a str> {
+    let Some(node) = doc.get(key) else {
+        let message = format!("manifest without `{key}`");
+        report
+            .diagnostics
+            .push(Diagnostic::new(file, doc.pos, message));
+        return None;
+    };
+    let text = node.as_str();
+    if text.is_none() {
+        let message = format!("`{key}` must be a string, found {}", node.value.kind());
+        report
+            .diagnostics
+            .push(Diagnostic::new(file, node.pos, message));
+    }
+    text
+}
+
+/// Makes a CRD's top-level schema check what the API server checks: `apiVersion` and
+/// `kind` as strings, `metadata` as `ObjectMeta`.
+fn adjust(mut schema: Json) -> Json {
+    if let Json::Object(top) = &mut schema {
+        let properties = top
+            .entry("properties")
+            .or_insert_with(|| Json::Object(serde_json::Map::new()));
+        if let Json::Object(properties) = properties {
+            for key in ["apiVersion", "kind"] {
+                properties
+                    .entry(key)
+                    .or_insert_with(|| json!({ "type": "string" }));
+            }
+            properties.insert("metadata".to_owned(), object_meta());
+        }
+    }
+    schema
+}
+
+/// The parts of Kubernetes `ObjectMeta` a manifest may set.
+fn object_meta() -> Json {
+    let string_map = json!({ "type": "object", "additionalProperties": { "type": "string" } });
+    json!({
+        "type": "object",
+        "properties": {
+            "name": { "type": "string" },
+            "generateName": { "type": "string" },
+            "namespace": { "type": "string" },
+            "labels": string_map,
+            "annotations": string_map,
+            "finalizers": { "type": "array", "items": { "type": "string" } },
+            "ownerReferences": { "type": "array" },
+            "uid": {},
+            "resourceVersion": {},
+            "generation": {},
+            "creationTimestamp": {},
+            "deletionTimestamp": {},
+            "managedFields": {}
+        },
+        "additionalProperties": false
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    use super::*;
+
+    fn crd_dir(version: Option<&str>) -> Option<PathBuf> {
+        let mut dir =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance/argo-cd-crds");
+        if let Some(version) = version {
+            dir.push(version);
+        }
+        if dir.is_dir() {
+            Some(dir)
+        } else {
+            eprintln!("skipped: no CRDs at {}", dir.display());
+            None
+        }
+    }
+
+    /// Loads the CRDs of one Argo CD version (`None`: the newest, v3.5.1).
+    fn load(version: Option<&str>) -> Option<Crds> {
+        let dir = crd_dir(version)?;
+        let mut files = Vec::new();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "yaml") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                files.push((path.display().to_string(), text));
+            }
+        }
+        files.sort();
+        let crds = Crds::from_texts(&files).unwrap_or_else(|d| panic!("{d:#?}"));
+        assert_eq!(crds.len(), 3);
+        Some(crds)
+    }
+
+    fn run(crds: &Crds, text: &str) -> Report {
+        validate(crds, &[("out.yaml".to_owned(), text.to_owned())])
+    }
+
+    fn messages(report: &Report) -> Vec<&str> {
+        report
+            .diagnostics
+            .iter()
+            .map(|d| d.message.as_str())
+            .collect()
+    }
+
+    const APPSET: &str = r#"apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: shop
+  namespace: argocd
+  labels:
+    app.kubernetes.io/managed-by: ladder
+  annotations:
+    ladder.dev/spec: ladder.yaml
+spec:
+  goTemplate: true
+  goTemplateOptions: ["missingkey=error"]
+  generators:
+    - list:
+        elements:
+          - component: api
+            env: dev
+            phase: "1"
+            source:
+              repoURL: https://example.com/repo.git
+              path: apps/api
+              helm:
+                valueFiles: [values.yaml]
+  strategy:
+    type: RollingSync
+    rollingSync:
+      steps:
+        - matchExpressions:
+            - key: rollout-phase
+              operator: In
+              values: ["1"]
+          maxUpdate: "25%"
+        - matchExpressions:
+            - key: rollout-phase
+              operator: In
+              values: ["2"]
+          maxUpdate: 1
+  template:
+    metadata:
+      name: '{{ .component }}-{{ .env }}'
+      labels:
+        rollout-phase: '{{ .phase }}'
+    spec:
+      project: shop
+      source:
+        repoURL: https://example.com/repo.git
+        targetRevision: main
+        path: '{{ .source.path }}'
+      destination:
+        server: https://kubernetes.default.svc
+        namespace: '{{ .env }}'
+  templatePatch: |
+    spec:
+      syncPolicy:
+        automated: {}
+"#;
+
+    #[test]
+    fn valid_application_set_passes_3_5() {
+        let Some(crds) = load(None) else { return };
+        let report = run(&crds, APPSET);
+        assert_eq!(messages(&report), Vec::<&str>::new());
+        assert_eq!(report.checked, 1);
+        assert!(report.skipped.is_empty());
+    }
+
+    #[test]
+    fn unknown_nested_field_is_reported_with_its_path() {
+        let Some(crds) = load(None) else { return };
+        let text = APPSET.replace(
+            "    rollingSync:\n",
+            "    rollingSync:\n      deletionStrategy:\n        deletionOrder: Reverse\n",
+        );
+        let report = run(&crds, &text);
+        assert_eq!(
+            messages(&report),
+            vec![
+                "ApplicationSet `shop`: unknown field `deletionStrategy` in `spec.strategy.rollingSync`"
+            ]
+        );
+        let d = &report.diagnostics[0];
+        let line = text
+            .lines()
+            .position(|l| l.contains("deletionStrategy"))
+            .unwrap()
+            + 1;
+        assert_eq!(
+            (d.pos.line as usize, d.pos.column, d.pos.len),
+            (line, 7, 16)
+        );
+        assert_eq!(d.file, "out.yaml");
+    }
+
+    #[test]
+    fn deletion_order_needs_argo_cd_3_2() {
+        let Some(new) = load(None) else { return };
+        let Some(old) = load(Some("v2.10.0")) else {
+            return;
+        };
+        let text = APPSET.replace(
+            "    type: RollingSync\n",
+            "    type: RollingSync\n    deletionOrder: Reverse\n",
+        );
+        assert_eq!(messages(&run(&new, &text)), Vec::<&str>::new());
+        assert_eq!(
+            messages(&run(&old, &text)),
+            vec!["ApplicationSet `shop`: unknown field `deletionOrder` in `spec.strategy`"]
+        );
+        // The rest of the ApplicationSet is fine with 2.10.
+        assert_eq!(messages(&run(&old, APPSET)), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn automated_enabled_needs_argo_cd_3_1() {
+        let Some(new) = load(None) else { return };
+        let Some(old) = load(Some("v2.10.0")) else {
+            return;
+        };
+        let text = "\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: root
+  namespace: argocd
+  finalizers: [resources-finalizer.argocd.argoproj.io]
+spec:
+  project: default
+  source:
+    repoURL: https://example.com/repo.git
+    targetRevision: main
+    path: out
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: argocd
+  syncPolicy:
+    automated:
+      enabled: false
+      prune: true
+";
+        assert_eq!(messages(&run(&new, text)), Vec::<&str>::new());
+        let report = run(&old, text);
+        assert_eq!(
+            messages(&report),
+            vec!["Application `root`: unknown field `enabled` in `spec.syncPolicy.automated`"]
+        );
+        assert_eq!(
+            report.diagnostics[0].help.as_deref(),
+            Some("expected one of `allowEmpty`, `prune`, `selfHeal`")
+        );
+    }
+
+    #[test]
+    fn documents_without_a_crd_are_skipped() {
+        let Some(crds) = load(None) else { return };
+        let text =
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: b\n---\n{}\n";
+        let report = run(&crds, text);
+        assert_eq!(report.checked, 0);
+        assert_eq!(
+            report.skipped,
+            vec![(
+                "out.yaml".to_owned(),
+                Pos::new(1, 1),
+                "v1/ConfigMap".to_owned()
+            )]
+        );
+        assert_eq!(
+            messages(&report),
+            vec!["manifest without `apiVersion`", "manifest without `kind`"]
+        );
+    }
+
+    #[test]
+    fn metadata_types_and_yaml_errors() {
+        let Some(crds) = load(None) else { return };
+        let text = "apiVersion: argoproj.io/v1alpha1\nkind: AppProject\nmetadata:\n  name: p\n  lables: {}\n  annotations: { a: 1 }\nspec: {}\n";
+        let report = run(&crds, text);
+        assert_eq!(
+            messages(&report),
+            vec![
+                "AppProject `p`: unknown field `lables` in `metadata`",
+                "AppProject `p`: `metadata.annotations.a` must be a string, found an integer",
+            ]
+        );
+        assert_eq!(
+            report.diagnostics[0].help.as_deref(),
+            Some("did you mean `labels`?")
+        );
+        let report = run(&crds, "a: [\n");
+        assert_eq!(report.diagnostics.len(), 1);
+        assert!(
+            report.diagnostics[0].message.starts_with("invalid YAML"),
+            "{:?}",
+            report.diagnostics
+        );
+    }
+
+    #[test]
+    fn crd_files_with_problems_are_errors() {
+        let text = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nspec:\n  names: {}\n---\nkind: ConfigMap\n";
+        let err = Crds::from_texts(&[("crd.yaml".to_owned(), text.to_owned())]).unwrap_err();
+        let messages: Vec<&str> = err.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            vec![
+                "CustomResourceDefinition without `spec.group`",
+                "CustomResourceDefinition without `spec.names.kind`"
+            ]
+        );
+        let crds =
+            Crds::from_texts(&[("x.yaml".to_owned(), "kind: ConfigMap\n".to_owned())]).unwrap();
+        assert!(crds.is_empty());
+    }
+}

@@ -4,6 +4,7 @@
 
 mod app_of_apps;
 mod appset;
+mod architecture;
 mod cli;
 mod diff;
 mod golden;

@@ -5,7 +5,8 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use super::{INVALID, SpecFile, read_spec, report};
+use super::INVALID;
+use super::spec_file::{SpecFile, read_spec, report};
 
 /// The spec file and its loaded form, or the exit code after reporting its problems.
 pub(super) fn load(

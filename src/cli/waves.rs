@@ -7,7 +7,9 @@ use std::process::ExitCode;
 
 use ladder::edit::annotate::Input;
 
-use super::{INVALID, environment, output, print_each, with_checked};
+use super::check::print_each;
+use super::spec_file::{environment, with_checked};
+use super::{INVALID, output};
 
 pub(super) fn run(
     spec_arg: &Path,

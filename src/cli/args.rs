@@ -1,0 +1,232 @@
+//! The command line's arguments, as clap reads them: every command, flag and help text.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Compile component dependencies into Argo CD rollout ladders.
+///
+/// A spec (`ladder.yaml`) lists components and what each depends on; ladder puts every
+/// component in the earliest phase its dependencies allow and emits the Argo CD
+/// manifests that roll them out in that order: an ApplicationSet with RollingSync
+/// steps, an AppProject, an app-of-apps root Application, and the Argo CD settings
+/// they need.
+#[derive(Debug, Parser)]
+#[command(name = "ladder", version, about, max_term_width = 100)]
+pub(super) struct Cli {
+    #[command(subcommand)]
+    pub(super) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(super) enum Command {
+    /// Compile the spec into a folder of Argo CD manifests.
+    ///
+    /// Writes only files that change, removes files ladder generated earlier that the
+    /// spec no longer produces, and never deletes or overwrites a file it did not
+    /// generate. A spec with problems leaves the folder exactly as it was.
+    Build {
+        #[command(flatten)]
+        spec: SpecArg,
+        /// Output folder [default: the spec's `output.path`, relative to the spec's folder]
+        #[arg(short = 'o', long = "out", value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Write nothing; exit 1 with a unified diff if the folder is not up to date.
+        #[arg(long)]
+        check: bool,
+        /// Folder of templates to use in place of ladder's own, by name (e.g.
+        /// `root.yaml.j2`). They run sandboxed: no files, no environment, strict undefined.
+        #[arg(long, value_name = "DIR")]
+        templates: Option<PathBuf>,
+    },
+    /// Print the rollout plan: per environment, each step's phase, components, maxUpdate
+    /// and estimated time, the longest dependency chain and the critical path.
+    ///
+    /// Estimates use each component's `duration` (default 1m) and run each step as Argo CD
+    /// does: at most maxUpdate syncs at once, the next starting when one turns healthy.
+    Plan {
+        #[command(flatten)]
+        spec: SpecArg,
+        #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+        format: PlanFormat,
+    },
+    /// Show what a change to the spec does to the rollout, against a git revision.
+    ///
+    /// Builds the spec as it is at REV and as it is now, entirely offline, and prints the
+    /// components added, removed or moved between phases, the dependencies added or
+    /// removed, each environment's steps and longest chain before and after, and the
+    /// unified diff of the generated files. Exit 1 when anything differs, 0 when nothing does.
+    Diff {
+        #[command(flatten)]
+        spec: SpecArg,
+        /// Git revision to compare with (a branch, tag or commit).
+        #[arg(long, value_name = "REV")]
+        base: String,
+        /// `markdown` is ready to post as a merge-request comment.
+        #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+        format: DiffFormat,
+    },
+    /// Draw the dependency graph, ranked by phase, with the critical path marked.
+    Graph {
+        #[command(flatten)]
+        spec: SpecArg,
+        #[arg(long, value_enum)]
+        format: GraphFormat,
+        /// Environment to draw [default: the first].
+        #[arg(long, value_name = "ENV")]
+        env: Option<String>,
+        /// Cluster each phase's components by this label (e.g. `domain`).
+        #[arg(long, value_name = "LABEL")]
+        group: Option<String>,
+    },
+    /// Explain a component: why it sits in its phase, what waits on it, where it syncs.
+    Explain {
+        #[command(flatten)]
+        spec: SpecArg,
+        /// The component's name.
+        component: String,
+    },
+    /// List phase → components with domain, namespace and source, for one environment.
+    Inventory {
+        #[command(flatten)]
+        spec: SpecArg,
+        #[arg(long, value_enum, default_value_t = InventoryFormat::Markdown)]
+        format: InventoryFormat,
+        /// Environment to list [default: the first].
+        #[arg(long, value_name = "ENV")]
+        env: Option<String>,
+    },
+    /// Check manifests against the schemas of CustomResourceDefinitions.
+    ///
+    /// Every Argo CD manifest under PATH is checked against the openAPIV3Schema of its
+    /// CRD in DIR; unknown fields are errors, as with strict server-side validation.
+    /// Manifests of kinds without a CRD in DIR (e.g. ConfigMaps) are skipped and listed.
+    Validate {
+        /// Folder holding CRD manifests (its YAML files; subfolders are not read).
+        #[arg(long, value_name = "DIR")]
+        crds: PathBuf,
+        /// Manifest files or folders (searched recursively for .yaml and .yml files).
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+    },
+    /// Find dependency and Argo CD mistakes in a spec, or in existing Argo CD manifests.
+    ///
+    /// Without PATH, lints the spec. With PATHs, lints the Applications, ApplicationSets
+    /// and `argocd-cm` ConfigMaps in those files or folders (recursively, .yaml and .yml,
+    /// several documents per file); a file with top-level `components` is linted as a spec.
+    /// Every finding names its rule and the fix. Exit 1 when any error is found, 0 when
+    /// only warnings or nothing, 2 when an input cannot be read.
+    Lint {
+        /// The spec [default: ladder.yaml when no PATH is given]; with PATHs it is linted
+        /// too and its `argocd.version` is the default target.
+        #[arg(short = 'f', long = "spec", value_name = "PATH")]
+        spec: Option<PathBuf>,
+        /// Argo CD version to lint for, MAJOR.MINOR [default: the spec's, else 3.5].
+        #[arg(long, value_name = "X.Y")]
+        argocd_version: Option<String>,
+        /// Print the rules (name, severity, why, fix) and exit.
+        #[arg(long)]
+        list_rules: bool,
+        /// Manifest files or folders.
+        #[arg(value_name = "PATH")]
+        paths: Vec<PathBuf>,
+    },
+    /// Annotate rendered manifests with the sync-waves of a component's resource groups.
+    ///
+    /// Reads multi-document YAML (as `helm template` or `kustomize build` print it) from
+    /// files, folders (their .yaml and .yml files, recursively) or standard input (`-`, or
+    /// no PATH), and prints every document with `argocd.argoproj.io/sync-wave` (and the hook
+    /// annotations of hook groups) inserted, the rest of its text unchanged. A resource no
+    /// group matches keeps its wave and is listed on stderr; one that two groups match, or
+    /// that already has a different value, is an error. Usable as an Argo CD Config
+    /// Management Plugin (see examples/cmp).
+    Waves {
+        #[command(flatten)]
+        spec: SpecArg,
+        /// The component whose `resources` groups to apply.
+        #[arg(long, value_name = "NAME")]
+        component: String,
+        /// Environment, for the component's namespace [default: the first].
+        #[arg(long, value_name = "ENV")]
+        env: Option<String>,
+        /// Replace annotations that differ instead of refusing.
+        #[arg(long)]
+        overwrite: bool,
+        /// Manifest files or folders; `-` or none reads standard input.
+        #[arg(value_name = "PATH")]
+        paths: Vec<PathBuf>,
+    },
+    /// Copy version pins from one environment's version file to the next one's.
+    ///
+    /// Rewrites only the values that differ, in place: the target file keeps its
+    /// comments, key order and quoting. Refuses a promotion that skips or reverses the
+    /// declared order of environments unless --force. Run `ladder build` afterwards.
+    Promote {
+        #[command(flatten)]
+        spec: SpecArg,
+        /// The environment whose pins are copied.
+        #[arg(long, value_name = "ENV")]
+        from: String,
+        /// The environment whose version file is updated.
+        #[arg(long, value_name = "ENV")]
+        to: String,
+        /// Promote only these components' entries (repeatable).
+        #[arg(long, value_name = "COMPONENT")]
+        only: Vec<String>,
+        /// Promote even if it skips or reverses the declared order.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Scaffold a new environment's files from an existing one's.
+    ///
+    /// Copies every file of the `--from` environment that the spec's `{{ env }}` paths
+    /// name (overlays, values folders, the version file) to the new environment's
+    /// paths, never overwriting a file, and prints the spec snippet that declares it.
+    NewEnv {
+        #[command(flatten)]
+        spec: SpecArg,
+        /// Name of the new environment.
+        name: String,
+        /// The environment to copy.
+        #[arg(long, value_name = "ENV")]
+        from: String,
+    },
+    /// Print the JSON Schema of the spec (as committed in schema/ladder.schema.json).
+    Schema,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub(super) enum PlanFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub(super) enum DiffFormat {
+    Text,
+    Markdown,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub(super) enum GraphFormat {
+    Mermaid,
+    Dot,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub(super) enum InventoryFormat {
+    Markdown,
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub(super) struct SpecArg {
+    /// The spec: a ladder.yaml file, or a folder holding one.
+    #[arg(
+        short = 'f',
+        long = "spec",
+        value_name = "PATH",
+        default_value = "ladder.yaml"
+    )]
+    pub(super) spec: PathBuf,
+}

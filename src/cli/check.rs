@@ -1,0 +1,139 @@
+//! `ladder lint` and `ladder validate`: findings in specs and manifests, and manifests
+//! against the Argo CD CRDs.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use ladder::diagnostic::{self, Diagnostic};
+
+use super::spec_file::{read_inputs, read_spec};
+use super::{FOUND, INVALID, output};
+
+pub(super) fn lint(
+    spec: Option<&Path>,
+    version: Option<&str>,
+    paths: &[PathBuf],
+) -> anyhow::Result<ExitCode> {
+    let version = version
+        .map(|v| {
+            ladder::analyze::argocd::parse_version(v).ok_or_else(|| {
+                anyhow::anyhow!("`{v}` is not an Argo CD version; write MAJOR.MINOR, e.g. 3.5")
+            })
+        })
+        .transpose()?;
+    let mut files = Vec::new();
+    let mut inputs = std::collections::BTreeMap::new();
+    if spec.is_some() || paths.is_empty() {
+        let spec = read_spec(spec.unwrap_or(Path::new("ladder.yaml")))?;
+        let text = String::from_utf8(spec.bytes)
+            .map_err(|_| anyhow::anyhow!("{} is not UTF-8 text", spec.display))?;
+        inputs.insert(spec.display.clone(), spec.inputs);
+        files.push((spec.display, text));
+    }
+    for path in paths {
+        for (name, text) in output::read_yaml_files(path, true)? {
+            // Specs among the paths read their version files and fleet folders too.
+            if text.starts_with("components:") || text.contains("\ncomponents:") {
+                let spec_inputs = read_inputs(Path::new(&name), &name, text.as_bytes());
+                inputs.insert(name.clone(), spec_inputs);
+            }
+            files.push((name, text));
+        }
+    }
+    let source = |name: &str| {
+        files
+            .iter()
+            .find(|(file, _)| file == name)
+            .map(|(_, text)| text.as_str())
+    };
+    match ladder::lint::lint(&files, version, &inputs) {
+        Ok(report) => {
+            print!("{}", ladder::lint::render(&report, source));
+            Ok(if report.count(ladder::lint::Severity::Error) > 0 {
+                ExitCode::from(FOUND)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Err(diagnostics) => {
+            for d in &diagnostics {
+                let lines: Vec<&str> = source(&d.file)
+                    .map(|s| s.lines().collect())
+                    .unwrap_or_default();
+                let mut text = String::new();
+                diagnostic::render_into(&mut text, d, "error", &lines);
+                eprint!("{text}");
+            }
+            let n = diagnostics.len();
+            eprintln!(
+                "cannot lint: {n} input problem{}",
+                if n == 1 { "" } else { "s" }
+            );
+            Ok(ExitCode::from(INVALID))
+        }
+    }
+}
+
+/// Prints diagnostics that point into several files, each with its file's text (from
+/// `source_of`), without a summary line.
+pub(super) fn print_each<'a>(
+    diagnostics: &[Diagnostic],
+    source_of: impl Fn(&str) -> Option<&'a str>,
+) {
+    for d in diagnostics {
+        let text = diagnostic::render(std::slice::from_ref(d), source_of(&d.file));
+        // Drop the per-diagnostic summary line; the caller prints one.
+        let text = text
+            .rsplit_once("\n1 error")
+            .map_or(text.as_str(), |(head, _)| head);
+        eprintln!("{}", text.trim_end());
+        eprintln!();
+    }
+}
+
+pub(super) fn validate(crds_dir: &Path, paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
+    let crd_files = output::read_yaml_files(crds_dir, false)?;
+    let crds = match ladder::validate::Crds::from_texts(&crd_files) {
+        Ok(crds) => crds,
+        Err(diagnostics) => {
+            eprint!("{}", diagnostic::render(&diagnostics, None));
+            return Ok(ExitCode::from(INVALID));
+        }
+    };
+    if crds.is_empty() {
+        anyhow::bail!(
+            "no CustomResourceDefinitions found in {}",
+            crds_dir.display()
+        );
+    }
+    let mut files = Vec::new();
+    for path in paths {
+        files.extend(output::read_yaml_files(path, true)?);
+    }
+    let report = ladder::validate::validate(&crds, &files);
+    print_each(&report.diagnostics, |file| {
+        files
+            .iter()
+            .find(|(name, _)| name == file)
+            .map(|(_, text)| text.as_str())
+    });
+    for (file, pos, kind) in &report.skipped {
+        eprintln!(
+            "skipped {file}:{}:{}: no CRD for {kind}",
+            pos.line, pos.column
+        );
+    }
+    eprintln!(
+        "checked {} manifests in {} files against {} CRDs: {} errors, {} skipped",
+        report.checked,
+        files.len(),
+        crds.len(),
+        report.diagnostics.len(),
+        report.skipped.len()
+    );
+    Ok(if report.diagnostics.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(FOUND)
+    })
+}

@@ -1,0 +1,120 @@
+//! A spec as the CLI reads it: the file, the version files and fleet folders it names,
+//! the template overrides of `--templates`, and how its problems are reported.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use ladder::diagnostic::{self, Diagnostic};
+
+use super::INVALID;
+use super::output;
+
+/// A spec as read from disk.
+pub(super) struct SpecFile {
+    pub(super) path: PathBuf,
+    /// The path as shown in messages.
+    pub(super) display: String,
+    pub(super) bytes: Vec<u8>,
+    /// The version files and fleet folders the spec names, read next to it.
+    pub(super) inputs: ladder::Inputs,
+}
+
+impl SpecFile {
+    /// The pipeline run for this spec and its inputs.
+    pub(super) fn request(&self) -> ladder::Request<'_> {
+        ladder::Request::new(&self.display, &self.bytes).inputs(&self.inputs)
+    }
+}
+
+pub(super) fn read_spec(arg: &Path) -> anyhow::Result<SpecFile> {
+    let path = if arg.is_dir() {
+        arg.join("ladder.yaml")
+    } else {
+        arg.to_path_buf()
+    };
+    let bytes = std::fs::read(&path)
+        .map_err(|e| anyhow::anyhow!("cannot read the spec {}: {e}", path.display()))?;
+    let display = path.display().to_string();
+    let inputs = read_inputs(&path, &display, &bytes);
+    Ok(SpecFile {
+        path,
+        display,
+        bytes,
+        inputs,
+    })
+}
+
+/// Reads the files and lists the folders a spec names ([`ladder::Request::wanted`]),
+/// relative to its folder. Missing ones are left out: the core says what is missing.
+pub(super) fn read_inputs(path: &Path, display: &str, bytes: &[u8]) -> ladder::Inputs {
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    let ladder::Wanted { files, folders } = ladder::Request::new(display, bytes).wanted();
+    let mut inputs = ladder::Inputs::default();
+    for file in files {
+        if let Ok(text) = std::fs::read_to_string(dir.join(&file)) {
+            inputs.files.insert(file, text);
+        }
+    }
+    for folder in folders {
+        let Ok(entries) = std::fs::read_dir(dir.join(&folder)) else {
+            continue;
+        };
+        let mut names: Vec<String> = entries
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        inputs.folders.insert(folder, names);
+    }
+    inputs
+}
+
+pub(super) fn report(spec: &SpecFile, diagnostics: &[Diagnostic]) -> ExitCode {
+    let source = String::from_utf8_lossy(&spec.bytes);
+    eprint!("{}", diagnostic::render(diagnostics, Some(&source)));
+    ExitCode::from(INVALID)
+}
+
+/// Reads the `.j2` files of a template folder (not its subfolders).
+pub(super) fn read_templates(dir: &Path) -> anyhow::Result<ladder::Templates> {
+    let mut files = ladder::render::templates::Overrides::new();
+    for (path, text) in output::read_files_with_extension(dir, "j2")? {
+        let name = Path::new(&path)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        files.insert(name, text);
+    }
+    Ok(ladder::Templates {
+        dir: dir.display().to_string(),
+        files,
+    })
+}
+
+/// Reads and checks a spec, then runs `f` on it; a spec with problems exits 2.
+pub(super) fn with_checked(
+    spec_arg: &Path,
+    f: impl FnOnce(&ladder::analyze::model::Model, &ladder::plan::Plan) -> anyhow::Result<ExitCode>,
+) -> anyhow::Result<ExitCode> {
+    let spec = read_spec(spec_arg)?;
+    match spec.request().plan() {
+        Ok(planned) => f(&planned.model, &planned.plan),
+        Err(diagnostics) => Ok(report(&spec, &diagnostics)),
+    }
+}
+
+/// The index of environment `name`, or the first; an unknown name is a usage error.
+pub(super) fn environment(
+    model: &ladder::analyze::model::Model,
+    name: Option<&str>,
+) -> anyhow::Result<usize> {
+    let Some(name) = name else { return Ok(0) };
+    if let Some(i) = model.environments.iter().position(|e| e.name == name) {
+        return Ok(i);
+    }
+    let names = model.environments.iter().map(|e| e.name.as_str());
+    let help =
+        diagnostic::did_you_mean(name, names).map_or_else(String::new, |h| format!(" ({h})"));
+    anyhow::bail!("`{name}` is not an environment of `{}`{help}", model.name)
+}

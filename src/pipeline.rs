@@ -13,7 +13,7 @@
 use std::collections::BTreeMap;
 
 use crate::analyze::model::Model;
-use crate::analyze::{fleet, max_update, version_files};
+use crate::analyze::{fleet, version_files};
 use crate::diagnostic::{self, Diagnostic, Pos};
 use crate::emit::Files;
 use crate::load::Loaded;
@@ -159,7 +159,7 @@ impl<'a> Request<'a> {
         let mut model = crate::analyze::analyze(&loaded)?;
         version_files::apply(&mut model, &loaded, &inputs.files)?;
         let plan = crate::plan::plan(&model);
-        max_update::check_compact_phase_keys(&loaded, &plan)?;
+        crate::plan::checks::check_compact_phase_keys(&loaded, &plan)?;
         Ok(Planned {
             loaded,
             model,

@@ -11,8 +11,8 @@
 //!   parent's items means those items belong in a module of their own;
 //! - **small files**: none much over 600 lines.
 //!
-//! Comments, string literals and `#[cfg(test)]` modules are left out: they are not
-//! imports.
+//! Comments, string literals and unit tests (`#[cfg(test)] mod tests`, `tests.rs`)
+//! are left out: they are not imports.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -66,8 +66,11 @@ fn library_files() -> Vec<File> {
                 if rel != "cli" {
                     stack.push(path);
                 }
-            } else if rel.ends_with(".rs") && rel != "main.rs" {
-                out.push(read(&path, rel));
+            } else if path.extension().is_some_and(|e| e == "rs")
+                && rel != "main.rs"
+                && !rel.ends_with("/tests.rs")
+            {
+                out.push(read(&path, &rel));
             }
         }
     }
@@ -75,7 +78,7 @@ fn library_files() -> Vec<File> {
     out
 }
 
-fn read(path: &Path, rel: String) -> File {
+fn read(path: &Path, rel: &str) -> File {
     let text = std::fs::read_to_string(path).unwrap();
     let mut module: Module = rel
         .trim_end_matches(".rs")
@@ -85,7 +88,10 @@ fn read(path: &Path, rel: String) -> File {
     if module.last().is_some_and(|m| m == "mod" || m == "lib") {
         module.pop();
     }
-    let production = text.split("#[cfg(test)]").next().unwrap_or_default();
+    // A file's unit tests close it (`#[cfg(test)] mod tests { … }`); they are not imports.
+    let production = text
+        .find("#[cfg(test)]\nmod tests {")
+        .map_or(text.as_str(), |at| &text[..at]);
     File {
         rel: format!("src/{rel}"),
         module,
@@ -181,7 +187,7 @@ fn paths(code: &str) -> Vec<Vec<String>> {
     while let Some(at) = find_word(rest, "use") {
         let tail = &rest[at + 3..];
         let Some(end) = tail.find(';') else { break };
-        expand(&tail[..end], &mut Vec::new(), &mut out);
+        expand(&tail[..end], &[], &mut out);
         rest = &tail[end..];
     }
     let chars: Vec<char> = code.chars().collect();
@@ -233,7 +239,7 @@ fn find_word(text: &str, word: &str) -> Option<usize> {
 }
 
 /// Expands a `use` tree (`a::{b, c::{d, e}}`) into full paths.
-fn expand(tree: &str, prefix: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
+fn expand(tree: &str, prefix: &[String], out: &mut Vec<Vec<String>>) {
     let tree = tree.trim();
     let (head, group) = match tree.find('{') {
         Some(open) => (
@@ -243,7 +249,7 @@ fn expand(tree: &str, prefix: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
         None => (tree, None),
     };
     let head = head.split(" as ").next().unwrap_or_default();
-    let mut path = prefix.clone();
+    let mut path = prefix.to_vec();
     path.extend(
         head.split("::")
             .map(str::trim)
@@ -260,14 +266,14 @@ fn expand(tree: &str, prefix: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
                     '{' => depth += 1,
                     '}' => depth -= 1,
                     ',' if depth == 0 => {
-                        expand(&group[start..k], &mut path.clone(), out);
+                        expand(&group[start..k], &path, out);
                         start = k + 1;
                     }
                     _ => {}
                 }
             }
             if !group[start..].trim().is_empty() {
-                expand(&group[start..], &mut path.clone(), out);
+                expand(&group[start..], &path, out);
             }
         }
     }

@@ -12,8 +12,9 @@ use std::collections::BTreeMap;
 
 use super::context::{Cx, Problem};
 use super::names::{dns_help, is_dns1123_label};
+use crate::analyze::model::WindowOut;
 use crate::analyze::model::{Destination, Environment, Version};
-use crate::analyze::windows::{self, WindowOut};
+use crate::analyze::windows;
 use crate::load::spec::{self, Sync, SyncOptions, Topology};
 use crate::load::yaml::PathSeg::{self, Index, Key};
 

@@ -126,55 +126,6 @@ pub(super) fn policy(
     (roles, phases)
 }
 
-/// With the compact layout, phases are only known once planned: a key of
-/// `rollout.phases` that names no phase of any environment is an error, not a setting
-/// that silently applies to nothing. (Pinned and banded keys are checked in [`policy`].)
-pub fn check_compact_phase_keys(
-    loaded: &crate::load::Loaded,
-    plan: &crate::plan::Plan,
-) -> Result<(), Vec<crate::diagnostic::Diagnostic>> {
-    use PathSeg::{Key, KeyOf};
-    if loaded.spec.rollout.layout != Layout::Compact {
-        return Ok(());
-    }
-    let in_use: std::collections::BTreeSet<u32> = plan
-        .environments
-        .iter()
-        .flat_map(|e| e.steps.iter().map(|s| s.phase))
-        .collect();
-    let names: Vec<String> = in_use.iter().map(u32::to_string).collect();
-    let diagnostics: Vec<crate::diagnostic::Diagnostic> = loaded
-        .spec
-        .rollout
-        .phases
-        .keys()
-        .filter(|key| key.parse::<u32>().is_ok_and(|p| !in_use.contains(&p)))
-        .map(|key| {
-            let pos = loaded
-                .tree
-                .lookup(&[Key("rollout"), Key("phases"), KeyOf(key)])
-                .pos;
-            let mut d = crate::diagnostic::Diagnostic::new(
-                &loaded.file,
-                pos,
-                format!("no component is in phase {key}"),
-            );
-            d.help = did_you_mean(key, names.iter().map(String::as_str)).or_else(|| {
-                Some(format!(
-                    "the compact ladder has phases {}",
-                    names.join(", ")
-                ))
-            });
-            d
-        })
-        .collect();
-    if diagnostics.is_empty() {
-        Ok(())
-    } else {
-        Err(diagnostics)
-    }
-}
-
 /// The `ladder lint` rule of a refused `maxUpdate`: zero, or malformed.
 pub fn max_update_rule(value: &spec::MaxUpdate) -> &'static &'static str {
     let zero = match value {

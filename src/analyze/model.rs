@@ -7,9 +7,11 @@
 use std::collections::BTreeMap;
 
 use indexmap::IndexMap;
+use serde::Serialize;
 
 use crate::analyze::names::{HOOK, HOOK_DELETE_POLICY, SYNC_WAVE};
 use crate::load::spec::resources::{DeletePolicy, Hook, Match};
+use crate::load::spec::{SyncWindow, WindowKind};
 
 use crate::load::spec::{DeletionOrder, Layout, Strategy, Sync, Topology};
 
@@ -122,7 +124,7 @@ pub struct Environment {
     /// `spec.syncPolicy.syncOptions`, as `Name=value`, in a fixed order.
     pub sync_options: Vec<String>,
     /// Sync windows for the environment's AppProject, as the spec gives them.
-    pub sync_windows: Vec<crate::analyze::windows::WindowOut>,
+    pub sync_windows: Vec<WindowOut>,
 }
 
 #[derive(Debug, Clone)]
@@ -307,6 +309,62 @@ impl Waves {
             matching(true)
         } else {
             named
+        }
+    }
+}
+
+/// A window as emitted in `AppProject.spec.syncWindows`, in Argo CD's field names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WindowOut {
+    pub kind: &'static str,
+    pub schedule: String,
+    pub duration: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub manual_sync: Option<bool>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub applications: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub namespaces: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub clusters: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub and_operator: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sync_overrun: Option<bool>,
+}
+
+impl WindowOut {
+    /// The window of a spec. A window that selects nothing applies to nothing in Argo CD,
+    /// so a window without `applications`, `namespaces` and `clusters` gets
+    /// `applications: ["*"]` (every Application of the project).
+    pub fn new(window: &SyncWindow) -> Self {
+        let selects_nothing = window.applications.is_empty()
+            && window.namespaces.is_empty()
+            && window.clusters.is_empty();
+        WindowOut {
+            kind: match window.kind {
+                WindowKind::Allow => "allow",
+                WindowKind::Deny => "deny",
+            },
+            schedule: window.schedule.clone(),
+            duration: window.duration.clone(),
+            time_zone: window.time_zone.clone(),
+            manual_sync: window.manual_sync,
+            applications: if selects_nothing {
+                vec!["*".into()]
+            } else {
+                window.applications.clone()
+            },
+            namespaces: window.namespaces.clone(),
+            clusters: window.clusters.clone(),
+            and_operator: window.and_operator,
+            description: window.description.clone(),
+            sync_overrun: window.sync_overrun,
         }
     }
 }

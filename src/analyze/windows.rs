@@ -14,8 +14,6 @@
 //! RollingSync marks its syncs as automated, and `manualSync` only lets manual syncs
 //! through (argocd-semantics.md §1.6, `controller/sync.go` `syncWindowPreventsSync`).
 
-use serde::Serialize;
-
 use crate::analyze::model::Version;
 use crate::load::spec::{SyncWindow, WindowKind};
 
@@ -137,62 +135,6 @@ fn is_daily(schedule: &str) -> bool {
     let fixed = |f: &str| !f.is_empty() && f.chars().all(|c| c.is_ascii_digit());
     let any = |f: &str| f == "*" || f == "?";
     fields.len() == 5 && fixed(fields[0]) && fixed(fields[1]) && fields[2..].iter().all(|f| any(f))
-}
-
-/// A window as emitted in `AppProject.spec.syncWindows`, in Argo CD's field names.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct WindowOut {
-    pub kind: &'static str,
-    pub schedule: String,
-    pub duration: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub time_zone: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub manual_sync: Option<bool>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub applications: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub namespaces: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub clusters: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub and_operator: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sync_overrun: Option<bool>,
-}
-
-impl WindowOut {
-    /// The window of a spec. A window that selects nothing applies to nothing in Argo CD,
-    /// so a window without `applications`, `namespaces` and `clusters` gets
-    /// `applications: ["*"]` (every Application of the project).
-    pub fn new(window: &SyncWindow) -> Self {
-        let selects_nothing = window.applications.is_empty()
-            && window.namespaces.is_empty()
-            && window.clusters.is_empty();
-        WindowOut {
-            kind: match window.kind {
-                WindowKind::Allow => "allow",
-                WindowKind::Deny => "deny",
-            },
-            schedule: window.schedule.clone(),
-            duration: window.duration.clone(),
-            time_zone: window.time_zone.clone(),
-            manual_sync: window.manual_sync,
-            applications: if selects_nothing {
-                vec!["*".into()]
-            } else {
-                window.applications.clone()
-            },
-            namespaces: window.namespaces.clone(),
-            clusters: window.clusters.clone(),
-            and_operator: window.and_operator,
-            description: window.description.clone(),
-            sync_overrun: window.sync_overrun,
-        }
-    }
 }
 
 /// Checks a five-field cron expression as robfig/cron's parser with

@@ -105,8 +105,8 @@ pub(super) fn build(
 pub(super) fn plan(spec_arg: &Path, format: PlanFormat) -> anyhow::Result<ExitCode> {
     with_checked(spec_arg, |model, plan| {
         match format {
-            PlanFormat::Text => print!("{}", ladder::plan::render_text(model, plan)),
-            PlanFormat::Json => println!("{:#}", ladder::plan::to_json(model, plan)),
+            PlanFormat::Text => print!("{}", ladder::plan::report::render_text(model, plan)),
+            PlanFormat::Json => println!("{:#}", ladder::plan::report::to_json(model, plan)),
         }
         Ok(ExitCode::SUCCESS)
     })

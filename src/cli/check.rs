@@ -48,8 +48,8 @@ pub(super) fn lint(
     };
     match ladder::lint::lint(&files, version, &inputs) {
         Ok(report) => {
-            print!("{}", ladder::lint::render(&report, source));
-            Ok(if report.count(ladder::lint::Severity::Error) > 0 {
+            print!("{}", ladder::lint::finding::render(&report, source));
+            Ok(if report.count(ladder::lint::rules::Severity::Error) > 0 {
                 ExitCode::from(FOUND)
             } else {
                 ExitCode::SUCCESS

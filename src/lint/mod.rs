@@ -8,6 +8,9 @@
 //! that builds is checked for over-serialisation with `plan`. Any other text is a
 //! stream of manifests, checked by [`manifests`] for the target Argo CD version.
 
+mod appset;
+mod doc;
+pub mod finding;
 mod generate;
 mod manifests;
 pub mod rules;
@@ -16,81 +19,12 @@ mod spec;
 use std::fmt::Write as _;
 
 use crate::analyze::model::Version;
-use crate::diagnostic::{self, Diagnostic};
-use crate::load::yaml::{self, Value};
+use crate::diagnostic::Diagnostic;
+use crate::load::yaml::{self};
+use finding::Report;
 
 /// The version linted for when neither `--argocd-version` nor a spec says.
 pub const DEFAULT_VERSION: Version = Version { major: 3, minor: 5 };
-
-/// How serious a finding is. Errors make `ladder lint` exit 1.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Severity {
-    Error,
-    Warning,
-    Note,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Note => "note",
-        }
-    }
-}
-
-/// One finding: a diagnostic naming its rule, with the rule's severity.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Finding {
-    pub severity: Severity,
-    pub diagnostic: Diagnostic,
-}
-
-impl Finding {
-    /// A finding with its rule's severity (an error when the diagnostic has no rule).
-    pub fn new(diagnostic: Diagnostic) -> Finding {
-        let severity = diagnostic
-            .rule
-            .map_or(Severity::Error, |r| manifests::severity_of(r));
-        Finding {
-            severity,
-            diagnostic,
-        }
-    }
-
-    /// An error whatever its rule says: a problem that stops a spec from building.
-    pub fn error(diagnostic: Diagnostic) -> Finding {
-        Finding {
-            severity: Severity::Error,
-            diagnostic,
-        }
-    }
-
-    pub fn rule(&self) -> &'static str {
-        self.diagnostic.rule.map_or("spec-error", |r| *r)
-    }
-}
-
-/// The outcome of [`lint`].
-#[derive(Debug, Clone)]
-pub struct Report {
-    /// The Argo CD version the manifests were linted for.
-    pub version: Version,
-    /// Sorted by file and position.
-    pub findings: Vec<Finding>,
-    pub specs: usize,
-    pub manifests: usize,
-}
-
-impl Report {
-    pub fn count(&self, severity: Severity) -> usize {
-        self.findings
-            .iter()
-            .filter(|f| f.severity == severity)
-            .count()
-    }
-}
 
 /// Lints texts (file name, text): specs (one YAML document with top-level `components`)
 /// as specs, the rest as manifests, for `version`
@@ -136,7 +70,7 @@ pub fn lint(
         return Err(invalid);
     }
     let version = version.or(spec_version).unwrap_or(DEFAULT_VERSION);
-    let (found, manifests) = lint_trees(&trees, version);
+    let (found, manifests) = manifests::lint_files(&trees, version);
     findings.extend(found);
     findings.sort_by(|a, b| {
         let (a, b) = (&a.diagnostic, &b.diagnostic);
@@ -149,60 +83,6 @@ pub fn lint(
         specs,
         manifests,
     })
-}
-
-/// Lints parsed manifest files (name, documents) for `version`; also returns how many
-/// documents were read.
-fn lint_trees(trees: &[(&str, Vec<yaml::Node>)], version: Version) -> (Vec<Finding>, usize) {
-    let docs: Vec<manifests::Doc<'_>> = trees
-        .iter()
-        .flat_map(|(file, nodes)| {
-            nodes
-                .iter()
-                .filter(|n| matches!(n.value, Value::Map(_)))
-                .map(|node| manifests::Doc { file, node })
-        })
-        .collect();
-    (manifests::lint(&docs, version), docs.len())
-}
-
-/// Renders findings rustc-style (`error[rule]: …`, location, source line, help), then a
-/// summary line. `source` gives the text of a file by name.
-pub fn render<'a>(report: &Report, source: impl Fn(&str) -> Option<&'a str>) -> String {
-    let mut out = String::new();
-    // Findings are sorted by file: split each file into lines once.
-    let mut lines: (Option<&str>, Vec<&str>) = (None, Vec::new());
-    for f in &report.findings {
-        let file = f.diagnostic.file.as_str();
-        if lines.0 != Some(file) {
-            lines = (
-                Some(file),
-                source(file)
-                    .map(|s| s.lines().collect())
-                    .unwrap_or_default(),
-            );
-        }
-        let heading = format!("{}[{}]", f.severity.as_str(), f.rule());
-        diagnostic::render_into(&mut out, &f.diagnostic, &heading, &lines.1);
-    }
-    let plural = |n: usize, word: &str| {
-        if n == 1 {
-            format!("1 {word}")
-        } else {
-            format!("{n} {word}s")
-        }
-    };
-    let _ = writeln!(
-        out,
-        "{}, {}, {} in {} and {} (Argo CD {})",
-        plural(report.count(Severity::Error), "error"),
-        plural(report.count(Severity::Warning), "warning"),
-        plural(report.count(Severity::Note), "note"),
-        plural(report.specs, "spec"),
-        plural(report.manifests, "manifest"),
-        report.version
-    );
-    out
 }
 
 /// The rule table as text, for `ladder lint --list-rules`.

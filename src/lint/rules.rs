@@ -4,7 +4,23 @@
 //! Argo CD facts are from `../shared/reference/argocd-semantics.md` (section numbers in
 //! the reasons).
 
-use super::Severity;
+/// How serious a finding is. Errors make `ladder lint` exit 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Error,
+    Warning,
+    Note,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "note",
+        }
+    }
+}
 
 /// One lint rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

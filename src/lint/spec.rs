@@ -7,7 +7,7 @@ use crate::diagnostic::Diagnostic;
 use crate::load::spec::Layout;
 use crate::load::yaml::PathSeg;
 
-use super::Finding;
+use super::finding::Finding;
 
 /// Findings of a spec and the Argo CD version it targets (when it names a valid one);
 /// `Err` when the spec cannot be loaded at all (not YAML, wrong shape).
@@ -111,7 +111,7 @@ pub(super) fn lint(
                     model.argocd.version
                 );
                 findings.extend(
-                    super::lint_trees(&trees, target)
+                    super::manifests::lint_files(&trees, target)
                         .0
                         .into_iter()
                         .filter(|f| f.rule() != "max-update-zero")

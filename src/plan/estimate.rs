@@ -12,8 +12,9 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::fmt::Write as _;
 
-use crate::analyze::model::{MaxUpdate, Model};
+use crate::analyze::model::Model;
 use crate::plan::Plan;
+use crate::plan::policy::window;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Estimate {
@@ -83,17 +84,6 @@ pub fn estimate(model: &Model, plan: &Plan) -> Estimate {
         })
         .collect();
     Estimate { environments }
-}
-
-/// How many syncs RollingSync runs at once in a step of `total` Applications: a count as
-/// is, a percentage rounded down but at least one (Argo CD's `GetScaledValueFromIntOrPercent`
-/// with its floor of 1 for percentages above 0).
-pub fn window(max_update: MaxUpdate, total: usize) -> usize {
-    let n = match max_update {
-        MaxUpdate::Count(n) => n as usize,
-        MaxUpdate::Percent(p) => (p as usize * total / 100).max(1),
-    };
-    n.clamp(1, total.max(1))
 }
 
 /// Time to run `durations` in order on `slots` parallel slots, each starting as soon as a
@@ -172,6 +162,7 @@ pub fn human(seconds: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analyze::model::MaxUpdate;
 
     #[test]
     fn sliding_window_starts_the_next_sync_when_one_finishes() {

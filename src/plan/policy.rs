@@ -10,7 +10,6 @@
 //! four (one) beats `3`.
 
 use crate::analyze::model::{MaxUpdate, Model};
-use crate::plan::estimate::window;
 
 /// The `maxUpdate` of the step of `phase` holding `components` (an auto environment).
 pub fn step_max_update(model: &Model, phase: u32, components: &[usize]) -> MaxUpdate {
@@ -51,4 +50,15 @@ pub fn role_max_update(model: &Model, role: Option<&str>) -> MaxUpdate {
         .or_else(|| rollout.role_max_update.get(alias))
         .copied()
         .unwrap_or(rollout.max_update)
+}
+
+/// How many syncs RollingSync runs at once in a step of `total` Applications: a count as
+/// is, a percentage rounded down but at least one (Argo CD's `GetScaledValueFromIntOrPercent`
+/// with its floor of 1 for percentages above 0).
+pub fn window(max_update: MaxUpdate, total: usize) -> usize {
+    let n = match max_update {
+        MaxUpdate::Count(n) => n as usize,
+        MaxUpdate::Percent(p) => (p as usize * total / 100).max(1),
+    };
+    n.clamp(1, total.max(1))
 }

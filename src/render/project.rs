@@ -10,7 +10,7 @@ use serde_json::{Value as Json, json};
 use crate::analyze::model::{Destination, Model};
 
 use super::templates::{RenderError, block_yaml, render_error, render_one};
-use crate::analyze::windows::WindowOut;
+use crate::analyze::model::WindowOut;
 
 /// The repositories and destinations a tree's Applications use.
 pub(super) type Uses<'a> = (

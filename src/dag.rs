@@ -6,6 +6,8 @@
 //! cycles reported as full paths. A graph is `deps[i]`: the indexes node `i` depends on.
 //! Nothing here depends on the order of the input beyond node indexes, so callers that
 //! number nodes by name get output independent of the spec's order.
+//!
+//! A shared piece at the bottom of the tree: imports nothing of ladder's.
 
 use std::collections::{BTreeMap, VecDeque};
 

@@ -5,6 +5,8 @@
 //! `Vec` instead of failing on the first one, so a user sees every problem of
 //! a spec in one run. Rendering to text happens in one place, [`render`], so
 //! every command prints problems the same way.
+//!
+//! A shared piece at the bottom of the tree: imports nothing of ladder's.
 
 use std::fmt::Write as _;
 

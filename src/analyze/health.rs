@@ -12,6 +12,7 @@
 use std::collections::BTreeMap;
 
 use super::context::Problem;
+use crate::analyze::model::HealthCheck as Check;
 use crate::load::spec::Spec;
 use crate::load::yaml::PathSeg::{Index, Key};
 
@@ -34,15 +35,6 @@ if obj.status ~= nil then
 end
 return hs
 "#;
-
-/// One health check and the components (model indexes, sorted) that need it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Check {
-    /// The `argocd-cm` data key.
-    pub key: String,
-    pub lua: String,
-    pub components: Vec<usize>,
-}
 
 /// The checks, sorted by key, and every problem with them.
 #[derive(Debug, Clone, Default)]

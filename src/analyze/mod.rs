@@ -4,7 +4,7 @@
 //! its own module: names and labels ([`names`], [`applications`]), the `argocd`,
 //! `output` and `rollout` sections, the `maxUpdate` policy ([`max_update`]), sources,
 //! dependencies and cycles ([`dependencies`], [`edges`]), layouts and their proofs
-//! ([`layout`]), environments and sync windows, durations, health checks and resource
+//! (`layout`), environments and sync windows, durations, health checks and resource
 //! waves. Fleets are expanded before it ([`fleet`]) and version files applied after it
 //! ([`version_files`]). It never stops at the first problem: each check records a
 //! [`Diagnostic`] pointing at the spec line and column, and analysis goes on.

@@ -67,7 +67,7 @@ pub struct Model {
     /// Sorted by name.
     pub components: Vec<Component>,
     /// Custom health checks the components need, by `argocd-cm` key.
-    pub health_checks: Vec<crate::analyze::health::Check>,
+    pub health_checks: Vec<HealthCheck>,
 }
 
 #[derive(Debug, Clone)]
@@ -367,4 +367,13 @@ impl WindowOut {
             sync_overrun: window.sync_overrun,
         }
     }
+}
+
+/// One custom health check (for `argocd-cm`) and the components (model indexes, sorted) that need it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HealthCheck {
+    /// The `argocd-cm` data key.
+    pub key: String,
+    pub lua: String,
+    pub components: Vec<usize>,
 }

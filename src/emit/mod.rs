@@ -5,6 +5,8 @@
 //! recognises the files it generated: a file without it is never deleted or
 //! overwritten. Working out the changes is pure (it takes the folder's current
 //! contents as data); the CLI performs them.
+//!
+//! May import: nothing of ladder's but `diagnostic` (it works on rendered text).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

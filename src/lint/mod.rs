@@ -2,11 +2,18 @@
 //! Argo CD manifests a team already has.
 //!
 //! This module owns the rules ([`rules::RULES`]: name, reason, fix) and applies them.
-//! It is a pure function from input texts to [`Finding`]s: the CLI reads the files.
+//! It is a pure function from input texts to [`finding::Finding`]s: the CLI reads the files.
 //! A text whose YAML has top-level `components` is a ladder spec: its analysis problems
 //! become findings (the few `analyze` sites that matter carry a rule name), and a spec
 //! that builds is checked for over-serialisation with `plan`. Any other text is a
-//! stream of manifests, checked by [`manifests`] for the target Argo CD version.
+//! stream of manifests, checked by `manifests` for the target Argo CD version.
+//!
+//! Codemap: [`rules`] (the table and severities), [`finding`] (findings, the report
+//! and its text), `spec` (a spec's findings), `manifests` and `appset` (rules for
+//! existing manifests, on `doc`s), `generate` (list generators evaluated).
+//!
+//! A tool beside the pipeline: may import every stage and the pipeline; no stage
+//! imports it.
 
 mod appset;
 mod doc;

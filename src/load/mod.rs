@@ -5,6 +5,12 @@
 //! types in [`crate::load::spec`]), so unknown fields (with a did-you-mean), wrong
 //! types and missing fields are all reported in one run with their line and
 //! column, and only then lets serde build the typed [`Spec`].
+//!
+//! Owns the input format: the spec's types ([`spec`], the single source of the JSON
+//! Schema in `schema/`), the position-carrying YAML tree ([`yaml`]) and the schema
+//! checker ([`conform`], also used by `validate` for CRDs).
+//!
+//! May import: `diagnostic`.
 
 use crate::diagnostic::{Diagnostic, Pos};
 use spec::Spec;

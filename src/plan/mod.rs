@@ -6,6 +6,12 @@
 //! correct ladder can have. Phases are a property of the graph alone, so the
 //! order of the spec cannot change them; within a phase, components are
 //! listed by name.
+//!
+//! Owns phases and steps ([`plan`], [`compact`]), each step's `maxUpdate` ([`policy`]),
+//! time estimates ([`estimate`]), the checks that need the plan ([`checks`]) and
+//! `ladder plan`'s output ([`report`]).
+//!
+//! May import: `load`, `analyze`, `diagnostic`, `dag`.
 
 pub mod checks;
 pub mod estimate;

@@ -9,9 +9,9 @@
 //! differences) is decided here and in the templates' comments, with the Argo CD
 //! facts they rely on.
 
-//! Codemap: [`templates`] (the engine and the embedded templates), [`rolling_sync`] and
-//! [`app_of_apps`] (the two strategies' trees), [`application`] (what both trees'
-//! Applications share), [`project`] (the AppProject), [`patches`] (Argo CD's ConfigMaps)
+//! Codemap: [`templates`] (the engine and the embedded templates), `rolling_sync` and
+//! `app_of_apps` (the two strategies' trees), `application` (what both trees'
+//! Applications share), `project` (the AppProject), `patches` (Argo CD's ConfigMaps)
 //! and [`resource_waves`] (the `waves/` files of components' resource groups).
 //!
 //! May import: `load`, `analyze`, `plan`, `diagnostic`.

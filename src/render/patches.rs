@@ -24,7 +24,7 @@ pub(super) fn render_argocd_cm(
     files: &mut BTreeMap<String, String>,
 ) -> Result<(), RenderError> {
     let in_tree = |c: &usize| envs.iter().any(|&e| model.enabled(*c, e));
-    let checks: Vec<&crate::analyze::health::Check> = model
+    let checks: Vec<&crate::analyze::model::HealthCheck> = model
         .health_checks
         .iter()
         .filter(|check| check.components.iter().any(in_tree))

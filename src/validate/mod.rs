@@ -13,6 +13,9 @@
 //! CRD schemas say only `type: object` for `metadata` (the API server checks
 //! it as `ObjectMeta`); a small built-in `ObjectMeta` schema stands in for it.
 //! Documents whose kind has no CRD (a `ConfigMap`, say) are skipped, not failed.
+//!
+//! A tool beside the pipeline: may import `load` (the schema checker) and
+//! `diagnostic`; no stage imports it.
 
 use std::collections::BTreeMap;
 

@@ -90,13 +90,13 @@ fn every_problem_is_reported_in_one_pass() {
     let text = "\
 components:
   - name: api
-dependsOn: db
+    dependsOn: db
   - nmae: web
 environments:
   - name: dev
-sync: automatic
+    sync: automatic
   - name: prod
-order: reverse
+    order: reverse
 maxUpdate: [1]
 ";
     let issues = run(text, &spec_schema());
@@ -172,9 +172,9 @@ fn enum_accepts_listed_values_only() {
 #[test]
 fn int_or_string() {
     let schema = json!({ "type": "object", "properties": { "maxUpdate": {
-        "anyOf": [{ "type": "integer" }, { "type": "string" }],
-        "x-kubernetes-int-or-string": true
-    } } });
+            "anyOf": [{ "type": "integer" }, { "type": "string" }],
+            "x-kubernetes-int-or-string": true
+        } } });
     assert!(run("maxUpdate: 3\n", &schema).is_empty());
     assert!(run("maxUpdate: \"25%\"\n", &schema).is_empty());
     for (text, found) in [
@@ -201,19 +201,19 @@ fn int_or_string() {
 #[test]
 fn preserve_unknown_fields() {
     let schema = json!({ "type": "object", "properties": {
-        "elements": { "type": "array", "items": { "x-kubernetes-preserve-unknown-fields": true } },
-        "open": {
-            "type": "object",
-            "properties": { "known": { "type": "string" } },
-            "x-kubernetes-preserve-unknown-fields": true
-        },
-        "closed": { "type": "object", "properties": { "known": { "type": "string" } } },
-        "free": { "type": "object" }
-    } });
+            "elements": { "type": "array", "items": { "x-kubernetes-preserve-unknown-fields": true } },
+            "open": {
+                "type": "object",
+                "properties": { "known": { "type": "string" } },
+                "x-kubernetes-preserve-unknown-fields": true
+            },
+            "closed": { "type": "object", "properties": { "known": { "type": "string" } } },
+            "free": { "type": "object" }
+        } });
     let text = "\
 elements:
   - cluster: dev
-nested: { a: [1, 2] }
+    nested: { a: [1, 2] }
   - 3
 open: { known: x, other: 1 }
 free: { anything: [1] }

@@ -1,6 +1,6 @@
 //! The files `ladder build` adds for components' resource groups, under `waves/`: a
-//! kustomize Component of `patches` per component and environment ([`kustomize`]), and
-//! the `syncWaves:` values of charts that read their waves from values ([`helm`]).
+//! kustomize Component of `patches` per component and environment (`kustomize`), and
+//! the `syncWaves:` values of charts that read their waves from values (`helm`).
 //! Both are pure functions of the waves analysis computed ([`crate::analyze::model::Waves`]).
 
 mod helm;

@@ -1,0 +1,148 @@
+//! The spec's components: what each one is (sources, namespace, role, domain), what it
+//! depends on, where it is enabled, and its resource groups and health checks.
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// One component: an Argo CD Application per environment.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Component {
+    /// Name; a DNS-1123 label once `-<env>` is appended.
+    pub name: String,
+    /// Components that must be synced and healthy before this one starts.
+    #[serde(default)]
+    pub depends_on: Vec<String>,
+    /// Components that must be synced and healthy before this one starts, without a data
+    /// dependency (e.g. an admission webhook that must exist before others apply). Ordered
+    /// like `dependsOn`, but a component disabled in an environment is simply not waited
+    /// for there.
+    #[serde(default)]
+    pub after: Vec<String>,
+    /// For a smoke (role `smoke` or `smokes`): `false` makes it non-gating, so nothing waits
+    /// on it; it then runs in the environment's last step. Defaults to `true`.
+    #[serde(default)]
+    pub gating: Option<bool>,
+    /// One source: a git path or a Helm chart.
+    #[serde(default)]
+    pub source: Option<Source>,
+    /// Several sources (multi-source Application), e.g. a chart plus a `ref: values` repo.
+    #[serde(default)]
+    pub sources: Option<Vec<Source>>,
+    /// Destination namespace; may use `{{ env }}`. Defaults to `defaults.namespace`.
+    #[serde(default)]
+    pub namespace: Option<String>,
+    /// Extra labels on the generated Applications.
+    #[serde(default)]
+    pub labels: IndexMap<String, String>,
+    /// Whether the component exists: `true`/`false`, or per environment (`{prod: false}`;
+    /// environments not listed keep the default, `true`).
+    #[serde(default)]
+    pub enabled: Option<Enabled>,
+    /// Expected time from the start of its sync to healthy (`90s`, `5m`, `1h30m`), for
+    /// rollout estimates. Defaults to `defaults.duration`.
+    #[serde(default)]
+    pub duration: Option<String>,
+    /// The phase the team chose, with `rollout.layout: pinned` (e.g. `15` for wave 15).
+    #[serde(default)]
+    pub phase: Option<u32>,
+    /// Domain (a key of `rollout.bands` with `rollout.layout: banded`).
+    #[serde(default)]
+    pub domain: Option<String>,
+    /// Role (a key of `rollout.slots` with `rollout.layout: banded`); also sets the
+    /// expected duration (see `defaults.roleDurations`).
+    #[serde(default)]
+    pub role: Option<String>,
+    /// Groups of the component's own resources, ordered by `dependsOn` into sync-waves
+    /// inside its Application (`ladder waves`, and the kustomize and Helm files of
+    /// `ladder build`).
+    #[serde(default)]
+    pub resources: Vec<super::resources::ResourceGroup>,
+    /// The fleet this component is instantiated for: one component `<member>-<name>` per
+    /// member of `environments[].fleets[fleet]`, in the environments that list the member.
+    /// Its strings may use `{{ member }}`; a dependency on another component of the same
+    /// fleet is per member (node X's backend after node X's vault).
+    #[serde(default)]
+    pub fleet: Option<String>,
+    /// A gate: every other component of each environment waits for it (e.g. a backup
+    /// whose chart runs a PreSync hook). A gate may depend only on other gates.
+    #[serde(default)]
+    pub gate: bool,
+    /// Custom health checks this component's resources need (seed 004: the PAT resource
+    /// is healthy only once its namespace is provisioned). Emitted as
+    /// `patches/argocd-cm.yaml`, for Argo CD's `argocd-cm` ConfigMap.
+    #[serde(default)]
+    pub health_checks: Vec<HealthCheck>,
+    /// This component's entry in the version files, as a dotted path (`dlt-node.vault`):
+    /// its `chartVersion` becomes the chart source's `targetRevision` in each
+    /// environment, and its `imageTag` the Helm parameter `imageParameter`.
+    #[serde(default)]
+    pub version: Option<String>,
+    /// Helm parameter that receives the entry's `imageTag` (e.g. `image.tag`).
+    #[serde(default)]
+    pub image_parameter: Option<String>,
+    /// For a kustomize (git `path`) source: image name → the key of this component's
+    /// version entry that holds its tag (`{your-registry/nextjs-shop: imageTag}`),
+    /// emitted as the source's `kustomize.images` (`your-registry/nextjs-shop:<tag>`).
+    #[serde(default)]
+    pub kustomize_images: std::collections::BTreeMap<String, String>,
+}
+
+/// A Lua health check for one resource kind.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct HealthCheck {
+    /// API group of the resource, e.g. `example.com`; empty for the core group.
+    #[serde(default)]
+    pub group: String,
+    /// Kind of the resource, e.g. `ProjectApplicationTemplate`.
+    pub kind: String,
+    /// The Lua script: reads `obj`, returns a table with `status` (`Healthy`,
+    /// `Progressing`, `Degraded`, `Suspended`, `Missing`) and `message`.
+    pub lua: String,
+}
+
+/// `enabled: false` or `enabled: {dev: true, prod: false}`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Enabled {
+    All(bool),
+    PerEnvironment(IndexMap<String, bool>),
+}
+
+/// A source of an Application: a git path, a Helm chart, or a `ref` for value files.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Source {
+    /// Repository URL (git, or a Helm repository for `chart`). Defaults to `defaults.source.repoURL`.
+    #[serde(default, rename = "repoURL")]
+    pub repo_url: Option<String>,
+    /// Git revision, or chart version for `chart`. Defaults to `defaults.source.targetRevision`.
+    #[serde(default)]
+    pub target_revision: Option<String>,
+    /// Folder in the repository; may use `{{ env }}`.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// Helm chart name in a Helm repository.
+    #[serde(default)]
+    pub chart: Option<String>,
+    /// Name other sources use to reach this one's files (`$values/...`); letters, digits, `_`, `-`.
+    #[serde(default, rename = "ref")]
+    pub reference: Option<String>,
+    /// Helm settings.
+    #[serde(default)]
+    pub helm: Option<Helm>,
+}
+
+/// Helm settings of a source.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Helm {
+    /// Value files, in order (later win); may use `{{ env }}` and `$<ref>/` prefixes.
+    #[serde(default)]
+    pub value_files: Vec<String>,
+    /// Helm release name.
+    #[serde(default)]
+    pub release_name: Option<String>,
+}

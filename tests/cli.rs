@@ -1,6 +1,8 @@
 //! Data-driven CLI tests. Each folder under `tests/cli/` is one case:
 //!
-//! - `cmd`: the arguments, one line, split on spaces (`ladder` is implied);
+//! - `cmd`: the arguments, one line, split on spaces (`ladder` is implied); `{root}` is
+//!   the checkout, `{crds}` the official Argo CD CRDs (a case that names them is skipped,
+//!   with a reason, where they are absent: `support::crds_dir`);
 //! - any other input files (e.g. `ladder.yaml`), copied into a scratch folder that is
 //!   the working directory;
 //! - `stdin` (optional): what the command reads on standard input (else nothing);
@@ -30,9 +32,21 @@ fn copy_inputs(from: &Path, to: &Path) {
 
 fn run_case(case: &Path) {
     let cmd = std::fs::read_to_string(case.join("cmd")).unwrap();
+    let crds = if cmd.contains("{crds}") {
+        let Some(dir) = crate::support::crds_dir(None) else {
+            eprintln!("skipped case {}", case.display());
+            return;
+        };
+        dir.to_string_lossy().into_owned()
+    } else {
+        String::new()
+    };
     let args: Vec<String> = cmd
         .split_whitespace()
-        .map(|a| a.replace("{root}", root().to_str().unwrap()))
+        .map(|a| {
+            a.replace("{root}", root().to_str().unwrap())
+                .replace("{crds}", &crds)
+        })
         .collect();
     let scratch = tempfile::tempdir().unwrap();
     copy_inputs(case, scratch.path());
@@ -61,8 +75,16 @@ fn run_case(case: &Path) {
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     let root_text = root().to_string_lossy().into_owned();
-    assert_file(&case.join("stdout"), &stdout.replace(&root_text, "{root}"));
-    assert_file(&case.join("stderr"), &stderr.replace(&root_text, "{root}"));
+    let placeholders = |text: &str| {
+        let text = if crds.is_empty() {
+            text.to_owned()
+        } else {
+            text.replace(&crds, "{crds}")
+        };
+        text.replace(&root_text, "{root}")
+    };
+    assert_file(&case.join("stdout"), &placeholders(&stdout));
+    assert_file(&case.join("stderr"), &placeholders(&stderr));
     assert_file(&case.join("status"), &format!("{status}\n"));
     if status != 0 {
         assert_eq!(

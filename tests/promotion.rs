@@ -83,13 +83,11 @@ fn changed_lines<'a>(diff: &'a str, file: &str) -> Vec<&'a str> {
 }
 
 /// Every manifest of `argocd/` against the official CRDs (v3.5.1), 0 errors; skipped
-/// with a note when `../shared` is not there.
+/// with a reason where the CRDs are absent.
 fn assert_validates(dir: &Path) {
-    let crds = root().join("../shared/conformance/argo-cd-crds");
-    if !crds.is_dir() {
-        eprintln!("note: {} is absent; CRD validation skipped", crds.display());
+    let Some(crds) = crate::support::crds_dir(None) else {
         return;
-    }
+    };
     let out = ladder(
         dir,
         &["validate", "--crds", crds.to_str().unwrap(), "argocd"],

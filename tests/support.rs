@@ -177,3 +177,47 @@ pub(crate) fn copy_tree(from: &Path, to: &Path) {
         }
     }
 }
+
+/// The folder of the official Argo CD CRDs: `LADDER_CRDS`, else
+/// `../shared/conformance/argo-cd-crds` beside the checkout; `version` names a
+/// subfolder (`v2.10.0`), `None` the newest (v3.5.1). Absent, the test that asked skips
+/// with a printed reason; under CI (`CI` set) an absent folder fails instead, so CI runs
+/// every CRD test.
+pub(crate) fn crds_dir(version: Option<&str>) -> Option<PathBuf> {
+    let mut dir = std::env::var_os("LADDER_CRDS").map_or_else(
+        || root().join("../shared/conformance/argo-cd-crds"),
+        PathBuf::from,
+    );
+    if let Some(version) = version {
+        dir.push(version);
+    }
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI needs the Argo CD CRDs at {} (set LADDER_CRDS or put ../shared beside the clone)",
+        dir.display()
+    );
+    eprintln!(
+        "skipped: no Argo CD CRDs at {} (set LADDER_CRDS to the folder of the official CRDs)",
+        dir.display()
+    );
+    None
+}
+
+/// The CRDs in `dir`, loaded.
+pub(crate) fn load_crds(dir: &Path) -> ladder::validate::Crds {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let p = entry.unwrap().path();
+        if p.extension().is_some_and(|e| e == "yaml") {
+            files.push((
+                p.display().to_string(),
+                std::fs::read_to_string(&p).unwrap(),
+            ));
+        }
+    }
+    files.sort();
+    ladder::validate::Crds::from_texts(&files).unwrap()
+}

@@ -10,9 +10,9 @@ mod check;
 mod diff;
 mod envs;
 mod git;
+mod new_env;
 mod output;
 mod promote;
-mod scaffold;
 mod spec_file;
 mod waves;
 
@@ -136,7 +136,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             only,
             force,
         } => promote::run(&spec.spec, &from, &to, &only, force),
-        Command::NewEnv { spec, name, from } => scaffold::run(&spec.spec, &name, &from),
+        Command::NewEnv { spec, name, from } => new_env::run(&spec.spec, &name, &from),
         Command::Schema => {
             print!("{}", ladder::load::spec::json_schema_text());
             Ok(ExitCode::SUCCESS)

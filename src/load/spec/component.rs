@@ -69,8 +69,8 @@ pub struct Component {
     /// whose chart runs a PreSync hook). A gate may depend only on other gates.
     #[serde(default)]
     pub gate: bool,
-    /// Custom health checks this component's resources need (seed 004: the PAT resource
-    /// is healthy only once its namespace is provisioned). Emitted as
+    /// Custom health checks this component's resources need (e.g. a custom resource
+    /// that is healthy only once the namespace it provisions exists). Emitted as
     /// `patches/argocd-cm.yaml`, for Argo CD's `argocd-cm` ConfigMap.
     #[serde(default)]
     pub health_checks: Vec<HealthCheck>,

@@ -42,7 +42,7 @@ pub struct Spec {
     pub environments: Vec<Environment>,
     /// The components: one Argo CD Application each, per environment.
     pub components: Vec<Component>,
-    /// Version pins, one file per environment next to the spec (seed 004's
+    /// Version pins, one file per environment next to the spec (by default
     /// `versions/<env>.yaml`), the one source of truth for chart versions and image tags.
     #[serde(default)]
     pub versions: Option<VersionFiles>,
@@ -221,12 +221,12 @@ pub struct Rollout {
     /// ladder): a `maxUpdate` that overrides the role and default values.
     #[serde(default)]
     pub phases: IndexMap<String, PhasePolicy>,
-    /// `layout: banded`: the base phase of each domain (seed 002: prerequisites 0,
+    /// `layout: banded`: the base phase of each domain (default: prerequisites 0,
     /// foundation 100, data 200, platform 300, data-extended 400, observability 500,
     /// apps 600).
     #[serde(default = "default_bands")]
     pub bands: IndexMap<String, u32>,
-    /// `layout: banded`: the offset of each role inside its domain's band (seed 002:
+    /// `layout: banded`: the offset of each role inside its domain's band (default:
     /// crds 10, operators 20, secrets 30, configs 40, runtimes 50, post-runtime 55,
     /// smokes 99).
     #[serde(default = "default_slots")]
@@ -313,8 +313,8 @@ pub enum Layout {
     /// Each component keeps the `phase` the team gave it (e.g. hand-numbered waves);
     /// ladder checks that every dependency has a lower phase.
     Pinned,
-    /// Phase = the band of the component's `domain` + the slot of its `role` (seed 002's
-    /// ladder: `150` is foundation runtimes); ladder checks every dependency is earlier.
+    /// Phase = the band of the component's `domain` + the slot of its `role` (with the
+    /// default bands, `150` is foundation runtimes); ladder checks every dependency is earlier.
     Banded,
 }
 

@@ -22,7 +22,7 @@ pub struct ResourceGroup {
     #[serde(default)]
     pub depends_on: Vec<String>,
     /// Keep this group at wave 0 and number the others around it: its prerequisites get
-    /// negative waves (seed 003: database -3, redis -2, migration -1, application 0).
+    /// negative waves (e.g. anchored on the application: database -3, redis -2, migration -1, application 0).
     /// At most one group per component.
     #[serde(default)]
     pub anchor: bool,

@@ -13,4 +13,5 @@ mod properties;
 mod safety;
 mod support;
 mod templates;
+mod validate;
 mod waves;

@@ -6,6 +6,7 @@ mod app_of_apps;
 mod appset;
 mod cli;
 mod diff;
+mod docs;
 mod golden;
 mod promotion;
 mod properties;

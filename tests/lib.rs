@@ -7,6 +7,7 @@ mod appset;
 mod architecture;
 mod cli;
 mod diff;
+mod docs;
 mod golden;
 mod promotion;
 mod properties;

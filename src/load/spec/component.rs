@@ -60,7 +60,7 @@ pub struct Component {
     #[serde(default)]
     pub resources: Vec<super::resources::ResourceGroup>,
     /// The fleet this component is instantiated for: one component `<member>-<name>` per
-    /// member of `environments[].fleets[fleet]`, in the environments that list the member.
+    /// member of `environments[].fleets.<fleet>`, in the environments that list the member.
     /// Its strings may use `{{ member }}`; a dependency on another component of the same
     /// fleet is per member (node X's backend after node X's vault).
     #[serde(default)]

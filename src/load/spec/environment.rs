@@ -115,12 +115,16 @@ pub enum WindowKind {
     Deny,
 }
 
-/// A destination cluster, by API server URL or by the cluster's name in Argo CD.
+/// A destination cluster, by API server URL or by the cluster's name in Argo CD:
+/// exactly one of `server` and `name`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Destination {
+    /// The cluster's API server URL, e.g. `https://kubernetes.default.svc` (the cluster
+    /// Argo CD runs in).
     #[serde(default)]
     pub server: Option<String>,
+    /// The cluster's name as registered in Argo CD (`argocd cluster add`).
     #[serde(default)]
     pub name: Option<String>,
 }

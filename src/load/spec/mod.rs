@@ -159,8 +159,13 @@ pub struct Defaults {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct SourceDefaults {
+    /// The git repository of every git source that names none (not of Helm charts, which
+    /// name their own repository), and of the generated tree when `output.repoURL` is not
+    /// set; may use `{{ env }}` except for the generated tree.
     #[serde(default, rename = "repoURL")]
     pub repo_url: Option<String>,
+    /// The git revision (branch, tag or commit) of every git source that names none;
+    /// `HEAD` when neither says.
     #[serde(default)]
     pub target_revision: Option<String>,
 }

@@ -3,6 +3,9 @@
 //! Everything here is resolved: defaults applied, `{{ env }}` substituted,
 //! names checked. Components are sorted by name, so nothing downstream can
 //! depend on the order of the spec.
+//!
+//! Only types live here, with the small methods that read them; the checks that build
+//! them are the other files of `analyze/`.
 
 use std::collections::BTreeMap;
 
@@ -11,9 +14,7 @@ use serde::Serialize;
 
 use crate::analyze::names::{HOOK, HOOK_DELETE_POLICY, SYNC_WAVE};
 use crate::load::spec::resources::{DeletePolicy, Hook, Match};
-use crate::load::spec::{SyncWindow, WindowKind};
-
-use crate::load::spec::{DeletionOrder, Layout, Strategy, Sync, Topology};
+use crate::load::spec::{DeletionOrder, Layout, Strategy, Sync, SyncWindow, Topology, WindowKind};
 
 /// An Argo CD version, `MAJOR.MINOR`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -255,3 +255,89 @@ fn golden_app_projects_validate_against_the_crd() {
     }
     assert!(windows > 0, "expected golden sync windows");
 }
+
+/// A root that prunes a `deletionOrder: Reverse` ApplicationSet with Argo CD's default
+/// foreground propagation makes Kubernetes delete every Application at once, before the
+/// reverse loop runs (v3.5.1 controller/sync.go:218, argoproj/argo-cd#29600). So every
+/// golden root prunes with `PrunePropagationPolicy=background` exactly when the
+/// ApplicationSet beside it deletes in reverse, and that ApplicationSet carries the
+/// resources finalizer the loop needs.
+#[test]
+fn roots_prune_in_the_background_exactly_when_their_application_set_deletes_in_reverse() {
+    let mut reverse = 0;
+    let mut other = 0;
+    for path in appsets() {
+        let appset = std::fs::read_to_string(&path).unwrap();
+        let appset = ladder::load::yaml::parse("appset", &appset)
+            .unwrap()
+            .to_json();
+        let root = std::fs::read_to_string(path.with_file_name("root.yaml")).unwrap();
+        let root = ladder::load::yaml::parse("root", &root).unwrap().to_json();
+        let is_reverse = appset["spec"]["strategy"]["deletionOrder"] == "Reverse";
+        let options = root["spec"]["syncPolicy"]["syncOptions"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let background = options
+            .iter()
+            .any(|o| o == "PrunePropagationPolicy=background");
+        assert_eq!(background, is_reverse, "{}", path.display());
+        let finalizers = appset["metadata"]["finalizers"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let finalizer = finalizers
+            .iter()
+            .any(|f| f == "resources-finalizer.argocd.argoproj.io");
+        assert_eq!(finalizer, is_reverse, "{}", path.display());
+        if is_reverse {
+            reverse += 1;
+        } else {
+            other += 1;
+        }
+    }
+    assert!(
+        reverse > 0 && other > 0,
+        "expected both kinds: {reverse} reverse, {other} other"
+    );
+}
+
+/// Each AppProject's window comment says what holds its windows on the target version:
+/// RollingSync's syncs from 2.11 (argoproj/argo-cd#16492), only manual syncs under
+/// RollingSync on 2.10 (where analysis keeps windows to manual environments), and
+/// auto-sync and manual syncs for app-of-apps children on every version (v2.10.20
+/// controller/appcontroller.go:1603, server/application/application.go:1748).
+#[test]
+fn app_project_window_comments_say_what_holds_the_windows_on_the_target_version() {
+    let cases = [
+        (
+            "tests/golden/environment-settings/ladder.yaml",
+            "blocks RollingSync's syncs, even with manualSync: true",
+        ),
+        (
+            "tests/golden/argocd-2-10-manual-windows/ladder.yaml",
+            "Argo CD 2.10 does\n  # not check sync windows for RollingSync's syncs",
+        ),
+        (
+            "tests/cli/app-of-apps-windows-2-10/ladder.yaml",
+            "it checks these windows before\n  # every auto-sync and every manual sync",
+        ),
+    ];
+    for (spec, comment) in cases {
+        let bytes = std::fs::read(root().join(spec)).unwrap();
+        let files = ladder::Request::new(spec, &bytes)
+            .spec_ref("ladder.yaml")
+            .compile()
+            .unwrap_or_else(|d| panic!("{spec}: {d:?}"))
+            .files;
+        let project = String::from_utf8(files["appproject.yaml"].clone()).unwrap();
+        assert!(project.contains(comment), "{spec}:\n{project}");
+        // No other version's or strategy's sentence.
+        let foreign = if spec.contains("app-of-apps") {
+            "RollingSync's syncs"
+        } else {
+            "every auto-sync"
+        };
+        assert!(!project.contains(foreign), "{spec}:\n{project}");
+    }
+}

@@ -1,12 +1,14 @@
 //! Per-environment sync settings: `prune`, `selfHeal`, `syncOptions` and `syncWindows`,
 //! checked and resolved for the model.
 //!
-//! What Argo CD reads of them decides what is accepted (argocd-semantics.md §1.5, §1.6):
-//! under RollingSync only `automated.prune` is read from the automated block, so
+//! What Argo CD reads of them decides what is accepted: under RollingSync only
+//! `automated.prune` is read from the automated block (v3.5.1
+//! applicationset/progressivesync/progressive_sync.go:752), so
 //! `selfHeal: true` (ignored) and `prune` on a `sync: manual` environment (which has no
 //! automated block) are refused rather than emitted for nothing. With the app-of-apps
 //! strategy there is no RollingSync: `selfHeal` is honoured (default `true`). Sync windows live in
-//! the AppProject, so they need a project ladder emits.
+//! the AppProject, so they need a project ladder emits, and before Argo CD 2.11 they do not
+//! hold RollingSync's syncs, so an auto environment's windows are refused there.
 
 use std::collections::BTreeMap;
 
@@ -80,6 +82,32 @@ pub fn settings(spec: &spec::Spec, index: usize, version: Option<Version>) -> Se
                 env.name
             ),
             help: "set `argocd.project` to a project of the spec's own (or leave it out: it defaults to the spec's name)".into(),
+        });
+    }
+    // Before 2.11 RollingSync's syncs skip the sync windows: the application controller
+    // checked windows only before an auto-sync (v2.10.20 controller/appcontroller.go:1603)
+    // and argocd-server before a manual sync (v2.10.20 server/application/application.go:1748);
+    // the check for operations the ApplicationSet controller starts arrived in 2.11.0
+    // (argoproj/argo-cd#16492, `syncWindowPreventsSync` in controller/sync.go). A `sync:
+    // manual` environment's steps have maxUpdate 0, so RollingSync never syncs them and its
+    // windows hold the operator's syncs as on any version; an auto environment's windows
+    // would silently not hold its rollout. Under app-of-apps children auto-sync, which
+    // checks windows on 2.10 too.
+    if !env.sync_windows.is_empty()
+        && !app_of_apps
+        && env.sync == Sync::Auto
+        && !version.at_least(2, 11)
+    {
+        problems.push(Problem {
+            path: at(&[Key("syncWindows")]),
+            message: format!(
+                "environment `{}` is `sync: auto` and has sync windows, but Argo CD {version} does not check sync windows for RollingSync's syncs (the check arrived in 2.11, argoproj/argo-cd#16492): RollingSync would sync its Applications inside a deny window and outside every allow window. On {version} windows hold only manual syncs and auto-sync, which RollingSync turns off",
+                env.name
+            ),
+            help: format!(
+                "raise `argocd.version` to \"2.11\" or later if your Argo CD runs it, or remove `{}`'s `syncWindows` (a `sync: manual` environment may keep them: RollingSync never syncs it, and its windows hold the operator's syncs)",
+                env.name
+            ),
         });
     }
     let sequential = spec.rollout.environments == Topology::Sequential;

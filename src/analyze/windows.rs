@@ -4,15 +4,18 @@
 //! Argo CD checks a window only in argocd-server (`SyncWindow.Validate`, on the API and
 //! CLI), not when a manifest is applied with kubectl, and an invalid window is then
 //! skipped or read as UTC: a typo in git silently opens or closes a change window. So
-//! ladder checks what Argo CD would (argocd-semantics.md §5): the kind is `allow` or
+//! ladder checks what Argo CD would (v3.5.1 pkg/apis/application/v1alpha1/types.go,
+//! `SyncWindow.Validate`): the kind is `allow` or
 //! `deny` (the spec's schema), the schedule has five cron fields (robfig/cron with
 //! `Minute | Hour | Dom | Month | Dow`), the duration parses as a Go duration, the time
 //! zone names an IANA zone, and fields newer than the target Argo CD are refused
 //! (`andOperator` 3.0, `description` 3.1, `syncOverrun` 3.5).
 //!
-//! An active deny window blocks RollingSync's syncs even with `manualSync: true`:
-//! RollingSync marks its syncs as automated, and `manualSync` only lets manual syncs
-//! through (argocd-semantics.md §1.6, `controller/sync.go` `syncWindowPreventsSync`).
+//! From Argo CD 2.11 an active deny window blocks RollingSync's syncs even with
+//! `manualSync: true`: RollingSync marks its syncs as automated (`initiatedBy.automated`),
+//! and `manualSync` only lets manual syncs through (v2.11.0 `controller/sync.go:534`
+//! `syncWindowPreventsSync`, argoproj/argo-cd#16492). Before 2.11 nothing checks windows
+//! for RollingSync's syncs; `environment.rs` refuses the windows that would then not hold.
 
 use crate::analyze::model::Version;
 use crate::load::spec::{SyncWindow, WindowKind};
@@ -67,10 +70,18 @@ pub fn check(window: &SyncWindow, version: Version) -> Vec<Problem> {
         && is_daily(&window.schedule)
         && go_duration_nanos(&window.duration).is_some_and(|n| n >= DAY_NANOS)
     {
+        // `manualSync: true` lets manual syncs through a deny window; RollingSync's syncs
+        // are held by windows from 2.11 (see the module comment).
+        let blocked = match (window.manual_sync == Some(true), version.at_least(2, 11)) {
+            (false, true) => "every sync (RollingSync's too)",
+            (false, false) => "every auto-sync and every manual sync",
+            (true, true) => "every sync but manual ones (RollingSync's too)",
+            (true, false) => "every auto-sync",
+        };
         problem(
             "duration",
             format!(
-                "this deny window starts every day and lasts {}, so it is always active and, since deny wins over allow, blocks every sync (RollingSync's too)",
+                "this deny window starts every day and lasts {}, so it is always active and, since deny wins over allow, blocks {blocked}",
                 window.duration
             ),
             "remove it: while allow windows exist, syncs outside them are blocked already".into(),
@@ -353,6 +364,43 @@ mod tests {
         assert_eq!(go_duration_nanos("0"), Some(0));
         for bad in ["", "8", "8 h", "1d", "h", "1..5h", "+", "3000000h"] {
             assert_eq!(go_duration_nanos(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn an_always_active_deny_window_says_which_syncs_it_blocks_on_the_target_version() {
+        let window = |manual_sync| SyncWindow {
+            kind: WindowKind::Deny,
+            schedule: "0 0 * * *".into(),
+            duration: "24h".into(),
+            time_zone: None,
+            manual_sync,
+            applications: Vec::new(),
+            namespaces: Vec::new(),
+            clusters: Vec::new(),
+            and_operator: None,
+            description: None,
+            sync_overrun: None,
+        };
+        let v = |minor| Version { major: 2, minor };
+        let cases = [
+            (None, v(11), "blocks every sync (RollingSync's too)"),
+            (None, v(10), "blocks every auto-sync and every manual sync"),
+            (
+                Some(true),
+                v(11),
+                "blocks every sync but manual ones (RollingSync's too)",
+            ),
+            (Some(true), v(10), "blocks every auto-sync"),
+        ];
+        for (manual_sync, version, end) in cases {
+            let problems = check(&window(manual_sync), version);
+            assert_eq!(problems.len(), 1, "{problems:?}");
+            assert!(
+                problems[0].message.ends_with(end),
+                "{}",
+                problems[0].message
+            );
         }
     }
 

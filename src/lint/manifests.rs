@@ -176,22 +176,36 @@ fn waves(docs: &[Doc<'_>], version: Version, findings: &mut Vec<Finding>) {
             s.get("type").and_then(Node::as_str) == Some("RollingSync")
                 && steps(s).is_some_and(|steps| !steps.is_empty())
         });
-        if rolling && version.at_least(3, 2) {
-            continue;
-        }
-        let why = if rolling {
-            format!("before 3.2 (the target is {version}) its health ignores the rollout")
+        // An ApplicationSet's health (resource_customizations/argoproj.io/ApplicationSet/
+        // health.lua) reads only its conditions. Before 3.2 it is Healthy on
+        // `ResourcesUpToDate`, whatever the rollout. From 3.2 it is Progressing while
+        // `RolloutProgressing` is True (argoproj/argo-cd#23506), but that condition does
+        // not track the generation: on the first reconcile it is written before any
+        // Application exists, reading "Rollout has completed" (v3.2.0
+        // applicationset_controller.go:250, :309, :1296-1348), and after an update the
+        // previous rollout's conditions stand until the controller reconciles; the status
+        // has no `observedGeneration`. So no version makes a sync-wave wait reliably.
+        let message = if !rolling {
+            format!(
+                "ApplicationSet `{}` (wave {w}) turns Healthy once it has generated its Applications, not when they are healthy (it has no RollingSync strategy), so later waves do not wait for them",
+                doc.name()
+            )
+        } else if !version.at_least(3, 2) {
+            format!(
+                "ApplicationSet `{}` (wave {w}) turns Healthy once it has generated its Applications, not when they are healthy (its health ignores the rollout before 3.2, and the target is {version}), so later waves do not wait for them",
+                doc.name()
+            )
         } else {
-            "it has no RollingSync strategy".into()
+            format!(
+                "ApplicationSet `{}` (wave {w}) uses RollingSync, but its health does not follow the rollout: on its first reconcile it reads Healthy before any Application exists, and after an update it keeps the previous rollout's verdict until the controller reconciles (its status has no observedGeneration), so later waves can start before its Applications are healthy",
+                doc.name()
+            )
         };
         findings.push(doc.finding(
             &"appset-sync-wave",
             node.pos,
-            format!(
-                "ApplicationSet `{}` (wave {w}) turns Healthy once it has generated its Applications, not when they are healthy ({why}), so later waves do not wait for them",
-                doc.name()
-            ),
-            "roll the Applications out with RollingSync steps in one ApplicationSet, or target Argo CD 3.2+ with RollingSync".into(),
+            message,
+            "put the Applications that must wait for each other in one ApplicationSet, ordered by RollingSync steps, instead of ordering ApplicationSets by sync-wave".into(),
         ));
     }
 }

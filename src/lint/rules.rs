@@ -123,8 +123,8 @@ pub const RULES: &[Rule] = &[
     Rule {
         name: "appset-sync-wave",
         severity: Severity::Error,
-        reason: "an ApplicationSet is Healthy once it has generated its Applications, not when they are healthy, so later sync-waves do not wait for them (§3; 3.2+ RollingSync excepted)",
-        fix: "use one ApplicationSet with RollingSync steps, or target Argo CD 3.2+ with RollingSync",
+        reason: "an ApplicationSet's health does not follow its Applications, so later sync-waves do not wait for them: without RollingSync, or before 3.2, it is Healthy once it has generated them; with RollingSync on 3.2+ it reads Healthy on the first reconcile (RolloutProgressing is set before the Applications are created) and keeps the previous rollout's verdict after an update (there is no observedGeneration)",
+        fix: "put the Applications that must wait for each other in one ApplicationSet, ordered by RollingSync steps",
     },
     Rule {
         name: "progressive-syncs-off",

@@ -8,6 +8,7 @@ use minijinja::value::Value as JValue;
 use serde_json::{Value as Json, json};
 
 use crate::analyze::model::{Destination, Model};
+use crate::load::spec::Strategy;
 
 use super::templates::{RenderError, block_yaml, render_error, render_one};
 use crate::analyze::model::WindowOut;
@@ -55,6 +56,7 @@ pub(super) fn render_project(
     );
     let ctx = minijinja::context! {
             sync_windows => sync_windows,
+            windows_note => windows_note(model),
             name => project,
             namespace => model.argocd.namespace.as_str(),
             description => description,
@@ -65,6 +67,20 @@ pub(super) fn render_project(
     let text = render_one(env, "appproject.yaml.j2", &ctx, &file, env_names)?;
     files.insert(file, text);
     Ok(())
+}
+
+/// Which comment the project's sync windows get: what holds them depends on the strategy
+/// and, for RollingSync, on the version. RollingSync's syncs are checked against windows
+/// from 2.11.0 (argoproj/argo-cd#16492, v2.11.0 `controller/sync.go:534`); on 2.10 only
+/// auto-sync (v2.10.20 `controller/appcontroller.go:1603`) and argocd-server's manual
+/// syncs (v2.10.20 `server/application/application.go:1748`) are, so analysis keeps 2.10
+/// windows to manual environments, which RollingSync never syncs.
+fn windows_note(model: &Model) -> &'static str {
+    match model.rollout.strategy {
+        Strategy::AppOfApps => "app-of-apps",
+        Strategy::RollingSync if model.argocd.version.at_least(2, 11) => "rolling-sync",
+        Strategy::RollingSync => "rolling-sync-2.10",
+    }
 }
 
 /// The sync windows of the AppProject holding environments `envs`. With one project for

@@ -65,7 +65,9 @@ pub(super) fn render_tree(
             .map(|&n| model.environments[n].name.as_str());
         // Elements by component name, not by phase: when a component moves to another
         // phase its element keeps its place and only `phase` changes in a review diff.
-        // (Argo CD orders syncs by the steps and, inside a step, by Application name.)
+        // (Argo CD orders syncs by the steps and, from 3.2, inside a step by Application
+        // name: v3.2.0 applicationset_controller.go:1495, argoproj/argo-cd#23506; up to 3.1
+        // the order inside a step is the informer cache's.)
         let sync_policy = policy_patch
             .then(|| policies[envs.iter().position(|&x| x == e).unwrap_or(0)].clone())
             .flatten();
@@ -103,10 +105,11 @@ pub(super) fn render_tree(
             }
             destinations.insert((&environment.destination, instance.namespace.as_str()));
         }
-        for step in &plan.environments[e].steps {
+        for (i, step) in plan.environments[e].steps.iter().enumerate() {
             let phase = plan.phase_label(step.phase);
             steps.push(json!({
                 "env": environment.name,
+                "first_of_env": i == 0,
                 "phase": phase,
                 "manual": environment.sync == Sync::Manual,
                 "max_update": max_update_json(step.max_update),
@@ -183,6 +186,10 @@ pub(super) fn render_tree(
             automated_note => automated_note,
             source_shape => source_shape,
             deletion_order => deletion_order,
+            // 3.3+ adds the ApplicationSet's resources finalizer itself when the order is
+            // Reverse and progressive syncs are on (argoproj/argo-cd#25125, v3.3.0
+            // applicationset_controller.go:186); 3.2 does not (argoproj/argo-cd#25105).
+            finalizer_added_by_argocd => version.at_least(3, 3),
     };
     let appset = render_one(
         env,
@@ -225,6 +232,21 @@ pub(super) fn render_tree(
             target_revision => model.output.target_revision.as_str(),
             path => root_path,
             server => model.argocd.server.as_str(),
+            // The root prunes with foreground propagation unless a sync option says
+            // otherwise (v3.5.1 controller/sync.go:218): Kubernetes would then delete every
+            // generated Application at once, before the ApplicationSet controller's
+            // Reverse loop runs (argoproj/argo-cd#29600). With background propagation the
+            // ApplicationSet's resources finalizer holds it while that loop deletes its
+            // Applications last step first (v3.5.1 applicationset_controller.go:150-179).
+            // What the comment says still deletes in the foreground, at v3.5.1: the UI's
+            // resource delete (ui/src/app/applications/components/utils.tsx:511-513) and
+            // `argocd app delete-resource` without --force (server/application/
+            // application.go:1626), an Application's cascade delete (`argocd app delete -p`
+            // defaults to foreground, cmd/argocd/commands/app.go:1351; the controller then
+            // deletes in the foreground, controller/appcontroller.go:1372). `argocd appset
+            // delete` sets no policy (server/applicationset/applicationset.go:439), so the
+            // API server's default for custom resources, background, applies.
+            background_prune => deletion_order == Some("Reverse"),
     };
     let root = render_one(env, "root.yaml.j2", &ctx, &root_file, &env_names)?;
     files.insert(root_file, root);

@@ -33,7 +33,9 @@ pub struct Environment {
     pub sync_options: Option<SyncOptions>,
     /// Sync windows of this environment, emitted in its AppProject. With the
     /// `sequential` topology ladder scopes each window to the environment's Applications.
-    /// An active `deny` window blocks RollingSync's syncs even with `manualSync: true`.
+    /// From Argo CD 2.11 an active `deny` window blocks RollingSync's syncs even with
+    /// `manualSync: true`. On 2.10 RollingSync does not check windows, so under RollingSync
+    /// only `sync: manual` environments may have them there.
     #[serde(default)]
     pub sync_windows: Vec<SyncWindow>,
     /// Members of each fleet in this environment, e.g. `{nodes: [node-alpha, node-beta]}`.

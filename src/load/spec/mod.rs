@@ -214,7 +214,8 @@ pub struct Rollout {
     #[serde(default)]
     pub environments: Topology,
     /// Order of deletion when the ApplicationSet itself is deleted (Argo CD 3.2+).
-    /// Defaults to `Reverse` where the target version supports it.
+    /// Defaults to `Reverse` where the target version supports it; with `Reverse` the
+    /// root prunes with `PrunePropagationPolicy=background`, so the order holds.
     #[serde(default)]
     pub deletion_order: Option<DeletionOrder>,
     /// `maxUpdate` by component role, over `maxUpdate` and over the built-in `crds: 1` and

@@ -170,9 +170,17 @@ impl<'a> Request<'a> {
     /// Stages 4 and 5 of a planned spec: the output files. A template override that
     /// matches no embedded template, or a template that fails, is a diagnostic naming
     /// the template and line.
+    ///
+    /// An ApplicationSet that etcd could not store once Argo CD writes its status is an
+    /// error too (see [`stored_sizes`]), so nothing is written for it.
     pub fn render(&self, planned: Planned) -> Result<Compilation, Vec<Diagnostic>> {
-        let Planned { model, plan, .. } = planned;
+        let Planned {
+            loaded,
+            model,
+            plan,
+        } = planned;
         let files = self.output(&model, &plan)?;
+        stored_sizes(&loaded, &model, &plan, &files)?;
         Ok(Compilation { model, plan, files })
     }
 
@@ -233,5 +241,106 @@ impl<'a> Request<'a> {
         })?;
         rendered.extend(crate::render::resource_waves::files(model));
         Ok(crate::emit::emit(self.spec_ref, rendered))
+    }
+}
+
+/// Each rendered ApplicationSet as etcd would store it: its spec measured as compact JSON
+/// (without comments) plus the status the ApplicationSet controller writes per
+/// Application ([`crate::plan::size::status_bytes`]). Over etcd's default limit the
+/// controller cannot write that status, and the whole rollout stops, so it is an error
+/// naming the size, the limit and the fix.
+fn stored_sizes(
+    loaded: &Loaded,
+    model: &Model,
+    plan: &Plan,
+    files: &Files,
+) -> Result<(), Vec<Diagnostic>> {
+    use crate::emit::size::{Measured, json_bytes};
+    use crate::plan::size::{self, ETCD_LIMIT, grouped, human_bytes};
+    let mut problems = Vec::new();
+    let estimates = size::estimate(model, plan);
+    for estimate in &estimates {
+        let Some(bytes) = files.get(&estimate.file) else {
+            continue;
+        };
+        let text = String::from_utf8_lossy(bytes);
+        let budget = ETCD_LIMIT.saturating_sub(estimate.status);
+        let pos = loaded
+            .tree
+            .lookup(&[crate::load::yaml::PathSeg::KeyOf("components")])
+            .pos;
+        let spec = match json_bytes(&text, budget) {
+            Ok(Measured::Exact(spec)) if spec <= budget => continue,
+            Ok(Measured::Exact(spec)) => spec,
+            // Counting stopped at the limit; the model's estimate says by how much.
+            Ok(Measured::Above(counted)) => counted.max(estimate.spec),
+            Err(e) => {
+                problems.push(
+                    Diagnostic::new(
+                        &estimate.file,
+                        Pos::default(),
+                        format!(
+                            "the generated {} is not one YAML document: {e}",
+                            estimate.file
+                        ),
+                    )
+                    .help("check the `applicationset.yaml.j2` template override"),
+                );
+                continue;
+            }
+        };
+        let total = spec.saturating_add(estimate.status);
+        let message = format!(
+            "the ApplicationSet `{}` ({}) would take about {} in etcd once Argo CD runs it, over etcd's default limit of 1,572,864 bytes (1.5 MiB): the ApplicationSet controller could not write its status, and the whole rollout would stop ({} of spec as JSON, and about {} of status for {} Applications)",
+            estimate.name,
+            estimate.file,
+            human_bytes(total),
+            human_bytes(spec),
+            human_bytes(estimate.status),
+            grouped(estimate.applications as u64),
+        );
+        problems.push(
+            Diagnostic::new(&loaded.file, pos, message)
+                .help(size_fix(model, plan, total, estimate)),
+        );
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
+    }
+}
+
+/// How to bring an ApplicationSet under the limit: one per environment, where each of
+/// them would fit, or fewer Applications per spec.
+fn size_fix(
+    model: &Model,
+    plan: &Plan,
+    total: u64,
+    estimate: &crate::plan::size::AppSetSize,
+) -> String {
+    use crate::plan::size::{self, ETCD_LIMIT, FIXED_STATUS_BYTES, grouped, human_bytes};
+    let per_app = total.saturating_sub(FIXED_STATUS_BYTES) / (estimate.applications.max(1) as u64);
+    let fit = (ETCD_LIMIT - FIXED_STATUS_BYTES) / per_app.max(1);
+    let split = format!(
+        "split the components over several specs: at about {} per Application, one ApplicationSet holds about {} Applications",
+        human_bytes(per_app),
+        grouped(fit)
+    );
+    if estimate.envs.len() < 2 {
+        return split;
+    }
+    let largest = size::independent(model, plan)
+        .into_iter()
+        .max_by_key(size::AppSetSize::total);
+    match largest {
+        Some(largest) if largest.total() <= ETCD_LIMIT => format!(
+            "set `rollout.environments: independent` (one ApplicationSet per environment; the largest, `{}`, would take about {}), or {split}",
+            largest.name,
+            human_bytes(largest.total())
+        ),
+        _ => format!(
+            "{split} (with `rollout.environments: independent` the largest environment alone is still over the limit)"
+        ),
     }
 }

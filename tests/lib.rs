@@ -12,6 +12,7 @@ mod golden;
 mod promotion;
 mod properties;
 mod safety;
+mod stored_size;
 mod support;
 mod templates;
 mod validate;

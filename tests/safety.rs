@@ -155,6 +155,10 @@ fn files_ladder_did_not_generate_are_kept_and_stale_ones_removed() {
     );
 }
 
+/// Components of the large specs below: as many as one ApplicationSet holds with room to
+/// spare (a build refuses one that etcd could not store once Argo CD writes its status).
+const BIG: usize = 1800;
+
 /// A spec of `n` components whose output differs with `revision`.
 fn big_spec(n: usize, revision: &str) -> String {
     let mut spec = SPEC.replace(
@@ -183,7 +187,7 @@ fn a_killed_build_leaves_the_old_tree_or_the_new_one() {
     // The two complete trees, built undisturbed.
     let mut trees = Vec::new();
     for revision in ["v1", "v2"] {
-        std::fs::write(dir.join("ladder.yaml"), big_spec(3000, revision)).unwrap();
+        std::fs::write(dir.join("ladder.yaml"), big_spec(BIG, revision)).unwrap();
         let started = std::time::Instant::now();
         let out = ladder(dir, &["build"]);
         assert_eq!(
@@ -203,7 +207,7 @@ fn a_killed_build_leaves_the_old_tree_or_the_new_one() {
     let mut outcomes = [0usize; 2];
     for round in 0..24 {
         let revision = if round % 2 == 0 { "v1" } else { "v2" };
-        std::fs::write(dir.join("ladder.yaml"), big_spec(3000, revision)).unwrap();
+        std::fs::write(dir.join("ladder.yaml"), big_spec(BIG, revision)).unwrap();
         seed = seed
             .wrapping_mul(6_364_136_223_846_793_005)
             .wrapping_add(1_442_695_040_888_963_407);
@@ -258,7 +262,7 @@ fn concurrent_builds_do_not_corrupt_the_output() {
     let (a, b) = (scratch.path().join("a"), scratch.path().join("b"));
     for (d, rev) in [(&a, "v1"), (&b, "v2")] {
         std::fs::create_dir(d).unwrap();
-        std::fs::write(d.join("ladder.yaml"), big_spec(2000, rev)).unwrap();
+        std::fs::write(d.join("ladder.yaml"), big_spec(BIG, rev)).unwrap();
     }
     let out = scratch.path().join("out");
     let out_arg = out.to_str().unwrap().to_owned();

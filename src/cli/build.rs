@@ -36,6 +36,9 @@ pub(super) fn build(
     let spec_ref = output::relative_path(&out, &spec.path)?;
     let files = match request.spec_ref(&spec_ref).render(planned) {
         Ok(compiled) => compiled.files,
+        Err(diagnostics) if diagnostics.iter().all(|d| d.file == spec.display) => {
+            return Ok(report(&spec, &diagnostics));
+        }
         Err(diagnostics) => {
             // Template problems point into the template, not the spec.
             let source = templates.as_ref().and_then(|t| {
@@ -46,9 +49,6 @@ pub(super) fn build(
             return Ok(ExitCode::from(INVALID));
         }
     };
-    for warning in ladder::emit::warnings(&files) {
-        eprintln!("warning: {warning}");
-    }
     let existing = output::read_tree(&out)?;
     let changes = ladder::emit::changes(&files, &existing);
     if !changes.conflicts.is_empty() {

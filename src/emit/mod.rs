@@ -8,6 +8,8 @@
 //!
 //! May import: nothing of ladder's but `diagnostic` (it works on rendered text).
 
+pub mod size;
+
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -41,26 +43,6 @@ pub fn emit(spec_ref: &str, rendered: BTreeMap<String, String>) -> Files {
             }
             text.push('\n');
             (path, text.into_bytes())
-        })
-        .collect()
-}
-
-/// The largest object the Kubernetes API server stores by default: etcd refuses requests
-/// over 1.5 MiB (`--max-request-bytes`), so a bigger manifest cannot be applied.
-pub const MAX_OBJECT_BYTES: usize = 1024 * 1024 * 3 / 2;
-
-/// Problems with the output that do not stop a build: manifests too large to apply.
-pub fn warnings(files: &Files) -> Vec<String> {
-    files
-        .iter()
-        .filter(|(_, bytes)| bytes.len() > MAX_OBJECT_BYTES)
-        .map(|(path, bytes)| {
-            format!(
-                "{path} is {} KiB; the Kubernetes API server stores objects up to about 1.5 MiB, \
-                 so Argo CD cannot apply it. Split the components into several specs, or use \
-                 independent environments (one ApplicationSet each)",
-                bytes.len() / 1024
-            )
         })
         .collect()
 }

@@ -17,6 +17,7 @@ pub mod checks;
 pub mod estimate;
 pub mod policy;
 pub mod report;
+pub mod size;
 
 use crate::analyze::model::{MaxUpdate, Model, Smoke};
 use crate::load::spec::{Layout, Sync};

@@ -143,6 +143,9 @@ pub fn render_text(model: &Model, plan: &Plan) -> String {
                 "the compact layout would need as many steps as the longest dependency chain.",
         },
     );
+    for size in super::size::estimate(model, plan) {
+        let _ = writeln!(out, "{}", size_line(&size));
+    }
     if model.environments.iter().any(|e| e.sync == Sync::Manual) {
         let _ = writeln!(
             out,
@@ -150,6 +153,26 @@ pub fn render_text(model: &Model, plan: &Plan) -> String {
         );
     }
     out
+}
+
+/// How close an ApplicationSet is to etcd's object limit, once Argo CD writes its status.
+fn size_line(size: &super::size::AppSetSize) -> String {
+    use super::size::{ETCD_LIMIT, grouped, human_bytes};
+    let mut line = format!(
+        "ApplicationSet `{}` stored size ≈ {} of 1.5 MiB ({}%): spec ≈ {} and status ≈ {} for {} Applications",
+        size.name,
+        human_bytes(size.total()),
+        size.percent(),
+        human_bytes(size.spec),
+        human_bytes(size.status),
+        grouped(size.applications as u64),
+    );
+    if size.total() > ETCD_LIMIT {
+        line.push_str(
+            "; over etcd's limit, so `ladder build` refuses it: use `rollout.environments: independent` or split the spec",
+        );
+    }
+    line
 }
 
 /// For pinned and banded ladders, the compact plan and its estimate, to compare with.
@@ -251,5 +274,20 @@ pub fn to_json(model: &Model, plan: &Plan) -> serde_json::Value {
         "steps": plan.step_count(),
         "seconds": estimate.environments.iter().fold(0u64, |t, e| t.saturating_add(e.total)),
         "environments": environments,
+        // Each RollingSync ApplicationSet's estimated size in etcd, spec and status.
+        "applicationSets": super::size::estimate(model, plan)
+            .iter()
+            .map(|s| json!({
+                "name": s.name,
+                "file": s.file,
+                "environments": s.envs.iter().map(|&e| model.environments[e].name.as_str()).collect::<Vec<_>>(),
+                "applications": s.applications,
+                "specBytes": s.spec,
+                "statusBytes": s.status,
+                "bytes": s.total(),
+                "limitBytes": super::size::ETCD_LIMIT,
+                "percent": s.percent(),
+            }))
+            .collect::<Vec<_>>(),
     })
 }

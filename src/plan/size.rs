@@ -1,0 +1,539 @@
+//! How much of etcd's object limit each RollingSync ApplicationSet takes once Argo CD
+//! runs it: its spec as stored, plus the status the ApplicationSet controller writes for
+//! every Application it generates.
+//!
+//! Kubernetes stores a custom resource as one JSON object, spec and status together, and
+//! etcd refuses a write over its request limit (`--max-request-bytes`, default
+//! 1,572,864 bytes). Once the ApplicationSet controller cannot write the status, the
+//! reconcile fails before any Application is created or updated: the whole rollout stops
+//! (Argo CD v3.5.1 `applicationset/progressivesync/progressive_sync.go:105-110`, returned by
+//! `applicationset/controllers/applicationset_controller.go:258-261`).
+//!
+//! `ladder plan` estimates the spec from the model ([`estimate`]); `ladder build`
+//! measures the rendered ApplicationSet as compact JSON and adds the same status
+//! ([`status_bytes`]). The two agree within [`TOLERANCE_BYTES`] plus [`TOLERANCE_PERCENT`]
+//! (tested on every example and on a generated fleet).
+
+use crate::analyze::model::{MaxUpdate, Model, Source, Version};
+use crate::load::spec::{DeletionOrder, Strategy, Sync, Topology};
+
+use super::Plan;
+
+/// etcd's default request limit (`--max-request-bytes`, 1.5 MiB): the largest object,
+/// as JSON, the Kubernetes API server can store.
+pub const ETCD_LIMIT: u64 = 1_572_864;
+
+/// How far `ladder plan`'s estimate of the spec may be from the size `ladder build`
+/// measures: this many bytes plus [`TOLERANCE_PERCENT`] of the measured size.
+pub const TOLERANCE_BYTES: u64 = 512;
+/// See [`TOLERANCE_BYTES`].
+pub const TOLERANCE_PERCENT: u64 = 1;
+
+/// What the API server and Argo CD add besides the per-Application entries, at most:
+/// `status.conditions` (four conditions of about 200 bytes: ErrorOccurred,
+/// ParametersGenerated, ResourcesUpToDate, RolloutProgressing), `status.health` and
+/// `status.resourcesCount`, and the metadata the API server adds (uid, resourceVersion,
+/// generation, creationTimestamp, and managedFields for the root's server-side apply and
+/// the controller's status updates) with Argo CD's tracking annotation.
+pub const FIXED_STATUS_BYTES: u64 = 4096;
+
+/// One RollingSync tree's ApplicationSet and what it takes of [`ETCD_LIMIT`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppSetSize {
+    /// The ApplicationSet's name.
+    pub name: String,
+    /// Its file in the output (`applicationset.yaml`, `<env>/applicationset.yaml`).
+    pub file: String,
+    /// The environments it rolls out (model indexes).
+    pub envs: Vec<usize>,
+    /// The Applications it generates.
+    pub applications: usize,
+    /// The object as stored before the controller writes status: metadata and spec.
+    pub spec: u64,
+    /// What the controller and the API server add: [`status_bytes`].
+    pub status: u64,
+}
+
+impl AppSetSize {
+    pub fn total(&self) -> u64 {
+        self.spec.saturating_add(self.status)
+    }
+
+    /// The share of [`ETCD_LIMIT`], in whole percent (rounded down).
+    pub fn percent(&self) -> u64 {
+        self.total().saturating_mul(100) / ETCD_LIMIT
+    }
+}
+
+/// The environments of each RollingSync ApplicationSet: all of them in one
+/// (`sequential`), or one each (`independent`). None for the app-of-apps strategy.
+pub fn trees(model: &Model) -> Vec<Vec<usize>> {
+    if model.rollout.strategy != Strategy::RollingSync {
+        return Vec::new();
+    }
+    let all = 0..model.environments.len();
+    match model.rollout.topology {
+        Topology::Sequential => vec![all.collect()],
+        Topology::Independent => all.map(|e| vec![e]).collect(),
+    }
+}
+
+/// The ApplicationSet name and output file of the tree holding `envs` (as rendered).
+pub fn tree_names(model: &Model, envs: &[usize], topology: Topology) -> (String, String) {
+    match topology {
+        Topology::Independent => {
+            let env = &model.environments[envs[0]].name;
+            (
+                format!("{}-{env}", model.name),
+                format!("{env}/applicationset.yaml"),
+            )
+        }
+        Topology::Sequential => (model.name.clone(), "applicationset.yaml".into()),
+    }
+}
+
+/// Every RollingSync ApplicationSet with its estimated size, the spec estimated from the
+/// model (what `ladder plan` shows; `ladder build` measures the spec instead).
+pub fn estimate(model: &Model, plan: &Plan) -> Vec<AppSetSize> {
+    trees(model)
+        .into_iter()
+        .map(|envs| tree_estimate(model, plan, envs, model.rollout.topology))
+        .collect()
+}
+
+/// The ApplicationSets `rollout.environments: independent` would give: one per
+/// environment.
+pub fn independent(model: &Model, plan: &Plan) -> Vec<AppSetSize> {
+    (0..model.environments.len())
+        .map(|e| tree_estimate(model, plan, vec![e], Topology::Independent))
+        .collect()
+}
+
+fn tree_estimate(model: &Model, plan: &Plan, envs: Vec<usize>, topology: Topology) -> AppSetSize {
+    let (name, file) = tree_names(model, &envs, topology);
+    AppSetSize {
+        applications: applications(model, &envs),
+        spec: spec_estimate(model, plan, &envs, &name, topology),
+        status: status_bytes(model, plan, &envs),
+        name,
+        file,
+        envs,
+    }
+}
+
+/// The Applications of the tree holding `envs`.
+pub fn applications(model: &Model, envs: &[usize]) -> usize {
+    envs.iter()
+        .map(|&e| {
+            model
+                .components
+                .iter()
+                .filter(|c| c.instances[e].is_some())
+                .count()
+        })
+        .sum()
+}
+
+/// The status the ApplicationSet controller writes for the tree holding `envs`, at its
+/// largest (during a rollout), plus [`FIXED_STATUS_BYTES`].
+///
+/// Per Application, as Go's `encoding/json` writes the Argo CD types:
+///
+/// - `status.applicationStatus[]` (`ApplicationSetApplicationStatus`, v3.5.1
+///   `pkg/apis/application/v1alpha1/applicationset_types.go:902-915`): the Application's
+///   name, `lastTransitionTime` (RFC 3339, 20 characters), `message` (the longest the
+///   controller writes is 96 characters before 3.3 and 95 from 3.3: "Application resource
+///   completed a sync successfully, updating status from Pending to Progressing",
+///   `progressive_sync.go:477`), `status` (at most `Progressing`), `step` (the step's
+///   number) and, from 2.12, `targetRevisions` (one revision per source, counted as a
+///   40-character commit SHA; added in v2.12.0). About 275–300 bytes; about 210 before
+///   2.12 (v2.10.0 `applicationset_types.go:824-835`).
+/// - from 2.12, `status.resources[]` (`ResourceStatus`, v3.5.1
+///   `pkg/apis/application/v1alpha1/types.go:2231-2255`, filled by
+///   `applicationset/status/resource_status.go:7-27`): group `argoproj.io`, version
+///   `v1alpha1`, kind `Application`, its namespace and name, sync status (at most
+///   `OutOfSync`) and health (at most `Progressing`): about 170 bytes. From 3.4 the
+///   controller keeps at most 5,000 of them (`--max-resources-status-count`, default
+///   5000 from v3.4.0 `cmd/argocd-applicationset-controller/commands/applicationset_controller.go:304`).
+pub fn status_bytes(model: &Model, plan: &Plan, envs: &[usize]) -> u64 {
+    let version = model.argocd.version;
+    let revisions = version.at_least(2, 12);
+    let namespace = json_str(&model.argocd.namespace);
+    let mut total = FIXED_STATUS_BYTES;
+    let mut resources = 0u64;
+    let mut step = 0u64;
+    for &e in envs {
+        for s in &plan.environments[e].steps {
+            step += 1;
+            for &c in &s.components {
+                let Some(instance) = &model.components[c].instances[e] else {
+                    continue;
+                };
+                let name = json_str(&instance.app);
+                let sources = revisions.then_some(instance.sources.len() as u64);
+                total += application_status_entry(version, name, digits(step), sources);
+                if revisions && (!version.at_least(3, 4) || resources < MAX_RESOURCES_STATUS_COUNT)
+                {
+                    resources += 1;
+                    total += resource_entry(namespace, name);
+                }
+            }
+        }
+    }
+    total
+}
+
+/// From 3.4 the controller stores at most this many `status.resources` entries.
+const MAX_RESOURCES_STATUS_COUNT: u64 = 5000;
+
+/// One `status.applicationStatus` entry with its separating comma; `revisions`, from
+/// 2.12, is the number of `targetRevisions`.
+fn application_status_entry(
+    version: Version,
+    name: u64,
+    step_digits: u64,
+    revisions: Option<u64>,
+) -> u64 {
+    let message: u64 = if version.at_least(3, 3) { 95 } else { 96 };
+    // {"application":N,"lastTransitionTime":"2006-01-02T15:04:05Z","message":M,
+    //  "status":"Progressing","step":"S"[,"targetRevisions":["<sha>",…]]},
+    let mut len = 1 + key("application") + name;
+    len += 1 + key("lastTransitionTime") + 22;
+    len += 1 + key("message") + message + 2;
+    len += 1 + key("status") + 13;
+    len += 1 + key("step") + step_digits + 2;
+    if let Some(n) = revisions {
+        len += 1 + key("targetRevisions") + 2 + n * 42 + n.saturating_sub(1);
+    }
+    len + 1 + 1
+}
+
+/// One `status.resources` entry with its separating comma.
+fn resource_entry(namespace: u64, name: u64) -> u64 {
+    // {"group":"argoproj.io","version":"v1alpha1","kind":"Application","namespace":NS,
+    //  "name":N,"status":"OutOfSync","health":{"status":"Progressing"}},
+    let fields = [
+        key("group") + 13,
+        key("version") + 10,
+        key("kind") + 13,
+        key("namespace") + namespace,
+        key("name") + name,
+        key("status") + 11,
+        key("health") + 2 + key("status") + 13,
+    ];
+    2 + fields.iter().sum::<u64>() + (fields.len() as u64 - 1) + 1
+}
+
+/// The metadata and spec of the tree's ApplicationSet as JSON, estimated from the model:
+/// the list generator's elements field by field, the steps, and a measured allowance for
+/// the rest of the template.
+fn spec_estimate(
+    model: &Model,
+    plan: &Plan,
+    envs: &[usize],
+    name: &str,
+    topology: Topology,
+) -> u64 {
+    // The template's fixed fields (apiVersion, kind, goTemplate, the Application
+    // template's labels and names, the strategy's type), measured on the examples.
+    const TEMPLATE: u64 = 542;
+    let sequential = topology == Topology::Sequential;
+    let project = if model.argocd.emit_project && !sequential {
+        json_str(&format!(
+            "{}-{}",
+            model.argocd.project, model.environments[envs[0]].name
+        ))
+    } else {
+        json_str(&model.argocd.project)
+    };
+    let namespace = json_str(&model.argocd.namespace);
+    let mut len = TEMPLATE + json_str(name) + 2 * namespace + project + json_str(&model.name);
+    len += json_str(&model.rollout.environment_label) + json_str(&model.rollout.label);
+    let reverse = match model.rollout.deletion_order {
+        Some(DeletionOrder::Reverse) => true,
+        Some(DeletionOrder::AllAtOnce) => false,
+        None => model.argocd.version.at_least(3, 2),
+    };
+    if reverse {
+        // "finalizers":["resources-finalizer.argocd.argoproj.io"] and "deletionOrder":"Reverse"
+        len += 55 + 26;
+    } else if model.rollout.deletion_order.is_some() {
+        len += 28;
+    }
+
+    // How the elements are shaped (as `render::rolling_sync` decides).
+    let policies: Vec<Option<u64>> = envs
+        .iter()
+        .map(|&e| sync_policy_len(&model.environments[e]))
+        .collect();
+    let uniform = envs.windows(2).all(|w| {
+        let (a, b) = (&model.environments[w[0]], &model.environments[w[1]]);
+        a.sync == b.sync && a.prune == b.prune && a.sync_options == b.sync_options
+    });
+    let plain = envs.iter().all(|&e| {
+        let env = &model.environments[e];
+        env.prune && env.sync_options.is_empty()
+    });
+    let policy_patch = !uniform && !plain;
+    let mixed_sync = !uniform && plain;
+    let any_labels = model.components.iter().any(|c| !c.labels.is_empty());
+    if uniform {
+        let env = &model.environments[envs[0]];
+        // "syncPolicy":{"automated":{"prune":true}[,"syncOptions":[…]]}
+        len += sync_policy_len(env).map_or(0, |p| 1 + key("syncPolicy") + p);
+    }
+    // templatePatch: the destination and source lines, and those of labels and the
+    // per-element syncPolicy where present.
+    len += 1 + key("templatePatch") + 85;
+    if any_labels {
+        len += 43;
+    }
+    let auto = envs
+        .iter()
+        .filter(|&&e| model.environments[e].sync == Sync::Auto)
+        .count();
+    if policy_patch || (auto > 0 && auto < envs.len()) {
+        len += 95;
+    }
+
+    let mut single = false;
+    let mut multi = false;
+    let mut elements = 0u64;
+    let mut count = 0u64;
+    for (k, &e) in envs.iter().enumerate() {
+        let env = &model.environments[e];
+        let env_name = json_str(&env.name);
+        for (c, component) in model.components.iter().enumerate() {
+            let Some(instance) = &component.instances[e] else {
+                continue;
+            };
+            count += 1;
+            // {"app":…,"component":…,"env":…,"phase":…,"namespace":…,"destination":{…}
+            let phase = json_str(&plan.phase_label(plan.environments[e].phases[c]));
+            let mut element = 2
+                + key("app")
+                + json_str(&instance.app)
+                + 1
+                + key("component")
+                + json_str(&component.name)
+                + 1
+                + key("env")
+                + env_name
+                + 1
+                + key("phase")
+                + phase
+                + 1
+                + key("namespace")
+                + json_str(&instance.namespace)
+                + 1
+                + key("destination")
+                + destination_len(&env.destination);
+            if any_labels {
+                let labels: u64 = component
+                    .labels
+                    .iter()
+                    .map(|(k, v)| json_str(k) + 1 + json_str(v))
+                    .sum::<u64>()
+                    + (component.labels.len() as u64).saturating_sub(1);
+                element += 1 + key("labels") + 2 + labels;
+            }
+            if mixed_sync {
+                element += 1 + key("sync") + if env.sync == Sync::Auto { 6 } else { 8 };
+            }
+            if policy_patch {
+                element += policies[k].map_or(0, |p| 1 + key("syncPolicy") + p);
+            }
+            let sources: Vec<u64> = instance.sources.iter().map(source_len).collect();
+            if instance.multi_source {
+                multi = true;
+                element += 1
+                    + key("sources")
+                    + 2
+                    + sources.iter().sum::<u64>()
+                    + (sources.len() as u64).saturating_sub(1);
+            } else {
+                single = true;
+                element += 1 + key("source") + sources.first().copied().unwrap_or(2);
+            }
+            elements += element;
+        }
+    }
+    if single && multi {
+        len += 97;
+    }
+    // "generators":[{"list":{"elements":[…]}}], elements separated by commas
+    len += elements + count.saturating_sub(1);
+
+    for &e in envs {
+        let env_name = json_str(&model.environments[e].name);
+        for step in &plan.environments[e].steps {
+            // {"matchExpressions":[{"key":L,"operator":"In","values":[V]}…],"maxUpdate":M},
+            let expression = |label: &str, value: u64| {
+                2 + key("key")
+                    + json_str(label)
+                    + 1
+                    + key("operator")
+                    + 4
+                    + 1
+                    + key("values")
+                    + 2
+                    + value
+            };
+            let mut step_len = 2 + key("matchExpressions") + 2;
+            step_len += expression(
+                &model.rollout.label,
+                json_str(&plan.phase_label(step.phase)),
+            );
+            if sequential {
+                step_len += 1 + expression(&model.rollout.environment_label, env_name);
+            }
+            step_len += 1
+                + key("maxUpdate")
+                + match step.max_update {
+                    MaxUpdate::Count(n) => digits(u64::from(n)),
+                    MaxUpdate::Percent(p) => digits(u64::from(p)) + 3,
+                };
+            len += step_len + 1;
+        }
+    }
+    len
+}
+
+/// `{"automated":{"prune":B}[,"syncOptions":[…]]}` of an environment, or `None` for no
+/// syncPolicy (as `render::application::sync_policy`).
+fn sync_policy_len(env: &crate::analyze::model::Environment) -> Option<u64> {
+    let mut fields = Vec::new();
+    if env.sync == Sync::Auto {
+        fields.push(key("automated") + 2 + key("prune") + if env.prune { 4 } else { 5 });
+    }
+    if !env.sync_options.is_empty() {
+        fields.push(key("syncOptions") + list(env.sync_options.iter().map(|o| json_str(o))));
+    }
+    (!fields.is_empty()).then(|| object(&fields))
+}
+
+fn destination_len(d: &crate::analyze::model::Destination) -> u64 {
+    use crate::analyze::model::Destination;
+    match d {
+        Destination::Server(s) => 2 + key("server") + json_str(s),
+        Destination::Name(n) => 2 + key("name") + json_str(n),
+    }
+}
+
+/// A source as `render::application::SourceOut` writes it.
+fn source_len(s: &Source) -> u64 {
+    let mut fields = vec![
+        key("repoURL") + json_str(&s.repo_url),
+        key("targetRevision") + json_str(&s.target_revision),
+    ];
+    for (name, value) in [
+        ("path", &s.path),
+        ("chart", &s.chart),
+        ("ref", &s.reference),
+    ] {
+        if let Some(v) = value {
+            fields.push(key(name) + json_str(v));
+        }
+    }
+    if !s.value_files.is_empty() || s.release_name.is_some() || !s.parameters.is_empty() {
+        let mut helm = Vec::new();
+        if let Some(r) = &s.release_name {
+            helm.push(key("releaseName") + json_str(r));
+        }
+        if !s.value_files.is_empty() {
+            helm.push(key("valueFiles") + list(s.value_files.iter().map(|f| json_str(f))));
+        }
+        if !s.parameters.is_empty() {
+            let parameters = s
+                .parameters
+                .iter()
+                .map(|(n, v)| object(&[key("name") + json_str(n), key("value") + json_str(v)]));
+            helm.push(key("parameters") + list(parameters));
+        }
+        fields.push(key("helm") + object(&helm));
+    }
+    if !s.kustomize_images.is_empty() {
+        let images = list(s.kustomize_images.iter().map(|i| json_str(i)));
+        fields.push(key("kustomize") + object(&[key("images") + images]));
+    }
+    object(&fields)
+}
+
+/// `{a,b,…}` of fields already measured with their keys.
+fn object(fields: &[u64]) -> u64 {
+    2 + fields.iter().sum::<u64>() + (fields.len() as u64).saturating_sub(1)
+}
+
+/// `[a,b,…]`.
+fn list(items: impl Iterator<Item = u64>) -> u64 {
+    let (mut len, mut n) = (2, 0u64);
+    for item in items {
+        len += item;
+        n += 1;
+    }
+    len + n.saturating_sub(1)
+}
+
+/// `"key":`.
+fn key(k: &str) -> u64 {
+    json_str(k) + 1
+}
+
+/// A JSON string with its quotes, escaped as Go's `encoding/json` escapes it.
+fn json_str(s: &str) -> u64 {
+    2 + s
+        .chars()
+        .map(|c| match c {
+            '"' | '\\' | '\n' | '\r' | '\t' => 2,
+            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => 6,
+            c if (c as u32) < 0x20 => 6,
+            c => c.len_utf8() as u64,
+        })
+        .sum::<u64>()
+}
+
+fn digits(n: u64) -> u64 {
+    u64::from(n.checked_ilog10().unwrap_or(0)) + 1
+}
+
+/// `1.52 MiB`, `412 KiB`, `870 B`.
+pub fn human_bytes(bytes: u64) -> String {
+    const KIB: u64 = 1024;
+    const MIB: u64 = 1024 * 1024;
+    if bytes >= MIB {
+        let hundredths = (bytes.saturating_mul(100) + MIB / 2) / MIB;
+        format!("{}.{:02} MiB", hundredths / 100, hundredths % 100)
+    } else if bytes >= KIB {
+        format!("{} KiB", (bytes + KIB / 2) / KIB)
+    } else {
+        format!("{bytes} B")
+    }
+}
+
+/// `1,572,864`.
+pub fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_read_as_people_write_them() {
+        assert_eq!(grouped(1_572_864), "1,572,864");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(1000), "1,000");
+        assert_eq!(human_bytes(ETCD_LIMIT), "1.50 MiB");
+        assert_eq!(human_bytes(421_888), "412 KiB");
+        assert_eq!(human_bytes(870), "870 B");
+    }
+}

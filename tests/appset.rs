@@ -9,6 +9,9 @@
 //!   (v2.10.0 for the `argocd-2` case, v3.5.1 otherwise);
 //! - every Application falls in exactly one RollingSync step, and no step is empty;
 //! - steps use only the `In` operator.
+//!
+//! `tests/conformance.rs` checks the same with Argo CD's own engines (Go
+//! `text/template` and sprig v3); this re-implementation runs where Go is absent.
 
 use std::path::{Path, PathBuf};
 

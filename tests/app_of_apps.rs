@@ -1,8 +1,9 @@
 //! The app-of-apps strategy, checked on what Argo CD would see: every child Application
 //! validates against the official CRD, its sync-wave puts it after everything it waits
 //! for in its environment, every wave of one environment precedes the next one's (when
-//! sequential), and the `argocd-cm` patch carries the Application health check that makes
-//! the waves wait (argocd-semantics §3).
+//! sequential), the `argocd-cm` patch carries ladder's Application health check that
+//! makes the waves wait (Argo CD has none since 1.8, argoproj/argo-cd#3781), a manual
+//! environment's children carry the annotation that check reads, and the root retries.
 
 use crate::support::root;
 
@@ -29,7 +30,7 @@ fn check(spec: &str) {
         .map(|p| (p.clone(), text(p)))
         .collect();
     if let Some(dir) = crate::support::crds_dir(None) {
-        let report = ladder::validate::validate(&crate::support::load_crds(&dir), &children);
+        let report = ladder::validate::validate(crate::support::load_crds(&dir), &children);
         assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
         assert_eq!(report.checked, children.len());
     }
@@ -73,9 +74,40 @@ fn check(spec: &str) {
             previous_env_max = Some(hi);
         }
         let patch = text(&format!("{}patches/argocd-cm.yaml", prefix(e)));
+        let lua: String = ladder::analyze::health::APPLICATION_LUA
+            .lines()
+            .map(|l| {
+                if l.is_empty() {
+                    "\n".to_owned()
+                } else {
+                    format!("    {l}\n")
+                }
+            })
+            .collect();
         assert!(
-            patch.contains("resource.customizations.health.argoproj.io_Application: |\n    hs = {}\n    hs.status = \"Progressing\""),
+            patch.contains(&format!(
+                "resource.customizations.health.argoproj.io_Application: |\n{lua}"
+            )),
             "{patch}"
+        );
+        // A manual environment's children are marked for that check to pass them.
+        let manual = env.sync == ladder::load::spec::Sync::Manual;
+        for (i, _) in model.components.iter().enumerate() {
+            let Some(app) = model.components[i].instances[e].as_ref() else {
+                continue;
+            };
+            let child = text(&format!("{}apps/{}.yaml", prefix(e), app.app));
+            assert_eq!(
+                child.contains("\n    ladder.dev/sync: manual\n"),
+                manual,
+                "{}: {child}",
+                app.app
+            );
+        }
+        let root_file = text(&format!("{}root.yaml", prefix(e)));
+        assert!(
+            root_file.contains("\n    retry:\n      limit: 5\n"),
+            "{root_file}"
         );
     }
     assert!(

@@ -9,6 +9,9 @@
 //!   (v2.10.0 for the `argocd-2` case, v3.5.1 otherwise);
 //! - every Application falls in exactly one RollingSync step, and no step is empty;
 //! - steps use only the `In` operator.
+//!
+//! `tests/conformance.rs` checks the same with Argo CD's own engines (Go
+//! `text/template` and sprig v3); this re-implementation runs where Go is absent.
 
 use std::path::{Path, PathBuf};
 
@@ -35,7 +38,7 @@ fn appsets() -> Vec<PathBuf> {
 
 /// The CRDs a golden ApplicationSet is checked against: v2.10.0 for the Argo CD 2.x
 /// cases, else the newest; `None` (skipped, with a reason) where they are absent.
-fn crds_for(path: &Path) -> Option<ladder::validate::Crds> {
+pub(crate) fn crds_for(path: &Path) -> Option<&'static ladder::validate::Crds> {
     let version = path
         .to_string_lossy()
         .contains("argocd-2")
@@ -216,7 +219,7 @@ fn generated_applications_validate_and_fall_in_exactly_one_step() {
         let Some(crds) = crds else { continue };
         let yaml = serde_saphyr::to_string_multiple(&docs).unwrap();
         let report =
-            ladder::validate::validate(&crds, &[(path.display().to_string(), yaml.clone())]);
+            ladder::validate::validate(crds, &[(path.display().to_string(), yaml.clone())]);
         assert_eq!(report.checked, elements.len());
         assert!(
             report.diagnostics.is_empty(),
@@ -244,7 +247,7 @@ fn golden_app_projects_validate_against_the_crd() {
         windows += text.matches("\n    - kind: ").count();
         let Some(crds) = crds_for(&path) else { return };
         let report =
-            ladder::validate::validate(&crds, &[(path.display().to_string(), text.clone())]);
+            ladder::validate::validate(crds, &[(path.display().to_string(), text.clone())]);
         assert_eq!(report.checked, 1, "{}", path.display());
         assert!(
             report.diagnostics.is_empty(),

@@ -6,6 +6,7 @@ mod app_of_apps;
 mod appset;
 mod architecture;
 mod cli;
+mod conformance;
 mod diff;
 mod docs;
 mod golden;

@@ -206,8 +206,20 @@ pub(crate) fn crds_dir(version: Option<&str>) -> Option<PathBuf> {
     None
 }
 
-/// The CRDs in `dir`, loaded.
-pub(crate) fn load_crds(dir: &Path) -> ladder::validate::Crds {
+/// The CRDs in `dir`, loaded once per test run (loading them dominates the tests that
+/// validate against them).
+pub(crate) fn load_crds(dir: &Path) -> &'static ladder::validate::Crds {
+    type Loaded = BTreeMap<PathBuf, &'static ladder::validate::Crds>;
+    static LOADED: std::sync::Mutex<Loaded> = std::sync::Mutex::new(BTreeMap::new());
+    let mut loaded = LOADED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    loaded
+        .entry(dir.to_path_buf())
+        .or_insert_with(|| Box::leak(Box::new(read_crds(dir))))
+}
+
+fn read_crds(dir: &Path) -> ladder::validate::Crds {
     let mut files = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap() {
         let p = entry.unwrap().path();

@@ -19,22 +19,39 @@ use crate::load::yaml::PathSeg::{Index, Key};
 /// The `argocd-cm` key of the health check for Argo CD's own `Application` kind.
 pub const APPLICATION_KEY: &str = "resource.customizations.health.argoproj.io_Application";
 
-/// The `Application` health check Argo CD dropped in 1.8 (argoproj/argo-cd#3781) and
-/// documents for app-of-apps roots that order children by sync-wave (health.md,
-/// "Argocd App"; argocd-semantics §3): a child is as healthy as it reports itself.
-pub const APPLICATION_LUA: &str = r#"hs = {}
-hs.status = "Progressing"
-hs.message = ""
-if obj.status ~= nil then
-  if obj.status.health ~= nil then
-    hs.status = obj.status.health.status
-    if obj.status.health.message ~= nil then
-      hs.message = obj.status.health.message
-    end
-  end
-end
-return hs
-"#;
+/// The health check ladder emits for Argo CD's own `Application` kind, for an app-of-apps
+/// root's sync waves. Argo CD dropped Application health in 1.8 (argoproj/argo-cd#3781)
+/// and documents a check (health.md, "Argocd App") that returns the child's last health;
+/// right after the root updates a child that health is stale, so the next wave starts
+/// about 2 s later (#4577, #8778, PR #29649). This one returns:
+///
+/// - Progressing while an operation is requested (`operation`) or running
+///   (`status.operationState.phase` Running or Terminating);
+/// - for a manual child (the `ladder.dev/sync: manual` annotation,
+///   [`crate::analyze::names::SYNC_ANNOTATION`], or no automated sync, which Argo CD never
+///   syncs by itself: v3.5.1 `controller/appcontroller.go` autoSync), Degraded if it is
+///   Degraded and Healthy otherwise, so a never-synced (Missing) or OutOfSync manual child
+///   does not hold the root's sync;
+/// - Progressing while `status.sync.comparedTo` differs from the spec's `source`/`sources`
+///   (targetRevision included), i.e. the controller has not compared the new spec yet
+///   (v2.10.0 `controller/state.go:769-786`, v3.5.1 `controller/state.go:639-651`);
+/// - when not Synced: Progressing until automated sync has tried this spec and revision,
+///   mirroring `alreadyAttemptedSync` (v3.5.1 `controller/appcontroller.go:2476`, v2.10.0
+///   the same name), which compares `operationState.syncResult` with the spec's sources
+///   and `status.sync.revision(s)`; Degraded when that try did not succeed (automated sync
+///   does not retry it); the child's own health after a successful try (drift that
+///   automated sync leaves alone) or when only pruning is left and automated prune is off
+///   (autoSync's `requirePruneOnly`);
+/// - otherwise the child's `status.health.status` (Unknown for a value Argo CD does not
+///   know), with its message only when that is a string (anything else makes the result
+///   invalid: v3.5.1 `util/lua/lua.go` ExecuteHealthLua).
+///
+/// Zero values compare as absent, as Go's `reflect.DeepEqual` on the typed sources does
+/// after `omitempty`. The script uses only Lua's base and table libraries: Argo CD runs
+/// `argocd-cm` checks without the string library (`SkipOpenLibs`, v3.5.1
+/// `util/lua/lua.go:133-150`). `tests/conformance/health/` holds the object states it is
+/// run against, in gopher-lua, by `tests/conformance.rs`.
+pub const APPLICATION_LUA: &str = include_str!("application_health.lua");
 
 /// The checks, sorted by key, and every problem with them.
 #[derive(Debug, Clone, Default)]
@@ -103,7 +120,7 @@ pub fn resolve(spec: &Spec, order: &[usize]) -> Resolved {
                         "`{}` gives a health check for Argo CD's `Application`, which the app-of-apps strategy emits itself",
                         c.name
                     ),
-                    help: "remove it: `patches/argocd-cm.yaml` already has the check Argo CD documents for app-of-apps waves".into(),
+                    help: "remove it: `patches/argocd-cm.yaml` already has ladder's Application health check for app-of-apps waves".into(),
                 });
                 continue;
             }
@@ -146,4 +163,28 @@ fn is_kind(kind: &str) -> bool {
     kind.starts_with(|c: char| c.is_ascii_uppercase())
         && kind.chars().all(|c| c.is_ascii_alphanumeric())
         && kind.len() <= 63
+}
+
+#[cfg(test)]
+mod tests {
+    use super::APPLICATION_LUA;
+    use crate::analyze::names::{SYNC_ANNOTATION, SYNC_MANUAL};
+
+    /// The check reads the annotation the app-of-apps renderer writes on manual children.
+    #[test]
+    fn application_check_reads_the_manual_annotation() {
+        let test = format!("annotations[\"{SYNC_ANNOTATION}\"] == \"{SYNC_MANUAL}\"");
+        assert!(APPLICATION_LUA.contains(&test), "{test} not in the Lua");
+    }
+
+    /// Argo CD runs `argocd-cm` checks without Lua's string library (the conformance
+    /// suite runs every path of the check that way too).
+    #[test]
+    fn application_check_needs_no_string_library() {
+        let code: String = APPLICATION_LUA
+            .lines()
+            .map(|l| l.split("--").next().unwrap())
+            .collect();
+        assert!(!code.contains("string."), "uses the string library");
+    }
 }

@@ -14,6 +14,15 @@ pub const HOOK: &str = "argocd.argoproj.io/hook";
 /// When Argo CD deletes a hook's resources.
 pub const HOOK_DELETE_POLICY: &str = "argocd.argoproj.io/hook-delete-policy";
 
+/// The annotation ladder sets to [`SYNC_MANUAL`] on the child Applications of a
+/// `sync: manual` environment under the app-of-apps strategy. The Application health
+/// check ladder emits (`crate::analyze::health::APPLICATION_LUA`) reads it: such a child
+/// passes its wave unless it is Degraded or syncing, so the root does not wait for an
+/// operator's sync.
+pub const SYNC_ANNOTATION: &str = "ladder.dev/sync";
+/// The value of [`SYNC_ANNOTATION`] on a manual child.
+pub const SYNC_MANUAL: &str = "manual";
+
 /// DNS-1123 label: lowercase letters, digits and `-`, starting and ending with a letter
 /// or digit, at most 63 characters.
 pub fn is_dns1123_label(s: &str) -> bool {

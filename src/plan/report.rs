@@ -57,11 +57,17 @@ pub fn render_text(model: &Model, plan: &Plan) -> String {
             step_number = 0;
         }
         let sync = match (env.sync, app_of_apps) {
-            (Sync::Auto, _) => "auto",
-            (Sync::Manual, false) => "manual: each step waits for an operator to sync it",
-            (Sync::Manual, true) => {
-                "manual: Argo CD syncs none of it by itself, and the root's waves do not wait for those syncs"
+            (Sync::Auto, _) => "auto".to_owned(),
+            (Sync::Manual, false) => {
+                "manual: each step waits for an operator to sync it".to_owned()
             }
+            // The Application health check passes a child marked manual unless it is
+            // Degraded or syncing (`crate::analyze::health::APPLICATION_LUA`).
+            (Sync::Manual, true) => format!(
+                "manual: waits for an operator, who syncs its Applications in any order; the root's waves pass them ({}: {}) unless one is Degraded or syncing",
+                crate::analyze::names::SYNC_ANNOTATION,
+                crate::analyze::names::SYNC_MANUAL
+            ),
         };
         let apps: usize = env_plan.steps.iter().map(|s| s.components.len()).sum();
         let _ = writeln!(

@@ -3,9 +3,11 @@
 //! `argocd.argoproj.io/sync-wave` = their phase.
 //!
 //! Argo CD applies a root's resources wave by wave, but an `argoproj.io/Application` has
-//! had no health of its own since 1.8 (argoproj/argo-cd#3781): without the health check
-//! in `patches/argocd-cm.yaml` the root moves on about two seconds after applying each
-//! wave, synced or not (argocd-semantics §3). ladder therefore always emits that patch.
+//! had no health of its own since 1.8 (argoproj/argo-cd#3781): without a health check in
+//! `argocd-cm` the root moves on about two seconds after applying each wave, synced or
+//! not. The check Argo CD documents returns a stale Healthy right after the root updates
+//! a child (#4577, #8778), so ladder always emits its own guarded check
+//! (`crate::analyze::health::APPLICATION_LUA`) in `patches/argocd-cm.yaml`.
 //!
 //! Decisions:
 //! - Sequential environments share one root, so the waves are offset per environment:
@@ -14,8 +16,16 @@
 //!   up to 699). Every wave of one environment precedes the next environment's, as the
 //!   RollingSync steps do. Independent environments each get their own root, unoffset.
 //! - `sync: manual`: the child has no `automated` block, so Argo CD never syncs it by
-//!   itself. The root's wave does not wait for that sync: a child that is Healthy but
-//!   OutOfSync passes the wave (§3), which each manual child's comment says.
+//!   itself (v3.5.1 `controller/appcontroller.go` autoSync returns without one), and
+//!   carries `ladder.dev/sync: manual` ([`SYNC_ANNOTATION`]): the health check passes it
+//!   unless it is Degraded or syncing, so a child never synced (Missing, v3.5.1
+//!   `controller/health.go:48-90`) does not hold the root's sync for ever. The
+//!   environment waits for an operator, which `ladder plan` says.
+//! - The root retries a failed sync (`retry` in `templates/app-of-apps-root.yaml.j2`): a
+//!   Degraded child fails it (gitops-engine `pkg/sync/sync_context.go`, v3.5.1: a running
+//!   task whose health is Degraded is OperationFailed), and automated sync does not try
+//!   the same revision again beyond the retry limit (v3.5.1
+//!   `controller/appcontroller.go:2383,2395-2399`).
 //! - The AppProject sits beside the children without a wave: in a wave Argo CD applies
 //!   kinds it does not know in kind-name order, and `AppProject` sorts before
 //!   `Application`, so the project exists before the first child.
@@ -33,6 +43,7 @@ use crate::analyze::model::Model;
 use crate::analyze::names::COMPONENT_LABEL;
 use crate::analyze::names::MANAGED_BY;
 use crate::analyze::names::PART_OF;
+use crate::analyze::names::{SYNC_ANNOTATION, SYNC_MANUAL};
 use crate::load::spec::Sync;
 use crate::plan::Plan;
 use crate::plan::wave_stride;
@@ -128,6 +139,8 @@ pub(super) fn render_tree(
                 destination_namespace => instance.namespace.as_str(),
                 sources => source_block,
                 manual => manual,
+                manual_annotation => SYNC_ANNOTATION,
+                manual_value => SYNC_MANUAL,
             };
             let text = render_one(env, "application.yaml.j2", &ctx, &file, &env_names)?;
             files.insert(file, text);

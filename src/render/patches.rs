@@ -1,5 +1,5 @@
 //! The Argo CD settings a tree needs, as patches of Argo CD's own ConfigMaps:
-//! `argocd-cm` (the Application health check app-of-apps waves need, and the
+//! `argocd-cm` (ladder's Application health check that app-of-apps waves need, and the
 //! components' custom health checks).
 
 use std::collections::BTreeMap;
@@ -59,6 +59,8 @@ pub(super) fn render_argocd_cm(
     let ctx = minijinja::context! {
         namespace => model.argocd.namespace.as_str(),
         application_check => application_check,
+        manual_annotation => crate::analyze::names::SYNC_ANNOTATION,
+        manual_value => crate::analyze::names::SYNC_MANUAL,
         data => data,
         checks => JValue::from(minijinja::value::Serde(&listed)),
     };

@@ -5,7 +5,7 @@ use ladder::diagnostic::Pos;
 use ladder::validate::{Crds, Report, validate};
 
 /// Loads the CRDs of one Argo CD version (`None`: the newest, v3.5.1).
-fn load(version: Option<&str>) -> Option<Crds> {
+fn load(version: Option<&str>) -> Option<&'static Crds> {
     let dir = crate::support::crds_dir(version)?;
     let crds = crate::support::load_crds(&dir);
     assert_eq!(crds.len(), 3);
@@ -84,7 +84,7 @@ spec:
 #[test]
 fn valid_application_set_passes_3_5() {
     let Some(crds) = load(None) else { return };
-    let report = run(&crds, APPSET);
+    let report = run(crds, APPSET);
     assert_eq!(messages(&report), Vec::<&str>::new());
     assert_eq!(report.checked, 1);
     assert!(report.skipped.is_empty());
@@ -97,7 +97,7 @@ fn unknown_nested_field_is_reported_with_its_path() {
         "    rollingSync:\n",
         "    rollingSync:\n      deletionStrategy:\n        deletionOrder: Reverse\n",
     );
-    let report = run(&crds, &text);
+    let report = run(crds, &text);
     assert_eq!(
         messages(&report),
         vec![
@@ -127,13 +127,13 @@ fn deletion_order_needs_argo_cd_3_2() {
         "    type: RollingSync\n",
         "    type: RollingSync\n    deletionOrder: Reverse\n",
     );
-    assert_eq!(messages(&run(&new, &text)), Vec::<&str>::new());
+    assert_eq!(messages(&run(new, &text)), Vec::<&str>::new());
     assert_eq!(
-        messages(&run(&old, &text)),
+        messages(&run(old, &text)),
         vec!["ApplicationSet `shop`: unknown field `deletionOrder` in `spec.strategy`"]
     );
     // The rest of the ApplicationSet is fine with 2.10.
-    assert_eq!(messages(&run(&old, APPSET)), Vec::<&str>::new());
+    assert_eq!(messages(&run(old, APPSET)), Vec::<&str>::new());
 }
 
 #[test]
@@ -163,8 +163,8 @@ spec:
       enabled: false
       prune: true
 ";
-    assert_eq!(messages(&run(&new, text)), Vec::<&str>::new());
-    let report = run(&old, text);
+    assert_eq!(messages(&run(new, text)), Vec::<&str>::new());
+    let report = run(old, text);
     assert_eq!(
         messages(&report),
         vec!["Application `root`: unknown field `enabled` in `spec.syncPolicy.automated`"]
@@ -179,7 +179,7 @@ spec:
 fn documents_without_a_crd_are_skipped() {
     let Some(crds) = load(None) else { return };
     let text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: b\n---\n{}\n";
-    let report = run(&crds, text);
+    let report = run(crds, text);
     assert_eq!(report.checked, 0);
     assert_eq!(
         report.skipped,
@@ -199,7 +199,7 @@ fn documents_without_a_crd_are_skipped() {
 fn metadata_types_and_yaml_errors() {
     let Some(crds) = load(None) else { return };
     let text = "apiVersion: argoproj.io/v1alpha1\nkind: AppProject\nmetadata:\n  name: p\n  lables: {}\n  annotations: { a: 1 }\nspec: {}\n";
-    let report = run(&crds, text);
+    let report = run(crds, text);
     assert_eq!(
         messages(&report),
         vec![
@@ -211,7 +211,7 @@ fn metadata_types_and_yaml_errors() {
         report.diagnostics[0].help.as_deref(),
         Some("did you mean `labels`?")
     );
-    let report = run(&crds, "a: [\n");
+    let report = run(crds, "a: [\n");
     assert_eq!(report.diagnostics.len(), 1);
     assert!(
         report.diagnostics[0].message.starts_with("invalid YAML"),

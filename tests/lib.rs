@@ -8,6 +8,7 @@ mod architecture;
 mod cli;
 mod diff;
 mod golden;
+mod project;
 mod promotion;
 mod properties;
 mod safety;

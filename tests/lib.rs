@@ -10,6 +10,7 @@ mod conformance;
 mod diff;
 mod docs;
 mod golden;
+mod project;
 mod promotion;
 mod properties;
 mod safety;

@@ -22,6 +22,7 @@ use crate::load::yaml::PathSeg;
 
 pub mod applications;
 pub mod argocd;
+mod cluster_resources;
 mod context;
 pub mod dependencies;
 pub mod durations;
@@ -149,6 +150,7 @@ fn build(cx: &mut Cx<'_>, spec: &spec::Spec) -> Option<Model> {
         let duration = durations::component_duration(cx, spec, c, &at);
         let assigned = layout::assigned_phase(cx, spec, c, &at);
         let version = argocd.as_ref().map(|a| a.version);
+        let cluster_resources = cluster_resources::cluster_resources(cx, c, &at, version);
         let waves = resource_waves::plan(cx.file, cx.tree, spec_index, &c.resources, version)
             .unwrap_or_else(|d| {
                 cx.diagnostics.extend(d);
@@ -165,6 +167,7 @@ fn build(cx: &mut Cx<'_>, spec: &spec::Spec) -> Option<Model> {
             pinned: assigned,
             instances,
             waves,
+            cluster_resources,
         });
     }
 

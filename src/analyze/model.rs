@@ -148,6 +148,35 @@ pub struct Component {
     pub instances: Vec<Option<Instance>>,
     /// Its resource groups with their sync-waves (`components[].resources`), if any.
     pub waves: Option<Waves>,
+    /// The cluster-scoped kinds it installs, which its AppProject permits; sorted.
+    pub cluster_resources: Vec<ClusterKind>,
+}
+
+/// A cluster-scoped kind an AppProject permits: an entry of its
+/// `clusterResourceWhitelist` (`name` only from Argo CD 3.3).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ClusterKind {
+    /// The API group; empty for the core group.
+    pub group: String,
+    pub kind: String,
+    /// A name or glob; `None` for every resource of the kind.
+    pub name: Option<String>,
+}
+
+impl ClusterKind {
+    /// `apiextensions.k8s.io/CustomResourceDefinition`, `Namespace` (core group),
+    /// with ` named x` for a name.
+    pub fn label(&self) -> String {
+        let kind = if self.group.is_empty() {
+            self.kind.clone()
+        } else {
+            format!("{}/{}", self.group, self.kind)
+        };
+        match &self.name {
+            Some(name) => format!("{kind} named `{name}`"),
+            None => kind,
+        }
+    }
 }
 
 /// What kind of smoke test a component is.

@@ -34,7 +34,218 @@ pub(super) fn lint(docs: &[Doc<'_>], version: Version) -> Vec<Finding> {
     }
     waves(docs, version, &mut findings);
     progressive_syncs(docs, &mut findings);
+    create_namespace(docs, version, &mut findings);
     findings
+}
+
+/// Applications (and ApplicationSet templates) that sync with `CreateNamespace=true`
+/// while their AppProject, among the inputs, does not permit the `Namespace` kind: Argo
+/// CD then creates a missing destination namespace in the sync (and updates it on every
+/// sync with `managedNamespaceMetadata`), checks it against the project like any
+/// resource, and fails the sync with "resource :Namespace is not permitted in project",
+/// so the namespace is never created (argoproj/argo-cd#20233, #22869; v3.5.1
+/// `controller/sync.go:337-338` and `:657-658`, `controller/sync_namespace.go:14-45`). A
+/// project that is not among the inputs is not judged.
+fn create_namespace(docs: &[Doc<'_>], version: Version, findings: &mut Vec<Finding>) {
+    let projects: Vec<&Doc<'_>> = docs
+        .iter()
+        .filter(|d| d.is_argo() && d.kind() == Some("AppProject"))
+        .collect();
+    if projects.is_empty() {
+        return;
+    }
+    for doc in docs.iter().filter(|d| d.is_argo()) {
+        let (spec, what) = match doc.kind() {
+            Some("Application") => (doc.node.get("spec"), "Application"),
+            Some("ApplicationSet") => (
+                doc.node
+                    .get("spec")
+                    .and_then(|s| s.get("template"))
+                    .and_then(|t| t.get("spec")),
+                "ApplicationSet template",
+            ),
+            _ => continue,
+        };
+        let Some(spec) = spec else { continue };
+        let Some(option) = spec
+            .get("syncPolicy")
+            .and_then(|p| p.get("syncOptions"))
+            .and_then(|o| match &o.value {
+                Value::Seq(items) => items.iter().find(|i| {
+                    i.as_str()
+                        .is_some_and(|t| t.trim() == "CreateNamespace=true")
+                }),
+                _ => None,
+            })
+        else {
+            continue;
+        };
+        let project = spec
+            .get("project")
+            .and_then(Node::as_str)
+            .unwrap_or("default");
+        let Some(project_doc) = projects.iter().find(|p| p.name() == project) else {
+            continue;
+        };
+        // A templated namespace is not known: only entries without a name can be judged.
+        let namespace = spec
+            .get("destination")
+            .and_then(|d| d.get("namespace"))
+            .and_then(Node::as_str)
+            .filter(|n| !n.contains("{{"));
+        let (message, help) = match namespace_permission(project_doc.node, namespace, version) {
+            Permission::Permitted => continue,
+            Permission::Denied => (
+                format!(
+                    "AppProject `{project}` denies `Namespace` in its `clusterResourceBlacklist`"
+                ),
+                format!(
+                    "remove the `Namespace` entry from `spec.clusterResourceBlacklist` of AppProject `{project}`"
+                ),
+            ),
+            Permission::NotListed => match namespace.filter(|_| version.at_least(3, 3)) {
+                Some(n) => (
+                    format!(
+                        "AppProject `{project}` does not permit Namespace `{n}` (no `clusterResourceWhitelist` entry matches it)"
+                    ),
+                    format!(
+                        "add `{{group: \"\", kind: Namespace, name: {n}}}` to `spec.clusterResourceWhitelist` of AppProject `{project}`"
+                    ),
+                ),
+                None => (
+                    format!(
+                        "AppProject `{project}` does not permit the `Namespace` kind (no `clusterResourceWhitelist` entry for it)"
+                    ),
+                    format!(
+                        "add `{{group: \"\", kind: Namespace}}` to `spec.clusterResourceWhitelist` of AppProject `{project}`"
+                    ),
+                ),
+            },
+        };
+        findings.push(doc.finding(
+            &"create-namespace-not-permitted",
+            option.pos,
+            format!(
+                "{what} `{}` syncs with CreateNamespace=true, but {message}: Argo CD cannot create the namespace, and every sync fails with \"resource :Namespace is not permitted in project {project}\" until it exists",
+                doc.name(),
+            ),
+            format!("{help}, or create the namespace another way and drop CreateNamespace=true"),
+        ));
+    }
+}
+
+/// What an AppProject says about a Namespace.
+enum Permission {
+    Permitted,
+    /// No whitelist entry matches it.
+    NotListed,
+    /// A blacklist entry matches it.
+    Denied,
+}
+
+/// Whether AppProject `project` permits the Namespace `namespace` (unknown: `None`),
+/// as Argo CD matches `clusterResourceWhitelist` and `clusterResourceBlacklist`
+/// (v3.5.1 `pkg/apis/application/v1alpha1/app_project_types.go:399-421` and
+/// `types.go:3856-3876`: Go globs on group, kind and, from 3.3, name). An unknown
+/// namespace counts as permitted by a named entry and not denied by one.
+fn namespace_permission(project: &Node, namespace: Option<&str>, version: Version) -> Permission {
+    let spec = project.get("spec");
+    let list = |key: &str| -> Vec<&Node> {
+        match spec.and_then(|s| s.get(key)).map(|l| &l.value) {
+            Some(Value::Seq(items)) => items.iter().collect(),
+            _ => Vec::new(),
+        }
+    };
+    let matches = |entry: &Node, unknown_name: bool| {
+        let field = |k: &str| entry.get(k).and_then(Node::as_str).unwrap_or_default();
+        if !glob(field("group"), "") || !glob(field("kind"), "Namespace") {
+            return false;
+        }
+        let name = field("name");
+        // Before 3.3 Argo CD has no `name` and drops it: the entry matches every name.
+        if name.is_empty() || !version.at_least(3, 3) {
+            return true;
+        }
+        namespace.map_or(unknown_name, |n| glob(name, n))
+    };
+    let allowed = list("clusterResourceWhitelist")
+        .into_iter()
+        .any(|e| matches(e, true));
+    let denied = list("clusterResourceBlacklist")
+        .into_iter()
+        .any(|e| matches(e, false));
+    if denied {
+        Permission::Denied
+    } else if allowed {
+        Permission::Permitted
+    } else {
+        Permission::NotListed
+    }
+}
+
+/// Go's `filepath.Match` on names without `/`: `*` any run of characters, `?` one,
+/// `[…]` a class (`[^…]` or `[!…]` negated, with ranges), `\` escapes. A malformed
+/// pattern matches nothing, as Argo CD treats its error.
+fn glob(pattern: &str, text: &str) -> bool {
+    fn class(p: &[char], c: char) -> Option<(bool, usize)> {
+        // p starts after '['; returns (matched, length of the class including ']').
+        let mut i = 0;
+        let negated = matches!(p.first(), Some('^' | '!'));
+        if negated {
+            i += 1;
+        }
+        let mut matched = false;
+        let mut first = true;
+        loop {
+            let lo = *p.get(i)?;
+            if lo == ']' && !first {
+                return Some((matched != negated, i + 1));
+            }
+            first = false;
+            let lo = if lo == '\\' {
+                i += 1;
+                *p.get(i)?
+            } else {
+                lo
+            };
+            i += 1;
+            let hi = if p.get(i) == Some(&'-') && p.get(i + 1).is_some_and(|&h| h != ']') {
+                i += 1;
+                let h = if p[i] == '\\' {
+                    i += 1;
+                    *p.get(i)?
+                } else {
+                    p[i]
+                };
+                i += 1;
+                h
+            } else {
+                lo
+            };
+            if lo <= c && c <= hi {
+                matched = true;
+            }
+        }
+    }
+    fn go(p: &[char], t: &[char]) -> bool {
+        match p.first() {
+            None => t.is_empty(),
+            Some('*') => (0..=t.len()).any(|k| go(&p[1..], &t[k..])),
+            Some('?') => !t.is_empty() && go(&p[1..], &t[1..]),
+            Some('[') => {
+                let Some(&c) = t.first() else { return false };
+                match class(&p[1..], c) {
+                    Some((true, len)) => go(&p[1 + len..], &t[1..]),
+                    _ => false,
+                }
+            }
+            Some('\\') => p.len() > 1 && t.first() == Some(&p[1]) && go(&p[2..], &t[1..]),
+            Some(&c) => t.first() == Some(&c) && go(&p[1..], &t[1..]),
+        }
+    }
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    go(&p, &t)
 }
 
 /// RollingSync ApplicationSets next to an `argocd-cmd-params-cm` that leaves progressive
@@ -223,4 +434,24 @@ pub(super) fn lint_files(trees: &[(&str, Vec<Node>)], version: Version) -> (Vec<
         })
         .collect();
     (lint(&docs, version), docs.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::glob;
+
+    #[test]
+    fn globs_match_as_go_filepath_match_does() {
+        assert!(glob("*", ""));
+        assert!(glob("", ""));
+        assert!(!glob("", "Namespace"));
+        assert!(glob("Name*", "Namespace"));
+        assert!(glob("shop-?ev", "shop-dev"));
+        assert!(glob("shop-[a-d]ev", "shop-dev"));
+        assert!(!glob("shop-[^a-d]ev", "shop-dev"));
+        assert!(glob("cert-manager-*", "cert-manager-webhook"));
+        assert!(!glob("cert-manager-*", "cert-manager"));
+        assert!(!glob("[", "["));
+        assert!(glob("\\*", "*"));
+    }
 }

@@ -133,6 +133,12 @@ pub const RULES: &[Rule] = &[
         fix: "set `applicationsetcontroller.enable.progressive.syncs: \"true\"` in `argocd-cmd-params-cm` and restart the controller",
     },
     Rule {
+        name: "create-namespace-not-permitted",
+        severity: Severity::Error,
+        reason: "with CreateNamespace=true Argo CD creates a missing destination namespace in the sync; an AppProject without a `clusterResourceWhitelist` entry for `Namespace` fails that sync, and every one after it until the namespace exists, with \"resource :Namespace is not permitted in project\" (argoproj/argo-cd#20233)",
+        fix: "add `{group: \"\", kind: Namespace}` (from Argo CD 3.3 with the namespace's `name`) to the project's `clusterResourceWhitelist`",
+    },
+    Rule {
         name: "sync-wave-not-integer",
         severity: Severity::Warning,
         reason: "a sync-wave that is not an integer is read as wave 0 (§2)",

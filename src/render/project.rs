@@ -1,13 +1,15 @@
 //! The AppProject of a tree: exactly the repositories and destinations its
-//! Applications use, and the sync windows of its environments.
+//! Applications use, the cluster-scoped kinds they need, and the sync windows of its
+//! environments.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
 
 use minijinja::Environment;
 use minijinja::value::Value as JValue;
 use serde_json::{Value as Json, json};
 
-use crate::analyze::model::{Destination, Model};
+use crate::analyze::model::{ClusterKind, Destination, Model};
 use crate::load::spec::Strategy;
 
 use super::templates::{RenderError, block_yaml, render_error, render_one};
@@ -63,6 +65,7 @@ pub(super) fn render_project(
             source_repos => repos.into_iter().map(str::to_owned).collect::<Vec<String>>(),
             destinations => JValue::from(minijinja::value::Serde(&destinations)),
             cluster_resources => model.argocd.cluster_resources,
+            cluster_whitelist => JValue::from(minijinja::value::Serde(&cluster_whitelist(model, envs))),
     };
     let text = render_one(env, "appproject.yaml.j2", &ctx, &file, env_names)?;
     files.insert(file, text);
@@ -106,4 +109,115 @@ pub(super) fn project_windows(model: &Model, envs: &[usize]) -> Vec<WindowOut> {
         }
     }
     out
+}
+
+/// One `clusterResourceWhitelist` entry and why the project has it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub(super) struct WhitelistEntry {
+    group: String,
+    kind: String,
+    name: Option<String>,
+    /// For the comment above the entry.
+    why: String,
+}
+
+/// How many names a whitelist comment lists before "and N more".
+const NAMES_IN_COMMENT: usize = 8;
+
+/// The cluster-scoped kinds the Applications of the tree holding `envs` need (empty with
+/// `argocd.clusterResources: true`, which permits every kind):
+///
+/// - what its components declare in `clusterResources`;
+/// - `Namespace` where an environment syncs with `CreateNamespace=true`: Argo CD then
+///   creates a missing destination namespace in the sync (v3.5.1
+///   `controller/sync.go:337-338`, `controller/sync_namespace.go:14-45`,
+///   `gitops-engine/pkg/sync/sync_context.go:1161-1201`), and a project that does not
+///   permit it fails that sync, and every one after it until the namespace exists, with
+///   "resource :Namespace is not permitted in project" (argoproj/argo-cd#20233, #22869). From Argo CD 3.3 an entry
+///   can name the resources it permits (argoproj/argo-cd#24674), so the entries name the
+///   destination namespaces; before 3.3 the CRD has no `name` and the entry permits every
+///   namespace.
+pub(super) fn cluster_whitelist(model: &Model, envs: &[usize]) -> Vec<WhitelistEntry> {
+    use std::collections::btree_map::Entry;
+    if model.argocd.cluster_resources {
+        return Vec::new();
+    }
+    let named = model.argocd.version.at_least(3, 3);
+    // Entry → (components that install it, environments that create it).
+    let mut wanted: BTreeMap<ClusterKind, (BTreeSet<&str>, BTreeSet<&str>)> = BTreeMap::new();
+    for component in &model.components {
+        if envs.iter().all(|&e| component.instances[e].is_none()) {
+            continue;
+        }
+        for kind in &component.cluster_resources {
+            wanted
+                .entry(kind.clone())
+                .or_default()
+                .0
+                .insert(component.name.as_str());
+        }
+    }
+    for &e in envs {
+        let env = &model.environments[e];
+        if !env.sync_options.iter().any(|o| o == "CreateNamespace=true") {
+            continue;
+        }
+        for component in &model.components {
+            let Some(instance) = &component.instances[e] else {
+                continue;
+            };
+            let kind = ClusterKind {
+                group: String::new(),
+                kind: "Namespace".into(),
+                name: named.then(|| instance.namespace.clone()),
+            };
+            match wanted.entry(kind) {
+                Entry::Occupied(mut o) => {
+                    o.get_mut().1.insert(env.name.as_str());
+                }
+                Entry::Vacant(v) => {
+                    v.insert((BTreeSet::new(), BTreeSet::from([env.name.as_str()])));
+                }
+            }
+        }
+    }
+    // An entry without a name permits every resource of its kind: named ones beside it
+    // add nothing.
+    let unnamed: BTreeSet<(String, String)> = wanted
+        .keys()
+        .filter(|k| k.name.is_none())
+        .map(|k| (k.group.clone(), k.kind.clone()))
+        .collect();
+    wanted
+        .into_iter()
+        .filter(|(k, _)| k.name.is_none() || !unnamed.contains(&(k.group.clone(), k.kind.clone())))
+        .map(|(k, (components, envs))| {
+            let mut why = Vec::new();
+            if !components.is_empty() {
+                why.push(format!("installed by {}", list_names(&components)));
+            }
+            if !envs.is_empty() {
+                why.push(format!(
+                    "created by CreateNamespace=true in {}",
+                    list_names(&envs)
+                ));
+            }
+            WhitelistEntry {
+                group: k.group,
+                kind: k.kind,
+                name: k.name,
+                why: why.join("; "),
+            }
+        })
+        .collect()
+}
+
+/// `a, b, c`, or the first few `and N more`.
+fn list_names(names: &BTreeSet<&str>) -> String {
+    let shown: Vec<&str> = names.iter().take(NAMES_IN_COMMENT).copied().collect();
+    let mut text = shown.join(", ");
+    if names.len() > NAMES_IN_COMMENT {
+        let _ = write!(text, " and {} more", names.len() - NAMES_IN_COMMENT);
+    }
+    text
 }

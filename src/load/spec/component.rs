@@ -74,6 +74,13 @@ pub struct Component {
     /// `patches/argocd-cm.yaml`, for Argo CD's `argocd-cm` ConfigMap.
     #[serde(default)]
     pub health_checks: Vec<HealthCheck>,
+    /// Cluster-scoped kinds this component installs (CRDs, ClusterRoles, webhook
+    /// configurations…): the generated AppProject permits exactly these in its
+    /// `clusterResourceWhitelist`, since an AppProject without an entry for a
+    /// cluster-scoped kind makes every sync of it fail ("resource … is not permitted in
+    /// project"). `argocd.clusterResources: true` permits every kind instead.
+    #[serde(default)]
+    pub cluster_resources: Vec<ClusterResource>,
     /// This component's entry in the version files, as a dotted path (`dlt-node.vault`):
     /// its `chartVersion` becomes the chart source's `targetRevision` in each
     /// environment, and its `imageTag` the Helm parameter `imageParameter`.
@@ -101,6 +108,22 @@ pub struct HealthCheck {
     /// The Lua script: reads `obj`, returns a table with `status` (`Healthy`,
     /// `Progressing`, `Degraded`, `Suspended`, `Missing`) and `message`.
     pub lua: String,
+}
+
+/// A cluster-scoped kind a component installs, as the AppProject's
+/// `clusterResourceWhitelist` names it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ClusterResource {
+    /// API group, e.g. `apiextensions.k8s.io`; empty (the default) for the core group.
+    #[serde(default)]
+    pub group: String,
+    /// Kind, e.g. `CustomResourceDefinition`, `ClusterRole`.
+    pub kind: String,
+    /// Only resources with this name (a glob, e.g. `cert-manager-*`); Argo CD 3.3 and
+    /// later. Without it every resource of the kind is permitted.
+    #[serde(default)]
+    pub name: Option<String>,
 }
 
 /// `enabled: false` or `enabled: {dev: true, prod: false}`.

@@ -17,7 +17,7 @@ mod component;
 mod environment;
 pub mod resources;
 
-pub use component::{Component, Enabled, HealthCheck, Helm, Source};
+pub use component::{ClusterResource, Component, Enabled, HealthCheck, Helm, Source};
 pub use environment::{Destination, Environment, Sync, SyncOptions, SyncWindow, WindowKind};
 
 /// A ladder spec: components with their dependencies, and the environments they roll out to.
@@ -97,7 +97,10 @@ pub struct ArgoCd {
     /// AppProject of the root (app-of-apps) Application.
     #[serde(default = "default_root_project")]
     pub root_project: String,
-    /// Allow cluster-scoped resources (CRDs, namespaces, ClusterRoles) in the emitted AppProject.
+    /// Permit every cluster-scoped kind (CRDs, namespaces, ClusterRoles…) in the emitted
+    /// AppProject. Without it the project permits exactly the kinds components declare
+    /// (`components[].clusterResources`) and, where an environment's sync options have
+    /// `CreateNamespace`, the destination namespaces.
     #[serde(default)]
     pub cluster_resources: bool,
 }

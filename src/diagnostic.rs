@@ -145,6 +145,20 @@ pub fn render(diagnostics: &[Diagnostic], source: Option<&str>) -> String {
     out
 }
 
+/// Renders warnings as text, rustc style (`warning[rule]: …`), each with its source line
+/// and help; no summary, as they stop nothing.
+pub fn render_warnings(diagnostics: &[Diagnostic], source: Option<&str>) -> String {
+    let lines: Vec<&str> = source.map(|s| s.lines().collect()).unwrap_or_default();
+    let mut out = String::new();
+    for d in diagnostics {
+        let heading = d
+            .rule
+            .map_or_else(|| "warning".to_owned(), |rule| format!("warning[{rule}]"));
+        render_into(&mut out, d, &heading, &lines);
+    }
+    out
+}
+
 /// Renders one diagnostic under a heading (`error`, `warning[rule]`…), with its source
 /// line, notes and help, followed by a blank line; no summary. `lines` are the lines of
 /// the file it points into (split once by the caller), or empty.

@@ -158,6 +158,7 @@ impl<'a> Request<'a> {
         let loaded = fleet::expand(loaded, &inputs.folders)?;
         let mut model = crate::analyze::analyze(&loaded)?;
         version_files::apply(&mut model, &loaded, &inputs.files)?;
+        crate::analyze::gates::stamp(&mut model);
         let plan = crate::plan::plan(&model);
         crate::plan::checks::check_compact_phase_keys(&loaded, &plan)?;
         Ok(Planned {

@@ -9,6 +9,7 @@ mod cli;
 mod conformance;
 mod diff;
 mod docs;
+mod gates;
 mod golden;
 mod project;
 mod promotion;

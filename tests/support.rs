@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 pub(crate) fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -108,7 +109,7 @@ pub(crate) fn assert_file(path: &Path, actual: &str) {
 
 /// Runs the `ladder` binary in `dir` and returns what it printed and its exit status.
 pub(crate) fn ladder(dir: &Path, args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_ladder"))
+    Command::new(env!("CARGO_BIN_EXE_ladder"))
         .args(args)
         .current_dir(dir)
         .output()
@@ -141,7 +142,7 @@ pub(crate) fn inputs(spec: &Path, bytes: &[u8]) -> ladder::Inputs {
 
 /// Runs git in `dir` with a fixed identity and `main` as the first branch; panics if it fails.
 pub(crate) fn git(dir: &Path, args: &[&str]) {
-    let out = std::process::Command::new("git")
+    let out = Command::new("git")
         .args([
             "-c",
             "user.name=ladder",
@@ -232,4 +233,95 @@ fn read_crds(dir: &Path) -> ladder::validate::Crds {
     }
     files.sort();
     ladder::validate::Crds::from_texts(&files).unwrap()
+}
+
+/// `kubectl kustomize` or `kustomize build`, whichever is on PATH and new enough for
+/// kustomize Components (kustomize 3.7; kubectl 1.21 embeds kustomize 4, while Debian 12's
+/// kubernetes-client 1.20 embeds 2.0.3, which lacks them).
+fn kustomize_command() -> Option<Command> {
+    let version_text = |program: &str, args: &[&str]| -> Option<String> {
+        let output = Command::new(program).args(args).output().ok()?;
+        output
+            .status
+            .success()
+            .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+    };
+    if let Some(text) = version_text("kustomize", &["version"])
+        && supports_components(&text)
+    {
+        let mut c = Command::new("kustomize");
+        c.arg("build");
+        return Some(c);
+    }
+    if let Some(text) = version_text("kubectl", &["version", "--client"])
+        && let Some(line) = text.lines().find(|l| l.starts_with("Kustomize Version"))
+        && supports_components(line)
+    {
+        let mut c = Command::new("kubectl");
+        c.arg("kustomize");
+        return Some(c);
+    }
+    None
+}
+
+/// Whether the first `vMAJOR.MINOR` in a version text is kustomize 3.7 or later.
+pub(crate) fn supports_components(text: &str) -> bool {
+    let Some(at) = text
+        .char_indices()
+        .find(|&(i, c)| c == 'v' && text[i + 1..].starts_with(|d: char| d.is_ascii_digit()))
+        .map(|(i, _)| i)
+    else {
+        return false;
+    };
+    let mut numbers = text[at + 1..]
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|n| n.parse::<u32>().ok());
+    let major = numbers.next().unwrap_or(0);
+    let minor = numbers.next().unwrap_or(0);
+    (major, minor) >= (3, 7)
+}
+
+#[test]
+fn kustomize_versions_with_components_are_recognised() {
+    assert!(supports_components("Kustomize Version: v5.5.0"));
+    assert!(supports_components(
+        "{Version:kustomize/v4.5.7 GitCommit:abc}"
+    ));
+    assert!(supports_components("v3.8.1"));
+    assert!(!supports_components("Kustomize Version: v2.0.3"));
+    assert!(!supports_components("v3.6.0"));
+}
+
+/// A tool a test runs, or `None` with a printed reason; under CI (`CI` set) an absent tool
+/// fails instead, as `.ci/run` installs it.
+fn required_tool(tool: Option<Command>, what: &str) -> Option<Command> {
+    if tool.is_some() {
+        return tool;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI needs {what} on PATH (.ci/run installs it)"
+    );
+    eprintln!("skipped: no {what} on PATH");
+    None
+}
+
+/// `kustomize build` or `kubectl kustomize` (kustomize 3.7 or later), or `None` with a
+/// printed reason.
+pub(crate) fn kustomize() -> Option<Command> {
+    required_tool(kustomize_command(), "kustomize (3.7+) nor kubectl (1.21+)")
+}
+
+/// `helm template`, or `None` with a printed reason.
+pub(crate) fn helm_template() -> Option<Command> {
+    let found = Command::new("helm")
+        .arg("version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let tool = found.then(|| {
+        let mut c = Command::new("helm");
+        c.arg("template");
+        c
+    });
+    required_tool(tool, "helm")
 }

@@ -3,7 +3,6 @@
 //! manifests, and those are seed 000's: Postgres 0, migration 1, Next.js 2, Ingress 3.
 
 use std::collections::BTreeMap;
-use std::process::Command;
 
 use ladder::edit::annotate::Input;
 
@@ -75,67 +74,9 @@ fn ladder_waves_gives_the_nextjs_shop_overlay_seed_000s_waves() {
     assert!(annotated.notes.is_empty(), "{:?}", annotated.notes);
 }
 
-/// `kubectl kustomize` or `kustomize build`, whichever is on PATH and new enough for
-/// kustomize Components (kustomize 3.7; kubectl 1.21 embeds kustomize 4, while Debian 12's
-/// kubernetes-client 1.20 embeds 2.0.3, which lacks them).
-fn kustomize() -> Option<Command> {
-    let version_text = |program: &str, args: &[&str]| -> Option<String> {
-        let output = Command::new(program).args(args).output().ok()?;
-        output
-            .status
-            .success()
-            .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
-    };
-    if let Some(text) = version_text("kustomize", &["version"])
-        && supports_components(&text)
-    {
-        let mut c = Command::new("kustomize");
-        c.arg("build");
-        return Some(c);
-    }
-    if let Some(text) = version_text("kubectl", &["version", "--client"])
-        && let Some(line) = text.lines().find(|l| l.starts_with("Kustomize Version"))
-        && supports_components(line)
-    {
-        let mut c = Command::new("kubectl");
-        c.arg("kustomize");
-        return Some(c);
-    }
-    None
-}
-
-/// Whether the first `vMAJOR.MINOR` in a version text is kustomize 3.7 or later.
-fn supports_components(text: &str) -> bool {
-    let Some(at) = text
-        .char_indices()
-        .find(|&(i, c)| c == 'v' && text[i + 1..].starts_with(|d: char| d.is_ascii_digit()))
-        .map(|(i, _)| i)
-    else {
-        return false;
-    };
-    let mut numbers = text[at + 1..]
-        .split(|c: char| !c.is_ascii_digit())
-        .filter_map(|n| n.parse::<u32>().ok());
-    let major = numbers.next().unwrap_or(0);
-    let minor = numbers.next().unwrap_or(0);
-    (major, minor) >= (3, 7)
-}
-
-#[test]
-fn kustomize_versions_with_components_are_recognised() {
-    assert!(supports_components("Kustomize Version: v5.5.0"));
-    assert!(supports_components(
-        "{Version:kustomize/v4.5.7 GitCommit:abc}"
-    ));
-    assert!(supports_components("v3.8.1"));
-    assert!(!supports_components("Kustomize Version: v2.0.3"));
-    assert!(!supports_components("v3.6.0"));
-}
-
 #[test]
 fn kustomize_build_of_the_nextjs_shop_overlay_applies_the_generated_waves() {
-    let Some(mut kustomize) = kustomize() else {
-        eprintln!("skipped: no kustomize (3.7+) nor kubectl (1.21+) on PATH");
+    let Some(mut kustomize) = crate::support::kustomize() else {
         return;
     };
     // The overlay lists golden/nextjs-shop/waves/nextjs-shop/dev, which the golden test

@@ -36,7 +36,11 @@ pub fn expand(
 ) -> Result<Loaded, Vec<Diagnostic>> {
     use PathSeg::{Index, Key};
     let spec = &loaded.spec;
-    if !spec.components.iter().any(|c| c.fleet.is_some() || c.gate) {
+    if !spec
+        .components
+        .iter()
+        .any(|c| c.fleet.is_some() || c.gate.is_gate())
+    {
         return Ok(loaded);
     }
     let mut problems = Vec::new();
@@ -116,7 +120,7 @@ pub fn expand(
     let gates: Vec<&str> = spec
         .components
         .iter()
-        .filter(|c| c.gate)
+        .filter(|c| c.gate.is_gate())
         .map(|c| c.name.as_str())
         .collect();
     for (i, c) in spec.components.iter().enumerate() {
@@ -131,7 +135,7 @@ pub fn expand(
                 })),
             );
         }
-        if c.gate && c.fleet.is_some() {
+        if c.gate.is_gate() && c.fleet.is_some() {
             error(
                 &[Key("components"), Index(i), Key("gate")],
                 format!(
@@ -149,7 +153,7 @@ pub fn expand(
             .chain(c.after.iter().enumerate().map(|(j, d)| ("after", j, d)));
         for (key, j, dep) in edges {
             let at = [Key("components"), Index(i), Key(key), Index(j)];
-            if c.gate && !gates.contains(&dep.as_str()) {
+            if c.gate.is_gate() && !gates.contains(&dep.as_str()) {
                 error(
                     &at,
                     format!(
@@ -198,7 +202,7 @@ pub fn expand(
         // gate is disabled nothing waits for it (a `dependsOn` would make the gate's
         // absence an error for every component of that environment).
         let with_gates = |m: &mut Component| {
-            if !m.gate {
+            if !m.gate.is_gate() {
                 for gate in &gates {
                     if !m.depends_on.iter().chain(&m.after).any(|d| d == gate) {
                         m.after.push((*gate).to_owned());

@@ -29,6 +29,7 @@ pub mod durations;
 pub mod edges;
 pub mod environment;
 pub mod fleet;
+pub mod gates;
 pub mod health;
 mod layout;
 pub mod max_update;
@@ -117,6 +118,7 @@ fn build(cx: &mut Cx<'_>, spec: &spec::Spec) -> Option<Model> {
     let env_names: Vec<&str> = environments.iter().map(|e| e.name.as_str()).collect();
     let known: Vec<&str> = index.keys().copied().collect();
     let mut components = Vec::with_capacity(order.len());
+    let mut warnings = Vec::new();
     let mut enabled_anywhere = Vec::with_capacity(order.len());
     for &spec_index in &order {
         let c = &spec.components[spec_index];
@@ -151,6 +153,7 @@ fn build(cx: &mut Cx<'_>, spec: &spec::Spec) -> Option<Model> {
         let assigned = layout::assigned_phase(cx, spec, c, &at);
         let version = argocd.as_ref().map(|a| a.version);
         let cluster_resources = cluster_resources::cluster_resources(cx, c, &at, version);
+        let gate = gates::carrier(cx, c, &at, &mut warnings);
         let waves = resource_waves::plan(cx.file, cx.tree, spec_index, &c.resources, version)
             .unwrap_or_else(|d| {
                 cx.diagnostics.extend(d);
@@ -168,6 +171,7 @@ fn build(cx: &mut Cx<'_>, spec: &spec::Spec) -> Option<Model> {
             instances,
             waves,
             cluster_resources,
+            gate,
         });
     }
 
@@ -197,5 +201,6 @@ fn build(cx: &mut Cx<'_>, spec: &spec::Spec) -> Option<Model> {
         rollout: rollout?,
         environments,
         components,
+        warnings,
     })
 }

@@ -13,6 +13,7 @@ use indexmap::IndexMap;
 use serde::Serialize;
 
 use crate::analyze::names::{HOOK, HOOK_DELETE_POLICY, SYNC_WAVE};
+use crate::diagnostic::Diagnostic;
 use crate::load::spec::resources::{DeletePolicy, Hook, Match};
 use crate::load::spec::{DeletionOrder, Layout, Strategy, Sync, SyncWindow, Topology, WindowKind};
 
@@ -69,6 +70,9 @@ pub struct Model {
     pub components: Vec<Component>,
     /// Custom health checks the components need, by `argocd-cm` key.
     pub health_checks: Vec<HealthCheck>,
+    /// What the spec may want to change but that does not stop it from building (each
+    /// names its lint rule): printed by `build` and `plan`, reported by `lint`.
+    pub warnings: Vec<Diagnostic>,
 }
 
 #[derive(Debug, Clone)]
@@ -150,6 +154,8 @@ pub struct Component {
     pub waves: Option<Waves>,
     /// The cluster-scoped kinds it installs, which its AppProject permits; sorted.
     pub cluster_resources: Vec<ClusterKind>,
+    /// For a gate: where its Application receives the rollout digest.
+    pub gate: Option<Carrier>,
 }
 
 /// A cluster-scoped kind an AppProject permits: an entry of its
@@ -249,10 +255,33 @@ pub struct Source {
     pub reference: Option<String>,
     pub value_files: Vec<String>,
     pub release_name: Option<String>,
-    /// Helm parameters (name, value), e.g. an image tag from the version files.
-    pub parameters: Vec<(String, String)>,
+    /// Helm parameters, e.g. an image tag from the version files.
+    pub parameters: Vec<Parameter>,
     /// Kustomize image overrides (`name:tag`), e.g. image tags from the version files.
     pub kustomize_images: Vec<String>,
+    /// Kustomize `commonAnnotations` (key, value): a gate's rollout digest.
+    pub common_annotations: Vec<(String, String)>,
+}
+
+/// A Helm parameter of a source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Parameter {
+    pub name: String,
+    pub value: String,
+    /// Passed as a string whatever it looks like (`--set-string`): a digest of digits
+    /// only must not become a number.
+    pub force_string: bool,
+}
+
+/// Where a gate's Application receives its environment's rollout digest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Carrier {
+    /// Nowhere (`gate: true`): the gate orders only the first rollout.
+    Nothing,
+    /// `kustomize.commonAnnotations` of this source (an index into the sources).
+    Kustomize(usize),
+    /// A Helm parameter of this source, with this name.
+    Helm(usize, String),
 }
 
 impl Model {

@@ -265,6 +265,7 @@ fn resolve_source(
         release_name,
         parameters: Vec::new(),
         kustomize_images: Vec::new(),
+        common_annotations: Vec::new(),
     })
 }
 

@@ -13,7 +13,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::analyze::model::Model;
+use crate::analyze::model::{Model, Parameter};
 use crate::diagnostic::Diagnostic;
 use crate::load::Loaded;
 use crate::load::yaml::{Node, PathSeg, Value};
@@ -291,7 +291,13 @@ impl Pin<'_> {
         if let Some(parameter) = &c.image_parameter {
             let tag = node.and_then(|n| n.get("imageTag")).and_then(pin_text);
             match tag {
-                Some(Ok(tag)) => source.parameters.push((parameter.clone(), tag)),
+                // As a string: `--set` would read a tag such as `20241201` or `true` as a
+                // number or a boolean (Helm's `strvals`).
+                Some(Ok(tag)) => source.parameters.push(Parameter {
+                    name: parameter.clone(),
+                    value: tag,
+                    force_string: true,
+                }),
                 Some(Err(at)) => problems.push(self.unquoted("imageTag", at)),
                 None => problems.push(
                     Diagnostic::new(

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use ladder::diagnostic;
 
 use super::args::PlanFormat;
-use super::spec_file::{read_spec, read_templates, report, with_checked};
+use super::spec_file::{read_spec, read_templates, report, warn};
 use super::{FOUND, INVALID, output};
 
 pub(super) fn build(
@@ -25,6 +25,7 @@ pub(super) fn build(
         Ok(planned) => planned,
         Err(diagnostics) => return Ok(report(&spec, &diagnostics)),
     };
+    warn(&spec, &planned.model.warnings);
     let out = match out {
         Some(dir) => dir.to_path_buf(),
         None => spec
@@ -103,11 +104,15 @@ pub(super) fn build(
 }
 
 pub(super) fn plan(spec_arg: &Path, format: PlanFormat) -> anyhow::Result<ExitCode> {
-    with_checked(spec_arg, |model, plan| {
-        match format {
-            PlanFormat::Text => print!("{}", ladder::plan::report::render_text(model, plan)),
-            PlanFormat::Json => println!("{:#}", ladder::plan::report::to_json(model, plan)),
-        }
-        Ok(ExitCode::SUCCESS)
-    })
+    let spec = read_spec(spec_arg)?;
+    let ladder::Planned { model, plan, .. } = match spec.request().plan() {
+        Ok(planned) => planned,
+        Err(diagnostics) => return Ok(report(&spec, &diagnostics)),
+    };
+    warn(&spec, &model.warnings);
+    match format {
+        PlanFormat::Text => print!("{}", ladder::plan::report::render_text(&model, &plan)),
+        PlanFormat::Json => println!("{:#}", ladder::plan::report::to_json(&model, &plan)),
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -76,6 +76,14 @@ pub(super) fn report(spec: &SpecFile, diagnostics: &[Diagnostic]) -> ExitCode {
     ExitCode::from(INVALID)
 }
 
+/// Prints what the spec may want to change but that does not stop it (to stderr).
+pub(super) fn warn(spec: &SpecFile, warnings: &[Diagnostic]) {
+    if !warnings.is_empty() {
+        let source = String::from_utf8_lossy(&spec.bytes);
+        eprint!("{}", diagnostic::render_warnings(warnings, Some(&source)));
+    }
+}
+
 /// Reads the `.j2` files of a template folder (not its subfolders).
 pub(super) fn read_templates(dir: &Path) -> anyhow::Result<ladder::Templates> {
     let mut files = ladder::render::templates::Overrides::new();

@@ -169,6 +169,12 @@ pub const RULES: &[Rule] = &[
         fix: "follow the help of the finding",
     },
     Rule {
+        name: "gate-without-digest",
+        severity: Severity::Warning,
+        reason: "RollingSync syncs only Applications that are OutOfSync: an unchanged gate passes its step without running its hooks, so a gate whose manifests never change orders only the first rollout",
+        fix: "hand the gate its environment's rollout digest: `gate: {helmParameter: NAME}` (a parameter its chart renders) or `gate: {kustomize: true}`",
+    },
+    Rule {
         name: "over-serialised",
         severity: Severity::Warning,
         reason: "a pinned or banded ladder with more steps than its longest dependency chain makes every rollout wait longer than it must",

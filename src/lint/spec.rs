@@ -38,7 +38,7 @@ pub(super) fn lint(
             ));
         }
     };
-    let mut findings = Vec::new();
+    let mut findings: Vec<Finding> = model.warnings.iter().cloned().map(Finding::new).collect();
     if model.rollout.layout != Layout::Compact {
         let compact = crate::plan::compact(&model);
         let pos = loaded

@@ -332,7 +332,7 @@ fn spec_estimate(
                 let labels: u64 = component
                     .labels
                     .iter()
-                    .map(|(k, v)| json_str(k) + 1 + json_str(v))
+                    .map(|(k, v)| key(k) + json_str(v))
                     .sum::<u64>()
                     + (component.labels.len() as u64).saturating_sub(1);
                 element += 1 + key("labels") + 2 + labels;
@@ -444,17 +444,34 @@ fn source_len(s: &Source) -> u64 {
             helm.push(key("valueFiles") + list(s.value_files.iter().map(|f| json_str(f))));
         }
         if !s.parameters.is_empty() {
-            let parameters = s
-                .parameters
-                .iter()
-                .map(|(n, v)| object(&[key("name") + json_str(n), key("value") + json_str(v)]));
+            let parameters = s.parameters.iter().map(|p| {
+                let mut fields = vec![
+                    key("name") + json_str(&p.name),
+                    key("value") + json_str(&p.value),
+                ];
+                if p.force_string {
+                    fields.push(key("forceString") + 4);
+                }
+                object(&fields)
+            });
             helm.push(key("parameters") + list(parameters));
         }
         fields.push(key("helm") + object(&helm));
     }
-    if !s.kustomize_images.is_empty() {
-        let images = list(s.kustomize_images.iter().map(|i| json_str(i)));
-        fields.push(key("kustomize") + object(&[key("images") + images]));
+    if !s.kustomize_images.is_empty() || !s.common_annotations.is_empty() {
+        let mut kustomize = Vec::new();
+        if !s.kustomize_images.is_empty() {
+            kustomize.push(key("images") + list(s.kustomize_images.iter().map(|i| json_str(i))));
+        }
+        if !s.common_annotations.is_empty() {
+            let annotations: Vec<u64> = s
+                .common_annotations
+                .iter()
+                .map(|(k, v)| key(k) + json_str(v))
+                .collect();
+            kustomize.push(key("commonAnnotations") + object(&annotations));
+        }
+        fields.push(key("kustomize") + object(&kustomize));
     }
     object(&fields)
 }

@@ -141,6 +141,7 @@ pub(super) fn render_tree(
                 manual => manual,
                 manual_annotation => SYNC_ANNOTATION,
                 manual_value => SYNC_MANUAL,
+                gate => minijinja::Value::from(minijinja::value::Serde(super::application::gate_note(component))),
             };
             let text = render_one(env, "application.yaml.j2", &ctx, &file, &env_names)?;
             files.insert(file, text);

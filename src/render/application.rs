@@ -2,7 +2,7 @@
 //! tree (one tree, or one per independent environment), its destination and sources in
 //! Argo CD's field names, and its `syncPolicy`.
 
-use crate::analyze::model::{Destination, Environment, Model};
+use crate::analyze::model::{Carrier, Component, Destination, Environment, Model};
 use crate::load::spec::{Sync, Topology};
 
 /// The names one output tree uses: one tree for sequential environments, one per
@@ -77,12 +77,17 @@ pub(super) struct SourceOut<'a> {
     pub(super) kustomize: Option<KustomizeOut<'a>>,
 }
 
-/// `spec.source.kustomize`: only `images`, each `<image_name>:<image_tag>` (the
-/// Application CRD's `KustomizeImage`), which Argo CD applies as `kustomize edit set
-/// image` before building the overlay.
+/// `spec.source.kustomize`: `images`, each `<image_name>:<image_tag>` (the Application
+/// CRD's `KustomizeImage`), and `commonAnnotations` (a gate's rollout digest), which
+/// Argo CD applies as `kustomize edit set image` and `kustomize edit add annotation`
+/// before building the overlay.
 #[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub(super) struct KustomizeOut<'a> {
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
     pub(super) images: &'a [String],
+    #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
+    pub(super) common_annotations: serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(serde::Serialize)]
@@ -97,9 +102,12 @@ pub(super) struct HelmOut<'a> {
 }
 
 #[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub(super) struct ParameterOut<'a> {
     pub(super) name: &'a str,
     pub(super) value: &'a str,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub(super) force_string: bool,
 }
 
 impl<'a> From<&'a crate::analyze::model::Source> for SourceOut<'a> {
@@ -112,7 +120,11 @@ impl<'a> From<&'a crate::analyze::model::Source> for SourceOut<'a> {
                     parameters: s
                         .parameters
                         .iter()
-                        .map(|(name, value)| ParameterOut { name, value })
+                        .map(|p| ParameterOut {
+                            name: &p.name,
+                            value: &p.value,
+                            force_string: p.force_string,
+                        })
                         .collect(),
                 });
         SourceOut {
@@ -122,9 +134,16 @@ impl<'a> From<&'a crate::analyze::model::Source> for SourceOut<'a> {
             chart: s.chart.as_deref(),
             reference: s.reference.as_deref(),
             helm,
-            kustomize: (!s.kustomize_images.is_empty()).then_some(KustomizeOut {
-                images: &s.kustomize_images,
-            }),
+            kustomize: (!s.kustomize_images.is_empty() || !s.common_annotations.is_empty()).then(
+                || KustomizeOut {
+                    images: &s.kustomize_images,
+                    common_annotations: s
+                        .common_annotations
+                        .iter()
+                        .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+                        .collect(),
+                },
+            ),
         }
     }
 }
@@ -144,4 +163,18 @@ pub(super) fn sync_policy(env: &Environment) -> Option<serde_json::Value> {
         policy.insert("syncOptions".into(), serde_json::json!(env.sync_options));
     }
     (!policy.is_empty()).then_some(serde_json::Value::Object(policy))
+}
+
+/// What a gate's header comment says about its rollout digest (`None` for a component
+/// that is not a gate): where the digest goes, or that there is none.
+pub(super) fn gate_note(component: &Component) -> Option<serde_json::Value> {
+    let carrier = match component.gate.as_ref()? {
+        Carrier::Nothing => None,
+        Carrier::Kustomize(_) => Some(format!(
+            "kustomize.commonAnnotations {}",
+            crate::analyze::gates::DIGEST_ANNOTATION
+        )),
+        Carrier::Helm(_, parameter) => Some(format!("Helm parameter {parameter}")),
+    };
+    Some(serde_json::json!({ "name": component.name, "carrier": carrier }))
 }

@@ -155,6 +155,12 @@ pub(super) fn render_tree(
         .iter()
         .all(|&e| model.environments[e].sync == Sync::Auto);
 
+    let gates: Vec<serde_json::Value> = model
+        .components
+        .iter()
+        .filter(|c| envs.iter().any(|&e| c.instances[e].is_some()))
+        .filter_map(super::application::gate_note)
+        .collect();
     let appset_file = format!("{prefix}applicationset.yaml");
     let elements_yaml = block_yaml(&elements, 10)
         .map_err(|e| render_error(&e, "applicationset.yaml.j2", &appset_file))?;
@@ -168,6 +174,7 @@ pub(super) fn render_tree(
             // straight from serde_json skips two conversions through template values.
             elements => elements_yaml,
             element_count => element_count,
+            gates => JValue::from(minijinja::value::Serde(&gates)),
             steps => JValue::from(minijinja::value::Serde(&steps)),
             env_label => model.rollout.environment_label.as_str(),
             phase_label => model.rollout.label.as_str(),

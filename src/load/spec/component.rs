@@ -67,8 +67,14 @@ pub struct Component {
     pub fleet: Option<String>,
     /// A gate: every other component of each environment waits for it (e.g. a backup
     /// whose chart runs a PreSync hook). A gate may depend only on other gates.
+    ///
+    /// RollingSync syncs only Applications that are OutOfSync, so an unchanged gate
+    /// passes its step without running. `{helmParameter: NAME}` or `{kustomize: true}`
+    /// hands the gate a digest of its environment's other Applications, so the gate
+    /// changes (and runs) whenever the rest of its environment does; `true` alone orders
+    /// only the first rollout, and `build` warns.
     #[serde(default)]
-    pub gate: bool,
+    pub gate: Gate,
     /// Custom health checks this component's resources need (e.g. a custom resource
     /// that is healthy only once the namespace it provisions exists). Emitted as
     /// `patches/argocd-cm.yaml`, for Argo CD's `argocd-cm` ConfigMap.
@@ -94,6 +100,45 @@ pub struct Component {
     /// emitted as the source's `kustomize.images` (`your-registry/nextjs-shop:<tag>`).
     #[serde(default)]
     pub kustomize_images: std::collections::BTreeMap<String, String>,
+}
+
+/// `gate: true`, or a gate that carries its environment's rollout digest.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Gate {
+    /// `true`: a gate, with nothing that makes it change when its environment does.
+    Flag(bool),
+    /// A gate, and where its Application receives the digest.
+    Digest(GateDigest),
+}
+
+impl Default for Gate {
+    fn default() -> Self {
+        Gate::Flag(false)
+    }
+}
+
+impl Gate {
+    /// Whether the component is a gate at all.
+    pub fn is_gate(&self) -> bool {
+        *self != Gate::Flag(false)
+    }
+}
+
+/// Where a gate's Application receives the digest of its environment's other
+/// Applications: exactly one of the two.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct GateDigest {
+    /// A Helm parameter the gate's chart renders into its manifests (e.g. `rolloutDigest`
+    /// as an annotation of the backup Job), set on its chart source as a string.
+    #[serde(default)]
+    pub helm_parameter: Option<String>,
+    /// `true`: the gate's git `path` source is a kustomization; the digest becomes the
+    /// source's `kustomize.commonAnnotations` (`ladder.dev/rollout-digest`), which Argo CD
+    /// adds to every resource it renders.
+    #[serde(default)]
+    pub kustomize: bool,
 }
 
 /// A Lua health check for one resource kind.

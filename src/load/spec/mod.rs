@@ -17,7 +17,9 @@ mod component;
 mod environment;
 pub mod resources;
 
-pub use component::{ClusterResource, Component, Enabled, HealthCheck, Helm, Source};
+pub use component::{
+    ClusterResource, Component, Enabled, Gate, GateDigest, HealthCheck, Helm, Source,
+};
 pub use environment::{Destination, Environment, Sync, SyncOptions, SyncWindow, WindowKind};
 
 /// A ladder spec: components with their dependencies, and the environments they roll out to.

@@ -171,7 +171,14 @@ impl<'a> Spec<'a> {
         let schema = strip(schema);
         if let Some(reference) = text(schema, "$ref") {
             let (name, def) = self.resolve(reference);
-            return def.get("properties").map(|_| (String::new(), name, def));
+            if def.get("properties").is_some() {
+                return Some((String::new(), name, def));
+            }
+            // `true` or an object (`gate`): the object's section.
+            return self.object_in(def);
+        }
+        if let Some(Value::Array(alts)) = schema.get("anyOf").or_else(|| schema.get("oneOf")) {
+            return alts.iter().find_map(|a| self.object_in(a));
         }
         let (suffix, inner) = match schema.get("items") {
             Some(items) => ("[]", items),

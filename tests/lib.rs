@@ -11,6 +11,7 @@ mod diff;
 mod docs;
 mod gates;
 mod golden;
+mod hardening;
 mod project;
 mod promotion;
 mod properties;

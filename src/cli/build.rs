@@ -50,7 +50,16 @@ pub(super) fn build(
             return Ok(ExitCode::from(INVALID));
         }
     };
-    let existing = output::read_tree(&out)?;
+    // Locked from before the folder is read until the new tree is in place: a concurrent
+    // build of another version of the spec waits, and its changes are worked out against
+    // this build's tree, so the folder never holds a mix of the two.
+    let access = if check {
+        output::Access::Check
+    } else {
+        output::Access::Write
+    };
+    let output = output::Output::open(&out, access)?;
+    let existing = output.read_tree()?;
     let changes = ladder::emit::changes(&files, &existing);
     if !changes.conflicts.is_empty() {
         for path in &changes.conflicts {
@@ -88,10 +97,10 @@ pub(super) fn build(
         );
         return Ok(ExitCode::from(FOUND));
     }
-    output::apply(&out, &files, &changes)?;
     if changes.is_empty() {
         eprintln!("{} is up to date ({} files)", out.display(), files.len());
     } else {
+        output.apply(&files, &changes)?;
         eprintln!(
             "wrote {}: {} created, {} updated, {} deleted",
             out.display(),

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use ladder::diagnostic::{self, Diagnostic};
 
 use super::spec_file::{read_inputs, read_spec};
-use super::{FOUND, INVALID, output};
+use super::{FOUND, INVALID, read};
 
 pub(super) fn lint(
     spec: Option<&Path>,
@@ -31,7 +31,7 @@ pub(super) fn lint(
         files.push((spec.display, text));
     }
     for path in paths {
-        for (name, text) in output::read_yaml_files(path, true)? {
+        for (name, text) in read::read_yaml_files(path, true)? {
             // Specs among the paths read their version files and fleet folders too.
             if text.starts_with("components:") || text.contains("\ncomponents:") {
                 let spec_inputs = read_inputs(Path::new(&name), &name, text.as_bytes());
@@ -92,7 +92,7 @@ pub(super) fn print_each<'a>(
 }
 
 pub(super) fn validate(crds_dir: &Path, paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
-    let crd_files = output::read_yaml_files(crds_dir, false)?;
+    let crd_files = read::read_yaml_files(crds_dir, false)?;
     let crds = match ladder::validate::Crds::from_texts(&crd_files) {
         Ok(crds) => crds,
         Err(diagnostics) => {
@@ -108,7 +108,7 @@ pub(super) fn validate(crds_dir: &Path, paths: &[PathBuf]) -> anyhow::Result<Exi
     }
     let mut files = Vec::new();
     for path in paths {
-        files.extend(output::read_yaml_files(path, true)?);
+        files.extend(read::read_yaml_files(path, true)?);
     }
     let report = ladder::validate::validate(&crds, &files);
     print_each(&report.diagnostics, |file| {

@@ -9,10 +9,13 @@ mod build;
 mod check;
 mod diff;
 mod envs;
+mod fs_safe;
 mod git;
+mod in_place;
 mod new_env;
 mod output;
 mod promote;
+mod read;
 mod spec_file;
 mod waves;
 

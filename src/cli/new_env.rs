@@ -2,11 +2,12 @@
 //! by `ladder::edit::new_env::roots`) for a new one, never overwriting a file, and prints the
 //! spec snippet that declares it.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
 
+use super::INVALID;
 use super::envs::{self, usage};
 
 pub(super) fn run(spec_arg: &Path, name: &str, from: &str) -> anyhow::Result<ExitCode> {
@@ -36,46 +37,30 @@ pub(super) fn run(spec_arg: &Path, name: &str, from: &str) -> anyhow::Result<Exi
         );
     }
     let dir = spec_file.path.parent().unwrap_or_else(|| Path::new("."));
-    let (mut created, mut kept) = (0usize, 0usize);
-    for root in ladder::edit::new_env::roots(&loaded) {
-        let source = dir.join(ladder::analyze::version_files::for_env(&root, from));
-        let target_rel = ladder::analyze::version_files::for_env(&root, name);
-        let target = dir.join(&target_rel);
-        if !source.exists() {
-            println!(
-                "nothing to copy for {target_rel}: {} does not exist",
-                ladder::analyze::version_files::for_env(&root, from)
-            );
-            continue;
+    // Everything is checked before anything is written: every path stays inside the
+    // spec's folder and goes through no symbolic link (a link, even a dangling one, is
+    // never written through), so a refusal writes nothing.
+    let (actions, problems) = plan_copies(dir, &loaded, from, name)?;
+    if !problems.is_empty() {
+        for problem in &problems {
+            eprintln!("error: {problem}");
         }
-        let mut files = Vec::new();
-        collect_files(&source, Path::new(""), &mut files)?;
-        for rel in files {
-            let to = if rel.as_os_str().is_empty() {
-                target.clone()
-            } else {
-                target.join(&rel)
-            };
-            let shown = to.strip_prefix(dir).unwrap_or(&to).display().to_string();
-            if to.exists() {
+        eprintln!("nothing was written");
+        return Ok(ExitCode::from(INVALID));
+    }
+    let (mut created, mut kept) = (0usize, 0usize);
+    for action in actions {
+        match action {
+            Action::Note(note) => println!("{note}"),
+            Action::Keep(shown) => {
                 println!("kept    {shown} (exists)");
                 kept += 1;
-                continue;
             }
-            let from_path = if rel.as_os_str().is_empty() {
-                source.clone()
-            } else {
-                source.join(&rel)
-            };
-            if let Some(parent) = to.parent() {
-                std::fs::create_dir_all(parent)
-                    .with_context(|| format!("cannot create {}", parent.display()))?;
+            Action::Copy { from, to, shown } => {
+                copy_new(dir, &from, &to)?;
+                println!("created {shown}");
+                created += 1;
             }
-            std::fs::copy(&from_path, &to).with_context(|| {
-                format!("cannot copy {} to {}", from_path.display(), to.display())
-            })?;
-            println!("created {shown}");
-            created += 1;
         }
     }
     println!(
@@ -92,8 +77,143 @@ pub(super) fn run(spec_arg: &Path, name: &str, from: &str) -> anyhow::Result<Exi
     Ok(ExitCode::SUCCESS)
 }
 
-/// Every file under `path` (or `path` itself if it is a file), relative to it, sorted.
-fn collect_files(path: &Path, rel: &Path, out: &mut Vec<std::path::PathBuf>) -> anyhow::Result<()> {
+/// One step of new-env, decided before anything is written.
+enum Action {
+    Note(String),
+    Keep(String),
+    Copy {
+        from: PathBuf,
+        to: PathBuf,
+        shown: String,
+    },
+}
+
+/// What new-env would copy for environment `name` from `from`, or the problems that
+/// stop it (paths outside the spec's folder, symbolic links on the way).
+fn plan_copies(
+    dir: &Path,
+    loaded: &ladder::load::Loaded,
+    from: &str,
+    name: &str,
+) -> anyhow::Result<(Vec<Action>, Vec<String>)> {
+    use super::fs_safe::{Outside, join_inside};
+    use ladder::analyze::version_files::for_env;
+    let mut actions = Vec::new();
+    let mut problems = Vec::new();
+    let outside = |rel: &str, why: Outside| match why {
+        Outside::Leaves => format!(
+            "`{rel}` leaves the spec's folder; ladder new-env reads and writes only inside it (write paths relative to it, without `..`)"
+        ),
+        Outside::Link(link) => format!(
+            "refusing to copy through {}: it is a symbolic link",
+            link.strip_prefix(dir).unwrap_or(&link).display()
+        ),
+    };
+    for root in ladder::edit::new_env::roots(loaded) {
+        let source_rel = for_env(&root, from);
+        let target_rel = for_env(&root, name);
+        let (source, target) = match (join_inside(dir, &source_rel), join_inside(dir, &target_rel))
+        {
+            (Ok(s), Ok(t)) => (s, t),
+            (Err(e), _) => {
+                problems.push(outside(&source_rel, e));
+                continue;
+            }
+            (_, Err(e)) => {
+                problems.push(outside(&target_rel, e));
+                continue;
+            }
+        };
+        if std::fs::symlink_metadata(&source).is_err() {
+            actions.push(Action::Note(format!(
+                "nothing to copy for {target_rel}: {source_rel} does not exist"
+            )));
+            continue;
+        }
+        let mut files = Vec::new();
+        let mut links = Vec::new();
+        collect_files(&source, Path::new(""), &mut files, &mut links)?;
+        for link in links {
+            actions.push(Action::Note(format!(
+                "skipped {}: a symbolic link",
+                link.strip_prefix(dir).unwrap_or(&link).display()
+            )));
+        }
+        for rel in files {
+            let (to, to_rel) = if rel.as_os_str().is_empty() {
+                (target.clone(), target_rel.clone())
+            } else {
+                let parts: Vec<String> = rel
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect();
+                (
+                    target.join(&rel),
+                    format!("{target_rel}/{}", parts.join("/")),
+                )
+            };
+            if let Err(e) = join_inside(dir, &to_rel) {
+                problems.push(outside(&to_rel, e));
+                continue;
+            }
+            let shown = to.strip_prefix(dir).unwrap_or(&to).display().to_string();
+            match std::fs::symlink_metadata(&to) {
+                Ok(m) if m.is_file() => actions.push(Action::Keep(shown)),
+                Ok(_) => problems.push(format!(
+                    "refusing to write {shown}: something that is not a regular file stands there"
+                )),
+                Err(_) => actions.push(Action::Copy {
+                    from: if rel.as_os_str().is_empty() {
+                        source.clone()
+                    } else {
+                        source.join(&rel)
+                    },
+                    to,
+                    shown,
+                }),
+            }
+        }
+    }
+    Ok((actions, problems))
+}
+
+/// Copies `from` to the new file `to`, creating its missing folders one by one (each
+/// checked to be a real folder) and never writing through a link: the file is created
+/// with `O_EXCL`, so even a link that appeared since the check is not followed.
+fn copy_new(dir: &Path, from: &Path, to: &Path) -> anyhow::Result<()> {
+    let mut missing = Vec::new();
+    let mut p = to.parent();
+    while let Some(folder) = p.filter(|f| f.starts_with(dir) && *f != dir) {
+        match std::fs::symlink_metadata(folder) {
+            Ok(m) if m.is_dir() => break,
+            Ok(_) => anyhow::bail!(
+                "refusing to write through {}: not a real folder",
+                folder.display()
+            ),
+            Err(_) => missing.push(folder.to_path_buf()),
+        }
+        p = folder.parent();
+    }
+    for folder in missing.into_iter().rev() {
+        std::fs::create_dir(&folder)
+            .with_context(|| format!("cannot create {}", folder.display()))?;
+    }
+    let bytes = std::fs::read(from).with_context(|| format!("cannot read {}", from.display()))?;
+    super::fs_safe::create_new_file(to, &bytes)?;
+    if let Ok(m) = std::fs::metadata(from) {
+        let _ = std::fs::set_permissions(to, m.permissions());
+    }
+    Ok(())
+}
+
+/// Every file under `path` (or `path` itself if it is a file), relative to it, sorted;
+/// symbolic links are listed in `links`, never followed.
+fn collect_files(
+    path: &Path,
+    rel: &Path,
+    out: &mut Vec<PathBuf>,
+    links: &mut Vec<PathBuf>,
+) -> anyhow::Result<()> {
     let here = if rel.as_os_str().is_empty() {
         path.to_path_buf()
     } else {
@@ -103,6 +223,10 @@ fn collect_files(path: &Path, rel: &Path, out: &mut Vec<std::path::PathBuf>) -> 
         .with_context(|| format!("cannot read {}", here.display()))?;
     if meta.is_file() {
         out.push(rel.to_path_buf());
+        return Ok(());
+    }
+    if meta.file_type().is_symlink() {
+        links.push(here);
         return Ok(());
     }
     if !meta.is_dir() {
@@ -115,7 +239,7 @@ fn collect_files(path: &Path, rel: &Path, out: &mut Vec<std::path::PathBuf>) -> 
         .collect();
     entries.sort();
     for entry in entries {
-        collect_files(path, &rel.join(entry), out)?;
+        collect_files(path, &rel.join(entry), out, links)?;
     }
     Ok(())
 }

@@ -4,8 +4,6 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::Context as _;
-
 use super::INVALID;
 use super::envs::{self, usage};
 
@@ -70,8 +68,34 @@ pub(super) fn run(
     let dir = spec_file.path.parent().unwrap_or_else(|| Path::new("."));
     let from_rel = ladder::analyze::version_files::for_env(&versions.path, from);
     let to_rel = ladder::analyze::version_files::for_env(&versions.path, to);
-    let read = |rel: &str| std::fs::read_to_string(dir.join(rel));
-    let (from_text, to_text) = match (read(&from_rel), read(&to_rel)) {
+    // Both files stay inside the spec's folder, and neither is read or written through a
+    // symbolic link: a spec from an unreviewed branch cannot point promote at any file of
+    // the machine, and a linked version file is not silently replaced by a copy.
+    let mut paths = Vec::new();
+    for rel in [&from_rel, &to_rel] {
+        match super::fs_safe::join_inside(dir, rel) {
+            Ok(path) => paths.push(path),
+            Err(super::fs_safe::Outside::Leaves) => {
+                return usage(
+                    format!("`{rel}` (from `versions.path`) leaves the spec's folder; ladder promote reads and writes only inside it"),
+                    Some("write `versions.path` relative to the spec's folder, without `..`, e.g. `versions/{{ env }}.yaml`".into()),
+                );
+            }
+            Err(super::fs_safe::Outside::Link(link)) => {
+                let shown = link
+                    .strip_prefix(dir)
+                    .unwrap_or(&link)
+                    .display()
+                    .to_string();
+                return usage(
+                    format!("refusing to promote through {shown}: it is a symbolic link"),
+                    Some("ladder promote does not write through links; make it a regular file or folder, or point `versions.path` at the real files".into()),
+                );
+            }
+        }
+    }
+    let read = |path: &Path| std::fs::read_to_string(path);
+    let (from_text, to_text) = match (read(&paths[0]), read(&paths[1])) {
         (Ok(a), Ok(b)) => (a, b),
         (Err(e), _) => return usage(format!("cannot read {from_rel}: {e}"), None),
         (_, Err(e)) => {
@@ -96,20 +120,8 @@ pub(super) fn run(
         println!("nothing to promote: {to_rel} already has {from}'s pins");
         return Ok(ExitCode::SUCCESS);
     }
-    let target = dir.join(&to_rel);
-    let mut staged = tempfile::NamedTempFile::new_in(target.parent().unwrap_or(dir))
-        .with_context(|| format!("cannot write {}", target.display()))?;
-    std::io::Write::write_all(&mut staged, promotion.text.as_bytes())
-        .with_context(|| format!("cannot write {}", target.display()))?;
-    #[cfg(unix)]
-    std::fs::set_permissions(
-        staged.path(),
-        std::os::unix::fs::PermissionsExt::from_mode(0o644),
-    )
-    .with_context(|| format!("cannot write {}", target.display()))?;
-    staged
-        .persist(&target)
-        .with_context(|| format!("cannot write {}", target.display()))?;
+    // In place of the file, keeping its mode (and owner, where permitted).
+    super::fs_safe::replace_file(&paths[1], promotion.text.as_bytes())?;
     println!(
         "promoted {from} → {to}: {} pin{} in {to_rel}",
         promotion.changes.len(),

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use ladder::diagnostic::{self, Diagnostic};
 
 use super::INVALID;
-use super::output;
+use super::read;
 
 /// A spec as read from disk.
 pub(super) struct SpecFile {
@@ -87,7 +87,7 @@ pub(super) fn warn(spec: &SpecFile, warnings: &[Diagnostic]) {
 /// Reads the `.j2` files of a template folder (not its subfolders).
 pub(super) fn read_templates(dir: &Path) -> anyhow::Result<ladder::Templates> {
     let mut files = ladder::render::templates::Overrides::new();
-    for (path, text) in output::read_files_with_extension(dir, "j2")? {
+    for (path, text) in read::read_files_with_extension(dir, "j2")? {
         let name = Path::new(&path)
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())

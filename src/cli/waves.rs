@@ -9,7 +9,7 @@ use ladder::edit::annotate::Input;
 
 use super::check::print_each;
 use super::spec_file::{environment, with_checked};
-use super::{INVALID, output};
+use super::{INVALID, read};
 
 pub(super) fn run(
     spec_arg: &Path,
@@ -75,7 +75,7 @@ fn read_inputs(paths: &[PathBuf]) -> anyhow::Result<Vec<Input>> {
             inputs.push(stdin()?);
             continue;
         }
-        for (name, text) in output::read_yaml_files(path, true)? {
+        for (name, text) in read::read_yaml_files(path, true)? {
             inputs.push(Input { name, text });
         }
     }

@@ -1,0 +1,597 @@
+//! Regressions from an adversarial review: each test is named after what broke, and
+//! fails on the code before its fix. Output folders with mounts and look-alike staging
+//! folders, specs sharing a folder, promote and new-env writing outside the spec's folder
+//! or through links, concurrent builds, and failed writes in place.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use crate::support::{ladder, read_dir_files};
+
+const SPEC: &str = "name: shop
+output: {path: out}
+defaults:
+  source: {repoURL: https://example.com/shop.git, targetRevision: REV}
+  namespace: shop
+environments:
+  - name: dev
+components:
+  - name: api
+    source: {path: api}
+";
+
+fn spec(revision: &str) -> String {
+    SPEC.replace("REV", revision)
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn build_ok(dir: &Path, args: &[&str]) {
+    let out = ladder(dir, args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+/// Runs `script` with `sh` in a new mount namespace (so its mounts vanish with it), with
+/// `$LADDER` set; `None`, with the reason printed, where namespaces are not allowed.
+#[cfg(target_os = "linux")]
+fn in_mount_namespace(dir: &Path, script: &str) -> Option<Output> {
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.trim_ascii() == b"0");
+    let mut args = vec!["--mount", "--propagation", "private"];
+    if !root {
+        args.splice(0..0, ["--user", "--map-root-user"]);
+    }
+    let probe = Command::new("unshare").args(&args).arg("true").output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        eprintln!("skipped: unshare cannot make a mount namespace here");
+        return None;
+    }
+    Some(
+        Command::new("unshare")
+            .args(&args)
+            .args(["sh", "-euc", script])
+            .env("LADDER", env!("CARGO_BIN_EXE_ladder"))
+            .current_dir(dir)
+            .output()
+            .unwrap(),
+    )
+}
+
+/// Regression: a mount inside the output folder was swapped out with the old tree and
+/// removed recursively, deleting the mounted file system's files.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_mount_inside_the_output_folder_is_refused_and_keeps_its_files() {
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
+    std::fs::write(dir.join("ladder.yaml"), spec("v1")).unwrap();
+    build_ok(dir, &["build"]);
+    std::fs::write(dir.join("ladder.yaml"), spec("v2")).unwrap();
+    let before = read_dir_files(&dir.join("out"));
+    // A bind mount of a folder of the same file system (same st_dev), a tmpfs, and a
+    // file bind-mounted over a file: each must be refused, its files intact.
+    let script = r#"
+mkdir victim; echo precious > victim/data.txt; echo precious > victim.txt
+for round in bind tmpfs file; do
+  case $round in
+    bind) mkdir out/bind; mount --bind victim out/bind ;;
+    tmpfs) mkdir out/tmp; mount -t tmpfs none out/tmp; echo cache > out/tmp/cache.txt ;;
+    file) echo notes > out/NOTES.md; mount --bind victim.txt out/NOTES.md ;;
+  esac
+  set +e; "$LADDER" build 2> err.txt; code=$?; set -e
+  echo "$round exit $code: $(cat err.txt)"
+  cat victim/data.txt victim.txt
+  [ "$round" != tmpfs ] || cat out/tmp/cache.txt
+  case $round in bind) umount out/bind; rmdir out/bind ;; tmpfs) umount out/tmp; rmdir out/tmp ;; file) umount out/NOTES.md; rm out/NOTES.md ;; esac
+done
+ls -a
+"#;
+    let Some(out) = in_mount_namespace(dir, script) else {
+        return;
+    };
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}{}", stderr(&out));
+    for round in ["bind", "tmpfs", "file"] {
+        let line = text.lines().find(|l| l.starts_with(round)).unwrap();
+        assert!(
+            line.starts_with(&format!("{round} exit 2: error: the mount point")),
+            "{line}"
+        );
+    }
+    assert_eq!(text.matches("precious").count(), 6, "{text}");
+    assert!(text.contains("cache"), "{text}");
+    assert!(
+        !text.contains(".out.ladder-"),
+        "a staging folder was left: {text}"
+    );
+    assert_eq!(
+        read_dir_files(&dir.join("out")),
+        before,
+        "a refused build wrote"
+    );
+}
+
+/// Regression: anything beside the output folder whose name started like ladder's
+/// staging folders (`.out.ladder-…`) was deleted as a leftover, another spec's output
+/// folder included.
+#[cfg(unix)]
+#[test]
+fn a_folder_named_like_the_staging_folder_is_kept() {
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
+    for name in [".out.ladder-backup", ".out.ladder-Ab12Cd"] {
+        std::fs::create_dir(dir.join(name)).unwrap();
+        std::fs::write(dir.join(name).join("keep.txt"), "mine").unwrap();
+    }
+    std::os::unix::fs::symlink(dir.join(".out.ladder-backup"), dir.join(".out.ladder-link"))
+        .unwrap();
+    // Another spec whose output folder has such a name.
+    std::fs::write(
+        dir.join("prod.yaml"),
+        spec("v1").replace("output: {path: out}", "output: {path: .out.ladder-prod}"),
+    )
+    .unwrap();
+    build_ok(dir, &["build", "-f", "prod.yaml"]);
+    let theirs = read_dir_files(&dir.join(".out.ladder-prod"));
+    assert!(!theirs.is_empty());
+    for revision in ["v1", "v2", "v2"] {
+        std::fs::write(dir.join("ladder.yaml"), spec(revision)).unwrap();
+        build_ok(dir, &["build"]);
+    }
+    for name in [
+        ".out.ladder-backup",
+        ".out.ladder-Ab12Cd",
+        ".out.ladder-link",
+    ] {
+        assert_eq!(
+            std::fs::read_to_string(dir.join(name).join("keep.txt")).unwrap(),
+            "mine",
+            "{name}"
+        );
+    }
+    assert_eq!(read_dir_files(&dir.join(".out.ladder-prod")), theirs);
+}
+
+/// Regression: the header was cut at the first `". "`, so two specs `team. a` and
+/// `team. b` sharing an output folder read as the same spec, and building one deleted
+/// the other's files.
+#[test]
+fn specs_whose_paths_contain_a_dot_and_a_space_keep_their_own_files() {
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
+    for (team, env) in [("team. a", "dev"), ("team. b", "prod")] {
+        std::fs::create_dir(dir.join(team)).unwrap();
+        let text = spec("v1")
+            .replace("  - name: dev", &format!("  - name: {env}"))
+            .replace(
+                "name: shop\n",
+                "name: shop\nrollout: {environments: independent}\n",
+            );
+        std::fs::write(dir.join(team).join("ladder.yaml"), text).unwrap();
+    }
+    build_ok(dir, &["build", "-f", "team. b/ladder.yaml", "-o", "shared"]);
+    let theirs: Vec<String> = read_dir_files(&dir.join("shared")).into_keys().collect();
+    build_ok(dir, &["build", "-f", "team. a/ladder.yaml", "-o", "shared"]);
+    let now = read_dir_files(&dir.join("shared"));
+    for file in &theirs {
+        assert!(now.contains_key(file), "{file} of team. b was deleted");
+    }
+    for team in ["team. a", "team. b"] {
+        let check = ladder(
+            dir,
+            &[
+                "build",
+                "--check",
+                "-f",
+                &format!("{team}/ladder.yaml"),
+                "-o",
+                "shared",
+            ],
+        );
+        assert_eq!(check.status.code(), Some(0), "{team}: {}", stderr(&check));
+    }
+}
+
+/// A spec with version files for `qa` and `prod` at `versions` (a `versions.path`).
+fn promotable(dir: &Path, versions: &str) {
+    let text = format!(
+        "name: shop
+output: {{path: out}}
+defaults:
+  source: {{repoURL: https://charts.example.com, targetRevision: main}}
+  namespace: shop
+versions: {{path: \"{versions}\"}}
+environments: [{{name: qa}}, {{name: prod}}]
+components:
+  - name: api
+    version: api
+    source: {{repoURL: https://charts.example.com, chart: api}}
+"
+    );
+    std::fs::write(dir.join("ladder.yaml"), text).unwrap();
+}
+
+/// Regression: promote read and wrote any path `versions.path` named (absolute, `..`,
+/// through a linked folder), so a spec from an unreviewed branch could rewrite files
+/// outside the repository.
+#[cfg(unix)]
+#[test]
+fn promote_never_writes_outside_the_spec_folder_or_through_a_link() {
+    let scratch = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let dir = scratch.path().join("repo");
+    std::fs::create_dir(&dir).unwrap();
+    for env in ["qa", "prod"] {
+        let pin = if env == "qa" { "2.0.0" } else { "1.0.0" };
+        std::fs::write(
+            outside.path().join(format!("{env}.yaml")),
+            format!("api:\n  chartVersion: \"{pin}\"\n"),
+        )
+        .unwrap();
+    }
+    let before = read_dir_files(outside.path());
+    std::os::unix::fs::symlink(outside.path(), dir.join("linked")).unwrap();
+    let absolute = format!("{}/{{{{ env }}}}.yaml", outside.path().display());
+    let up = format!(
+        "../../{}/{{{{ env }}}}.yaml",
+        outside.path().file_name().unwrap().to_string_lossy()
+    );
+    for (versions, expected) in [
+        (absolute.as_str(), "leaves the spec's folder"),
+        (up.as_str(), "leaves the spec's folder"),
+        ("linked/{{ env }}.yaml", "is a symbolic link"),
+    ] {
+        promotable(&dir, versions);
+        let out = ladder(&dir, &["promote", "--from", "qa", "--to", "prod"]);
+        assert_eq!(out.status.code(), Some(2), "{versions}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(expected),
+            "{versions}: {}",
+            stderr(&out)
+        );
+        assert_eq!(
+            read_dir_files(outside.path()),
+            before,
+            "{versions}: written outside"
+        );
+    }
+}
+
+/// Regression: promote replaced a linked version file with a regular copy (the shared
+/// target stayed stale while it reported success) and reset the file's mode to 0644.
+#[cfg(unix)]
+#[test]
+fn promote_refuses_a_linked_version_file_and_keeps_the_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
+    std::fs::create_dir(dir.join("versions")).unwrap();
+    std::fs::write(
+        dir.join("versions/qa.yaml"),
+        "api:\n  chartVersion: \"2.0.0\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("versions/shared.yaml"),
+        "api:\n  chartVersion: \"1.0.0\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        dir.join("versions/shared.yaml"),
+        PermissionsExt::from_mode(0o600),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("shared.yaml", dir.join("versions/prod.yaml")).unwrap();
+    promotable(dir, "versions/{{ env }}.yaml");
+    let out = ladder(dir, &["promote", "--from", "qa", "--to", "prod"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("versions/prod.yaml: it is a symbolic link"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        std::fs::symlink_metadata(dir.join("versions/prod.yaml"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+
+    // A regular 0600 file is promoted and stays 0600.
+    std::fs::remove_file(dir.join("versions/prod.yaml")).unwrap();
+    std::fs::rename(
+        dir.join("versions/shared.yaml"),
+        dir.join("versions/prod.yaml"),
+    )
+    .unwrap();
+    let out = ladder(dir, &["promote", "--from", "qa", "--to", "prod"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let prod = dir.join("versions/prod.yaml");
+    assert!(
+        std::fs::read_to_string(&prod)
+            .unwrap()
+            .contains("\"2.0.0\"")
+    );
+    assert_eq!(
+        std::fs::metadata(&prod).unwrap().permissions().mode() & 0o7777,
+        0o600
+    );
+}
+
+/// Regression: new-env wrote through a linked folder, created a dangling link's target
+/// outside the repository, and wrote under an absolute `source.path` that build refuses.
+#[cfg(unix)]
+#[test]
+fn new_env_never_writes_through_a_symbolic_link() {
+    use std::os::unix::fs::symlink;
+    let scratch = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
+    let text = "name: shop
+output: {path: out}
+defaults:
+  source: {repoURL: https://example.com/shop.git, targetRevision: main}
+  namespace: shop
+versions: {path: \"versions/{{ env }}.yaml\"}
+environments: [{name: dev}]
+components:
+  - name: api
+    source: {path: \"overlays/{{ env }}/api\"}
+";
+    std::fs::write(dir.join("ladder.yaml"), text).unwrap();
+    std::fs::create_dir_all(dir.join("overlays/dev/api")).unwrap();
+    std::fs::write(
+        dir.join("overlays/dev/api/kustomization.yaml"),
+        "resources: []\n",
+    )
+    .unwrap();
+    std::fs::create_dir(dir.join("versions")).unwrap();
+    std::fs::write(dir.join("versions/dev.yaml"), "{}\n").unwrap();
+    // The new environment's folder links outside; its version file is a dangling link.
+    symlink(outside.path(), dir.join("overlays/staging")).unwrap();
+    symlink(
+        outside.path().join("created.yaml"),
+        dir.join("versions/staging.yaml"),
+    )
+    .unwrap();
+    let before = listing(dir);
+    let out = ladder(dir, &["new-env", "staging", "--from", "dev"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("nothing was written"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        std::fs::read_dir(outside.path()).unwrap().count(),
+        0,
+        "written outside"
+    );
+    assert_eq!(listing(dir), before);
+}
+
+/// Every path under `dir` with its kind, never following a link.
+fn listing(dir: &Path) -> Vec<(PathBuf, &'static str)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let entry = entry.unwrap();
+            let kind = entry.file_type().unwrap();
+            let path = entry.path();
+            if kind.is_dir() {
+                stack.push(path.clone());
+                out.push((path, "folder"));
+            } else if kind.is_symlink() {
+                out.push((path, "link"));
+            } else {
+                out.push((path, "file"));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The version of a big app-of-apps spec where only `what` carries `revision`, so the
+/// two versions change disjoint files.
+fn two_part_spec(what: &str, revision: &str) -> String {
+    let (root, children) = if what == "root" {
+        (revision, "r1")
+    } else {
+        ("r1", revision)
+    };
+    let mut text = format!(
+        "name: shop
+output: {{path: out, targetRevision: {root}}}
+rollout: {{strategy: appOfApps}}
+defaults:
+  source: {{repoURL: https://example.com/shop.git, targetRevision: {children}}}
+  namespace: shop
+environments: [{{name: dev}}]
+components:
+"
+    );
+    for i in 0..50 {
+        let _ = writeln!(text, "  - {{name: c{i:02}, source: {{path: c{i:02}}}}}");
+    }
+    text
+}
+
+/// How many processes wait for a flock on the file with inode `ino` (`/proc/locks`).
+#[cfg(target_os = "linux")]
+fn lock_waiters(ino: u64) -> usize {
+    let locks = std::fs::read_to_string("/proc/locks").unwrap_or_default();
+    locks
+        .lines()
+        .filter(|l| l.contains("->") && l.contains("FLOCK") && l.contains(&format!(":{ino} ")))
+        .count()
+}
+
+/// Regression: two builds of two versions of a spec, started together, worked out their
+/// changes before taking the lock, so each applied changes computed against the old
+/// tree: the folder held the root of one and the Applications of the other, and both
+/// reported success.
+#[cfg(target_os = "linux")]
+#[test]
+fn concurrent_builds_of_two_versions_of_a_spec_leave_one_whole_tree() {
+    use std::os::unix::fs::MetadataExt as _;
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path().to_path_buf();
+    let spec_path = dir.join("ladder.yaml");
+    // The trees each version gives alone.
+    let mut whole = Vec::new();
+    for (what, rev) in [("root", "r2"), ("children", "r3")] {
+        std::fs::write(&spec_path, two_part_spec(what, rev)).unwrap();
+        build_ok(&dir, &["build", "-o", "t"]);
+        whole.push(read_dir_files(&dir.join("t")));
+        std::fs::remove_dir_all(dir.join("t")).unwrap();
+    }
+    std::fs::write(&spec_path, two_part_spec("root", "r1")).unwrap();
+    build_ok(&dir, &["build"]);
+    // Hold ladder's lock (on the output's parent folder) until both builds wait for it.
+    let folder = std::fs::File::open(&dir).unwrap();
+    rustix::fs::flock(&folder, rustix::fs::FlockOperation::LockExclusive).unwrap();
+    let ino = std::fs::metadata(&dir).unwrap().ino();
+    let spawn = || {
+        Command::new(env!("CARGO_BIN_EXE_ladder"))
+            .args(["build", "-o", "out"])
+            .current_dir(&dir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let wait_for = |n: usize| {
+        let started = std::time::Instant::now();
+        while lock_waiters(ino) < n {
+            assert!(
+                started.elapsed().as_secs() < 60,
+                "no build waited for the lock"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    };
+    std::fs::write(&spec_path, two_part_spec("root", "r2")).unwrap();
+    let a = spawn();
+    wait_for(1);
+    let staged = dir.join("next.yaml");
+    std::fs::write(&staged, two_part_spec("children", "r3")).unwrap();
+    std::fs::rename(&staged, &spec_path).unwrap();
+    let b = spawn();
+    wait_for(2);
+    drop(folder);
+    for child in [a, b] {
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    }
+    let now = read_dir_files(&dir.join("out"));
+    assert!(
+        whole.contains(&now),
+        "the output folder mixes the two versions of the spec"
+    );
+}
+
+/// Regression: where the output folder cannot be swapped (here: the working folder is
+/// inside it), files were replaced one by one, so a write that failed halfway left new
+/// files beside old ones.
+#[cfg(unix)]
+#[test]
+fn a_failed_write_leaves_the_old_tree_when_files_are_replaced_one_by_one() {
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
+    std::fs::write(dir.join("ladder.yaml"), spec("v1")).unwrap();
+    build_ok(dir, &["build"]);
+    // v2 changes every file and adds one too big for the file-size limit below.
+    let big = format!(
+        "{}  - name: zzz\n    source: {{path: \"{}\"}}\n",
+        spec("v2"),
+        "p/".repeat(10_000)
+    );
+    std::fs::write(dir.join("ladder.yaml"), &big).unwrap();
+    let before = read_dir_files(&dir.join("out"));
+    let out = Command::new("sh")
+        .args([
+            "-c",
+            "ulimit -f 16; trap '' XFSZ; exec \"$0\" build -f ../ladder.yaml",
+        ])
+        .arg(env!("CARGO_BIN_EXE_ladder"))
+        .current_dir(dir.join("out"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(
+        read_dir_files(&dir.join("out")),
+        before,
+        "a failed build changed files"
+    );
+    let leftovers: Vec<PathBuf> = std::fs::read_dir(dir.join("out"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().contains(".ladder-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    // Without the limit, the same build goes through in place.
+    let out = Command::new(env!("CARGO_BIN_EXE_ladder"))
+        .args(["build", "-f", "../ladder.yaml"])
+        .current_dir(dir.join("out"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let now = read_dir_files(&dir.join("out"));
+    assert!(
+        now.values()
+            .any(|bytes| String::from_utf8_lossy(bytes).contains("zzz"))
+    );
+}
+
+/// Regression: on a full disk, an output folder that is a mount point (replaced file
+/// by file) was left with some new files beside the old ones.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_leaves_the_old_tree_when_the_output_folder_is_a_mount_point() {
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
+    let many = |rev: &str, n: usize| {
+        let mut text = spec(rev);
+        for i in 0..n {
+            let _ = writeln!(text, "  - {{name: c{i:03}, source: {{path: c{i:03}}}}}");
+        }
+        text.replace(
+            "name: shop\n",
+            "name: shop\nrollout: {strategy: appOfApps}\n",
+        )
+    };
+    std::fs::write(dir.join("v1.yaml"), many("v1", 200)).unwrap();
+    std::fs::write(dir.join("v2.yaml"), many("v2", 230)).unwrap();
+    let script = r#"
+mkdir out; mount -t tmpfs -o size=4m none out
+cp v1.yaml ladder.yaml; "$LADDER" build 2>/dev/null
+before=$(cd out && find . -type f | sort | xargs sha256sum | sha256sum)
+used=$(df -k out | awk 'NR==2 {print $3}')
+mount -o remount,size=$((used + 40))k out
+cp v2.yaml ladder.yaml
+set +e; "$LADDER" build 2> err.txt; code=$?; set -e
+after=$(cd out && find . -type f | sort | xargs sha256sum | sha256sum)
+echo "exit $code"; cat err.txt
+[ "$before" = "$after" ] && echo "tree unchanged"
+ls -a out | grep -c ladder-staging || true
+mount -o remount,size=8m out
+"$LADDER" build 2>&1
+"#;
+    let Some(out) = in_mount_namespace(dir, script) else {
+        return;
+    };
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}{}", stderr(&out));
+    assert!(text.contains("exit 2"), "{text}");
+    assert!(text.contains("not enough space in"), "{text}");
+    assert!(text.contains("tree unchanged"), "{text}");
+    assert!(text.contains("\n0\n"), "a staging folder was left: {text}");
+    assert!(text.contains("wrote "), "{text}");
+}

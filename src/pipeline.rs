@@ -29,6 +29,9 @@ pub struct Inputs {
     /// Path relative to the spec's folder to its subfolders' names, sorted, for folders
     /// that exist.
     pub folders: BTreeMap<String, Vec<String>>,
+    /// Paths the caller did not read because they go through a symbolic link (a file, a
+    /// folder, or `folder/member`), each with the link met, relative to the spec's folder.
+    pub refused: BTreeMap<String, String>,
 }
 
 /// What a spec reads beside itself, relative to its folder.
@@ -126,16 +129,23 @@ impl<'a> Request<'a> {
                 .map(|e| version_files::for_env(template, &e.name))
                 .collect()
         };
+        // Only paths inside the spec's folder: the others are errors of the spec
+        // (`check_input_paths`), and the caller never opens them.
+        let inside = |p: &String| crate::analyze::names::is_inside(p);
         Wanted {
             files: spec
                 .versions
                 .as_ref()
                 .map(|v| per_env(&v.path))
-                .unwrap_or_default(),
+                .unwrap_or_default()
+                .into_iter()
+                .filter(inside)
+                .collect(),
             folders: spec
                 .fleets
                 .values()
                 .flat_map(|f| per_env(&f.folders))
+                .filter(inside)
                 .collect(),
         }
     }
@@ -155,6 +165,10 @@ impl<'a> Request<'a> {
     pub fn plan_loaded(&self, loaded: Loaded) -> Result<Planned, Vec<Diagnostic>> {
         let empty = Inputs::default();
         let inputs = self.inputs.unwrap_or(&empty);
+        let paths = version_files::check_input_paths(&loaded, &inputs.refused);
+        if !paths.is_empty() {
+            return Err(paths);
+        }
         let loaded = fleet::expand(loaded, &inputs.folders)?;
         let mut model = crate::analyze::analyze(&loaded)?;
         version_files::apply(&mut model, &loaded, &inputs.files)?;

@@ -339,3 +339,70 @@ spec:
         "{stderr}"
     );
 }
+
+/// Regression: a string with DEL, a C1 control or NEL was written inside double quotes
+/// raw (JSON's escaping), which go-yaml refuses ("control characters are not allowed")
+/// or, for NEL, reads as a space. Every scalar ladder writes reads back exactly.
+#[test]
+fn scalars_read_back_exactly_in_go_yaml() {
+    let Some(bin) = harness() else { return };
+    let mut strings: Vec<String> = (0u32..=0xa0)
+        .chain([0x2028, 0x2029, 0xfeff, 0xfffe, 0xffff])
+        .filter_map(char::from_u32)
+        .map(|c| format!("a{c}b"))
+        .collect();
+    strings.extend(
+        [
+            "\tx\ny", " lead", "trail ", "", "yes", "on", "0123", "~", "- x", "a: b", "#c",
+        ]
+        .map(String::from),
+    );
+    let mut text = String::new();
+    for s in &strings {
+        text.push_str("- ");
+        text.push_str(&ladder::load::yaml::scalar(s));
+        text.push('\n');
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("scalars.yaml");
+    std::fs::write(&file, text).unwrap();
+    let (stdout, _) = run(bin, &[PathBuf::from("json"), file]);
+    let read: Vec<String> = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(read, strings);
+}
+
+/// Regression: a multi-line string whose first line starts with a tab (a tab-indented Lua
+/// health check, a window description) was written as a `|` block without an indentation
+/// indicator, which go-yaml refuses. It now reads back exactly.
+#[test]
+fn multi_line_strings_starting_with_a_tab_read_back_exactly_in_go_yaml() {
+    let Some(bin) = harness() else { return };
+    let case = PathBuf::from("tests/golden/multi-line-strings-starting-with-a-tab");
+    let spec = std::fs::read(root().join(case.join("ladder.yaml"))).unwrap();
+    let loaded = ladder::load::load("ladder.yaml", &spec).unwrap();
+    let (stdout, _) = run(
+        bin,
+        &[
+            PathBuf::from("json"),
+            case.join("expected/patches/argocd-cm.yaml"),
+            case.join("expected/appproject.yaml"),
+        ],
+    );
+    let docs: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let checks = &loaded.spec.components[0].health_checks;
+    for check in checks {
+        let key = format!(
+            "resource.customizations.health.{}_{}",
+            check.group, check.kind
+        );
+        assert_eq!(docs[0]["data"][&key], check.lua.as_str(), "{key}");
+    }
+    let window = &loaded.spec.environments[0].sync_windows[0];
+    assert_eq!(
+        docs[1]["spec"]["syncWindows"][0]["description"],
+        window.description.as_deref().unwrap()
+    );
+}

@@ -595,3 +595,104 @@ mount -o remount,size=8m out
     assert!(text.contains("\n0\n"), "a staging folder was left: {text}");
     assert!(text.contains("wrote "), "{text}");
 }
+
+/// Regression: a version file that is a symbolic link was followed wherever it pointed,
+/// so its values (a secret, say) reached the output, and one error message printed a
+/// value read from it.
+#[cfg(unix)]
+#[test]
+fn a_version_file_linked_outside_the_spec_folder_is_not_read() {
+    let scratch = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
+    std::fs::write(
+        outside.path().join("secret.yaml"),
+        "api:\n  chartVersion: \"s3cr3t\"\n",
+    )
+    .unwrap();
+    promotable(dir, "versions/{{ env }}.yaml");
+    std::fs::create_dir(dir.join("versions")).unwrap();
+    std::fs::write(
+        dir.join("versions/qa.yaml"),
+        "api:\n  chartVersion: \"1.0.0\"\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("secret.yaml"),
+        dir.join("versions/prod.yaml"),
+    )
+    .unwrap();
+    let out = ladder(dir, &["build"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("`versions/prod.yaml` goes through the symbolic link"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stderr(&out).contains("s3cr3t"));
+    assert!(!dir.join("out").exists());
+}
+
+/// Regression: a fleet member folder that is a symbolic link was dropped without a
+/// word, and the next build deleted that member's Applications.
+#[cfg(unix)]
+#[test]
+fn a_fleet_member_folder_that_is_a_symbolic_link_is_refused() {
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
+    let text = "name: dlt
+output: {path: out}
+defaults:
+  source: {repoURL: https://example.com/dlt.git, targetRevision: main}
+  namespace: dlt
+fleets:
+  nodes: {folders: \"envs/{{ env }}/nodes\"}
+environments: [{name: qa}]
+components:
+  - {name: vault, fleet: nodes, source: {path: \"vault/{{ member }}\"}}
+";
+    std::fs::write(dir.join("ladder.yaml"), text).unwrap();
+    for node in ["node-a", "node-b"] {
+        std::fs::create_dir_all(dir.join("envs/qa/nodes").join(node)).unwrap();
+    }
+    build_ok(dir, &["build"]);
+    let before = read_dir_files(&dir.join("out"));
+    std::fs::remove_dir(dir.join("envs/qa/nodes/node-b")).unwrap();
+    std::os::unix::fs::symlink("node-a", dir.join("envs/qa/nodes/node-b")).unwrap();
+    let out = ladder(dir, &["build"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("`envs/qa/nodes/node-b` goes through the symbolic link"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(read_dir_files(&dir.join("out")), before);
+}
+
+/// Regression: `--templates` followed symbolic links, so a template linked to a secret
+/// elsewhere on the machine landed in the output and in `--check`'s diff.
+#[cfg(unix)]
+#[test]
+fn template_overrides_that_are_symbolic_links_are_refused() {
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
+    std::fs::write(dir.join("ladder.yaml"), spec("v1")).unwrap();
+    std::fs::write(dir.join("secret.j2"), "SECRET-TEMPLATE\n").unwrap();
+    std::fs::create_dir(dir.join("tpl")).unwrap();
+    std::os::unix::fs::symlink("../secret.j2", dir.join("tpl/root.yaml.j2")).unwrap();
+    for args in [
+        &["build", "--templates", "tpl"][..],
+        &["build", "--templates", "tpl", "--check"][..],
+    ] {
+        let out = ladder(dir, args);
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("root.yaml.j2 is a symbolic link"),
+            "{}",
+            stderr(&out)
+        );
+        let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+        assert!(!all.contains("SECRET-TEMPLATE"));
+        assert!(!dir.join("out").exists());
+    }
+}

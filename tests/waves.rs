@@ -3,6 +3,7 @@
 //! manifests, and those are seed 000's: Postgres 0, migration 1, Next.js 2, Ingress 3.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use ladder::edit::annotate::Input;
 
@@ -89,4 +90,89 @@ fn kustomize_build_of_the_nextjs_shop_overlay_applies_the_generated_waves() {
     );
     let text = String::from_utf8(output.stdout).unwrap();
     assert_eq!(waves_of(&text), seed_000());
+}
+
+/// Regression: kustomize reads a patch target's kind, name and namespace as regular
+/// expressions, and only `.` was escaped: `web|db` patched `web` and `db`, `x+` matched
+/// nothing, `a(b` made kustomize fail. Both paths must select the same resources.
+#[test]
+fn kustomize_and_ladder_waves_select_the_same_resources_for_names_with_regex_characters() {
+    let Some(mut kustomize) = crate::support::kustomize() else {
+        return;
+    };
+    let spec = r#"name: shop
+defaults:
+  source: {repoURL: https://github.com/example/shop.git, targetRevision: main}
+output: {path: out}
+environments: [{name: dev}]
+components:
+  - name: shop
+    source: {path: shop}
+    namespace: shop
+    resources:
+      - name: first
+        match: [{name: "web|db"}]
+      - name: second
+        match: [{kind: ConfigMap, name: "a.b"}, {name: "a(b"}]
+        dependsOn: [first]
+      - name: third
+        match: [{kind: "Secret|ConfigMap", name: "x+"}]
+        dependsOn: [second]
+"#;
+    let names = ["web", "db", "web|db", "a.b", "aXb", "x+", "a(b", "xx"];
+    let mut manifests = String::new();
+    for name in names {
+        let kind = if name == "xx" { "Secret" } else { "ConfigMap" };
+        let _ = writeln!(
+            manifests,
+            "---\napiVersion: v1\nkind: {kind}\nmetadata: {{name: \"{name}\"}}"
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let compiled = ladder::Request::new("ladder.yaml", spec.as_bytes())
+        .compile()
+        .unwrap();
+    for (path, bytes) in &compiled.files {
+        let target = dir.path().join("out").join(path);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::write(target, bytes).unwrap();
+    }
+    std::fs::create_dir_all(dir.path().join("base")).unwrap();
+    std::fs::create_dir_all(dir.path().join("overlay")).unwrap();
+    std::fs::write(dir.path().join("base/manifests.yaml"), &manifests).unwrap();
+    std::fs::write(
+        dir.path().join("base/kustomization.yaml"),
+        "resources: [manifests.yaml]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("overlay/kustomization.yaml"),
+        "resources: [../base]\ncomponents: [../out/waves/shop/dev]\n",
+    )
+    .unwrap();
+    let output = kustomize.arg(dir.path().join("overlay")).output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let by_kustomize = waves_of(&String::from_utf8(output.stdout).unwrap());
+    let component = &compiled.model.components[0];
+    let annotated = ladder::edit::annotate::annotate(
+        component.waves.as_ref().unwrap(),
+        "shop",
+        &[Input {
+            name: "manifests.yaml".into(),
+            text: manifests,
+        }],
+        false,
+    )
+    .unwrap();
+    let by_ladder = waves_of(&annotated.text);
+    assert_eq!(by_kustomize, by_ladder);
+    assert_eq!(by_ladder["ConfigMap/web|db"], "0");
+    assert_eq!(by_ladder["ConfigMap/web"], "none");
+    assert_eq!(by_ladder["ConfigMap/a(b"], "1");
+    // No resource has the kind `Secret|ConfigMap`.
+    assert_eq!(by_ladder["ConfigMap/x+"], "none");
 }

@@ -115,6 +115,7 @@ pub fn settings(spec: &spec::Spec, index: usize, version: Option<Version>) -> Se
         for problem in windows::check(window, version) {
             let mut path = at(&[Key("syncWindows"), Index(j)]);
             path.extend(problem.field.map(Key));
+            path.extend(problem.index.map(Index));
             problems.push(Problem {
                 path,
                 message: problem.message,

@@ -77,3 +77,14 @@ pub fn check_label_key(key: &str) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// Whether `path` (with `/`) stays inside the folder it is relative to: not absolute, no
+/// empty, `.` or `..` part, and no `.git` part (a repository's credentials live there).
+pub fn is_inside(path: &str) -> bool {
+    !path.starts_with('/')
+        && !path.contains('\\')
+        && path
+            .trim_end_matches('/')
+            .split('/')
+            .all(|s| !s.is_empty() && s != "." && s != ".." && !s.eq_ignore_ascii_case(".git"))
+}

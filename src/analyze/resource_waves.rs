@@ -138,6 +138,20 @@ pub fn plan<'a>(
                 )
                 .help = Some("set `kind`, `name`, `namespace` or `labels`".into());
             }
+            for (field, value) in [
+                ("kind", &matcher.kind),
+                ("name", &matcher.name),
+                ("namespace", &matcher.namespace),
+            ] {
+                if value.as_deref() == Some("") {
+                    errors
+                        .at(
+                            &item(g, &[Key("match"), Index(m), Key(field)]),
+                            format!("`{field}` is empty: kustomize reads an empty target field as no selector and would patch every resource, while `ladder waves` would match none"),
+                        )
+                        .help = Some("remove the field or give it a value".into());
+                }
+            }
             for (key, value) in &matcher.labels {
                 if !crate::analyze::names::is_label_value(value) {
                     errors

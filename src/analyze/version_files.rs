@@ -24,6 +24,74 @@ pub fn for_env(template: &str, env: &str) -> String {
     template.replace("{{ env }}", env).replace("{{env}}", env)
 }
 
+/// Every path of a version file or fleet folder the spec names that leaves the spec's
+/// folder (absolute, `..`, `.git`), and every one the caller refused to read because it
+/// goes through a symbolic link (`refused`: path → the link met, both relative to the
+/// spec's folder): a spec from an unreviewed branch must not put any file of the machine
+/// into the output, or into the merge-request comment `ladder diff` writes.
+pub fn check_input_paths(loaded: &Loaded, refused: &BTreeMap<String, String>) -> Vec<Diagnostic> {
+    use crate::load::yaml::PathSeg::Key;
+    let spec = &loaded.spec;
+    let mut problems = Vec::new();
+    let mut named: Vec<(Vec<PathSeg<'_>>, &str, &str)> = Vec::new();
+    if let Some(versions) = &spec.versions {
+        named.push((vec![Key("versions"), Key("path")], &versions.path, "file"));
+    }
+    for (fleet, source) in &spec.fleets {
+        named.push((
+            vec![Key("fleets"), Key(fleet), Key("folders")],
+            &source.folders,
+            "folder",
+        ));
+    }
+    for (at, template, what) in named {
+        let pos = loaded.tree.lookup(&at).pos;
+        let mut reported = std::collections::BTreeSet::new();
+        for env in &spec.environments {
+            let path = for_env(template, &env.name);
+            if !crate::analyze::names::is_inside(&path) {
+                if reported.insert(path.clone()) {
+                    problems.push(
+                        Diagnostic::new(
+                            &loaded.file,
+                            pos,
+                            format!("`{path}` is not a {what} inside the spec's folder"),
+                        )
+                        .help(format!(
+                            "write a path relative to the spec's folder, without `..` or `.git`, e.g. `{}`",
+                            if what == "file" { "versions/{{ env }}.yaml" } else { "envs/{{ env }}/nodes" }
+                        )),
+                    );
+                }
+                continue;
+            }
+            let prefix = format!("{path}/");
+            for (asked, link) in refused
+                .iter()
+                .filter(|(k, _)| **k == path || k.starts_with(&prefix))
+            {
+                if reported.insert(asked.clone()) {
+                    problems.push(
+                        Diagnostic::new(
+                            &loaded.file,
+                            pos,
+                            format!(
+                                "`{asked}` goes through the symbolic link `{link}`; ladder reads version files and fleet folders only as regular files and folders inside the spec's folder"
+                            ),
+                        )
+                        .help(if what == "file" {
+                            "replace the link with the file itself".to_owned()
+                        } else {
+                            "replace the link with a folder, or list the members in `environments[].fleets`".to_owned()
+                        }),
+                    );
+                }
+            }
+        }
+    }
+    problems
+}
+
 /// The node at a dotted `entry` (`dlt-node.vault`) of a versions tree.
 pub fn entry<'a>(tree: &'a Node, entry: &str) -> Option<&'a Node> {
     entry.split('.').try_fold(tree, |node, key| node.get(key))
@@ -356,7 +424,8 @@ impl Pin<'_> {
                 i,
                 &[PathSeg::Key("kustomizeImages"), PathSeg::Key(image)],
             );
-            match node.and_then(|n| n.get(key)).and_then(pin_text) {
+            let value = node.and_then(|n| n.get(key));
+            match value.and_then(pin_text) {
                 Some(Err(number)) => problems.push(self.unquoted(key, number)),
                 None => problems.push(
                     Diagnostic::new(
@@ -373,7 +442,13 @@ impl Pin<'_> {
                     Diagnostic::new(
                         &loaded.file,
                         at,
-                        format!("`{name}.{key}` in {path} is `{tag}`, which is not an image tag"),
+                        // Where the value is, not what it is: a version file read from an
+                        // unreviewed branch must not reach the log.
+                        format!(
+                            "{path}:{}:{}: `{name}.{key}` is not an image tag",
+                            value.map_or(0, |v| v.pos.line),
+                            value.map_or(0, |v| v.pos.column)
+                        ),
                     )
                     .help(
                         "a tag is 1 to 128 letters, digits, `_`, `.` and `-`, not starting with \

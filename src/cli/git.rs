@@ -95,7 +95,17 @@ pub(crate) fn inputs_at(spec: &Path, rev: &str, bytes: &[u8]) -> anyhow::Result<
         parts.push(rel.trim_end_matches('/').to_owned());
         format!("{rev}:{}", parts.join("/"))
     };
+    // As the working tree is read (`spec_file::read_inputs`): a symbolic link (mode
+    // 120000) is refused, never followed, so `diff` and `build` agree.
     for file in files {
+        let entry = git(
+            &root,
+            &["ls-tree", "-z", rev, "--", &object(&file)[rev.len() + 1..]],
+        )?;
+        if String::from_utf8_lossy(&entry.stdout).starts_with("120000 ") {
+            inputs.refused.insert(file.clone(), file);
+            continue;
+        }
         let shown = git(&root, &["show", &object(&file)])?;
         if shown.status.success() {
             inputs
@@ -104,12 +114,21 @@ pub(crate) fn inputs_at(spec: &Path, rev: &str, bytes: &[u8]) -> anyhow::Result<
         }
     }
     for folder in folders {
-        let listed = git(&root, &["ls-tree", "-d", "--name-only", &object(&folder)])?;
+        let listed = git(&root, &["ls-tree", "-z", &object(&folder)])?;
         if listed.status.success() {
-            let mut names: Vec<String> = String::from_utf8_lossy(&listed.stdout)
-                .lines()
-                .map(str::to_owned)
-                .collect();
+            let mut names = Vec::new();
+            // `<mode> <type> <object>\t<name>`, each ended by NUL.
+            for entry in String::from_utf8_lossy(&listed.stdout).split('\0') {
+                let Some((meta, name)) = entry.split_once('\t') else {
+                    continue;
+                };
+                if meta.starts_with("120000 ") {
+                    let member = format!("{folder}/{name}");
+                    inputs.refused.insert(member.clone(), member);
+                } else if meta.split(' ').nth(1) == Some("tree") {
+                    names.push(name.to_owned());
+                }
+            }
             names.sort();
             inputs.folders.insert(folder, names);
         }

@@ -45,25 +45,58 @@ pub(super) fn read_spec(arg: &Path) -> anyhow::Result<SpecFile> {
 }
 
 /// Reads the files and lists the folders a spec names ([`ladder::Request::wanted`]),
-/// relative to its folder. Missing ones are left out: the core says what is missing.
+/// relative to its folder. Missing ones are left out: the core says what is missing. A
+/// path through a symbolic link is not read but listed in `refused` (so is a member
+/// folder that is a link), and the core reports it: a link could reach any file of the
+/// machine, and a member that silently disappeared would lose its Applications.
 pub(super) fn read_inputs(path: &Path, display: &str, bytes: &[u8]) -> ladder::Inputs {
+    use super::fs_safe::{Outside, join_inside};
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
     let ladder::Wanted { files, folders } = ladder::Request::new(display, bytes).wanted();
     let mut inputs = ladder::Inputs::default();
+    let shown = |p: &Path| {
+        p.strip_prefix(dir)
+            .unwrap_or(p)
+            .to_string_lossy()
+            .replace('\\', "/")
+    };
     for file in files {
-        if let Ok(text) = std::fs::read_to_string(dir.join(&file)) {
-            inputs.files.insert(file, text);
+        match join_inside(dir, &file) {
+            Ok(p) => {
+                if let Ok(text) = std::fs::read_to_string(p) {
+                    inputs.files.insert(file, text);
+                }
+            }
+            Err(Outside::Link(link)) => {
+                inputs.refused.insert(file, shown(&link));
+            }
+            Err(Outside::Leaves) => {}
         }
     }
     for folder in folders {
-        let Ok(entries) = std::fs::read_dir(dir.join(&folder)) else {
+        let at = match join_inside(dir, &folder) {
+            Ok(p) => p,
+            Err(Outside::Link(link)) => {
+                inputs.refused.insert(folder, shown(&link));
+                continue;
+            }
+            Err(Outside::Leaves) => continue,
+        };
+        let Ok(entries) = std::fs::read_dir(&at) else {
             continue;
         };
-        let mut names: Vec<String> = entries
-            .filter_map(Result::ok)
-            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .collect();
+        let mut names = Vec::new();
+        for entry in entries.filter_map(Result::ok) {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            match entry.file_type() {
+                Ok(t) if t.is_dir() => names.push(name),
+                Ok(t) if t.is_symlink() => {
+                    let member = format!("{folder}/{name}");
+                    inputs.refused.insert(member.clone(), member);
+                }
+                _ => {}
+            }
+        }
         names.sort();
         inputs.folders.insert(folder, names);
     }

@@ -76,6 +76,10 @@ pub fn load(file: &str, bytes: &[u8]) -> Result<Loaded, Vec<Diagnostic>> {
                 .help("a spec needs at least `name`, `output`, `environments` and `components`"),
         ]);
     }
+    let unreadable = unreadable_characters(file, &tree);
+    if !unreadable.is_empty() {
+        return Err(unreadable);
+    }
     let schema = spec::json_schema();
     let issues = conform::check(&tree, &schema, &schema);
     if !issues.is_empty() {
@@ -101,6 +105,54 @@ pub fn load(file: &str, bytes: &[u8]) -> Result<Loaded, Vec<Diagnostic>> {
         tree,
         spec,
     })
+}
+
+/// Every string of the spec (keys too) holding a character kubectl and Argo CD cannot
+/// read back from a manifest: control characters but tab and newline (C0, CR, DEL, C1,
+/// NEL, which go-yaml folds into a space), line and paragraph separators, the byte-order
+/// mark and the noncharacters U+FFFE and U+FFFF. One diagnostic per string, naming the
+/// character, not echoing the string. The walk is iterative: nesting comes from input.
+fn unreadable_characters(file: &str, tree: &Node) -> Vec<Diagnostic> {
+    let refused = |c: char| {
+        (c.is_control() && c != '\t' && c != '\n')
+            || matches!(
+                c,
+                '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
+            )
+    };
+    let mut found = Vec::new();
+    let mut check = |node: &Node| {
+        if let Value::Str(s) = &node.value
+            && let Some(c) = s.chars().find(|&c| refused(c))
+        {
+            found.push(
+                Diagnostic::new(
+                    file,
+                    node.pos,
+                    format!(
+                        "this string holds U+{:04X}, a character kubectl and Argo CD cannot read back from a manifest",
+                        u32::from(c)
+                    ),
+                )
+                .help("remove it; tab and newline are the only control characters a string may hold"),
+            );
+        }
+    };
+    let mut stack = vec![tree];
+    while let Some(node) = stack.pop() {
+        match &node.value {
+            Value::Seq(items) => stack.extend(items.iter().rev()),
+            Value::Map(entries) => {
+                for (key, value) in entries.iter().rev() {
+                    check(key);
+                    stack.push(value);
+                }
+            }
+            _ => check(node),
+        }
+    }
+    crate::diagnostic::sort(&mut found);
+    found
 }
 
 fn bytecount_newlines(bytes: &[u8]) -> usize {

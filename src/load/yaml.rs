@@ -12,6 +12,7 @@
 //! kubernetes/kubernetes#34146 for what goes wrong otherwise).
 
 use std::fmt;
+use std::fmt::Write as _;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
@@ -333,8 +334,7 @@ pub fn to_diagnostic(file: &str, error: &serde_saphyr::Error) -> Diagnostic {
 /// Renders a string as a YAML scalar that every YAML 1.1 and 1.2 reader reads back as
 /// the same string: plain when that is unambiguous, double-quoted otherwise.
 pub fn scalar(s: &str) -> String {
-    let needs_json =
-        s.is_empty() || s.chars().any(|c| c.is_control() || c == '\u{feff}') || s.trim() != s;
+    let needs_json = s.is_empty() || s.chars().any(needs_escape) || s.trim() != s;
     if !needs_json {
         let options = serde_saphyr::ser_options! {
             folded_wrap_chars: usize::MAX,
@@ -346,7 +346,43 @@ pub fn scalar(s: &str) -> String {
             }
         }
     }
-    serde_json::to_string(s).unwrap_or_else(|_| String::from("\"\""))
+    double_quoted(s)
+}
+
+/// Characters a YAML reader refuses raw (C0 but tab and newline, DEL, C1), folds into a
+/// space (NEL, U+0085), or reads as a line break or byte-order mark.
+fn needs_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
+        )
+}
+
+/// `s` as a double-quoted YAML scalar with every character a reader could refuse or fold
+/// escaped (`\xNN`, `\uNNNN`), which go-yaml v2 and v3 (kubectl, Argo CD) read back
+/// exactly; JSON's escaping leaves DEL and C1 raw, which they refuse.
+pub fn double_quoted(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\x{:02X}", u32::from(c));
+            }
+            c if needs_escape(c) => {
+                let _ = write!(out, "\\u{:04X}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// A belt-and-braces check on top of the emitter: a plain scalar is only kept when it

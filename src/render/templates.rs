@@ -176,12 +176,26 @@ pub(super) fn yaml_filter(value: &JValue) -> Result<String, Error> {
 
 /// `json` as block YAML emitted by serde-saphyr (which quotes every string a YAML 1.1
 /// reader would misread), each line indented by `indent` spaces.
+///
+/// serde-saphyr (2.1.1) writes a multi-line string as a `|` block, with an indentation
+/// indicator only when its first line starts with spaces; one whose first non-empty line
+/// starts with a tab (a tab-indented Lua health check) is refused by go-yaml, which
+/// kubectl and Argo CD read with ("found a tab character where an indentation space is
+/// expected"). Such strings are written double-quoted instead. Output without a tab
+/// cannot hold one, so only that output is serialised again.
 pub(super) fn block_yaml(value: &impl serde::Serialize, indent: usize) -> Result<String, Error> {
-    let options = serde_saphyr::ser_options! {
-        folded_wrap_chars: usize::MAX,
+    let options = || {
+        serde_saphyr::ser_options! {
+            folded_wrap_chars: usize::MAX,
+        }
     };
-    let text = serde_saphyr::to_string_with_options(value, options)
-        .map_err(|e| Error::new(ErrorKind::InvalidOperation, e.to_string()))?;
+    let error = |e: &dyn std::fmt::Display| Error::new(ErrorKind::InvalidOperation, e.to_string());
+    let mut text = serde_saphyr::to_string_with_options(value, options()).map_err(|e| error(&e))?;
+    if text.contains('\t') {
+        let json = serde_json::to_value(value).map_err(|e| error(&e))?;
+        text = serde_saphyr::to_string_with_options(&Styled(&json), options())
+            .map_err(|e| error(&e))?;
+    }
     let pad = " ".repeat(indent);
     let mut out = String::with_capacity(text.len() + text.lines().count() * indent);
     for (i, line) in text.lines().enumerate() {
@@ -194,4 +208,30 @@ pub(super) fn block_yaml(value: &impl serde::Serialize, indent: usize) -> Result
         }
     }
     Ok(out)
+}
+
+/// A JSON value serialised with the strings serde-saphyr would write as blocks go-yaml
+/// refuses forced into double quotes.
+struct Styled<'a>(&'a serde_json::Value);
+
+impl serde::Serialize for Styled<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde_json::Value as Json;
+        match self.0 {
+            Json::String(t) if block_needs_quotes(t) => {
+                serde_saphyr::DoubleQuoted(t.as_str()).serialize(s)
+            }
+            Json::Array(items) => s.collect_seq(items.iter().map(Styled)),
+            Json::Object(map) => s.collect_map(map.iter().map(|(k, v)| (k, Styled(v)))),
+            other => other.serialize(s),
+        }
+    }
+}
+
+/// A multi-line string whose first non-empty line starts with a tab.
+fn block_needs_quotes(s: &str) -> bool {
+    s.contains('\n')
+        && s.split('\n')
+            .find(|l| !l.is_empty())
+            .is_some_and(|l| l.starts_with('\t'))
 }

@@ -25,13 +25,15 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: ladder-conformance yaml FILE... | appset FILE... | health DIR FILE...")
+		fmt.Fprintln(os.Stderr, "usage: ladder-conformance yaml FILE... | json FILE... | appset FILE... | health DIR FILE...")
 		os.Exit(2)
 	}
 	var problems []string
 	switch os.Args[1] {
 	case "yaml":
 		problems = cmdYAML(os.Args[2:])
+	case "json":
+		problems = cmdJSON(os.Args[2:])
 	case "appset":
 		problems = cmdAppset(os.Args[2:])
 	case "health":

@@ -36,6 +36,34 @@ func cmdYAML(files []string) []string {
 	return problems
 }
 
+// cmdJSON prints every document of each file as go-yaml v3 reads it, one JSON line per
+// document, after checking that v2 reads it alike: for tests that compare what kubectl and
+// Argo CD read with what ladder meant to write.
+func cmdJSON(files []string) []string {
+	var problems []string
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			problems = append(problems, err.Error())
+			continue
+		}
+		if _, err := readBoth(data); err != nil {
+			problems = append(problems, fmt.Sprintf("%s: %v", file, err))
+			continue
+		}
+		docs, _ := decodeV3(data)
+		for _, doc := range docs {
+			line, err := json.Marshal(doc)
+			if err != nil {
+				problems = append(problems, fmt.Sprintf("%s: %v", file, err))
+				continue
+			}
+			fmt.Println(string(line))
+		}
+	}
+	return problems
+}
+
 // readBoth decodes every document of data with both readers and compares them as JSON.
 func readBoth(data []byte) (int, error) {
 	v3, err := decodeV3(data)

@@ -48,15 +48,21 @@ pub(super) fn component(waves: &Waves, component: &str, env: &str) -> String {
 fn write_patch(out: &mut String, group: &Group, m: &crate::load::spec::resources::Match) {
     let _ = writeln!(out, "  # {}: wave {}", group.name, group.wave);
     out.push_str("  - target:\n");
+    // kustomize reads a target's kind, name and namespace as regular expressions and
+    // anchors them itself (`^(?:…)$`, kustomize v5.6.0 api/types/selector.go), so each is
+    // written as the expression that matches exactly it, as `ladder waves` compares.
     if let Some(kind) = &m.kind {
-        let _ = writeln!(out, "      kind: {}", scalar(kind));
+        let _ = writeln!(out, "      kind: {}", scalar(&regex_literal(kind)));
     }
     if let Some(name) = &m.name {
-        // kustomize reads `name` as an anchored regular expression.
-        let _ = writeln!(out, "      name: {}", scalar(&regex_escape(name)));
+        let _ = writeln!(out, "      name: {}", scalar(&regex_literal(name)));
     }
     if let Some(namespace) = &m.namespace {
-        let _ = writeln!(out, "      namespace: {}", scalar(&regex_escape(namespace)));
+        let _ = writeln!(
+            out,
+            "      namespace: {}",
+            scalar(&regex_literal(namespace))
+        );
     }
     if !m.labels.is_empty() {
         let selector: Vec<String> = m.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
@@ -70,8 +76,32 @@ fn write_patch(out: &mut String, group: &Group, m: &crate::load::spec::resources
     }
 }
 
-/// `s` with the characters of Go regular expressions that can occur in Kubernetes names
-/// escaped (names are DNS subdomains: `.` is the only one).
-fn regex_escape(s: &str) -> String {
-    s.replace('.', "\\.")
+/// `s` as a Go regular expression that matches exactly `s` (Go's `regexp.QuoteMeta`):
+/// every metacharacter escaped, so `web|db` selects `web|db`, not `web` and `db`.
+fn regex_literal(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(
+            c,
+            '\\' | '.' | '+' | '*' | '?' | '(' | ')' | '|' | '[' | ']' | '{' | '}' | '^' | '$'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    /// Regression: only `.` was escaped, so `web|db` patched `web` and `db`, and `a(b`
+    /// made kustomize fail.
+    #[test]
+    fn targets_escape_every_go_regex_metacharacter() {
+        assert_eq!(
+            super::regex_literal(r"a.b|c(d)*+?[]{}^$\"),
+            r"a\.b\|c\(d\)\*\+\?\[\]\{\}\^\$\\"
+        );
+        assert_eq!(super::regex_literal("shop-redis"), "shop-redis");
+    }
 }

@@ -11,7 +11,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use petgraph::algo::{tarjan_scc, toposort};
+use petgraph::algo::{kosaraju_scc, toposort};
 use petgraph::graph::{DiGraph, NodeIndex};
 
 /// The compact level of every node: 0 for a node without dependencies, else 1 + the
@@ -35,7 +35,11 @@ pub fn levels(deps: &[Vec<usize>]) -> Vec<u32> {
 /// A node that depends on itself is not reported here (callers say that better).
 pub fn cycles(deps: &[Vec<usize>]) -> Vec<Vec<usize>> {
     let graph = to_graph(deps, |dependent, dependency| (dependent, dependency));
-    let mut cycles: Vec<Vec<usize>> = tarjan_scc(&graph)
+    // Kosaraju's search is iterative in petgraph (Tarjan's recurses once per node on the
+    // path, so a chain of tens of thousands of components overflowed the stack); the
+    // result does not depend on the order components are found in: members and cycles
+    // are sorted.
+    let mut cycles: Vec<Vec<usize>> = kosaraju_scc(&graph)
         .into_iter()
         .filter(|scc| scc.len() > 1)
         .map(|scc| {
@@ -100,6 +104,28 @@ fn cycle_path(members: &[usize], deps: &[Vec<usize>]) -> Vec<usize> {
 
 #[cfg(test)]
 mod tests {
+    /// Regression: the recursive strongly-connected-components search overflowed the
+    /// stack on a long chain (90,000 components) and on a long cycle.
+    #[test]
+    fn cycles_of_a_long_chain_and_a_long_cycle_do_not_overflow_the_stack() {
+        let run = std::thread::Builder::new()
+            .stack_size(256 * 1024)
+            .spawn(|| {
+                let n = 200_000;
+                let mut deps: Vec<Vec<usize>> = (0..n).map(|i| vec![i + 1]).collect();
+                deps[n - 1].clear();
+                assert!(cycles(&deps).is_empty());
+                assert_eq!(levels(&deps)[0], u32::try_from(n - 1).unwrap());
+                deps[n - 1] = vec![0];
+                let found = cycles(&deps);
+                assert_eq!(found.len(), 1);
+                assert_eq!(found[0].len(), n + 1);
+                assert_eq!((found[0][0], found[0][n]), (0, 0));
+            })
+            .unwrap();
+        run.join().unwrap();
+    }
+
     use super::*;
 
     #[test]

@@ -8,6 +8,7 @@
 //!
 //! A shared piece at the bottom of the tree: imports nothing of ladder's.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 /// A position in a source file, 1-based, in characters.
@@ -121,6 +122,101 @@ pub fn closest<'a>(wanted: &str, known: impl IntoIterator<Item = &'a str>) -> Op
         .map(|(_, name)| name)
 }
 
+/// Known names, indexed once for many "did you mean" questions: a spec with tens of
+/// thousands of unknown dependencies would otherwise compare each with every name
+/// (20,000 of them took 25 s). Up to [`Names::FULL_SCAN`] names every question scores
+/// every name, exactly as [`closest`] does; past that, only a bounded set of candidates
+/// (names sharing the first characters, names contained in the question, names of about
+/// the same length), and a budget caps the work of all questions together.
+pub struct Names<'a> {
+    sorted: Vec<&'a str>,
+    by_len: BTreeMap<usize, Vec<&'a str>>,
+    budget: std::cell::Cell<u64>,
+}
+
+impl<'a> Names<'a> {
+    /// Lists this long are scanned whole.
+    pub const FULL_SCAN: usize = 1_000;
+    /// Candidates scored per question past that.
+    const CANDIDATES: usize = 128;
+    /// Comparisons all full scans of one index may make.
+    const BUDGET: u64 = 2_000_000;
+
+    pub fn new(known: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut sorted: Vec<&str> = known.into_iter().collect();
+        sorted.sort_unstable();
+        sorted.dedup();
+        let mut by_len: BTreeMap<usize, Vec<&str>> = BTreeMap::new();
+        for name in &sorted {
+            by_len.entry(name.chars().count()).or_default().push(name);
+        }
+        Names {
+            sorted,
+            by_len,
+            budget: std::cell::Cell::new(Self::BUDGET),
+        }
+    }
+
+    /// "did you mean `x`?" for the known name closest to `wanted`, if any is close.
+    pub fn did_you_mean(&self, wanted: &str) -> Option<String> {
+        self.closest(wanted)
+            .map(|name| format!("did you mean `{name}`?"))
+    }
+
+    /// The known name closest to `wanted`, as [`closest`] scores it.
+    pub fn closest(&self, wanted: &str) -> Option<&'a str> {
+        let n = self.sorted.len() as u64;
+        if self.sorted.len() <= Self::FULL_SCAN && self.budget.get() >= n {
+            self.budget.set(self.budget.get() - n);
+            return closest(wanted, self.sorted.iter().copied());
+        }
+        closest(wanted, self.candidates(wanted))
+    }
+
+    /// At most [`Names::CANDIDATES`] names worth scoring for `wanted`, sorted.
+    fn candidates(&self, wanted: &str) -> Vec<&'a str> {
+        let mut found: Vec<&'a str> = Vec::new();
+        // Names that start like it (the prefix boost, and names that contain it).
+        let prefix: String = wanted.chars().take(4).collect();
+        let from = self.sorted.partition_point(|n| *n < prefix.as_str());
+        found.extend(
+            self.sorted[from..]
+                .iter()
+                .take_while(|n| n.starts_with(&prefix))
+                .take(Self::CANDIDATES / 4),
+        );
+        // Names it contains (`vault-core` in `foundation-vault-core`).
+        let chars: Vec<(usize, char)> = wanted.char_indices().take(64).collect();
+        for (i, &(start, _)) in chars.iter().enumerate() {
+            for &(end, c) in chars.get(i + 2..).unwrap_or_default() {
+                let piece = &wanted[start..end + c.len_utf8()];
+                if let Ok(k) = self.sorted.binary_search(&piece) {
+                    found.push(self.sorted[k]);
+                }
+            }
+        }
+        // Names of about its length: the typos.
+        let len = wanted.chars().count();
+        let reach = (len / 2).max(2);
+        for d in 0..=reach {
+            for l in [len.checked_sub(d), (d > 0).then_some(len + d)]
+                .into_iter()
+                .flatten()
+            {
+                for name in self.by_len.get(&l).into_iter().flatten() {
+                    if found.len() >= Self::CANDIDATES {
+                        break;
+                    }
+                    found.push(name);
+                }
+            }
+        }
+        found.sort_unstable();
+        found.dedup();
+        found
+    }
+}
+
 /// Sorts diagnostics by file and position (then message), and drops exact repeats.
 pub fn sort(diagnostics: &mut Vec<Diagnostic>) {
     diagnostics.sort_by(|a, b| (&a.file, a.pos, &a.message).cmp(&(&b.file, b.pos, &b.message)));
@@ -174,6 +270,11 @@ pub fn render_into(out: &mut String, d: &Diagnostic, heading: &str, lines: &[&st
     out.push('\n');
 }
 
+/// Source lines up to this many bytes are shown whole.
+const MAX_SHOWN: usize = 512;
+/// How many characters of a longer line are shown around the column.
+const WINDOW: usize = 200;
+
 fn render_location(out: &mut String, file: &str, pos: Pos, lines: &[&str], note: Option<&str>) {
     if pos.line == 0 {
         let _ = writeln!(out, "  --> {file}");
@@ -185,8 +286,29 @@ fn render_location(out: &mut String, file: &str, pos: Pos, lines: &[&str], note:
     };
     let number = pos.line.to_string();
     let pad = " ".repeat(number.len());
-    let text = text.replace('\t', " ");
-    let column = pos.column.max(1) as usize - 1;
+    let mut column = pos.column.max(1) as usize - 1;
+    // A long line (a whole spec in one flow mapping, say) is cut to a window around the
+    // column, so one problem never prints kilobytes; the work is bounded by the column.
+    let text = if text.len() <= MAX_SHOWN {
+        text.replace('\t', " ")
+    } else {
+        let start = column.saturating_sub(WINDOW / 3);
+        let mut shown: String = text.chars().skip(start).take(WINDOW + 1).collect();
+        let cut_end = shown.chars().count() > WINDOW;
+        if cut_end {
+            shown = shown.chars().take(WINDOW).collect();
+        }
+        let mut out = String::with_capacity(shown.len() + 8);
+        if start > 0 {
+            out.push('…');
+            column = column - start + 1;
+        }
+        out.push_str(&shown.replace('\t', " "));
+        if cut_end {
+            out.push('…');
+        }
+        out
+    };
     let width = text.chars().count().saturating_sub(column).max(1);
     let len = (pos.len.max(1) as usize).min(width);
     let _ = writeln!(out, "{pad} |");
@@ -202,6 +324,47 @@ fn render_location(out: &mut String, file: &str, pos: Pos, lines: &[&str], note:
 
 #[cfg(test)]
 mod tests {
+    /// Regression: each unknown dependency was compared with every component name, so
+    /// many of them took quadratic time (20,000: 25 s; 100,000: over 5 minutes).
+    #[test]
+    fn many_unknown_names_cost_bounded_work() {
+        let known: Vec<String> = (0..20_000).map(|i| format!("c{i:06}")).collect();
+        let names = Names::new(known.iter().map(String::as_str));
+        // A typo still finds its name, past the full-scan size.
+        assert_eq!(names.closest("c012345x"), Some("c012345"));
+        assert!(names.candidates("m000001-missing").len() <= Names::CANDIDATES + 64 * 64);
+        for i in 0..20_000 {
+            let _ = names.closest(&format!("m{i:06}-missing"));
+        }
+        // Small lists answer exactly as the free function does.
+        let small = ["postgres", "redis", "nextjs-shop", "foundation-vault-core"];
+        let index = Names::new(small);
+        for wanted in ["postgress", "vault-core", "kafka", "redis-x"] {
+            assert_eq!(index.closest(wanted), closest(wanted, small));
+        }
+    }
+
+    /// Regression: a diagnostic printed its whole source line, so one problem on a
+    /// 200 KB line gave 200 KB of stderr (and a thousand, 247 MB).
+    #[test]
+    fn a_long_line_is_cut_around_the_column() {
+        let mut line = "a".repeat(150_000);
+        line.push_str("HERE");
+        line.push_str(&"b".repeat(50_000));
+        let d = Diagnostic::new("f.yaml", Pos::new(1, 150_001).with_len(4), "bad");
+        let out = render(&[d], Some(&line));
+        assert!(out.len() < 1024, "{} bytes", out.len());
+        let lines: Vec<&str> = out.lines().collect();
+        let (source, caret) = (lines[3], lines[4]);
+        let at = source.chars().position(|c| c == 'H').unwrap();
+        assert_eq!(caret.chars().position(|c| c == '^'), Some(at));
+        assert!(caret.ends_with("^^^^"));
+        assert!(source.contains('…'));
+        // A line of ordinary length is shown whole.
+        let d = Diagnostic::new("f.yaml", Pos::new(1, 3), "bad");
+        assert!(render(&[d], Some(&"x".repeat(400))).contains(&"x".repeat(400)));
+    }
+
     use super::*;
 
     #[test]

@@ -696,3 +696,62 @@ fn template_overrides_that_are_symbolic_links_are_refused() {
         assert!(!dir.join("out").exists());
     }
 }
+
+/// The summary line of `ladder lint` (its last line of output).
+fn lint_summary(dir: &Path, target: &Path) -> String {
+    let out = ladder(
+        dir,
+        &["lint", target.to_str().unwrap(), "--argocd-version", "3.2"],
+    );
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.lines().last().unwrap_or_default().to_owned()
+}
+
+/// Regression: a folder with a symbolic link to itself made lint, validate and waves
+/// read every file 41 times (the kernel's link limit), and two such links made them
+/// loop until memory ran out.
+#[cfg(unix)]
+#[test]
+fn folders_that_link_to_themselves_are_read_once() {
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path().join("m");
+    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    std::fs::copy(
+        crate::support::root().join("tests/cli/lint-automated-under-rolling-sync/appset.yaml"),
+        dir.join("appset.yaml"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(".", dir.join("l1")).unwrap();
+    let summary = lint_summary(scratch.path(), &dir);
+    assert!(summary.contains("in 0 specs and 1 manifest"), "{summary}");
+    // Two links: 2^40 paths before; now still one file.
+    std::os::unix::fs::symlink("..", dir.join("sub/up")).unwrap();
+    std::os::unix::fs::symlink(".", dir.join("l2")).unwrap();
+    let summary = lint_summary(scratch.path(), &dir);
+    assert!(summary.contains("in 0 specs and 1 manifest"), "{summary}");
+}
+
+/// A folder bind-mounted inside itself is read once (by device and inode).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_folder_mounted_inside_itself_is_read_once() {
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
+    std::fs::create_dir(dir.join("m")).unwrap();
+    std::fs::copy(
+        crate::support::root().join("tests/cli/lint-automated-under-rolling-sync/appset.yaml"),
+        dir.join("m/appset.yaml"),
+    )
+    .unwrap();
+    let script =
+        r#"mkdir m/again; mount --bind m m/again; "$LADDER" lint m --argocd-version 3.2 | tail -1"#;
+    let Some(out) = in_mount_namespace(dir, script) else {
+        return;
+    };
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("in 0 specs and 1 manifest"),
+        "{text}{}",
+        stderr(&out)
+    );
+}

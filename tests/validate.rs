@@ -235,3 +235,43 @@ fn crd_files_with_problems_are_errors() {
     let crds = Crds::from_texts(&[("x.yaml".to_owned(), "kind: ConfigMap\n".to_owned())]).unwrap();
     assert!(crds.is_empty());
 }
+
+/// Regression: a CRD whose schema refers to itself through `$ref`s (which the API server
+/// refuses) made `validate` exponential in the depth of a manifest.
+#[test]
+fn crds_with_ref_or_definitions_are_refused() {
+    let crd = "apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: trees.example.com}
+spec:
+  group: example.com
+  names: {kind: Tree, plural: trees}
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          definitions:
+            node: {type: object}
+          properties:
+            spec:
+              anyOf:
+                - $ref: '#/definitions/node'
+                - $ref: '#/definitions/node'
+";
+    let result = Crds::from_texts(&[("crd.yaml".to_owned(), crd.to_owned())]);
+    let Err(diagnostics) = result else {
+        panic!("a CRD with $ref was accepted");
+    };
+    let messages: Vec<&str> = diagnostics.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(messages.len(), 3, "{messages:?}");
+    assert!(
+        messages
+            .iter()
+            .all(|m| m.contains("is not supported in a CRD schema"))
+    );
+    assert_eq!(diagnostics[0].pos.line, 15);
+}

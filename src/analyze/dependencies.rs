@@ -16,7 +16,7 @@ pub(super) fn dependencies(
     c: &spec::Component,
     kind: EdgeKind,
     index: &BTreeMap<&str, usize>,
-    known: &[&str],
+    known: &crate::diagnostic::Names<'_>,
     at: &dyn Fn(&[PathSeg<'static>]) -> Vec<PathSeg<'static>>,
 ) -> Vec<usize> {
     use PathSeg::{Index, Key};
@@ -48,7 +48,7 @@ pub(super) fn dependencies(
         if let Some(&i) = index.get(dep.as_str()) {
             deps.push(i);
         } else {
-            let help = did_you_mean(dep, known.iter().copied());
+            let help = known.did_you_mean(dep);
             cx.error(
                 &path,
                 format!("`{}` {verb} `{dep}`, which is not a component", c.name),

@@ -46,7 +46,7 @@ pub(super) fn after(
     c: &spec::Component,
     depends_on: &[usize],
     index: &BTreeMap<&str, usize>,
-    known: &[&str],
+    known: &crate::diagnostic::Names<'_>,
     at: &dyn Fn(&[PathSeg<'static>]) -> Vec<PathSeg<'static>>,
 ) -> Vec<usize> {
     use PathSeg::{Index, Key};

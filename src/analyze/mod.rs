@@ -116,7 +116,8 @@ fn build(cx: &mut Cx<'_>, spec: &spec::Spec) -> Option<Model> {
     }
 
     let env_names: Vec<&str> = environments.iter().map(|e| e.name.as_str()).collect();
-    let known: Vec<&str> = index.keys().copied().collect();
+    // Indexed once: every unknown dependency asks it for a suggestion.
+    let known = crate::diagnostic::Names::new(index.keys().copied());
     let mut components = Vec::with_capacity(order.len());
     let mut warnings = Vec::new();
     let mut enabled_anywhere = Vec::with_capacity(order.len());

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use super::wave_presets as preset;
 use crate::analyze::model::Version;
 use crate::analyze::model::{Group, Waves};
-use crate::diagnostic::{Diagnostic, did_you_mean};
+use crate::diagnostic::Diagnostic;
 use crate::load::spec::resources::{Hook, Match, ResourceGroup};
 use crate::load::yaml::{Node, PathSeg};
 
@@ -251,6 +251,7 @@ pub fn plan<'a>(
         }
     }
     let known: Vec<&str> = index.keys().copied().collect();
+    let names = crate::diagnostic::Names::new(known.iter().copied());
 
     // Dependencies, by draft index.
     let mut edges: Vec<Vec<(usize, &[PathSeg<'_>])>> = vec![Vec::new(); drafts.len()];
@@ -275,8 +276,20 @@ pub fn plan<'a>(
                 edges[i].push((j, path));
                 continue;
             }
-            let help = did_you_mean(dep, known.iter().copied()).unwrap_or_else(|| {
-                format!("the groups of this component are {}", known.join(", "))
+            let help = names.did_you_mean(dep).unwrap_or_else(|| {
+                let listed = known
+                    .iter()
+                    .take(20)
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                match known.len() {
+                    0..=20 => format!("the groups of this component are {listed}"),
+                    n => format!(
+                        "the groups of this component are {listed} and {} more",
+                        n - 20
+                    ),
+                }
             });
             errors
                 .at(

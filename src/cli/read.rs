@@ -53,8 +53,16 @@ fn read_text_files(
     if meta.is_file() {
         found.push(path.to_path_buf());
     } else {
+        // Each folder once, by device and inode: a folder mounted inside itself (or
+        // reached twice through bind mounts) is not read again.
+        let mut visited = std::collections::BTreeSet::new();
         let mut stack = vec![path.to_path_buf()];
         while let Some(dir) = stack.pop() {
+            if let Some(id) = folder_id(&dir)
+                && !visited.insert(id)
+            {
+                continue;
+            }
             for entry in
                 std::fs::read_dir(&dir).with_context(|| format!("cannot read {}", dir.display()))?
             {
@@ -95,4 +103,18 @@ fn read_text_files(
             Ok((p.display().to_string(), text))
         })
         .collect()
+}
+
+/// A folder's device and inode, where the platform has them.
+fn folder_id(dir: &Path) -> Option<(u64, u64)> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        std::fs::metadata(dir).ok().map(|m| (m.dev(), m.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        None
+    }
 }

@@ -7,6 +7,7 @@
 //! comments, key order, layout and quoting style. Pins the target lacks are listed, not
 //! added (where they belong in the file is for a person to decide).
 
+use crate::analyze::version_files::Lookup;
 use crate::diagnostic::{Diagnostic, Pos};
 use crate::load::yaml::{self, Node, Value};
 
@@ -62,6 +63,7 @@ pub fn promote(
 ) -> Result<Promotion, Vec<Diagnostic>> {
     let from = yaml::parse(from_file, from_text).map_err(|d| vec![d])?;
     let to = yaml::parse(to_file, to_text).map_err(|d| vec![d])?;
+    let to_index = Lookup::new(&to);
     let mut leaves = Vec::new();
     let mut problems = Vec::new();
     if entries.is_empty() {
@@ -81,11 +83,11 @@ pub fn promote(
     if !problems.is_empty() {
         return Err(problems);
     }
-    let mut edits: Vec<(Pos, String)> = Vec::new();
+    let mut edits: Vec<Edit> = Vec::new();
     let mut changes = Vec::new();
     let mut missing = Vec::new();
     for (entry, value) in leaves {
-        let Some(target) = crate::analyze::version_files::entry(&to, &entry) else {
+        let Some(target) = to_index.entry(&to, &entry) else {
             missing.push(entry);
             continue;
         };
@@ -104,7 +106,11 @@ pub fn promote(
             continue;
         };
         if old != value {
-            edits.push((target.pos, value.clone()));
+            edits.push(Edit {
+                pos: target.pos,
+                old: old.clone(),
+                new: value.clone(),
+            });
             changes.push(Change {
                 entry,
                 old,
@@ -116,6 +122,7 @@ pub fn promote(
         return Err(problems);
     }
     let text = apply_edits(to_file, to_text, &mut edits)?;
+    verify(to_file, &text, &to, &changes)?;
     Ok(Promotion {
         text,
         changes,
@@ -144,64 +151,146 @@ fn collect_leaves(node: &Node, path: String, out: &mut Vec<(String, String)>) {
     }
 }
 
-/// Rewrites the scalars at `edits` (positions of the target's values), last first so
-/// earlier positions stay valid, keeping each one's quoting style.
-fn apply_edits(
+/// One pin to rewrite: where its value starts, its text now, its new text.
+struct Edit {
+    pos: Pos,
+    old: String,
+    new: String,
+}
+
+/// Rewrites the scalars at `edits` (positions of the target's values) in one pass over
+/// the text, keeping each one's quoting style: linear in the text and the edits, however
+/// many pins share a line.
+fn apply_edits(file: &str, text: &str, edits: &mut [Edit]) -> Result<String, Vec<Diagnostic>> {
+    edits.sort_by_key(|e| (e.pos.line, e.pos.column));
+    let mut out = String::with_capacity(text.len() + edits.len() * 8);
+    let mut edits = edits.iter().peekable();
+    for (index, line) in text.split_inclusive('\n').enumerate() {
+        let number = u32::try_from(index + 1).unwrap_or(u32::MAX);
+        if edits.peek().is_none_or(|e| e.pos.line != number) {
+            out.push_str(line);
+            continue;
+        }
+        // The edits of this line, by column: byte offsets found in one walk.
+        let mut chars = line.char_indices().enumerate().peekable();
+        let mut copied = 0;
+        while let Some(edit) = edits.next_if(|e| e.pos.line == number) {
+            let unsupported = || {
+                vec![
+                    Diagnostic::new(file, edit.pos, "cannot rewrite this value in place")
+                        .help("write it on one line, plain or quoted"),
+                ]
+            };
+            let column = usize::try_from(edit.pos.column)
+                .unwrap_or(usize::MAX)
+                .saturating_sub(1);
+            let mut start = None;
+            while let Some(&(i, (byte, _))) = chars.peek() {
+                if i == column {
+                    start = Some(byte);
+                    break;
+                }
+                chars.next();
+            }
+            let mut start = start.ok_or_else(unsupported)?;
+            // The reported column is the scalar's first character or its opening quote.
+            if start > copied
+                && matches!(line.as_bytes()[start - 1], b'"' | b'\'')
+                && !matches!(line.as_bytes()[start], b'"' | b'\'')
+            {
+                start -= 1;
+            }
+            if start < copied {
+                return Err(unsupported());
+            }
+            let rest = &line[start..];
+            let (len, replacement) = match rest.as_bytes().first() {
+                Some(b'"') => {
+                    let end = closing(rest, '"').ok_or_else(unsupported)?;
+                    let escaped = edit.new.replace('\\', "\\\\").replace('"', "\\\"");
+                    (end + 1, format!("\"{escaped}\""))
+                }
+                Some(b'\'') => {
+                    let end = closing(rest, '\'').ok_or_else(unsupported)?;
+                    (end + 1, format!("'{}'", edit.new.replace('\'', "''")))
+                }
+                // A plain scalar is its text as the parser read it (one line), and no
+                // more: in a flow mapping what follows it is the next pin.
+                _ if !edit.old.is_empty()
+                    && rest.starts_with(edit.old.as_str())
+                    && rest[edit.old.len()..].chars().next().is_none_or(|c| {
+                        matches!(c, ' ' | '\t' | '\r' | '\n' | ',' | ']' | '}')
+                    })
+                    && !rest.starts_with(['|', '>', '{', '[']) =>
+                {
+                    (edit.old.len(), yaml::scalar(&edit.new))
+                }
+                _ => return Err(unsupported()),
+            };
+            out.push_str(&line[copied..start]);
+            out.push_str(&replacement);
+            copied = start + len;
+        }
+        out.push_str(&line[copied..]);
+    }
+    if let Some(edit) = edits.next() {
+        return Err(vec![Diagnostic::new(
+            file,
+            edit.pos,
+            "cannot rewrite this value in place",
+        )]);
+    }
+    Ok(out)
+}
+
+/// Reads the rewritten target back: every promoted pin must hold its new value and
+/// every other leaf its old one, so an edit that went wrong is an error, not a file
+/// silently broken.
+fn verify(
     file: &str,
     text: &str,
-    edits: &mut [(Pos, String)],
-) -> Result<String, Vec<Diagnostic>> {
-    let mut lines: Vec<String> = text.split_inclusive('\n').map(str::to_owned).collect();
-    edits.sort_by_key(|e| std::cmp::Reverse((e.0.line, e.0.column)));
-    for (pos, value) in edits.iter() {
-        let unsupported = || {
-            vec![
-                Diagnostic::new(file, *pos, "cannot rewrite this value in place")
-                    .help("write it on one line, plain or quoted"),
-            ]
-        };
-        let index = usize::try_from(pos.line)
-            .unwrap_or(usize::MAX)
-            .wrapping_sub(1);
-        let Some(line) = lines.get_mut(index) else {
-            return Err(unsupported());
-        };
-        let column = usize::try_from(pos.column)
-            .unwrap_or(usize::MAX)
-            .saturating_sub(1);
-        let Some((mut start, _)) = line.char_indices().nth(column) else {
-            return Err(unsupported());
-        };
-        // The reported column is the scalar's first character or its opening quote.
-        if start > 0
-            && matches!(line.as_bytes()[start - 1], b'"' | b'\'')
-            && !matches!(line.as_bytes()[start], b'"' | b'\'')
-        {
-            start -= 1;
-        }
-        let rest = &line[start..];
-        let (len, replacement) = match rest.as_bytes().first() {
-            Some(b'"') => {
-                let end = closing(rest, '"').ok_or_else(unsupported)?;
-                let escaped = value.replace('\\', "\\\\").replace('"', "\\\"");
-                (end + 1, format!("\"{escaped}\""))
-            }
-            Some(b'\'') => {
-                let end = closing(rest, '\'').ok_or_else(unsupported)?;
-                (end + 1, format!("'{}'", value.replace('\'', "''")))
-            }
-            _ => {
-                let body = rest.trim_end_matches(['\n', '\r']);
-                let body = body.find(" #").map_or(body, |i| &body[..i]).trim_end();
-                if body.is_empty() || body.starts_with(['|', '>', '{', '[']) {
-                    return Err(unsupported());
-                }
-                (body.len(), yaml::scalar(value))
-            }
-        };
-        line.replace_range(start..start + len, &replacement);
+    before: &Node,
+    changes: &[Change],
+) -> Result<(), Vec<Diagnostic>> {
+    let after = yaml::parse(file, text).map_err(|d| {
+        vec![Diagnostic::new(
+            file,
+            d.pos,
+            format!(
+                "promoting would leave {file} unreadable ({}); nothing was written",
+                d.message
+            ),
+        )]
+    })?;
+    let (mut old, mut new) = (Vec::new(), Vec::new());
+    collect_leaves(before, String::new(), &mut old);
+    collect_leaves(&after, String::new(), &mut new);
+    let changed: std::collections::HashMap<&str, &str> = changes
+        .iter()
+        .map(|c| (c.entry.as_str(), c.new.as_str()))
+        .collect();
+    let same = old.len() == new.len()
+        && old
+            .iter()
+            .zip(&new)
+            .all(|((path, value), (path2, value2))| {
+                path == path2
+                    && changed
+                        .get(path.as_str())
+                        .map_or(value == value2, |v| v == value2)
+            });
+    if same {
+        Ok(())
+    } else {
+        Err(vec![
+            Diagnostic::new(
+                file,
+                Pos::new(1, 1),
+                format!("promoting would change more of {file} than its pins; nothing was written"),
+            )
+            .help("write each pin on its own line, plain or quoted"),
+        ])
     }
-    Ok(lines.concat())
 }
 
 /// Byte index of the quote closing the scalar that opens at `text[0]`.
@@ -290,5 +379,54 @@ mod tests {
                 .unwrap()
                 .contains("against the declared order")
         );
+    }
+
+    /// Regression: a plain pin's extent was "the rest of the line up to ` #`", so in a
+    /// flow mapping it swallowed the pins after it (`{a: "1.0.1"   # pins`: invalid YAML,
+    /// `b` lost) while promote reported success.
+    #[test]
+    fn a_flow_mapping_target_keeps_its_other_pins() {
+        let p = promote(
+            "qa.yaml",
+            "a: 1.0.1\nb: 2\n",
+            "prod.yaml",
+            "{a: 1.0.0, b: 2}   # pins\n",
+            &[],
+        )
+        .unwrap();
+        assert_eq!(p.text, "{a: \"1.0.1\", b: 2}   # pins\n");
+        let many_from = (0..2000)
+            .map(|i| format!("p{i}: v2.{i}"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let many_to = format!(
+            "{{{}}}\n",
+            (0..2000)
+                .map(|i| format!("p{i}: v1.{i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let p = promote("qa.yaml", &many_from, "prod.yaml", &many_to, &[]).unwrap();
+        assert_eq!(p.changes.len(), 2000);
+        let tree = yaml::parse("prod.yaml", &p.text).unwrap();
+        assert_eq!(
+            tree.get("p1999").and_then(Node::scalar_text).as_deref(),
+            Some("v2.1999")
+        );
+    }
+
+    /// Lookups through the index find what the plain walk finds, keys with dots too.
+    #[test]
+    fn the_lookup_index_finds_what_entry_finds() {
+        let text = "a:\n  b: {c: 1}\n  b.c: 2\n  x: [1]\nd.e: 3\nd: {e: 4}\n";
+        let tree = yaml::parse("v.yaml", text).unwrap();
+        let index = Lookup::new(&tree);
+        for path in ["a", "a.b", "a.b.c", "a.b.c.d", "a.x", "d.e", "d", "zz", ""] {
+            assert_eq!(
+                index.entry(&tree, path).map(|n| n.pos),
+                crate::analyze::version_files::entry(&tree, path).map(|n| n.pos),
+                "{path}"
+            );
+        }
     }
 }

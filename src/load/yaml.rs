@@ -252,6 +252,9 @@ impl<'de> Visitor<'de> for ValueVisitor {
     }
 }
 
+/// How many YAML documents one file may hold.
+pub const MAX_DOCUMENTS: usize = 100_000;
+
 /// Limits that keep hostile input (alias bombs, deep nesting) from exhausting memory or time.
 pub(crate) fn options() -> serde_saphyr::Options {
     // Room for specs of 100,000 components; alias replay keeps serde-saphyr's default
@@ -263,6 +266,10 @@ pub(crate) fn options() -> serde_saphyr::Options {
     budget.max_total_scalar_bytes = 64 * 1024 * 1024;
     // Anchored nodes a spec may replay; a "billion laughs" document hits this early.
     budget.max_recorded_anchor_events = 100_000;
+    // `helm template` output for a large chart easily holds thousands of documents
+    // (serde-saphyr's default cap is 1,024); the event, node and byte budgets above
+    // still bound the stream.
+    budget.max_documents = MAX_DOCUMENTS;
     serde_saphyr::options! {
         with_snippet: false,
         strict_booleans: true,
@@ -319,14 +326,32 @@ pub fn to_diagnostic(file: &str, error: &serde_saphyr::Error) -> Diagnostic {
             .help("a spec is one YAML document; remove the `---` and what follows, or merge it");
     }
     if let Some(breach) = message.strip_prefix("budget breached: ") {
-        let what = if breach.starts_with("Depth") {
-            "the YAML nests deeper than 64 levels".to_owned()
+        // Each limit its own words: only the alias limits are about alias bombs.
+        let (what, help) = if breach.starts_with("Depth") {
+            (
+                "the YAML nests deeper than 64 levels".to_owned(),
+                "ladder refuses deeply nested YAML; flatten the structure",
+            )
+        } else if breach.starts_with("Documents") {
+            (
+                format!("the file holds more than {MAX_DOCUMENTS} YAML documents"),
+                "split it into several files",
+            )
+        } else if breach.starts_with("Alias")
+            || breach.starts_with("Anchor")
+            || breach.contains("Recorded")
+        {
+            (
+                "the YAML repeats anchored nodes more than ladder reads".to_owned(),
+                "ladder refuses hugely repeated YAML (anchors and aliases that expand exponentially)",
+            )
         } else {
-            format!("the YAML is larger than ladder reads ({breach})")
+            (
+                "the YAML is larger than ladder reads (more than 50 million parser events, 20 million nodes or 64 MiB of text)".to_owned(),
+                "split the file",
+            )
         };
-        return Diagnostic::new(file, pos, what).help(
-            "ladder refuses deeply nested or hugely repeated YAML (anchors and aliases that expand exponentially)",
-        );
+        return Diagnostic::new(file, pos, what).help(help);
     }
     Diagnostic::new(file, pos, format!("invalid YAML: {message}"))
 }
@@ -401,6 +426,45 @@ fn plain_is_safe(text: &str, original: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    /// Regression: a stream of more than 1,024 documents (ordinary `helm template`
+    /// output) was refused with the alias-bomb message.
+    #[test]
+    fn a_stream_of_2000_documents_parses() {
+        let text = "---\na: 1\n".repeat(2000);
+        assert_eq!(parse_all("t.yaml", &text).unwrap().len(), 2000);
+        let too_many = "---\na: 1\n".repeat(MAX_DOCUMENTS + 1);
+        let e = parse_all("t.yaml", &too_many).unwrap_err();
+        assert!(
+            e.message.contains("more than 100000 YAML documents"),
+            "{}",
+            e.message
+        );
+        assert!(!e.help.unwrap_or_default().contains("alias"));
+    }
+
+    /// Regression: DEL, C1 controls and NEL were written raw inside double quotes.
+    #[test]
+    fn scalars_escape_what_go_yaml_refuses_or_folds() {
+        for c in (0u32..=0xa0)
+            .chain([0x2028, 0x2029, 0xfeff, 0xfffe, 0xffff])
+            .filter_map(char::from_u32)
+        {
+            let s = format!("a{c}b");
+            let out = scalar(&s);
+            assert!(
+                !out.chars()
+                    .any(|o| o == c && (o.is_control() || o > '\u{2000}')),
+                "{c:?} raw in {out}"
+            );
+            let back = parse("t.yaml", &format!("k: {out}\n")).unwrap();
+            assert_eq!(
+                back.get("k").and_then(Node::as_str),
+                Some(s.as_str()),
+                "{out}"
+            );
+        }
+    }
+
     use super::*;
 
     #[test]

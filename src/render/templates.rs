@@ -59,6 +59,13 @@ pub struct RenderError {
     pub rendering: String,
 }
 
+/// The fuel of one render: at most this many instructions, and about 64 times as many
+/// bytes of data.
+pub const RENDER_FUEL: u64 = 2_000_000;
+
+/// The most one rendered file may hold: over ten times what etcd stores for any object.
+pub const MAX_RENDERED_BYTES: usize = 16 << 20;
+
 /// The names of the templates a user may override.
 pub fn template_names() -> impl Iterator<Item = &'static str> {
     TEMPLATES.iter().map(|(name, _)| *name)
@@ -71,14 +78,14 @@ pub(super) fn environment(
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
-    // Enough for the embedded templates at any size; a runaway loop in an override stops.
-    let size = model
-        .components
-        .len()
-        .saturating_mul(model.environments.len());
-    env.set_fuel(Some(100_000u64.saturating_add(
-        u64::try_from(size).unwrap_or(u64::MAX).saturating_mul(500),
-    )));
+    // A fixed budget per render, whatever the spec's size: minijinja charges fuel for
+    // instructions and for data (one unit per 64 bytes made), and it is the only bound
+    // on a template's memory (minijinja 3.1 `Environment::set_fuel`), so a budget that
+    // grew with the spec let an override doubling a string reach gigabytes. The embedded
+    // templates get their bulk pre-rendered (`block_yaml`), so they need a small part of
+    // it at any size ladder accepts (tests/stored_size.rs measures the largest).
+    let _ = model;
+    env.set_fuel(Some(RENDER_FUEL));
     for (name, source) in TEMPLATES {
         let source = overrides
             .get(*name)
@@ -142,9 +149,52 @@ pub(super) fn render_one(
     env_names: &[String],
 ) -> Result<String, RenderError> {
     let rendering = format!("{file} for {}", env_names.join(", "));
-    env.get_template(name)
-        .and_then(|t| t.render(ctx))
-        .map_err(|e| render_error(&e, name, &rendering))
+    let mut out = Capped(Vec::new());
+    let rendered = env
+        .get_template(name)
+        .and_then(|t| t.render_captured_to(ctx, &mut out).map(drop));
+    match rendered {
+        Ok(()) => String::from_utf8(out.0).map_err(|_| RenderError {
+            template: name.to_owned(),
+            line: None,
+            message: "the template wrote text that is not UTF-8".into(),
+            rendering,
+        }),
+        Err(e) if e.kind() == ErrorKind::WriteFailure => Err(RenderError {
+            line: e.line(),
+            message: format!(
+                "it wrote more than {} MiB for one file; no Kubernetes object can be that large (etcd stores at most 1.5 MiB)",
+                MAX_RENDERED_BYTES >> 20
+            ),
+            ..render_error(&e, name, &rendering)
+        }),
+        Err(e) if e.kind() == ErrorKind::OutOfFuel => Err(RenderError {
+            line: e.line(),
+            message: format!(
+                "it did more work than one file may take ({RENDER_FUEL} steps, or about {} MiB of data): a loop or a string that grows without bound",
+                (RENDER_FUEL * 64) >> 20
+            ),
+            ..render_error(&e, name, &rendering)
+        }),
+        Err(e) => Err(render_error(&e, name, &rendering)),
+    }
+}
+
+/// A buffer that refuses to grow past [`MAX_RENDERED_BYTES`]: the render stops there.
+struct Capped(Vec<u8>);
+
+impl std::io::Write for Capped {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        if self.0.len() + data.len() > MAX_RENDERED_BYTES {
+            return Err(std::io::Error::other("the rendered file is too large"));
+        }
+        self.0.extend_from_slice(data);
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// One scalar, safe for YAML 1.1 and 1.2 readers.

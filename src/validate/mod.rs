@@ -149,6 +149,20 @@ impl Crds {
                 diagnostics.push(Diagnostic::new(file, version.lookup(&path).pos, message));
                 continue;
             };
+            let refs = references(schema);
+            if !refs.is_empty() {
+                for (pos, keyword) in refs {
+                    diagnostics.push(
+                        Diagnostic::new(
+                            file,
+                            pos,
+                            format!("CRD version `{name}` of `{kind}`: `{keyword}` is not supported in a CRD schema (the Kubernetes API server refuses it)"),
+                        )
+                        .help("inline the schema it refers to"),
+                    );
+                }
+                continue;
+            }
             let key = (group.clone(), name.to_owned(), kind.clone());
             if self.schemas.contains_key(&key) {
                 let message = format!("a second CRD for `{group}/{name}` `{kind}`");
@@ -161,6 +175,42 @@ impl Crds {
             self.schemas.insert(key, adjust(schema.to_json()));
         }
     }
+}
+
+/// Every `$ref` and `definitions` key among the schema objects of a CRD schema (not in
+/// property names, defaults or examples), with its position. The API server refuses
+/// both (apiextensions `validation.go`: "$ref is not supported"), and without them a
+/// schema's nesting is its YAML's, so checking against it stays linear: two `$ref`s to
+/// one schema under an `anyOf` made the check exponential in the document's depth.
+fn references(schema: &Node) -> Vec<(Pos, &'static str)> {
+    use crate::load::yaml::Value;
+    let mut found = Vec::new();
+    let mut stack = vec![schema];
+    while let Some(node) = stack.pop() {
+        let Value::Map(entries) = &node.value else {
+            continue;
+        };
+        for (key, value) in entries {
+            match key.as_str() {
+                Some("$ref") => found.push((key.pos, "$ref")),
+                Some("definitions") => found.push((key.pos, "definitions")),
+                Some("properties" | "patternProperties") => {
+                    if let Value::Map(props) = &value.value {
+                        stack.extend(props.iter().map(|(_, v)| v));
+                    }
+                }
+                Some("items" | "additionalProperties" | "not") => stack.push(value),
+                Some("allOf" | "anyOf" | "oneOf") => {
+                    if let Value::Seq(items) = &value.value {
+                        stack.extend(items.iter());
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    found.sort();
+    found
 }
 
 /// The outcome of [`validate`].

@@ -54,10 +54,16 @@ const MAX_HOPS: usize = 64;
 ///
 /// `root` is the document `$ref`s are resolved in (usually the schema itself).
 pub fn check(node: &Node, schema: &Json, root: &Json) -> Vec<Issue> {
-    let checker = Checker { root };
+    let checker = Checker {
+        root,
+        steps: std::cell::Cell::new(STEP_BUDGET.saturating_add(256 * count_nodes(node))),
+        stopped: std::cell::RefCell::new(None),
+    };
     let mut issues = Vec::new();
     let mut path = String::new();
     checker.node(node, schema, &mut path, 0, &mut issues);
+    // Reported whatever branch it was met in (an `anyOf` drops a failed branch's issues).
+    issues.extend(checker.stopped.into_inner());
     // `allOf` members may report the same problem twice.
     let mut seen = BTreeSet::new();
     issues.retain(|issue| seen.insert((issue.pos, issue.message.clone())));
@@ -66,9 +72,43 @@ pub fn check(node: &Node, schema: &Json, root: &Json) -> Vec<Issue> {
 
 struct Checker<'a> {
     root: &'a Json,
+    /// Checks left: a schema whose branches refer to one schema several times (`anyOf`
+    /// of two `$ref`s to it) makes the checker's work exponential in the depth of the
+    /// document; past the budget it stops with one issue instead.
+    steps: std::cell::Cell<u64>,
+    /// Where the budget ran out.
+    stopped: std::cell::RefCell<Option<Issue>>,
+}
+
+/// Checks any document may take, on top of 256 per node of the document.
+const STEP_BUDGET: u64 = 1_000_000;
+
+/// How many nodes `node` holds (keys too), without recursion.
+fn count_nodes(node: &Node) -> u64 {
+    let mut count = 0u64;
+    let mut stack = vec![node];
+    while let Some(n) = stack.pop() {
+        count += 1;
+        match &n.value {
+            Value::Seq(items) => stack.extend(items),
+            Value::Map(entries) => stack.extend(entries.iter().map(|(_, v)| v)),
+            _ => {}
+        }
+    }
+    count
 }
 
 impl<'a> Checker<'a> {
+    /// Takes one step of the budget; `false` once it is spent (leaving the last step for
+    /// [`Checker::node`] to report).
+    fn spend(&self) -> bool {
+        let left = self.steps.get();
+        if left > 1 {
+            self.steps.set(left - 1);
+        }
+        left > 1
+    }
+
     /// Resolves a `$ref` within `root`; `None` for anything but a local JSON pointer.
     fn resolve(&self, reference: &Json) -> Option<&'a Json> {
         let pointer = reference.as_str()?.strip_prefix('#')?;
@@ -85,6 +125,19 @@ impl<'a> Checker<'a> {
         hops: usize,
         out: &mut Vec<Issue>,
     ) {
+        match self.steps.get() {
+            0 => return,
+            1 => {
+                self.steps.set(0);
+                let message = format!(
+                    "the schema is too complex to check {} (it refers to the same schema from several branches); ladder stopped checking this document here",
+                    subject(path)
+                );
+                *self.stopped.borrow_mut() = Some(issue(node.pos, path, message, None));
+                return;
+            }
+            n => self.steps.set(n - 1),
+        }
         let obj = match schema {
             Json::Object(obj) => obj,
             Json::Bool(false) => {
@@ -190,6 +243,10 @@ impl<'a> Checker<'a> {
 
     /// A cheap, shallow check: does the value itself (not its children) fit `schema`?
     fn fits(&self, node: &Node, schema: &'a Json, hops: usize) -> bool {
+        if !self.spend() {
+            // Out of budget: `node` reports it; assume the value fits.
+            return true;
+        }
         let obj = match schema {
             Json::Object(obj) => obj,
             other => return *other != Json::Bool(false),
@@ -225,6 +282,9 @@ impl<'a> Checker<'a> {
 
     /// Collects what `schema` accepts, for messages.
     fn expected(&self, schema: &'a Json, hops: usize, acc: &mut Expected) {
+        if !self.spend() {
+            return;
+        }
         let Json::Object(obj) = schema else {
             return;
         };

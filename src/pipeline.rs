@@ -194,6 +194,12 @@ impl<'a> Request<'a> {
             model,
             plan,
         } = planned;
+        let appset_overridden = self
+            .templates
+            .is_some_and(|t| t.files.contains_key("applicationset.yaml.j2"));
+        if !appset_overridden {
+            clearly_too_big(&loaded, &model, &plan)?;
+        }
         let files = self.output(&model, &plan)?;
         stored_sizes(&loaded, &model, &plan, &files)?;
         Ok(Compilation { model, plan, files })
@@ -271,7 +277,7 @@ fn stored_sizes(
     files: &Files,
 ) -> Result<(), Vec<Diagnostic>> {
     use crate::emit::size::{Measured, json_bytes};
-    use crate::plan::size::{self, ETCD_LIMIT, grouped, human_bytes};
+    use crate::plan::size::{self, ETCD_LIMIT};
     let mut problems = Vec::new();
     let estimates = size::estimate(model, plan);
     for estimate in &estimates {
@@ -280,10 +286,6 @@ fn stored_sizes(
         };
         let text = String::from_utf8_lossy(bytes);
         let budget = ETCD_LIMIT.saturating_sub(estimate.status);
-        let pos = loaded
-            .tree
-            .lookup(&[crate::load::yaml::PathSeg::KeyOf("components")])
-            .pos;
         let spec = match json_bytes(&text, budget) {
             Ok(Measured::Exact(spec)) if spec <= budget => continue,
             Ok(Measured::Exact(spec)) => spec,
@@ -304,26 +306,55 @@ fn stored_sizes(
                 continue;
             }
         };
-        let total = spec.saturating_add(estimate.status);
-        let message = format!(
-            "the ApplicationSet `{}` ({}) would take about {} in etcd once Argo CD runs it, over etcd's default limit of 1,572,864 bytes (1.5 MiB): the ApplicationSet controller could not write its status, and the whole rollout would stop ({} of spec as JSON, and about {} of status for {} Applications)",
-            estimate.name,
-            estimate.file,
-            human_bytes(total),
-            human_bytes(spec),
-            human_bytes(estimate.status),
-            grouped(estimate.applications as u64),
-        );
-        problems.push(
-            Diagnostic::new(&loaded.file, pos, message)
-                .help(size_fix(model, plan, total, estimate)),
-        );
+        problems.push(too_big(loaded, model, plan, estimate, spec));
     }
     if problems.is_empty() {
         Ok(())
     } else {
         Err(problems)
     }
+}
+
+/// The ApplicationSets the model's estimate puts clearly over etcd's limit (twice it:
+/// far outside any disagreement of estimate and measure), refused before rendering, so
+/// a spec of 100,000 components gets the size message rather than a render limit.
+fn clearly_too_big(loaded: &Loaded, model: &Model, plan: &Plan) -> Result<(), Vec<Diagnostic>> {
+    let problems: Vec<Diagnostic> = crate::plan::size::estimate(model, plan)
+        .iter()
+        .filter(|e| e.spec.saturating_add(e.status) > 2 * crate::plan::size::ETCD_LIMIT)
+        .map(|e| too_big(loaded, model, plan, e, e.spec))
+        .collect();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
+    }
+}
+
+/// The error for an ApplicationSet whose spec takes `spec` bytes as JSON.
+fn too_big(
+    loaded: &Loaded,
+    model: &Model,
+    plan: &Plan,
+    estimate: &crate::plan::size::AppSetSize,
+    spec: u64,
+) -> Diagnostic {
+    use crate::plan::size::{grouped, human_bytes};
+    let pos = loaded
+        .tree
+        .lookup(&[crate::load::yaml::PathSeg::KeyOf("components")])
+        .pos;
+    let total = spec.saturating_add(estimate.status);
+    let message = format!(
+        "the ApplicationSet `{}` ({}) would take about {} in etcd once Argo CD runs it, over etcd's default limit of 1,572,864 bytes (1.5 MiB): the ApplicationSet controller could not write its status, and the whole rollout would stop ({} of spec as JSON, and about {} of status for {} Applications)",
+        estimate.name,
+        estimate.file,
+        human_bytes(total),
+        human_bytes(spec),
+        human_bytes(estimate.status),
+        grouped(estimate.applications as u64),
+    );
+    Diagnostic::new(&loaded.file, pos, message).help(size_fix(model, plan, total, estimate))
 }
 
 /// How to bring an ApplicationSet under the limit: one per environment, where each of

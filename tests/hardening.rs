@@ -321,6 +321,11 @@ fn promote_refuses_a_linked_version_file_and_keeps_the_mode() {
         std::fs::metadata(&prod).unwrap().permissions().mode() & 0o7777,
         0o600
     );
+    // `./versions/…` names the same files (as build reads them): not "outside".
+    promotable(dir, "./versions/{{ env }}.yaml");
+    let out = ladder(dir, &["promote", "--from", "qa", "--to", "prod"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("nothing to promote"));
 }
 
 /// Regression: new-env wrote through a linked folder, created a dangling link's target
@@ -753,5 +758,123 @@ fn a_folder_mounted_inside_itself_is_read_once() {
         text.contains("in 0 specs and 1 manifest"),
         "{text}{}",
         stderr(&out)
+    );
+}
+
+/// Regression: on overlayfs whose lower layer is another file system (a container
+/// image), files report the lower layer's device, and every file of the output folder
+/// was refused as a mount point.
+#[cfg(target_os = "linux")]
+#[test]
+fn an_output_folder_on_overlayfs_is_not_full_of_mount_points() {
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
+    std::fs::write(dir.join("v1.yaml"), spec("v1")).unwrap();
+    std::fs::write(dir.join("v2.yaml"), spec("v2")).unwrap();
+    let script = r#"
+mkdir lower ovl; mount -t tmpfs none lower; mount -t tmpfs none ovl
+mkdir -p lower/repo ovl/upper ovl/work ovl/merged
+cp v1.yaml lower/repo/ladder.yaml; "$LADDER" build -f lower/repo/ladder.yaml 2>/dev/null
+mount -t overlay overlay -o lowerdir="$PWD/lower",upperdir="$PWD/ovl/upper",workdir="$PWD/ovl/work" ovl/merged || { echo "no overlayfs"; exit 0; }
+cp v2.yaml ovl/merged/repo/ladder.yaml
+"$LADDER" build -f ovl/merged/repo/ladder.yaml 2>&1; echo "exit $?"
+grep -c 'targetRevision: v2' ovl/merged/repo/out/applicationset.yaml
+"#;
+    let Some(out) = in_mount_namespace(dir, script) else {
+        return;
+    };
+    let text = String::from_utf8_lossy(&out.stdout);
+    if text.contains("no overlayfs") {
+        eprintln!("skipped: overlayfs cannot be mounted here");
+        return;
+    }
+    assert!(text.contains("exit 0"), "{text}{}", stderr(&out));
+    assert!(!text.contains("mount point"), "{text}");
+}
+
+/// Regression: a read-only (0555) output folder, built by its owner, failed to swap
+/// (the staged trees were moved between folders without write permission on
+/// themselves), and the staging folder it left made every later build fail.
+#[cfg(unix)]
+#[test]
+fn a_read_only_output_folder_is_rebuilt_and_stays_read_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
+    std::fs::write(dir.join("ladder.yaml"), spec("v1")).unwrap();
+    build_ok(dir, &["build"]);
+    std::fs::set_permissions(dir.join("out"), PermissionsExt::from_mode(0o555)).unwrap();
+    std::fs::write(dir.join("ladder.yaml"), spec("v2")).unwrap();
+    // As root, modes do not stop anything; as the owner, they did.
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.trim_ascii() == b"0");
+    let out = if root {
+        let nobody = Command::new("id").args(["-u", "nobody"]).output();
+        if !nobody.is_ok_and(|o| o.status.success()) {
+            eprintln!("skipped: no user `nobody` to build as");
+            return;
+        }
+        let _ = Command::new("chown")
+            .args(["-R", "nobody"])
+            .arg(dir)
+            .status();
+        std::fs::set_permissions(dir, PermissionsExt::from_mode(0o755)).unwrap();
+        Command::new("su")
+            .args(["nobody", "-s", "/bin/sh", "-c"])
+            .arg(format!(
+                "cd '{}' && '{}' build",
+                dir.display(),
+                env!("CARGO_BIN_EXE_ladder")
+            ))
+            .output()
+            .unwrap()
+    } else {
+        ladder(dir, &["build"])
+    };
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let mode = std::fs::metadata(dir.join("out"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o555);
+    let leftovers: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".ladder-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+/// Regression: a FIFO (or socket, device) where ladder writes a file was silently
+/// replaced; it is not ladder's, so it is a conflict.
+#[cfg(unix)]
+#[test]
+fn a_fifo_where_a_generated_file_goes_is_never_replaced() {
+    use std::os::unix::fs::FileTypeExt as _;
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
+    std::fs::write(dir.join("ladder.yaml"), spec("v1")).unwrap();
+    std::fs::create_dir(dir.join("out")).unwrap();
+    let made = Command::new("mkfifo")
+        .arg(dir.join("out/root.yaml"))
+        .status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("skipped: no mkfifo");
+        return;
+    }
+    let out = ladder(dir, &["build"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("root.yaml exists and was not generated by ladder"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        std::fs::symlink_metadata(dir.join("out/root.yaml"))
+            .unwrap()
+            .file_type()
+            .is_fifo()
     );
 }

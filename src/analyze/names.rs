@@ -79,12 +79,13 @@ pub fn check_label_key(key: &str) -> Result<(), String> {
 }
 
 /// Whether `path` (with `/`) stays inside the folder it is relative to: not absolute, no
-/// empty, `.` or `..` part, and no `.git` part (a repository's credentials live there).
+/// `..` part, no `.git` part (a repository's credentials live there), and naming
+/// something below the folder (`.` and empty parts are the folder itself).
 pub fn is_inside(path: &str) -> bool {
     !path.starts_with('/')
         && !path.contains('\\')
+        && path.split('/').any(|s| !s.is_empty() && s != ".")
         && path
-            .trim_end_matches('/')
             .split('/')
-            .all(|s| !s.is_empty() && s != "." && s != ".." && !s.eq_ignore_ascii_case(".git"))
+            .all(|s| s != ".." && !s.eq_ignore_ascii_case(".git"))
 }

@@ -28,9 +28,12 @@ impl Mount {
     /// Whether `self` (an entry inside a folder) is on another mount than `top` (the
     /// folder), or is itself a mount point.
     pub(crate) fn is_other_than(&self, top: &Mount) -> bool {
-        self.dev != top.dev
-            || self.root
-            || matches!((self.mnt_id, top.mnt_id), (Some(a), Some(b)) if a != b)
+        match (self.mnt_id, top.mnt_id) {
+            // The kernel names the mount: decide by it alone. (overlayfs reports the
+            // lower file system's device for files of one mount.)
+            (Some(a), Some(b)) => a != b || self.root,
+            _ => self.dev != top.dev || self.root,
+        }
     }
 
     /// Whether the path is the root of a mount (where the kernel says so).
@@ -104,6 +107,9 @@ pub(crate) fn remove_tree(path: &Path) -> anyhow::Result<Vec<PathBuf>> {
     while next < folders.len() {
         let dir = folders[next].clone();
         next += 1;
+        // A read-only folder (a 0555 output folder carried into the old tree) cannot be
+        // emptied; it is ours to remove, so it is made writable for its owner first.
+        make_writable(&dir);
         let entries =
             std::fs::read_dir(&dir).with_context(|| format!("cannot read {}", dir.display()))?;
         for entry in entries {
@@ -133,6 +139,20 @@ pub(crate) fn remove_tree(path: &Path) -> anyhow::Result<Vec<PathBuf>> {
     Ok(kept)
 }
 
+/// Adds write permission for the owner to folder `dir`, where it lacks it.
+fn make_writable(dir: &Path) {
+    #[cfg(unix)]
+    if let Ok(meta) = std::fs::symlink_metadata(dir) {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = meta.permissions().mode();
+        if meta.is_dir() && mode & 0o200 == 0 {
+            let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(mode | 0o700));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+}
+
 /// Why [`join_inside`] refused a path.
 #[derive(Debug)]
 pub(crate) enum Outside {
@@ -152,8 +172,12 @@ pub(crate) fn join_inside(base: &Path, rel: &str) -> Result<PathBuf, Outside> {
     let mut path = base.to_path_buf();
     let mut exists = true;
     for part in rel.split('/') {
-        if part.is_empty() || part == "." || part == ".." || part.contains('\\') {
+        if part == ".." || part.contains('\\') {
             return Err(Outside::Leaves);
+        }
+        // `./versions/x.yaml` and `versions//x.yaml` name the same file as the spec does.
+        if part.is_empty() || part == "." {
+            continue;
         }
         path.push(part);
         if exists {
@@ -214,10 +238,22 @@ pub(crate) fn replace_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 /// Creates the new file `path` with `bytes` (mode 0644 where modes exist), failing if
 /// anything, a dangling symbolic link included, already stands there.
 pub(crate) fn create_new_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    create_new_file_with_mode(path, bytes, 0o644)
+}
+
+/// [`create_new_file`] with the file's permission bits (where modes exist), set as it
+/// is created, so a copy of a 0600 file is never readable by others.
+pub(crate) fn create_new_file_with_mode(
+    path: &Path,
+    bytes: &[u8],
+    mode: u32,
+) -> anyhow::Result<()> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o644);
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode);
+    #[cfg(not(unix))]
+    let _ = mode;
     let mut file = options
         .open(path)
         .with_context(|| format!("cannot create {}", path.display()))?;
@@ -281,10 +317,16 @@ mod tests {
                 "{rel}"
             );
         }
-        assert_eq!(
-            join_inside(base, "versions/prod.yaml").unwrap(),
-            base.join("versions/prod.yaml")
-        );
+        for same in [
+            "versions/prod.yaml",
+            "./versions/prod.yaml",
+            "versions//prod.yaml",
+        ] {
+            assert_eq!(
+                join_inside(base, same).unwrap(),
+                base.join("versions/prod.yaml")
+            );
+        }
     }
 
     #[cfg(unix)]

@@ -199,11 +199,14 @@ fn copy_new(dir: &Path, from: &Path, to: &Path) -> anyhow::Result<()> {
             .with_context(|| format!("cannot create {}", folder.display()))?;
     }
     let bytes = std::fs::read(from).with_context(|| format!("cannot read {}", from.display()))?;
-    super::fs_safe::create_new_file(to, &bytes)?;
-    if let Ok(m) = std::fs::metadata(from) {
-        let _ = std::fs::set_permissions(to, m.permissions());
-    }
-    Ok(())
+    // The source's mode from the start: a copy of a 0600 file is never readable by others.
+    #[cfg(unix)]
+    let mode = std::fs::metadata(from).map_or(0o644, |m| {
+        std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o777
+    });
+    #[cfg(not(unix))]
+    let mode = 0o644;
+    super::fs_safe::create_new_file_with_mode(to, &bytes, mode)
 }
 
 /// Every file under `path` (or `path` itself if it is a file), relative to it, sorted;

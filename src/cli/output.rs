@@ -64,10 +64,13 @@ impl Output {
                 created.push(folder.clone());
             }
         }
-        let lock = if parent.is_dir() {
-            Some(lock(&parent, access)?)
-        } else {
+        let lock = if !parent.is_dir() {
             None
+        } else if access == Access::Check {
+            // `--check` only reads: a parent it may not open is read without the lock.
+            lock(&parent, access).ok()
+        } else {
+            Some(lock(&parent, access)?)
         };
         let output = Output {
             dir,
@@ -75,7 +78,7 @@ impl Output {
             created,
         };
         if access == Access::Write {
-            output.remove_leftovers()?;
+            output.remove_leftovers();
         }
         Ok(output)
     }
@@ -128,9 +131,10 @@ impl Output {
                     if !(rel.as_os_str().is_empty() && fs_safe::is_marked_staging(&path, &top)) {
                         stack.push(rel_child);
                     }
-                } else if kind.is_symlink() {
+                } else if !kind.is_file() {
+                    // A link, a FIFO, a socket, a device: never ladder's, never replaced.
                     files.insert(key, Vec::new());
-                } else if kind.is_file() {
+                } else {
                     let bytes = std::fs::read(&path)
                         .with_context(|| format!("cannot read {}", path.display()))?;
                     files.insert(key, bytes);
@@ -162,22 +166,24 @@ impl Output {
     /// Removes what killed builds left under the lock: staging folders beside the output
     /// folder named as this process names them and carrying ladder's marker (or still
     /// empty), and in-place staging folders inside it. Nothing else, whatever its name.
-    fn remove_leftovers(&self) -> anyhow::Result<()> {
+    fn remove_leftovers(&self) {
         let (Some(parent), Some(name)) = (self.dir.parent(), self.dir.file_name()) else {
-            return Ok(());
+            return;
         };
         let prefix = staging_prefix(name);
         let Ok(top) = fs_safe::mount_at(parent) else {
-            return Ok(());
+            return;
         };
         let beside = leftovers(parent, &prefix, &top);
         let inside = fs_safe::mount_at(&self.dir)
             .map(|top| leftovers(&self.dir, super::in_place::STAGING_PREFIX, &top))
             .unwrap_or_default();
         for leftover in beside.into_iter().chain(inside) {
-            fs_safe::remove_staging(&leftover)?;
+            // One that cannot be removed is reported, and the build goes on.
+            if let Err(e) = fs_safe::remove_staging(&leftover) {
+                eprintln!("warning: cannot remove the staging folder a killed build left: {e:#}");
+            }
         }
-        Ok(())
     }
 
     /// Applies `changes` by building the complete new tree beside the folder and swapping
@@ -233,14 +239,30 @@ impl Output {
         } else {
             None
         };
-        set_folder_permissions(&tree, mode)?;
+        // A folder moved to another parent needs write permission on itself (its `..`
+        // changes): both trees are writable for their owner during the swap, and the
+        // output folder gets its own mode back after it (a 0555 folder stays 0555).
+        set_folder_permissions(&tree, mode.as_ref().map(writable))?;
+        if let Some(old) = &mode
+            && writable(old) != *old
+        {
+            let _ = std::fs::set_permissions(&dir, writable(old));
+        }
         match swap(&staging.path, &tree, &dir, exists) {
             Ok(()) => {
                 self.created.clear();
+                set_folder_permissions(&dir, mode)?;
                 Ok(())
             }
-            Err(SwapError::Unsupported) => in_place().map(|()| self.created.clear()),
-            Err(SwapError::Failed(e)) => Err(e),
+            Err(failed) => {
+                if let Some(old) = &mode {
+                    let _ = std::fs::set_permissions(&dir, old.clone());
+                }
+                match failed {
+                    SwapError::Unsupported => in_place().map(|()| self.created.clear()),
+                    SwapError::Failed(e) => Err(e),
+                }
+            }
         }
     }
 }
@@ -402,6 +424,17 @@ fn copy_link(link: &Path, _target: &Path) -> anyhow::Result<()> {
         "{} is a symbolic link; ladder does not carry links over on this platform",
         link.display()
     )
+}
+
+/// `mode` with write permission for the owner.
+fn writable(mode: &std::fs::Permissions) -> std::fs::Permissions {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::Permissions::from_mode(mode.mode() | 0o200)
+    }
+    #[cfg(not(unix))]
+    mode.clone()
 }
 
 fn set_folder_permissions(path: &Path, mode: Option<std::fs::Permissions>) -> anyhow::Result<()> {

@@ -878,3 +878,68 @@ fn a_fifo_where_a_generated_file_goes_is_never_replaced() {
             .is_fifo()
     );
 }
+
+/// Paper cut: run from a subfolder, `ladder plan` said "cannot read the spec
+/// ladder.yaml" with no hint. It looks upwards, as git and cargo do, and says where it
+/// looked when there is none.
+#[test]
+fn a_spec_is_found_in_a_folder_above_the_working_folder() {
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
+    std::fs::write(dir.join("ladder.yaml"), spec("v1")).unwrap();
+    std::fs::create_dir_all(dir.join("overlays/dev")).unwrap();
+    let out = ladder(&dir.join("overlays/dev"), &["plan"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("shop:"));
+    // Where none is found, the message says where ladder looked.
+    std::fs::create_dir(dir.join(".git")).unwrap();
+    std::fs::remove_file(dir.join("ladder.yaml")).unwrap();
+    let out = ladder(&dir.join("overlays/dev"), &["plan"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("or any folder above it up to the repository's top"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// Paper cut: there was no way to start but copying an example. `ladder init` writes a
+/// commented spec (named after its folder) that builds as written, with its schema for
+/// editors, and never overwrites.
+#[test]
+fn ladder_init_writes_a_spec_that_builds_and_never_overwrites() {
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path().join("My_Platform");
+    std::fs::create_dir(&dir).unwrap();
+    let out = ladder(&dir, &["init"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = std::fs::read_to_string(dir.join("ladder.yaml")).unwrap();
+    assert!(text.starts_with("# yaml-language-server: $schema=ladder.schema.json"));
+    assert!(text.contains("name: my-platform"));
+    assert!(dir.join("ladder.schema.json").is_file());
+    build_ok(&dir, &["build"]);
+    let again = ladder(&dir, &["init"]);
+    assert_eq!(again.status.code(), Some(2));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("ladder.yaml")).unwrap(),
+        text
+    );
+}
+
+/// `ladder completions SHELL` prints a completion script for each shell clap knows.
+#[test]
+fn completions_are_printed_for_bash_zsh_and_fish() {
+    let dir = tempfile::tempdir().unwrap();
+    for (shell, marker) in [
+        ("bash", "_ladder()"),
+        ("zsh", "#compdef ladder"),
+        ("fish", "complete -c ladder"),
+    ] {
+        let out = ladder(dir.path(), &["completions", shell]);
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains(marker),
+            "{shell}"
+        );
+    }
+}

@@ -193,6 +193,28 @@ pub(super) enum Command {
     },
     /// Print the JSON Schema of the spec (as committed in schema/ladder.schema.json).
     Schema,
+    /// Write a commented starter spec (and its JSON Schema, for editors) to begin with.
+    ///
+    /// The spec builds as written: two components, one depending on the other, rolled
+    /// out to dev, staging and a manual prod. Refuses to overwrite an existing file.
+    Init {
+        /// Where to write the spec.
+        #[arg(
+            short = 'f',
+            long = "spec",
+            value_name = "PATH",
+            default_value = "ladder.yaml"
+        )]
+        spec: PathBuf,
+        /// The spec's name [default: the folder's name, as a Kubernetes name].
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Print a shell completion script (e.g. `ladder completions bash > /etc/bash_completion.d/ladder`).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]

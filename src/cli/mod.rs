@@ -12,6 +12,7 @@ mod envs;
 mod fs_safe;
 mod git;
 mod in_place;
+mod init;
 mod new_env;
 mod output;
 mod promote;
@@ -142,6 +143,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::NewEnv { spec, name, from } => new_env::run(&spec.spec, &name, &from),
         Command::Schema => {
             print!("{}", ladder::load::spec::json_schema_text());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Init { spec, name } => init::init(&spec, name.as_deref()),
+        Command::Completions { shell } => {
+            use clap::CommandFactory as _;
+            clap_complete::generate(shell, &mut Cli::command(), "ladder", &mut std::io::stdout());
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -29,6 +29,9 @@ impl SpecFile {
 pub(super) fn read_spec(arg: &Path) -> anyhow::Result<SpecFile> {
     let path = if arg.is_dir() {
         arg.join("ladder.yaml")
+    } else if arg == Path::new(DEFAULT_SPEC) && !arg.exists() {
+        // No `-f`: look upwards from the working folder, as git and cargo do.
+        find_upwards()?
     } else {
         arg.to_path_buf()
     };
@@ -42,6 +45,34 @@ pub(super) fn read_spec(arg: &Path) -> anyhow::Result<SpecFile> {
         bytes,
         inputs,
     })
+}
+
+/// The spec file commands read when no `-f` is given.
+pub(super) const DEFAULT_SPEC: &str = "ladder.yaml";
+
+/// `ladder.yaml` in the working folder or the nearest folder above it that has one,
+/// relative to the working folder (`../../ladder.yaml`), so messages and headers name it
+/// as the user would. The search stops at the top of a git repository.
+fn find_upwards() -> anyhow::Result<PathBuf> {
+    let cwd = std::env::current_dir()?;
+    let mut up = PathBuf::new();
+    for dir in cwd.ancestors() {
+        if dir.join(DEFAULT_SPEC).is_file() {
+            return Ok(up.join(DEFAULT_SPEC));
+        }
+        if dir.join(".git").exists() {
+            anyhow::bail!(
+                "no {DEFAULT_SPEC} in {} or any folder above it up to the repository's top ({}); name the spec with -f PATH",
+                cwd.display(),
+                dir.display()
+            );
+        }
+        up.push("..");
+    }
+    anyhow::bail!(
+        "no {DEFAULT_SPEC} in {} or any folder above it; name the spec with -f PATH",
+        cwd.display()
+    )
 }
 
 /// Reads the files and lists the folders a spec names ([`ladder::Request::wanted`]),

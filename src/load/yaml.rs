@@ -282,7 +282,32 @@ pub(crate) fn options() -> serde_saphyr::Options {
 /// Parses one YAML document into a node tree. An empty input is `Null`.
 pub fn parse(file: &str, text: &str) -> Result<Node, Diagnostic> {
     serde_saphyr::from_str_with_options::<Node>(text, options())
-        .map_err(|e| to_diagnostic(file, &e))
+        .map_err(|e| with_line_hints(to_diagnostic(file, &e), text))
+}
+
+/// A YAML error on a line with an unquoted `{{` (a `{{ env }}` template, which YAML
+/// reads as the start of a flow mapping) gets the fix: quote the string.
+fn with_line_hints(d: Diagnostic, text: &str) -> Diagnostic {
+    if d.help.is_some() || !d.message.starts_with("invalid YAML") {
+        return d;
+    }
+    let line = text
+        .lines()
+        .nth((d.pos.line as usize).saturating_sub(1))
+        .unwrap_or_default();
+    let unquoted_template = line
+        .find("{{")
+        .is_some_and(|at| !line[..at].contains(['"', '\'']));
+    if unquoted_template {
+        let example = line.trim().split_once(": ").map_or_else(
+            || "\"{{ env }}/…\"".to_owned(),
+            |(key, value)| format!("{key}: \"{}\"", value.trim()),
+        );
+        return d.help(format!(
+            "quote strings that use `{{{{ … }}}}`, which YAML otherwise reads as a mapping: `{example}`"
+        ));
+    }
+    d
 }
 
 /// Parses a stream of YAML documents (`---` separated), skipping empty ones.

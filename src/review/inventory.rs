@@ -14,7 +14,8 @@ pub const DOMAIN_LABEL: &str = "domain";
 
 struct Row<'a> {
     name: &'a str,
-    domain: &'a str,
+    /// `None` for a component without a domain: `null` in JSON, `-` in Markdown.
+    domain: Option<&'a str>,
     namespace: &'a str,
     source: String,
 }
@@ -45,10 +46,7 @@ fn rows<'m>(model: &'m Model, plan: &Plan, env: usize) -> Vec<(u32, Vec<Row<'m>>
                         .join(", ");
                     Some(Row {
                         name: &component.name,
-                        domain: component
-                            .labels
-                            .get(DOMAIN_LABEL)
-                            .map_or("-", String::as_str),
+                        domain: component.labels.get(DOMAIN_LABEL).map(String::as_str),
                         namespace: &instance.namespace,
                         source,
                     })
@@ -73,7 +71,10 @@ pub fn markdown(model: &Model, plan: &Plan, env: usize) -> String {
             let _ = writeln!(
                 out,
                 "  - `{}` ({}) – {} / {}",
-                r.name, r.source, r.domain, r.namespace
+                r.name,
+                r.source,
+                r.domain.unwrap_or("-"),
+                r.namespace
             );
         }
     }

@@ -137,10 +137,28 @@ pub(super) fn mismatch(node: &Node, path: &str, expected: &Expected) -> Issue {
 /// it as a number, so suggest the quotes that keep it text.
 pub(super) fn quote_hint(node: &Node, expected: &Expected) -> Option<String> {
     let scalar = matches!(node.value, Value::Int(_) | Value::Float(_) | Value::Bool(_));
-    let wants_string = expected.kinds.iter().any(|k| k.contains("string"));
     let text = node.key_text().unwrap_or_default();
-    (scalar && wants_string)
-        .then(|| format!("quote the value so YAML reads it as text: \"{text}\""))
+    let strings: Vec<&str> = expected.values.iter().filter_map(Json::as_str).collect();
+    // Quoting helps only where the quoted text is allowed: a free string, or one of the
+    // listed values. Otherwise say what is allowed (`sync: true` is neither).
+    if scalar && !strings.is_empty() {
+        // Not allowed even quoted: the message lists what is.
+        return strings
+            .contains(&text.as_str())
+            .then(|| format!("quote the value so YAML reads it as text: \"{text}\""));
+    }
+    if scalar && expected.kinds.iter().any(|k| k.contains("string")) {
+        return Some(format!(
+            "quote the value so YAML reads it as text: \"{text}\""
+        ));
+    }
+    // One value where a list goes (`dependsOn: postgres`).
+    if expected.kinds.contains(&"a list")
+        && !matches!(node.value, Value::Seq(_) | Value::Map(_) | Value::Null)
+    {
+        return Some(format!("write a list: `[{text}]`"));
+    }
+    None
 }
 
 /// Checks `type`, `x-kubernetes-int-or-string` and integer `format`s; on mismatch,

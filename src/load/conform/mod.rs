@@ -172,6 +172,17 @@ impl<'a> Checker<'a> {
             return;
         }
         if let Err(kinds) = type_fits(node, obj) {
+            // A type with listed values (`sync: auto | manual`): say the values, not only
+            // the type, so `sync: true` does not get "quote it" (still not allowed).
+            if obj.contains_key("enum") || obj.contains_key("const") {
+                let mut expected = Expected::default();
+                self.expected(schema, hops, &mut expected);
+                if !expected.values.is_empty() {
+                    expected.kinds.clear();
+                    out.push(mismatch(node, path, &expected));
+                    return;
+                }
+            }
             let message = format!(
                 "{} must be {}, found {}",
                 subject(path),

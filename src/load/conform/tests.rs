@@ -162,10 +162,11 @@ fn enum_accepts_listed_values_only() {
         issues[0].message,
         "the top level must be one of `auto`, `manual`, found `automatic`"
     );
+    // A value of the wrong type hears what is allowed, not only the type.
     let issues = run("3\n", &schema);
     assert_eq!(
         issues[0].message,
-        "the top level must be a string, found an integer"
+        "the top level must be one of `auto`, `manual`, found `3`"
     );
 }
 

@@ -351,6 +351,49 @@ impl Match {
                 .iter()
                 .all(|(k, v)| resource.labels.iter().any(|(rk, rv)| rk == k && rv == v))
     }
+
+    /// Whether every resource `other` matches, this item matches too: each field this
+    /// item sets, `other` sets to the same value, and this item's labels are among
+    /// `other`'s.
+    pub fn covers(&self, other: &Match) -> bool {
+        let same = |a: &Option<String>, b: &Option<String>| a.is_none() || a == b;
+        same(&self.kind, &other.kind)
+            && same(&self.name, &other.name)
+            && same(&self.namespace, &other.namespace)
+            && self
+                .labels
+                .iter()
+                .all(|(k, v)| other.labels.get(k) == Some(v))
+    }
+
+    /// The item as a spec writes it: `{kind: Service, name: shop-redis}`.
+    pub fn flow(&self) -> String {
+        let mut parts = Vec::new();
+        for (key, value) in [
+            ("kind", &self.kind),
+            ("name", &self.name),
+            ("namespace", &self.namespace),
+        ] {
+            if let Some(v) = value {
+                parts.push(format!("{key}: {}", crate::load::yaml::scalar(v)));
+            }
+        }
+        if !self.labels.is_empty() {
+            let labels: Vec<String> = self
+                .labels
+                .iter()
+                .map(|(k, v)| {
+                    format!(
+                        "{}: {}",
+                        crate::load::yaml::scalar(k),
+                        crate::load::yaml::scalar(v)
+                    )
+                })
+                .collect();
+            parts.push(format!("labels: {{{}}}", labels.join(", ")));
+        }
+        format!("{{{}}}", parts.join(", "))
+    }
 }
 
 impl Waves {

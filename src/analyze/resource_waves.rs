@@ -250,6 +250,7 @@ pub fn plan<'a>(
             index.insert(&d.name, i);
         }
     }
+    overlaps(&drafts, &index, &mut errors);
     let known: Vec<&str> = index.keys().copied().collect();
     let names = crate::diagnostic::Names::new(known.iter().copied());
 
@@ -409,6 +410,102 @@ impl Errors<'_> {
     }
 }
 
+/// The lint rule of two resource groups that match the same resources for certain.
+pub static RESOURCE_GROUPS_OVERLAP: &str = "resource-groups-overlap";
+
+/// Two named groups of which one has a match item that covers an item of the other
+/// ([`Match::covers`]): every resource the covered item matches is in both groups, which
+/// `ladder waves` refuses, and which the kustomize Component would patch twice (the
+/// later patch winning). Only what the match rules decide: items that may overlap only
+/// for some resources are left to `ladder waves`, which refuses such a resource. One
+/// error per pair of groups; items are bucketed by kind and name, and the comparisons of
+/// one component are capped.
+fn overlaps(drafts: &[Draft<'_>], index: &BTreeMap<&str, usize>, errors: &mut Errors<'_>) {
+    const BUDGET: u64 = 4_000_000;
+    type Key<'k> = (Option<&'k str>, Option<&'k str>);
+    // Named groups, first definitions, items without errors of their own.
+    let mut items: Vec<(usize, usize, &Match)> = Vec::new();
+    for (g, d) in drafts.iter().enumerate() {
+        if d.group.is_none() || index.get(d.name.as_str()) != Some(&g) {
+            continue;
+        }
+        for (m, item) in d.matches.iter().enumerate() {
+            let fields = [&item.kind, &item.name, &item.namespace];
+            let set = fields.iter().any(|f| f.is_some()) || !item.labels.is_empty();
+            let empty = fields.iter().any(|f| f.as_deref() == Some(""));
+            if set && !empty {
+                items.push((g, m, item));
+            }
+        }
+    }
+    let mut buckets: BTreeMap<Key<'_>, Vec<usize>> = BTreeMap::new();
+    for (i, (_, _, item)) in items.iter().enumerate() {
+        buckets
+            .entry((item.kind.as_deref(), item.name.as_deref()))
+            .or_default()
+            .push(i);
+    }
+    let mut reported = std::collections::BTreeSet::new();
+    let mut budget = BUDGET;
+    for (b, &(gb, mb, covered)) in items.iter().enumerate() {
+        let (kind, name) = (covered.kind.as_deref(), covered.name.as_deref());
+        let mut keys = vec![(kind, name), (kind, None), (None, name), (None, None)];
+        keys.sort_unstable();
+        keys.dedup();
+        for key in keys {
+            for &a in buckets.get(&key).into_iter().flatten() {
+                if budget == 0 {
+                    return;
+                }
+                budget -= 1;
+                let (ga, ma, covering) = items[a];
+                let pair = (ga.min(gb), ga.max(gb));
+                if ga == gb || reported.contains(&pair) || !covering.covers(covered) {
+                    continue;
+                }
+                // Equal items cover each other: one report, at the earlier item.
+                if covered.covers(covering) && a > b {
+                    continue;
+                }
+                reported.insert(pair);
+                let (first, second) = if ga < gb { (ga, gb) } else { (gb, ga) };
+                // A named group's path is its `name`: the item is beside it.
+                let item_at = |g: usize, m: usize| {
+                    let mut at = drafts[g].at.clone();
+                    at.pop();
+                    at.extend([PathSeg::Key("match"), PathSeg::Index(m)]);
+                    at
+                };
+                let (covering_name, covered_name) = (&drafts[ga].name, &drafts[gb].name);
+                let message = if covered.covers(covering) {
+                    format!(
+                        "resource groups `{}` and `{}` both match the same resources: the item `{}` is in both",
+                        drafts[first].name,
+                        drafts[second].name,
+                        covering.flow()
+                    )
+                } else {
+                    format!(
+                        "resource groups `{}` and `{}` both match the same resources: `{covering_name}`'s `{}` matches every resource `{covered_name}`'s `{}` matches",
+                        drafts[first].name,
+                        drafts[second].name,
+                        covering.flow(),
+                        covered.flow()
+                    )
+                };
+                let note_pos = errors.tree.lookup(&item_at(gb, mb)).pos;
+                let d = errors.at(&item_at(ga, ma), message);
+                d.notes
+                    .push((note_pos, format!("`{covered_name}` matches it here")));
+                d.help = Some(format!(
+                    "a resource belongs to one group: `ladder waves` refuses it, and the kustomize Component would patch it twice, the later patch winning; narrow `{covering_name}`'s item (add a `name` or a label), or remove it from one of the groups"
+                ));
+                d.rule = Some(&RESOURCE_GROUPS_OVERLAP);
+            }
+        }
+    }
+}
+
 fn phase_name(hook: Option<Hook>) -> &'static str {
     hook.map_or("resources", Hook::as_str)
 }
@@ -429,5 +526,38 @@ fn phase_conflict(hook: Option<Hook>, dep: Option<Hook>) -> Option<&'static str>
         _ => Some(
             "SyncFail, PreDelete and PostDelete hooks run apart from a normal sync, so neither can wait for the other",
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::load::spec::resources::Match;
+
+    fn m(kind: Option<&str>, name: Option<&str>, labels: &[(&str, &str)]) -> Match {
+        Match {
+            kind: kind.map(str::to_owned),
+            name: name.map(str::to_owned),
+            namespace: None,
+            labels: labels
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        }
+    }
+
+    /// What covers what: every field an item sets, the other sets alike; labels a subset.
+    #[test]
+    fn an_item_covers_another_when_it_matches_everything_the_other_does() {
+        let service = m(Some("Service"), None, &[]);
+        let redis = m(Some("Service"), Some("shop-redis"), &[]);
+        assert!(service.covers(&redis) && !redis.covers(&service));
+        assert!(redis.covers(&redis));
+        assert!(!m(Some("Job"), None, &[]).covers(&redis));
+        let app = m(None, None, &[("app", "shop")]);
+        assert!(app.covers(&m(Some("Job"), None, &[("app", "shop"), ("tier", "x")])));
+        assert!(!app.covers(&m(Some("Job"), None, &[("app", "other")])));
+        // A partial overlap is no cover either way: left to `ladder waves`.
+        let db = m(Some("Database"), None, &[]);
+        assert!(!db.covers(&app) && !app.covers(&db));
     }
 }

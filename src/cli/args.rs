@@ -100,7 +100,9 @@ pub(super) enum Command {
     ///
     /// Every Argo CD manifest under PATH is checked against the openAPIV3Schema of its
     /// CRD in DIR; unknown fields are errors, as with strict server-side validation.
-    /// Manifests of kinds without a CRD in DIR (e.g. ConfigMaps) are skipped and listed.
+    /// Manifests of kinds without a CRD in DIR (e.g. ConfigMaps) are skipped and listed;
+    /// files that are not Kubernetes objects (ladder's Helm values, kustomize files) are
+    /// noted and not checked.
     Validate {
         /// Folder holding CRD manifests (its YAML files; subfolders are not read).
         #[arg(long, value_name = "DIR")]

@@ -123,8 +123,18 @@ pub(super) fn validate(crds_dir: &Path, paths: &[PathBuf]) -> anyhow::Result<Exi
             pos.line, pos.column
         );
     }
+    for (file, pos, what) in &report.other {
+        eprintln!(
+            "note: {file}:{}:{}: not checked: {what}",
+            pos.line, pos.column
+        );
+    }
+    let other = match report.other.len() {
+        0 => String::new(),
+        n => format!(", {n} not Kubernetes objects"),
+    };
     eprintln!(
-        "checked {} manifests in {} files against {} CRDs: {} errors, {} skipped",
+        "checked {} manifests in {} files against {} CRDs: {} errors, {} skipped{other}",
         report.checked,
         files.len(),
         crds.len(),

@@ -163,6 +163,12 @@ pub const RULES: &[Rule] = &[
         fix: "remove one dependency of the cycle",
     },
     Rule {
+        name: "resource-groups-overlap",
+        severity: Severity::Error,
+        reason: "a resource two resource groups match gets two waves: `ladder waves` refuses it, and the kustomize Component patches it twice, the later patch winning",
+        fix: "narrow the broader match item (a `name` or a label), or take the resource out of one group",
+    },
+    Rule {
         name: "spec-error",
         severity: Severity::Error,
         reason: "the spec does not build (names, sources, environments, labels…)",

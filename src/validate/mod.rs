@@ -220,6 +220,9 @@ pub struct Report {
     pub checked: usize,
     /// Documents without a CRD: file, position, `apiVersion/kind`.
     pub skipped: Vec<(String, Pos, String)>,
+    /// Documents that are not Kubernetes objects (ladder's Helm values, kustomize
+    /// files): file, position, what they are. Noted, not checked.
+    pub other: Vec<(String, Pos, String)>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -230,7 +233,15 @@ pub fn validate(crds: &Crds, files: &[(String, String)]) -> Report {
     for (file, text) in files {
         match yaml::parse_all(file, text) {
             Ok(docs) => {
+                // Files ladder wrote carry its header: a document of one without
+                // `apiVersion` and `kind` is one of its Helm values files, not a broken
+                // manifest (a file without the header still gets the errors).
+                let ours = crate::emit::generated_from(text.as_bytes()).is_some();
                 for doc in &docs {
+                    if let Some(what) = not_an_object(doc, ours) {
+                        report.other.push((file.clone(), doc.pos, what));
+                        continue;
+                    }
                     validate_doc(crds, file, doc, &mut report);
                 }
             }
@@ -238,6 +249,25 @@ pub fn validate(crds: &Crds, files: &[(String, String)]) -> Report {
         }
     }
     report
+}
+
+/// What `doc` is when it is not a Kubernetes object: a kustomize file, or (in a file
+/// ladder wrote, `ours`) a document without `apiVersion` and `kind`.
+fn not_an_object(doc: &Node, ours: bool) -> Option<String> {
+    let api_version = doc.get("apiVersion").and_then(Node::as_str);
+    let kind = doc.get("kind").and_then(Node::as_str);
+    match (api_version, kind) {
+        (Some(a), Some(k @ ("Kustomization" | "Component")))
+            if a.starts_with("kustomize.config.k8s.io/") =>
+        {
+            Some(format!("a kustomize {k}, read by `kustomize build`, not applied to a cluster"))
+        }
+        (None, None) if ours && doc.get("syncWaves").is_some() => Some(
+            "Helm values ladder generated for charts that read their sync-waves from values (a source's `helm.valueFiles`), not a Kubernetes object".into(),
+        ),
+        (None, None) if ours => Some("a file ladder generated that is not a Kubernetes object".into()),
+        _ => None,
+    }
 }
 
 fn validate_doc(crds: &Crds, file: &str, doc: &Node, report: &mut Report) {

@@ -6,8 +6,10 @@
 //! labelSelector, namespace) and a strategic-merge patch that only sets annotations;
 //! kustomize ignores the patch's own kind and name when a target is given. Patches
 //! apply in order and the last one wins, so the groups of `preset: kinds` come first
-//! and named groups after them, as in `ladder waves`. Two named groups matching one
-//! resource is an error in `ladder waves`; here the later patch would simply win.
+//! and named groups after them, as in `ladder waves`. Two named groups whose items
+//! select the same resources for certain are refused by analysis
+//! (`resource-groups-overlap`); groups that only may overlap remain, and there the later
+//! patch would win (`ladder waves` refuses such a resource when it meets one).
 
 use std::fmt::Write as _;
 

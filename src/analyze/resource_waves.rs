@@ -110,6 +110,15 @@ pub fn plan<'a>(
                     "use lowercase letters, digits and `-`, starting and ending with a letter or digit, at most 63 characters"
                         .into(),
                 );
+            } else if name == "enabled" {
+                // `syncWaves.enabled` is the switch of the generated Helm values: a group
+                // of that name would write the key twice.
+                errors
+                    .at(
+                        &item(g, &[Key("name")]),
+                        "resource group name `enabled` is reserved: the generated Helm values use `syncWaves.enabled` to switch a chart's waves on".into(),
+                    )
+                    .help = Some("give the group another name".into());
             }
             name.clone()
         } else {

@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ResourceGroup {
     /// Name of the group (a DNS-1123 label); other groups name it in `dependsOn`, and it is
-    /// the key of its wave in generated Helm values (`syncWaves.<name>`).
+    /// the key of its entries in the generated Helm values (`syncWaves`, `syncHooks`,
+    /// `syncAnnotations`); `enabled` is reserved.
     #[serde(default)]
     pub name: Option<String>,
     /// Which resources belong to the group: a resource matches an item when it matches

@@ -6,10 +6,13 @@
 mod helm;
 mod kustomize;
 
+use crate::analyze::model::Source;
+
 /// The files `ladder build` adds for resource groups, under `waves/` (which the root
 /// Application does not apply: it reads only the top folder, `directory.recurse: false`):
 /// `waves/<component>/<env>/kustomization.yaml` for every environment the component is
-/// enabled in, and `waves/<component>/values.yaml` for components with a Helm source.
+/// enabled in with a git path source Helm does not render, and
+/// `waves/<component>/values.yaml` for components with a Helm source.
 /// With independent environments, each environment's tree has its own.
 pub fn files(model: &crate::analyze::model::Model) -> std::collections::BTreeMap<String, String> {
     let mut files = std::collections::BTreeMap::new();
@@ -23,15 +26,26 @@ pub fn files(model: &crate::analyze::model::Model) -> std::collections::BTreeMap
             } else {
                 format!("waves/{}", c.name)
             };
-            files.insert(
-                format!("{root}/{}/kustomization.yaml", env.name),
-                kustomize::component(waves, &c.name, &env.name),
-            );
-            let helm = instance
+            // A Helm source reads its waves from values; a kustomize Component reaches
+            // only a git path that Helm does not render (Argo CD cannot kustomize a
+            // chart), so a component with only Helm sources gets no Component.
+            let helm = |s: &Source| {
+                s.chart.is_some()
+                    || !s.value_files.is_empty()
+                    || s.release_name.is_some()
+                    || !s.parameters.is_empty()
+            };
+            if instance
                 .sources
                 .iter()
-                .any(|s| s.chart.is_some() || !s.value_files.is_empty());
-            if helm {
+                .any(|s| s.path.is_some() && !helm(s))
+            {
+                files.insert(
+                    format!("{root}/{}/kustomization.yaml", env.name),
+                    kustomize::component(waves, &c.name, &env.name),
+                );
+            }
+            if instance.sources.iter().any(helm) {
                 files.insert(format!("{root}/values.yaml"), helm::values(waves, &c.name));
             }
         }

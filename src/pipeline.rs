@@ -173,6 +173,7 @@ impl<'a> Request<'a> {
         let mut model = crate::analyze::analyze(&loaded)?;
         version_files::apply(&mut model, &loaded, &inputs.files)?;
         crate::analyze::gates::stamp(&mut model);
+        crate::analyze::wave_refs::check(&mut model, &loaded);
         let plan = crate::plan::plan(&model);
         crate::plan::checks::check_compact_phase_keys(&loaded, &plan)?;
         Ok(Planned {

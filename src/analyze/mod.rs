@@ -41,6 +41,7 @@ mod rollout;
 mod sources;
 pub mod version_files;
 mod wave_presets;
+pub mod wave_refs;
 pub mod windows;
 
 use context::{Cx, interpolation_env};

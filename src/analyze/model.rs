@@ -263,6 +263,17 @@ pub struct Source {
     pub common_annotations: Vec<(String, String)>,
 }
 
+impl Source {
+    /// Rendered by Helm as far as the spec shows: a chart, or Helm settings (value files,
+    /// a release name, parameters) on a git path.
+    pub fn is_helm(&self) -> bool {
+        self.chart.is_some()
+            || !self.value_files.is_empty()
+            || self.release_name.is_some()
+            || !self.parameters.is_empty()
+    }
+}
+
 /// A Helm parameter of a source.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Parameter {

@@ -181,6 +181,12 @@ pub const RULES: &[Rule] = &[
         fix: "hand the gate its environment's rollout digest: `gate: {helmParameter: NAME}` (a parameter its chart renders) or `gate: {kustomize: true}`",
     },
     Rule {
+        name: "waves-values-not-used",
+        severity: Severity::Warning,
+        reason: "the Helm values ladder writes for a component's resource groups reach its chart only through a `helm.valueFiles` entry; without one every resource keeps wave 0 and no hook runs",
+        fix: "list `$<ref>/<output.path>/waves/<component>/values.yaml` in the chart source's `helm.valueFiles`, through a `ref` source on the generated tree's repository",
+    },
+    Rule {
         name: "over-serialised",
         severity: Severity::Warning,
         reason: "a pinned or banded ladder with more steps than its longest dependency chain makes every rollout wait longer than it must",

@@ -29,23 +29,17 @@ pub fn files(model: &crate::analyze::model::Model) -> std::collections::BTreeMap
             // A Helm source reads its waves from values; a kustomize Component reaches
             // only a git path that Helm does not render (Argo CD cannot kustomize a
             // chart), so a component with only Helm sources gets no Component.
-            let helm = |s: &Source| {
-                s.chart.is_some()
-                    || !s.value_files.is_empty()
-                    || s.release_name.is_some()
-                    || !s.parameters.is_empty()
-            };
             if instance
                 .sources
                 .iter()
-                .any(|s| s.path.is_some() && !helm(s))
+                .any(|s| s.path.is_some() && !s.is_helm())
             {
                 files.insert(
                     format!("{root}/{}/kustomization.yaml", env.name),
                     kustomize::component(waves, &c.name, &env.name),
                 );
             }
-            if instance.sources.iter().any(helm) {
+            if instance.sources.iter().any(Source::is_helm) {
                 files.insert(format!("{root}/values.yaml"), helm::values(waves, &c.name));
             }
         }

@@ -17,7 +17,7 @@ use anyhow::Context as _;
 use ladder::emit::{Changes, Files};
 
 use super::fs_safe;
-use super::output::{Staging, safe_join};
+use super::output::{Staging, remove_empty_parents, safe_join};
 
 /// How the staging folder inside the output folder is named (then six letters or digits).
 pub(crate) const STAGING_PREFIX: &str = ".ladder-staging-";
@@ -127,17 +127,6 @@ impl Undo {
         for folder in self.created.into_iter().rev() {
             let _ = std::fs::remove_dir(folder);
         }
-    }
-}
-
-/// Removes the folders above `path`, up to `root`, that a deletion left empty.
-fn remove_empty_parents(root: &Path, path: &Path) {
-    let mut parent = path.parent();
-    while let Some(p) = parent {
-        if p == root || std::fs::remove_dir(p).is_err() {
-            break;
-        }
-        parent = p.parent();
     }
 }
 

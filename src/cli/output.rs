@@ -348,7 +348,7 @@ enum SwapError {
 
 /// Removes the folders above `path`, up to `root`, that a deletion left empty; folders
 /// that still hold something (or were the user's own empty folders elsewhere) stay.
-fn remove_empty_parents(root: &Path, path: &Path) {
+pub(crate) fn remove_empty_parents(root: &Path, path: &Path) {
     let mut parent = path.parent();
     while let Some(p) = parent {
         if p == root || std::fs::remove_dir(p).is_err() {

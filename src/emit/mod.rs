@@ -6,7 +6,8 @@
 //! overwritten. Working out the changes is pure (it takes the folder's current
 //! contents as data); the CLI performs them.
 //!
-//! May import: nothing of ladder's but `diagnostic` (it works on rendered text).
+//! May import: `diagnostic`, and `plan::size` for the JSON lengths Go writes (it works on
+//! rendered text).
 
 pub mod size;
 

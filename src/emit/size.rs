@@ -13,6 +13,10 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
+// The lengths Go's `encoding/json` writes, shared with the plan's estimate of the same
+// objects, so the two agree by construction.
+use crate::plan::size::{digits, json_str};
+
 /// What [`json_bytes`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Measured {
@@ -78,24 +82,6 @@ impl<'de> DeserializeSeed<'de> for Seed<'_> {
     }
 }
 
-/// A JSON string's length with its quotes, escaped as Go's `encoding/json` does.
-fn string_len(s: &str) -> u64 {
-    let escaped: u64 = s
-        .chars()
-        .map(|c| match c {
-            '"' | '\\' | '\n' | '\r' | '\t' => 2,
-            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => 6,
-            c if (c as u32) < 0x20 => 6,
-            c => c.len_utf8() as u64,
-        })
-        .sum();
-    escaped + 2
-}
-
-fn digits(n: u64) -> u64 {
-    u64::from(n.checked_ilog10().unwrap_or(0)) + 1
-}
-
 impl<'de> Visitor<'de> for Seed<'_> {
     type Value = ();
 
@@ -120,7 +106,7 @@ impl<'de> Visitor<'de> for Seed<'_> {
         })
     }
     fn visit_str<E: de::Error>(self, s: &str) -> Result<(), E> {
-        self.0.add(string_len(s))
+        self.0.add(json_str(s))
     }
     fn visit_unit<E: de::Error>(self) -> Result<(), E> {
         self.0.add(4)
@@ -183,7 +169,7 @@ impl Visitor<'_> for Key<'_> {
         self.0.add(digits(n) + 2)
     }
     fn visit_str<E: de::Error>(self, s: &str) -> Result<(), E> {
-        self.0.add(string_len(s))
+        self.0.add(json_str(s))
     }
     fn visit_unit<E: de::Error>(self) -> Result<(), E> {
         self.0.add(6) // "null"

@@ -496,8 +496,9 @@ fn key(k: &str) -> u64 {
     json_str(k) + 1
 }
 
-/// A JSON string with its quotes, escaped as Go's `encoding/json` escapes it.
-fn json_str(s: &str) -> u64 {
+/// A JSON string's length with its quotes, escaped as Go's `encoding/json` escapes it
+/// (`"`, `\`, control characters, and `<`, `>`, `&`, U+2028, U+2029 as `\u….`).
+pub(crate) fn json_str(s: &str) -> u64 {
     2 + s
         .chars()
         .map(|c| match c {
@@ -509,7 +510,8 @@ fn json_str(s: &str) -> u64 {
         .sum::<u64>()
 }
 
-fn digits(n: u64) -> u64 {
+/// How many decimal digits `n` has.
+pub(crate) fn digits(n: u64) -> u64 {
     u64::from(n.checked_ilog10().unwrap_or(0)) + 1
 }
 

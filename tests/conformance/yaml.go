@@ -95,26 +95,16 @@ func readBoth(data []byte) (int, error) {
 
 // decodeV3 reads every document with go-yaml v3 (empty documents skipped).
 func decodeV3(data []byte) ([]any, error) {
-	dec := yaml3.NewDecoder(bytes.NewReader(data))
-	var docs []any
-	for {
-		var v any
-		err := dec.Decode(&v)
-		if errors.Is(err, io.EOF) {
-			return docs, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		if v != nil {
-			docs = append(docs, normalize(v))
-		}
-	}
+	return decodeAll(yaml3.NewDecoder(bytes.NewReader(data)))
 }
 
 // decodeV2 reads every document with go-yaml v2 (empty documents skipped).
 func decodeV2(data []byte) ([]any, error) {
-	dec := yaml2.NewDecoder(bytes.NewReader(data))
+	return decodeAll(yaml2.NewDecoder(bytes.NewReader(data)))
+}
+
+// decodeAll reads every document of a stream with a go-yaml decoder, either version.
+func decodeAll(dec interface{ Decode(any) error }) ([]any, error) {
 	var docs []any
 	for {
 		var v any

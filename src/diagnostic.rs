@@ -221,6 +221,67 @@ impl<'a> Names<'a> {
 pub fn sort(diagnostics: &mut Vec<Diagnostic>) {
     diagnostics.sort_by(|a, b| (&a.file, a.pos, &a.message).cmp(&(&b.file, b.pos, &b.message)));
     diagnostics.dedup();
+    fold_repeats(diagnostics);
+}
+
+/// How many further places of one repeated problem are shown as notes; the rest are
+/// counted.
+const REPEATS_SHOWN: usize = 8;
+
+/// One problem met at several places (one typo in a value file every component copies,
+/// say) is reported once, at its first place, with the other places as notes: the same
+/// file, message, help and rule, and no notes of its own. Order is kept otherwise.
+fn fold_repeats(diagnostics: &mut Vec<Diagnostic>) {
+    type Key<'a> = (&'a str, &'a str, Option<&'a str>, Option<&'static str>);
+    fn key(d: &Diagnostic) -> Option<Key<'_>> {
+        d.notes.is_empty().then(|| {
+            (
+                d.file.as_str(),
+                d.message.as_str(),
+                d.help.as_deref(),
+                d.rule.copied(),
+            )
+        })
+    }
+    // Index of the first of each repeated problem → the positions of the others.
+    let mut first: BTreeMap<Key<'_>, usize> = BTreeMap::new();
+    let mut repeats: BTreeMap<usize, Vec<Pos>> = BTreeMap::new();
+    let mut keep = vec![true; diagnostics.len()];
+    for (i, d) in diagnostics.iter().enumerate() {
+        let Some(k) = key(d) else { continue };
+        match first.get(&k) {
+            Some(&f) => {
+                repeats.entry(f).or_default().push(d.pos);
+                keep[i] = false;
+            }
+            None => {
+                first.insert(k, i);
+            }
+        }
+    }
+    if repeats.is_empty() {
+        return;
+    }
+    for (f, positions) in repeats {
+        let shown = positions.len().min(REPEATS_SHOWN);
+        let d = &mut diagnostics[f];
+        for (n, pos) in positions.iter().take(shown).enumerate() {
+            let note = if n + 1 == shown && positions.len() > shown {
+                format!(
+                    "the same problem here, and at {} more places",
+                    positions.len() - shown
+                )
+            } else {
+                "the same problem here".to_owned()
+            };
+            d.notes.push((*pos, note));
+        }
+    }
+    let mut i = 0;
+    diagnostics.retain(|_| {
+        i += 1;
+        keep[i - 1]
+    });
 }
 
 /// Renders diagnostics as text, rustc style, with the source line and a caret.

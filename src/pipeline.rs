@@ -5,7 +5,8 @@
 //!
 //! The core never reads files: what a spec reads beside itself (version files, fleet
 //! folders) is named by [`Request::wanted`], read by the caller and handed back as
-//! [`Inputs`]; template overrides come in as [`Templates`].
+//! [`Inputs`], and so are the overlay kustomizations [`Request::overlays`] names;
+//! template overrides come in as [`Templates`].
 //!
 //! May import every stage; only the tools (review, lint, edit, validate) and the CLI
 //! import it.
@@ -24,6 +25,9 @@ use crate::render::templates::{Overrides, template_names};
 /// data: the version files and the fleet folders the spec names ([`Request::wanted`]).
 #[derive(Debug, Clone, Default)]
 pub struct Inputs {
+    /// The name a spec without `name` gets: its folder's ([`crate::load::folder_name`]).
+    /// Without one, a missing `name` is an error.
+    pub name: Option<String>,
     /// Path relative to the spec's folder (with `/`) to text, for files that exist.
     pub files: BTreeMap<String, String>,
     /// Path relative to the spec's folder to its subfolders' names, sorted, for folders
@@ -32,6 +36,12 @@ pub struct Inputs {
     /// Paths the caller did not read because they go through a symbolic link (a file, a
     /// folder, or `folder/member`), each with the link met, relative to the spec's folder.
     pub refused: BTreeMap<String, String>,
+    /// The kustomization of each overlay folder [`Request::overlays`] names, by folder
+    /// (relative to the spec's folder): its file name (`kustomization.yaml`,
+    /// `kustomization.yml` or `Kustomization`) and text, or `None` for a folder with
+    /// none of these. Folders the caller did not read (missing, or through a link) are
+    /// absent and not checked.
+    pub overlays: BTreeMap<String, crate::analyze::wave_components::Overlay>,
 }
 
 /// What a spec reads beside itself, relative to its folder.
@@ -150,9 +160,35 @@ impl<'a> Request<'a> {
         }
     }
 
+    /// The overlay folders (relative to the spec's folder) whose kustomization should
+    /// include a kustomize Component ladder writes for resource groups: the git paths
+    /// that Helm does not render, on the generated tree's repository, of every component
+    /// with resource groups in every environment it is enabled in. Read after
+    /// [`Request::wanted`]'s inputs (a fleet's members decide which components exist).
+    /// Empty when no component has resource groups (the spec is then planned only once)
+    /// or the spec does not plan.
+    pub fn overlays(&self) -> Vec<String> {
+        let Ok(loaded) = self.load() else {
+            return Vec::new();
+        };
+        if loaded
+            .spec
+            .components
+            .iter()
+            .all(|c| c.resources.is_empty())
+        {
+            return Vec::new();
+        }
+        let Ok(planned) = self.plan_loaded(loaded) else {
+            return Vec::new();
+        };
+        crate::analyze::wave_components::overlays(&planned.model)
+    }
+
     /// Stage 1: the typed spec and its node tree.
     pub fn load(&self) -> Result<Loaded, Vec<Diagnostic>> {
-        crate::load::load(self.file, self.bytes)
+        let name = self.inputs.and_then(|i| i.name.as_deref());
+        crate::load::load_named(self.file, self.bytes, name)
     }
 
     /// Stages 1 to 3: loaded, analyzed and planned.
@@ -173,7 +209,11 @@ impl<'a> Request<'a> {
         let mut model = crate::analyze::analyze(&loaded)?;
         version_files::apply(&mut model, &loaded, &inputs.files)?;
         crate::analyze::gates::stamp(&mut model);
+        model
+            .warnings
+            .extend(crate::analyze::named_after_folder(&loaded));
         crate::analyze::wave_refs::check(&mut model, &loaded);
+        crate::analyze::wave_components::check(&mut model, &loaded, &inputs.overlays);
         let plan = crate::plan::plan(&model);
         crate::plan::checks::check_compact_phase_keys(&loaded, &plan)?;
         Ok(Planned {

@@ -638,6 +638,54 @@ fn a_version_file_linked_outside_the_spec_folder_is_not_read() {
     assert!(!dir.join("out").exists());
 }
 
+/// The overlay kustomizations lint reads to see whether they include ladder's waves
+/// Component are read like version files: a kustomization or an overlay folder that is
+/// a symbolic link is not read (and not checked), so nothing from outside the spec's
+/// folder reaches a message.
+#[cfg(unix)]
+#[test]
+fn an_overlay_kustomization_behind_a_link_is_not_read() {
+    use std::os::unix::fs::symlink;
+    let scratch = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
+    std::fs::write(
+        dir.join("ladder.yaml"),
+        r#"name: shop
+defaults:
+  source: {repoURL: https://github.com/example/shop.git, targetRevision: main}
+output: {path: argocd}
+environments: [{name: dev}, {name: prod}]
+components:
+  - name: shop
+    source: {path: "overlays/{{ env }}"}
+    namespace: shop
+    resources:
+      - name: db
+        match: [{kind: StatefulSet}]
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        outside.path().join("kustomization.yaml"),
+        "resources: [s3cr3t.yaml]
+",
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.join("overlays/dev")).unwrap();
+    symlink(
+        outside.path().join("kustomization.yaml"),
+        dir.join("overlays/dev/kustomization.yaml"),
+    )
+    .unwrap();
+    symlink(outside.path(), dir.join("overlays/prod")).unwrap();
+    let out = ladder(dir, &["lint"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", stderr(&out));
+    assert!(!stdout.contains("waves-component-not-included"), "{stdout}");
+    assert!(!stdout.contains("s3cr3t"), "{stdout}");
+}
+
 /// Regression: a fleet member folder that is a symbolic link was dropped without a
 /// word, and the next build deleted that member's Applications.
 #[cfg(unix)]

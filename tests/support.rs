@@ -137,6 +137,22 @@ pub(crate) fn inputs(spec: &Path, bytes: &[u8]) -> ladder::Inputs {
             inputs.folders.insert(folder, names);
         }
     }
+    let overlays = ladder::Request::new("spec", bytes)
+        .inputs(&inputs)
+        .overlays();
+    for folder in overlays {
+        let at = dir.join(&folder);
+        if !at.is_dir() {
+            continue;
+        }
+        let found = ["kustomization.yaml", "kustomization.yml", "Kustomization"]
+            .into_iter()
+            .find_map(|name| {
+                let text = std::fs::read_to_string(at.join(name)).ok()?;
+                Some((name.to_owned(), text))
+            });
+        inputs.overlays.insert(folder, found);
+    }
     inputs
 }
 

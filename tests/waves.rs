@@ -80,9 +80,19 @@ fn kustomize_build_of_the_nextjs_shop_overlay_applies_the_generated_waves() {
     let Some(mut kustomize) = crate::support::kustomize() else {
         return;
     };
-    // The overlay lists golden/nextjs-shop/waves/nextjs-shop/dev, which the golden test
-    // keeps equal to what `ladder build` emits.
-    let output = kustomize.arg(overlay()).output().unwrap();
+    // The overlay lists ../../argocd/waves/nextjs-shop/dev, where `ladder build` writes
+    // the Component (`output.path` is `argocd`); the golden tree, which the golden test
+    // keeps equal to what `ladder build` emits, stands in for it.
+    let tmp = tempfile::tempdir().unwrap();
+    crate::support::copy_tree(&overlay(), &tmp.path().join("overlays/dev"));
+    crate::support::copy_tree(
+        &root().join("golden/nextjs-shop"),
+        &tmp.path().join("argocd"),
+    );
+    let output = kustomize
+        .arg(tmp.path().join("overlays/dev"))
+        .output()
+        .unwrap();
     assert!(
         output.status.success(),
         "{}",

@@ -232,6 +232,10 @@ pub fn expand(
             let mut m = c.clone();
             m.fleet = None;
             m.name = format!("{member}-{}", c.name);
+            m.member_of = Some(crate::load::spec::MemberOf {
+                component: c.name.clone(),
+                member: member.clone(),
+            });
             let member = member.as_str();
             m.depends_on = pair(&c.depends_on, member);
             m.after = pair(&c.after, member);

@@ -40,6 +40,7 @@ pub mod resource_waves;
 mod rollout;
 mod sources;
 pub mod version_files;
+pub mod wave_components;
 mod wave_presets;
 pub mod wave_refs;
 pub mod windows;
@@ -174,6 +175,7 @@ fn build(cx: &mut Cx<'_>, spec: &spec::Spec) -> Option<Model> {
             waves,
             cluster_resources,
             gate,
+            member_of: c.member_of.clone(),
         });
     }
 
@@ -205,4 +207,28 @@ fn build(cx: &mut Cx<'_>, spec: &spec::Spec) -> Option<Model> {
         components,
         warnings,
     })
+}
+
+/// The lint rule of a spec named after its folder.
+pub static NAME_FROM_FOLDER: &str = "name-from-folder";
+
+/// A warning for a spec without `name` (which [`crate::load::load_named`] named after
+/// its folder): a checkout in another folder, or a renamed one, gives every generated
+/// object another name, and Argo CD deletes and re-creates every Application.
+pub fn named_after_folder(loaded: &Loaded) -> Option<Diagnostic> {
+    if loaded.tree.get("name").is_some() {
+        return None;
+    }
+    let name = &loaded.spec.name;
+    Some(
+        Diagnostic::new(
+            &loaded.file,
+            crate::diagnostic::Pos::new(1, 1),
+            format!(
+                "the spec has no `name`, so ladder named it `{name}` after its folder; a checkout in a folder with another name builds other Application names, which Argo CD deletes and re-creates"
+            ),
+        )
+        .help(format!("add `name: {name}` at the top of the spec"))
+        .rule(&NAME_FROM_FOLDER),
+    )
 }

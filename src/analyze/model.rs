@@ -156,6 +156,8 @@ pub struct Component {
     pub cluster_resources: Vec<ClusterKind>,
     /// For a gate: where its Application receives the rollout digest.
     pub gate: Option<Carrier>,
+    /// For a member of a fleet: the fleet component and the member.
+    pub member_of: Option<crate::load::spec::MemberOf>,
 }
 
 /// A cluster-scoped kind an AppProject permits: an entry of its
@@ -296,6 +298,40 @@ pub enum Carrier {
 }
 
 impl Model {
+    /// The components a name given on the command line stands for: the component of
+    /// that name, or every member of the fleet component of that name (`vault`: `alpha-vault`,
+    /// `beta-vault`, …), in order. `Err` with a did-you-mean over both spellings when
+    /// neither fits.
+    pub fn find_components(&self, name: &str) -> Result<Vec<usize>, Option<String>> {
+        if let Ok(i) = self
+            .components
+            .binary_search_by(|c| c.name.as_str().cmp(name))
+        {
+            return Ok(vec![i]);
+        }
+        let members: Vec<usize> = (0..self.components.len())
+            .filter(|&i| {
+                self.components[i]
+                    .member_of
+                    .as_ref()
+                    .is_some_and(|m| m.component == name)
+            })
+            .collect();
+        if !members.is_empty() {
+            return Ok(members);
+        }
+        let fleets = self
+            .components
+            .iter()
+            .filter_map(|c| c.member_of.as_ref().map(|m| m.component.as_str()));
+        let names = self
+            .components
+            .iter()
+            .map(|c| c.name.as_str())
+            .chain(fleets);
+        Err(crate::diagnostic::did_you_mean(name, names))
+    }
+
     /// Whether `component` exists in environment `env`.
     pub fn enabled(&self, component: usize, env: usize) -> bool {
         self.components[component].instances[env].is_some()

@@ -228,23 +228,25 @@ fn resolve_source(
     let mut value_files = Vec::new();
     let mut release_name = None;
     if let Some(helm) = &s.helm {
-        for (i, f) in helm.value_files.iter().enumerate() {
+        for (i, written) in helm.value_files.iter().enumerate() {
             let fpath = sub(&[Key("helm"), Key("valueFiles"), Index(i)]);
-            let f = cx.interpolate(&fpath, f, env, name)?;
+            let f = cx.interpolate(&fpath, written, env, name)?;
             if let Some(rest) = f.strip_prefix('$') {
                 let reference = rest.split('/').next().unwrap_or_default();
                 if !refs.contains(&reference) {
                     let help = did_you_mean(reference, refs.iter().copied()).or_else(|| {
                         Some(format!("add a source with `ref: {reference}` to `sources`"))
                     });
-                    cx.error(&fpath, format!("value file `{f}` refers to `${reference}`, but no source has `ref: {reference}`"))
+                    // Not naming the file: one typo copied to every component is one
+                    // error, its other places notes (`diagnostic::sort`).
+                    cx.error(&fpath, format!("this value file refers to `${reference}`, but no source has `ref: {reference}`"))
                         .help = help;
                     return None;
                 }
             } else if f.contains('$') {
                 cx.error(
                     &fpath,
-                    format!("`$` may only start a value file path (`{f}`)"),
+                    format!("`$` may only start a value file path (`{written}`)"),
                 );
                 return None;
             }

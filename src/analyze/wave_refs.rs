@@ -4,8 +4,7 @@
 //! per environment with independent trees), through a `ref` source on the repository of
 //! the generated tree. Otherwise every resource keeps wave 0 and no hook runs, without a
 //! word. This check needs nothing but the model: the sources' own value files. (Whether
-//! a kustomize overlay includes the generated Component needs the overlay's file, which
-//! the core does not read yet.)
+//! a kustomize overlay includes the generated Component is `wave_components`.)
 
 use crate::analyze::model::{Model, Source};
 use crate::diagnostic::Diagnostic;
@@ -128,7 +127,7 @@ pub fn check(model: &mut Model, loaded: &Loaded) {
 }
 
 /// Two repository URLs that name one repository (case, a trailing `/` or `.git` aside).
-fn same_repo(a: &str, b: &str) -> bool {
+pub(crate) fn same_repo(a: &str, b: &str) -> bool {
     let norm = |u: &str| {
         let u = u.trim().trim_end_matches('/');
         u.strip_suffix(".git").unwrap_or(u).to_ascii_lowercase()
@@ -137,7 +136,7 @@ fn same_repo(a: &str, b: &str) -> bool {
 }
 
 /// `path` without `.` and empty parts and with `..` resolved; `None` if it climbs out.
-fn normalize(path: &str) -> Option<String> {
+pub(crate) fn normalize(path: &str) -> Option<String> {
     let mut parts: Vec<&str> = Vec::new();
     for part in path.split('/') {
         match part {

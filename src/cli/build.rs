@@ -18,9 +18,7 @@ pub(super) fn build(
 ) -> anyhow::Result<ExitCode> {
     let spec = read_spec(spec_arg)?;
     let templates = templates.map(read_templates).transpose()?;
-    let request = ladder::Request::new(&spec.display, &spec.bytes)
-        .inputs(&spec.inputs)
-        .templates(templates.as_ref());
+    let request = spec.request().templates(templates.as_ref());
     let planned = match request.plan() {
         Ok(planned) => planned,
         Err(diagnostics) => return Ok(report(&spec, &diagnostics)),

@@ -72,8 +72,13 @@ pub(crate) fn show_at(file: &Path, rev: &str) -> anyhow::Result<Option<Vec<u8>>>
 /// `bytes`) names, as they were at `rev`: the inputs of the `ladder::Request` that builds the
 /// base of a diff.
 pub(crate) fn inputs_at(spec: &Path, rev: &str, bytes: &[u8]) -> anyhow::Result<ladder::Inputs> {
-    let mut inputs = ladder::Inputs::default();
-    let ladder::Wanted { files, folders } = ladder::Request::new("spec", bytes).wanted();
+    // The folder is the working tree's: a spec without `name` gets the same name.
+    let mut inputs = ladder::Inputs {
+        name: super::spec_file::folder_name(spec),
+        ..ladder::Inputs::default()
+    };
+    let ladder::Wanted { files, folders } =
+        ladder::Request::new("spec", bytes).inputs(&inputs).wanted();
     if files.is_empty() && folders.is_empty() {
         return Ok(inputs);
     }

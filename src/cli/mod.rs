@@ -80,27 +80,25 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }),
-        Command::Explain { spec, component } => {
-            with_checked(
-                &spec.spec,
-                |model, plan| match ladder::review::explain::find(model, &component) {
-                    Ok(i) => {
-                        print!("{}", ladder::review::explain::explain(model, plan, i));
-                        Ok(ExitCode::SUCCESS)
-                    }
-                    Err(help) => {
-                        eprintln!(
-                            "error: `{component}` is not a component of `{}`",
-                            model.name
-                        );
-                        if let Some(help) = help {
-                            eprintln!("  = help: {help}");
-                        }
-                        Ok(ExitCode::from(INVALID))
-                    }
-                },
-            )
-        }
+        Command::Explain { spec, component } => with_checked(&spec.spec, |model, plan| match model
+            .find_components(&component)
+        {
+            Ok(found) => {
+                let text = ladder::review::explain::explain_all(model, plan, &component, &found);
+                print!("{text}");
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(help) => {
+                eprintln!(
+                    "error: `{component}` is not a component of `{}`",
+                    model.name
+                );
+                if let Some(help) = help {
+                    eprintln!("  = help: {help}");
+                }
+                Ok(ExitCode::from(INVALID))
+            }
+        }),
         Command::Inventory { spec, format, env } => with_checked(&spec.spec, |model, plan| {
             let env = environment(model, env.as_deref())?;
             match format {

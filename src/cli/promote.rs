@@ -45,14 +45,45 @@ pub(super) fn run(
         );
     };
     let mut entries = Vec::new();
+    // A fleet member (`alpha-vault`) is found among the expanded components; its entry
+    // is its fleet component's, with `{{ member }}` filled in.
+    let expanded = if only
+        .iter()
+        .any(|name| !spec.components.iter().any(|c| &c.name == name))
+    {
+        ladder::analyze::fleet::expand(loaded.clone(), &spec_file.inputs.folders)
+            .map(|l| l.spec.components)
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     for name in only {
-        let Some(component) = spec.components.iter().find(|c| &c.name == name) else {
-            let names = spec.components.iter().map(|c| c.name.as_str());
+        let found = spec
+            .components
+            .iter()
+            .find(|c| &c.name == name)
+            .or_else(|| {
+                expanded
+                    .iter()
+                    .find(|c| &c.name == name && c.member_of.is_some())
+            });
+        let Some(component) = found else {
+            let names = spec
+                .components
+                .iter()
+                .chain(expanded.iter().filter(|c| c.member_of.is_some()))
+                .map(|c| c.name.as_str());
             return usage(
                 format!("`{name}` is not a component of `{}`", spec.name),
                 ladder::diagnostic::did_you_mean(name, names),
             );
         };
+        if let (Some(of), Some(entry)) = (&component.member_of, &component.version) {
+            eprintln!(
+                "note: `{name}` is member `{}` of the fleet component `{}`: promoting the entry `{entry}`, which every member shares, with the `members` pins it holds",
+                of.member, of.component
+            );
+        }
         match &component.version {
             Some(entry) => entries.push(entry.clone()),
             None => {

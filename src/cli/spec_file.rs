@@ -83,8 +83,13 @@ fn find_upwards() -> anyhow::Result<PathBuf> {
 pub(super) fn read_inputs(path: &Path, display: &str, bytes: &[u8]) -> ladder::Inputs {
     use super::fs_safe::{Outside, join_inside};
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
-    let ladder::Wanted { files, folders } = ladder::Request::new(display, bytes).wanted();
-    let mut inputs = ladder::Inputs::default();
+    let mut inputs = ladder::Inputs {
+        name: folder_name(path),
+        ..ladder::Inputs::default()
+    };
+    let ladder::Wanted { files, folders } = ladder::Request::new(display, bytes)
+        .inputs(&inputs)
+        .wanted();
     let shown = |p: &Path| {
         p.strip_prefix(dir)
             .unwrap_or(p)
@@ -131,7 +136,61 @@ pub(super) fn read_inputs(path: &Path, display: &str, bytes: &[u8]) -> ladder::I
         names.sort();
         inputs.folders.insert(folder, names);
     }
+    read_overlays(dir, display, bytes, &mut inputs);
     inputs
+}
+
+/// The name a spec at `path` without `name` gets: its folder's, made a valid name
+/// ([`ladder::load::folder_name`]); the folder of `ladder.yaml` is the working folder's.
+pub(super) fn folder_name(path: &Path) -> Option<String> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let absolute = std::fs::canonicalize(dir).ok()?;
+    ladder::load::folder_name(&absolute.file_name()?.to_string_lossy())
+}
+
+/// The kustomization of each overlay folder [`ladder::Request::overlays`] names (after
+/// the fleet folders and version files, which decide the components): a regular file,
+/// not through a link, inside the spec's folder. A folder that is missing or behind a
+/// link is left out, so it is not checked.
+fn read_overlays(dir: &Path, display: &str, bytes: &[u8], inputs: &mut ladder::Inputs) {
+    use super::fs_safe::join_inside;
+    let folders = ladder::Request::new(display, bytes)
+        .inputs(inputs)
+        .overlays();
+    for folder in folders {
+        let at = if folder == "." {
+            dir.to_path_buf()
+        } else if let Ok(at) = join_inside(dir, &folder) {
+            at
+        } else {
+            continue;
+        };
+        if !at.is_dir() {
+            continue;
+        }
+        let mut found = None;
+        for name in ["kustomization.yaml", "kustomization.yml", "Kustomization"] {
+            let Ok(file) = join_inside(&at, name) else {
+                // A link: not read, and the folder is not checked.
+                found = Some(None);
+                break;
+            };
+            if file.is_file()
+                && let Ok(text) = std::fs::read_to_string(&file)
+            {
+                found = Some(Some((name.to_owned(), text)));
+                break;
+            }
+        }
+        if let Some(Some(kustomization)) = found {
+            inputs.overlays.insert(folder, Some(kustomization));
+        } else if found.is_none() {
+            inputs.overlays.insert(folder, None);
+        }
+    }
 }
 
 pub(super) fn report(spec: &SpecFile, diagnostics: &[Diagnostic]) -> ExitCode {

@@ -19,8 +19,29 @@ pub(super) fn run(
     paths: &[PathBuf],
 ) -> anyhow::Result<ExitCode> {
     with_checked(spec_arg, |model, _| {
-        let c = match ladder::review::explain::find(model, component) {
-            Ok(c) => c,
+        let c = match model.find_components(component) {
+            Ok(found) => match found.as_slice() {
+                [only] => *only,
+                // A fleet component: its members' groups, unless `{{ member }}` makes
+                // them differ.
+                [first, rest @ ..]
+                    if rest
+                        .iter()
+                        .all(|&i| model.components[i].waves == model.components[*first].waves) =>
+                {
+                    *first
+                }
+                members => {
+                    let names: Vec<&str> = members
+                        .iter()
+                        .map(|&i| model.components[i].name.as_str())
+                        .collect();
+                    anyhow::bail!(
+                        "`{component}` is a fleet component whose members' resource groups differ; name one member: {}",
+                        names.join(", ")
+                    );
+                }
+            },
             Err(help) => {
                 let help = help.map_or_else(String::new, |h| format!(" ({h})"));
                 anyhow::bail!("`{component}` is not a component of `{}`{help}", model.name);

@@ -1,5 +1,7 @@
 //! One document of a linted file, and the finding that points into it.
 
+use std::collections::BTreeSet;
+
 use super::finding::Finding;
 use crate::diagnostic::{Diagnostic, Pos};
 use crate::load::yaml::Node;
@@ -8,6 +10,31 @@ use crate::load::yaml::Node;
 pub(super) struct Doc<'a> {
     pub(super) file: &'a str,
     pub(super) node: &'a Node,
+    /// Lines of the file where a RollingSync step that ladder wrote for a manual
+    /// environment starts ([`manual_steps`]).
+    pub(super) manual_steps: &'a BTreeSet<u32>,
+}
+
+/// The lines where the steps ladder wrote for a manual environment start, in a file
+/// ladder generated (its header): ladder's template says so in a comment just above the
+/// step (`# prod is manual: maxUpdate 0 holds this step …`), so `max-update-zero` need not
+/// warn about a gate the spec asked for. Empty for other files.
+pub(super) fn manual_steps(text: &str) -> BTreeSet<u32> {
+    let mut lines = BTreeSet::new();
+    if !text.starts_with(crate::emit::HEADER_PREFIX) {
+        return lines;
+    }
+    let mut pending = false;
+    for (n, line) in text.lines().enumerate() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with('#') {
+            pending |= trimmed.contains(" is manual: maxUpdate 0 holds this step");
+        } else if pending {
+            lines.insert(u32::try_from(n + 1).unwrap_or(u32::MAX));
+            pending = false;
+        }
+    }
+    lines
 }
 
 impl Doc<'_> {

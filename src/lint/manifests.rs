@@ -449,16 +449,28 @@ fn waves(docs: &[Doc<'_>], version: Version, findings: &mut Vec<Finding>) {
     }
 }
 
-/// Lints parsed manifest files (name, documents) for `version`; also returns how many
-/// documents were read.
-pub(super) fn lint_files(trees: &[(&str, Vec<Node>)], version: Version) -> (Vec<Finding>, usize) {
+/// Lints parsed manifest files (name, text, documents) for `version`; also returns how
+/// many documents were read.
+pub(super) fn lint_files(
+    trees: &[(&str, &str, Vec<Node>)],
+    version: Version,
+) -> (Vec<Finding>, usize) {
+    let manual: Vec<BTreeSet<u32>> = trees
+        .iter()
+        .map(|(_, text, _)| super::doc::manual_steps(text))
+        .collect();
     let docs: Vec<Doc<'_>> = trees
         .iter()
-        .flat_map(|(file, nodes)| {
+        .zip(&manual)
+        .flat_map(|((file, _, nodes), manual_steps)| {
             nodes
                 .iter()
                 .filter(|n| matches!(n.value, Value::Map(_)))
-                .map(|node| Doc { file, node })
+                .map(move |node| Doc {
+                    file,
+                    node,
+                    manual_steps,
+                })
         })
         .collect();
     (lint(&docs, version), docs.len())

@@ -71,7 +71,7 @@ pub fn lint(
             }
             continue;
         }
-        trees.push((file.as_str(), docs));
+        trees.push((file.as_str(), text.as_str(), docs));
     }
     if !invalid.is_empty() {
         return Err(invalid);

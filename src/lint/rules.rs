@@ -187,6 +187,18 @@ pub const RULES: &[Rule] = &[
         fix: "list `$<ref>/<output.path>/waves/<component>/values.yaml` in the chart source's `helm.valueFiles`, through a `ref` source on the generated tree's repository",
     },
     Rule {
+        name: "name-from-folder",
+        severity: Severity::Warning,
+        reason: "a spec without `name` is named after its folder, so a checkout in a folder with another name (a CI workspace, a renamed repository) builds other Application names, and Argo CD deletes and re-creates every Application",
+        fix: "write the name out: `name: <system>` at the top of the spec",
+    },
+    Rule {
+        name: "waves-component-not-included",
+        severity: Severity::Warning,
+        reason: "the kustomize Component ladder writes for a component's resource groups applies only when the overlay's kustomization lists it under `components:`; otherwise every resource keeps wave 0 and no hook runs",
+        fix: "add the Component's folder, relative to the overlay, under `components:` in the overlay's kustomization",
+    },
+    Rule {
         name: "over-serialised",
         severity: Severity::Warning,
         reason: "a pinned or banded ladder with more steps than its longest dependency chain makes every rollout wait longer than it must",

@@ -33,8 +33,19 @@ pub struct Loaded {
     pub spec: Spec,
 }
 
-/// Reads a spec from bytes. `file` names it in diagnostics.
+/// Reads a spec from bytes. `file` names it in diagnostics. A spec without `name` is an
+/// error here; [`load_named`] gives it one.
 pub fn load(file: &str, bytes: &[u8]) -> Result<Loaded, Vec<Diagnostic>> {
+    load_named(file, bytes, None)
+}
+
+/// [`load`], with the name a spec without `name` gets (the CLI passes its folder's, see
+/// [`folder_name`]); with `None` a missing name is an error.
+pub fn load_named(
+    file: &str,
+    bytes: &[u8],
+    default_name: Option<&str>,
+) -> Result<Loaded, Vec<Diagnostic>> {
     if bytes.len() > MAX_SPEC_BYTES {
         return Err(vec![Diagnostic::new(
             file,
@@ -73,7 +84,7 @@ pub fn load(file: &str, bytes: &[u8]) -> Result<Loaded, Vec<Diagnostic>> {
     if tree.value == Value::Null {
         return Err(vec![
             Diagnostic::new(file, Pos::new(1, 1), "the spec is empty")
-                .help("a spec needs at least `name`, `output`, `environments` and `components`"),
+                .help("a spec needs at least `environments` and `components`; `ladder init` writes a starter spec"),
         ]);
     }
     let unreadable = unreadable_characters(file, &tree);
@@ -82,29 +93,61 @@ pub fn load(file: &str, bytes: &[u8]) -> Result<Loaded, Vec<Diagnostic>> {
     }
     let schema = spec::json_schema();
     let issues = conform::check(&tree, &schema, &schema);
-    if !issues.is_empty() {
+    let unnamed =
+        matches!(tree.value, Value::Map(_)) && tree.get("name").is_none() && default_name.is_none();
+    if !issues.is_empty() || unnamed {
         let mut diagnostics: Vec<Diagnostic> = issues
             .into_iter()
             .map(|i| Diagnostic::new(file, i.pos, i.message).help_opt(i.help))
             .collect();
+        if unnamed {
+            diagnostics.push(
+                Diagnostic::new(file, tree.pos, "missing required field `name` at the top level")
+                    .help("add `name` (the system's name: it names the ApplicationSet, the AppProject and the root Application), for example `name: shop`"),
+            );
+        }
         crate::diagnostic::sort(&mut diagnostics);
         return Err(diagnostics);
     }
     // The tree already passed the schema, so building the typed spec from it cannot
     // meet a type error; doing so from the tree spares a second YAML parse.
-    let spec = serde_json::from_value::<Spec>(tree.to_json()).map_err(|e| {
+    let mut spec = serde_json::from_value::<Spec>(tree.to_json()).map_err(|e| {
         vec![Diagnostic::new(
             file,
             Pos::new(1, 1),
             format!("the spec does not fit its types: {e}"),
         )]
     })?;
+    if let (None, Some(name)) = (tree.get("name"), default_name) {
+        name.clone_into(&mut spec.name);
+    }
     Ok(Loaded {
         file: file.to_owned(),
         text: text.to_owned(),
         tree,
         spec,
     })
+}
+
+/// The name a spec in folder `folder` gets when it has no `name`: the folder's name,
+/// lowercased, with every character other than a letter, digit or `-` made `-`, runs of
+/// `-` folded and cut to 63 characters without a `-` at either end; `None` if nothing is
+/// left (a folder named `_` or `..`).
+pub fn folder_name(folder: &str) -> Option<String> {
+    let mut name = String::new();
+    for c in folder.chars().flat_map(char::to_lowercase) {
+        let c = if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            c
+        } else {
+            '-'
+        };
+        if !(c == '-' && (name.is_empty() || name.ends_with('-'))) {
+            name.push(c);
+        }
+    }
+    name.truncate(63);
+    let name = name.trim_matches('-');
+    (!name.is_empty()).then(|| name.to_owned())
 }
 
 /// Every string of the spec (keys too) holding a character kubectl and Argo CD cannot

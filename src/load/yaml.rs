@@ -307,7 +307,75 @@ fn with_line_hints(d: Diagnostic, text: &str) -> Diagnostic {
             "quote strings that use `{{{{ … }}}}`, which YAML otherwise reads as a mapping: `{example}`"
         ));
     }
+    // An unclosed `[` or `{` is noticed only where the text stops fitting, often lines
+    // later: point at the bracket too.
+    if let Some((at, open)) = unclosed_flow(text, d.pos)
+        && at.line < d.pos.line
+    {
+        let close = if open == '[' { ']' } else { '}' };
+        let mut d = d;
+        d.notes
+            .push((at, format!("this `{open}` is not closed before the error")));
+        return d.help(format!(
+            "close the `{open}` opened on line {} with `{close}`",
+            at.line
+        ));
+    }
     d
+}
+
+/// The innermost flow bracket (`[` or `{`) still open at `until`, if any: a scan that
+/// skips quoted strings and comments, and counts a bracket only where a flow collection
+/// can start (after `: `, `- `, a flow indicator, or at the start of a line) or inside
+/// one. Linear in the text before `until`.
+fn unclosed_flow(text: &str, until: Pos) -> Option<(Pos, char)> {
+    let mut stack: Vec<(Pos, char)> = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line_no = u32::try_from(n + 1).unwrap_or(u32::MAX);
+        if line_no > until.line {
+            break;
+        }
+        let mut quote: Option<char> = None;
+        let mut prev = ' ';
+        // The last character that was not a space: a flow collection starts after a
+        // space that follows `:` or `-`, or right after `[`, `{` or `,`.
+        let mut last = ' ';
+        for (c_no, c) in line.chars().enumerate() {
+            let col = u32::try_from(c_no + 1).unwrap_or(u32::MAX);
+            if line_no == until.line && col >= until.column {
+                break;
+            }
+            match quote {
+                Some(q) => {
+                    if c == q && !(q == '"' && prev == '\\') {
+                        quote = None;
+                    }
+                }
+                None => match c {
+                    '"' | '\'' if matches!(last, ' ' | ':' | '-' | '[' | '{' | ',') => {
+                        quote = Some(c);
+                    }
+                    '#' if prev == ' ' || c_no == 0 => break,
+                    '[' | '{'
+                        if !stack.is_empty()
+                            || (prev == ' ' && matches!(last, ':' | '-' | ' '))
+                            || c_no == 0 =>
+                    {
+                        stack.push((Pos::new(line_no, col), c));
+                    }
+                    ']' | '}' if !stack.is_empty() => {
+                        stack.pop();
+                    }
+                    _ => {}
+                },
+            }
+            prev = c;
+            if c != ' ' {
+                last = c;
+            }
+        }
+    }
+    stack.pop()
 }
 
 /// Parses a stream of YAML documents (`---` separated), skipping empty ones.
@@ -451,6 +519,31 @@ fn plain_is_safe(text: &str, original: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+
+    /// Regression: the caret of an unclosed `[` landed on the next line, where the
+    /// parser noticed it, with nothing pointing at the bracket.
+    #[test]
+    fn an_unclosed_bracket_is_pointed_at_on_its_own_line() {
+        let text = "components:\n  - name: a\n    dependsOn: [b\nenvironments: []\n";
+        let d = parse("ladder.yaml", text).unwrap_err();
+        assert_eq!(d.notes.first().map(|n| n.0), Some(Pos::new(3, 16)), "{d:?}");
+        assert_eq!(
+            d.help.as_deref(),
+            Some("close the `[` opened on line 3 with `]`")
+        );
+    }
+
+    #[test]
+    fn brackets_in_quotes_comments_and_plain_scalars_are_not_flow() {
+        let text = "a: \"[x\"  # {y\nimage: nginx[1\nb: [1, {c: 2}]\nd: e: f\n";
+        assert_eq!(unclosed_flow(text, Pos::new(4, 5)), None);
+        let open = "a: [1,\n  {b: 2\n";
+        assert_eq!(
+            unclosed_flow(open, Pos::new(3, 1)),
+            Some((Pos::new(2, 3), '{'))
+        );
+    }
+
     /// Regression: a stream of more than 1,024 documents (ordinary `helm template`
     /// output) was refused with the alias-bomb message.
     #[test]

@@ -1,5 +1,6 @@
 //! `ladder explain COMPONENT`: why a component sits in its phase, what waits on it,
-//! and in which step of each environment it syncs.
+//! and in which step of each environment it syncs. A fleet component's name explains
+//! each of its members ([`explain_all`]).
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -8,16 +9,6 @@ use crate::analyze::model::{Component, Model, Smoke};
 use crate::load::spec::Topology;
 use crate::plan::Plan;
 use crate::plan::estimate::human;
-
-/// The component's index, or the closest name as a suggestion.
-pub fn find(model: &Model, name: &str) -> Result<usize, Option<String>> {
-    model
-        .components
-        .binary_search_by(|c| c.name.as_str().cmp(name))
-        .map_err(|_| {
-            crate::diagnostic::did_you_mean(name, model.components.iter().map(|c| c.name.as_str()))
-        })
-}
 
 /// The explanation, as text.
 pub fn explain(model: &Model, plan: &Plan, component: usize) -> String {
@@ -230,6 +221,33 @@ fn describe_waves(waves: &crate::analyze::model::Waves) -> String {
             format!(" ({})", notes.join("; "))
         };
         let _ = writeln!(out, "  wave {}: {}{notes}", g.wave, g.name);
+    }
+    out
+}
+
+/// The explanation of the components a name stands for
+/// ([`Model::find_components`]): one, or each member of a fleet component, after a line
+/// saying which members there are.
+pub fn explain_all(model: &Model, plan: &Plan, name: &str, components: &[usize]) -> String {
+    let mut out = String::new();
+    if let [only] = components
+        && model.components[*only].name == name
+    {
+        return explain(model, plan, *only);
+    }
+    let members: Vec<&str> = components
+        .iter()
+        .filter_map(|&i| model.components[i].member_of.as_ref())
+        .map(|m| m.member.as_str())
+        .collect();
+    let _ = writeln!(
+        out,
+        "{name} is a fleet component: one component per member ({}), explained in turn.",
+        members.join(", ")
+    );
+    for &i in components {
+        out.push('\n');
+        out.push_str(&explain(model, plan, i));
     }
     out
 }

@@ -319,3 +319,59 @@ pub(super) fn either(items: &[&str]) -> String {
         [init @ .., last] => format!("{} or {last}", init.join(", ")),
     }
 }
+
+/// The help of a missing required field `name` in `path`: what the field is for (the
+/// first sentence of its description in the schema, `property`) and an example.
+pub(super) fn missing_help(path: &str, name: &str, property: Option<&Json>) -> String {
+    let purpose = property
+        .and_then(|p| p.get("description"))
+        .and_then(Json::as_str)
+        .map(|d| {
+            let d = d.replace('\n', " ");
+            // The first sentence: up to a `. ` that does not end `e.g.` or `i.e.`.
+            let end = d
+                .match_indices(". ")
+                .map(|(i, _)| i)
+                .find(|&i| !d[..i].ends_with("e.g") && !d[..i].ends_with("i.e"))
+                .unwrap_or(d.len());
+            let first = d[..end].trim_end_matches('.');
+            let mut chars = first.chars();
+            let lowered: String = chars
+                .next()
+                .map(|c| c.to_lowercase().chain(chars).collect())
+                .unwrap_or_default();
+            lowered
+        });
+    // The list or mapping the field's object sits in: `components[2]` → `components`.
+    let parent = path
+        .rsplit('.')
+        .next()
+        .unwrap_or("")
+        .split('[')
+        .next()
+        .unwrap_or("");
+    let example = match (parent, name) {
+        ("", "name") => Some("name: shop"),
+        ("", "environments") => Some("environments: [{name: dev}, {name: prod}]"),
+        ("", "components") => {
+            Some("components: [{name: api, source: {path: \"apps/api/{{ env }}\"}}]")
+        }
+        ("", "output") | ("output", "path") => Some("output: {path: argocd}"),
+        ("environments", "name") => Some("name: dev"),
+        ("components", "name") => Some("name: postgres"),
+        ("syncWindows", "kind") => Some("kind: deny"),
+        ("syncWindows", "schedule") => Some("schedule: \"0 22 * * *\""),
+        ("syncWindows", "duration") => Some("duration: 8h"),
+        ("healthChecks", "kind") => Some("kind: Certificate"),
+        ("healthChecks", "lua") => Some("lua: 'return {status = \"Healthy\", message = \"\"}'"),
+        ("clusterResources", "kind") => Some("kind: CustomResourceDefinition"),
+        (_, "folders") => Some("folders: \"fleets/{{ env }}\""),
+        _ => None,
+    };
+    match (purpose, example) {
+        (Some(p), Some(e)) => format!("add `{name}` ({p}), for example `{e}`"),
+        (Some(p), None) => format!("add `{name}` ({p})"),
+        (None, Some(e)) => format!("add `{name}`, for example `{e}`"),
+        (None, None) => format!("add `{name}`"),
+    }
+}

@@ -42,8 +42,8 @@ mod tests;
 
 pub use messages::Issue;
 use messages::{
-    Expected, accepted_kinds, bounds, either, is_true, issue, mismatch, place, push_key,
-    quote_hint, subject, type_fits, unknown, value_fits,
+    Expected, accepted_kinds, bounds, either, is_true, issue, mismatch, missing_help, place,
+    push_key, quote_hint, subject, type_fits, unknown, value_fits,
 };
 
 /// How many `$ref`, `allOf` or `anyOf` steps may be taken at one node before the
@@ -368,7 +368,9 @@ impl<'a> Checker<'a> {
             for name in required.iter().filter_map(Json::as_str) {
                 if node.entry(name).is_none() {
                     let message = format!("missing required field `{name}` {}", place(path));
-                    out.push(issue(node.pos, path, message, None));
+                    let property = properties.and_then(|p| p.get(name));
+                    let help = missing_help(path, name, property);
+                    out.push(issue(node.pos, path, message, Some(help)));
                 }
             }
         }

@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Component {
-    /// Name; a DNS-1123 label once `-<env>` is appended.
+    /// The component's name; with `-<env>` appended it names its Application in each
+    /// environment, so it must make a DNS-1123 label.
     pub name: String,
     /// Components that must be synced and healthy before this one starts.
     #[serde(default)]
@@ -65,6 +66,11 @@ pub struct Component {
     /// fleet is per member (node X's backend after node X's vault).
     #[serde(default)]
     pub fleet: Option<String>,
+    /// Set by fleet expansion, never read from the spec: the fleet component this one
+    /// was made from, and for which member.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub member_of: Option<MemberOf>,
     /// A gate: every other component of each environment waits for it (e.g. a backup
     /// whose chart runs a PreSync hook). A gate may depend only on other gates.
     ///
@@ -163,7 +169,7 @@ pub struct ClusterResource {
     /// API group, e.g. `apiextensions.k8s.io`; empty (the default) for the core group.
     #[serde(default)]
     pub group: String,
-    /// Kind, e.g. `CustomResourceDefinition`, `ClusterRole`.
+    /// Kind of the cluster-scoped resource, e.g. `CustomResourceDefinition`, `ClusterRole`.
     pub kind: String,
     /// Only resources with this name (a glob, e.g. `cert-manager-*`); Argo CD 3.3 and
     /// later. Without it every resource of the kind is permitted.
@@ -213,4 +219,12 @@ pub struct Helm {
     /// Helm release name.
     #[serde(default)]
     pub release_name: Option<String>,
+}
+
+/// The fleet component a component was expanded from (`vault`), and the member it is for
+/// (`alpha`): the component is `alpha-vault`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberOf {
+    pub component: String,
+    pub member: String,
 }

@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Environment {
-    /// Name, e.g. `dev`. Appended to Application names (`<component>-<env>`).
+    /// The environment's name, e.g. `dev`; appended to Application names
+    /// (`<component>-<env>`).
     pub name: String,
     /// Destination cluster. Defaults to `defaults.destination`, then the in-cluster API server.
     #[serde(default)]

@@ -18,7 +18,7 @@ mod environment;
 pub mod resources;
 
 pub use component::{
-    ClusterResource, Component, Enabled, Gate, GateDigest, HealthCheck, Helm, Source,
+    ClusterResource, Component, Enabled, Gate, GateDigest, HealthCheck, Helm, MemberOf, Source,
 };
 pub use environment::{Destination, Environment, Sync, SyncOptions, SyncWindow, WindowKind};
 
@@ -28,6 +28,11 @@ pub use environment::{Destination, Environment, Sync, SyncOptions, SyncWindow, W
 #[schemars(title = "ladder spec")]
 pub struct Spec {
     /// Name of the system; names the ApplicationSet, the AppProject and the root Application.
+    /// Defaults to the name of the spec's folder (lowercased, other characters than
+    /// letters, digits and `-` made `-`), with a warning: write it out, since another
+    /// name re-creates every Application.
+    #[serde(default)]
+    #[schemars(transform = no_default)]
     pub name: String,
     /// Where and how Argo CD runs.
     #[serde(default)]
@@ -36,6 +41,8 @@ pub struct Spec {
     #[serde(default)]
     pub defaults: Defaults,
     /// Where the generated tree lives in git, so the root Application can point at it.
+    /// Defaults to `{path: argocd}` in the repository and revision of `defaults.source`.
+    #[serde(default)]
     pub output: Output,
     /// How components are ordered into rollout steps.
     #[serde(default)]
@@ -183,6 +190,7 @@ pub struct Output {
     /// writes, relative to the repository root). `ladder build` writes there by default,
     /// relative to the spec's folder. With independent environments each environment
     /// gets a subfolder named after it.
+    #[serde(default = "default_output_path")]
     pub path: String,
     /// Repository holding the generated tree. Defaults to `defaults.source.repoURL`.
     #[serde(default, rename = "repoURL")]
@@ -190,6 +198,29 @@ pub struct Output {
     /// Revision the root Application tracks. Defaults to `defaults.source.targetRevision`.
     #[serde(default)]
     pub target_revision: Option<String>,
+}
+
+impl Default for Output {
+    fn default() -> Self {
+        Output {
+            path: default_output_path(),
+            repo_url: None,
+            target_revision: None,
+        }
+    }
+}
+
+/// Drops the `default` schemars writes for a field whose default is not a constant
+/// (the spec's `name`: its folder's), so the schema and the reference do not claim `""`.
+fn no_default(schema: &mut schemars::Schema) {
+    schema.remove("default");
+}
+
+/// The folder `output.path` names when the spec does not: `argocd`, beside the spec.
+pub const DEFAULT_OUTPUT_PATH: &str = "argocd";
+
+fn default_output_path() -> String {
+    DEFAULT_OUTPUT_PATH.to_owned()
 }
 
 /// How components are ordered into steps.

@@ -76,6 +76,13 @@ pub fn check(model: &mut Model, loaded: &Loaded, found: &BTreeMap<String, Overla
         return;
     }
     let mut warnings = Vec::new();
+    let spec_index: BTreeMap<&str, usize> = loaded
+        .spec
+        .components
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.name.as_str(), i))
+        .collect();
     for c in model.components.iter().filter(|c| c.waves.is_some()) {
         // Overlay folder → (the spec position of the first source naming it, the
         // environments that use it).
@@ -96,7 +103,7 @@ pub fn check(model: &mut Model, loaded: &Loaded, found: &BTreeMap<String, Overla
                 }
             }
         }
-        let Some(i) = loaded.spec.components.iter().position(|s| s.name == c.name) else {
+        let Some(&i) = spec_index.get(c.name.as_str()) else {
             continue;
         };
         let spec = &loaded.spec.components[i];
@@ -222,18 +229,20 @@ fn problem(
             .collect();
         parts.len() >= 3 && parts[parts.len() - 3] == "waves" && parts[parts.len() - 2] == c
     };
+    // Where the entry is, not what it says: the kustomization is not the spec, and its
+    // text could hold anything (a line break, a CI log command).
     if let Some((node, e)) = components.iter().find(|(_, e)| ours(e)) {
-        let is = match resolves(e) {
-            Some(p) => format!("which is {p}"),
-            None => "which is outside the spec's folder (ladder takes it for the repository's top)"
-                .to_owned(),
+        let is = if resolves(e).is_some() {
+            "another folder"
+        } else {
+            "a folder outside the spec's folder (ladder takes it for the repository's top)"
         };
         return Some((
             format!(
-                "{shown}:{} lists the Component `{e}`, {is}, but ladder writes `{c}`'s Component for it to {}{KEEPS}",
-                node.pos.line, wanted[0]
+                "{shown}:{}:{} lists a Component of `{c}` in {is}, but ladder writes `{c}`'s Component for it to {}{KEEPS}",
+                node.pos.line, node.pos.column, wanted[0]
             ),
-            format!("write `- {entry}`"),
+            format!("write `- {entry}` there"),
         ));
     }
     if let Some((node, _)) = entries("resources")
@@ -242,8 +251,8 @@ fn problem(
     {
         return Some((
             format!(
-                "{shown}:{} lists ladder's Component {} under `resources:`, which kustomize refuses (`expected kind != 'Component'`), so the Application does not render",
-                node.pos.line, wanted[0]
+                "{shown}:{}:{} lists ladder's Component {} under `resources:`, which kustomize refuses (`expected kind != 'Component'`), so the Application does not render",
+                node.pos.line, node.pos.column, wanted[0]
             ),
             format!("move `- {entry}` to `components:`"),
         ));
@@ -391,8 +400,8 @@ components:
         let text = "resources: [a.yaml]\ncomponents:\n  - ../../argocd/waves/shop/dev\n";
         let found = warnings(SPEC, &[("overlays/prod", Some(text))]);
         assert_eq!(found.len(), 1, "{found:?}");
-        assert!(found[0].contains("overlays/prod/kustomization.yaml:3 lists the Component `../../argocd/waves/shop/dev`, which is argocd/waves/shop/dev, but ladder writes `shop`'s Component for it to argocd/waves/shop/prod"), "{}", found[0]);
-        assert!(found[0].ends_with("write `- ../../argocd/waves/shop/prod`"));
+        assert!(found[0].contains("overlays/prod/kustomization.yaml:3:5 lists a Component of `shop` in another folder, but ladder writes `shop`'s Component for it to argocd/waves/shop/prod"), "{}", found[0]);
+        assert!(found[0].ends_with("write `- ../../argocd/waves/shop/prod` there"));
     }
 
     #[test]
@@ -400,7 +409,7 @@ components:
         let text = "components: [../../../../golden/shop/waves/shop/dev]\n";
         let found = warnings(SPEC, &[("overlays/dev", Some(text))]);
         assert!(
-            found[0].contains("which is outside the spec's folder"),
+            found[0].contains("in a folder outside the spec's folder"),
             "{found:?}"
         );
     }
@@ -409,7 +418,7 @@ components:
     fn a_component_under_resources_is_reported() {
         let text = "resources:\n  - a.yaml\n  - ../../argocd/waves/shop/dev\n";
         let found = warnings(SPEC, &[("overlays/dev", Some(text))]);
-        assert!(found[0].contains("overlays/dev/kustomization.yaml:3 lists ladder's Component argocd/waves/shop/dev under `resources:`"), "{found:?}");
+        assert!(found[0].contains("overlays/dev/kustomization.yaml:3:5 lists ladder's Component argocd/waves/shop/dev under `resources:`"), "{found:?}");
         assert!(found[0].ends_with("move `- ../../argocd/waves/shop/dev` to `components:`"));
     }
 

@@ -20,6 +20,13 @@ pub fn check(model: &mut Model, loaded: &Loaded) {
     use PathSeg::{Index, Key};
     let independent = model.rollout.topology == crate::load::spec::Topology::Independent;
     let mut warnings = Vec::new();
+    let spec_index: std::collections::BTreeMap<&str, usize> = loaded
+        .spec
+        .components
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.name.as_str(), i))
+        .collect();
     for c in &model.components {
         if c.waves.is_none() {
             continue;
@@ -66,7 +73,7 @@ pub fn check(model: &mut Model, loaded: &Loaded) {
         if missing.is_empty() {
             continue;
         }
-        let Some(i) = loaded.spec.components.iter().position(|s| s.name == c.name) else {
+        let Some(&i) = spec_index.get(c.name.as_str()) else {
             continue;
         };
         let spec = &loaded.spec.components[i];

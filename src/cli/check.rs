@@ -33,7 +33,7 @@ pub(super) fn lint(
     for path in paths {
         for (name, text) in read::read_yaml_files(path, true)? {
             // Specs among the paths read their version files and fleet folders too.
-            if text.starts_with("components:") || text.contains("\ncomponents:") {
+            if ladder::lint::is_spec(&name, &text) {
                 let spec_inputs = read_inputs(Path::new(&name), &name, text.as_bytes());
                 inputs.insert(name.clone(), spec_inputs);
             }

@@ -168,7 +168,9 @@ fn read_overlays(dir: &Path, display: &str, bytes: &[u8], inputs: &mut ladder::I
         } else {
             continue;
         };
-        if !at.is_dir() {
+        // A folder with a chart is rendered by Helm (Argo CD finds `Chart.yaml`), which
+        // reads the waves from values, not from a Component.
+        if !at.is_dir() || at.join("Chart.yaml").exists() {
             continue;
         }
         let mut found = None;
@@ -178,10 +180,13 @@ fn read_overlays(dir: &Path, display: &str, bytes: &[u8], inputs: &mut ladder::I
                 found = Some(None);
                 break;
             };
-            if file.is_file()
-                && let Ok(text) = std::fs::read_to_string(&file)
-            {
-                found = Some(Some((name.to_owned(), text)));
+            if file.is_file() {
+                // One that cannot be read (not UTF-8, no permission) is not checked.
+                found = Some(
+                    std::fs::read_to_string(&file)
+                        .ok()
+                        .map(|text| (name.to_owned(), text)),
+                );
                 break;
             }
         }

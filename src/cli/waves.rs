@@ -19,36 +19,49 @@ pub(super) fn run(
     paths: &[PathBuf],
 ) -> anyhow::Result<ExitCode> {
     with_checked(spec_arg, |model, _| {
+        let e = environment(model, env)?;
+        let env_name = &model.environments[e].name;
         let c = match model.find_components(component) {
-            Ok(found) => match found.as_slice() {
-                [only] => *only,
-                // A fleet component: its members' groups, unless `{{ member }}` makes
-                // them differ.
-                [first, rest @ ..]
-                    if rest
+            Ok(found) => {
+                // A fleet component stands for its members in this environment: their
+                // groups and namespace, unless `{{ member }}` makes them differ.
+                let here: Vec<usize> = if found.len() > 1 {
+                    found
                         .iter()
-                        .all(|&i| model.components[i].waves == model.components[*first].waves) =>
-                {
-                    *first
+                        .copied()
+                        .filter(|&i| model.components[i].instances[e].is_some())
+                        .collect()
+                } else {
+                    found.clone()
+                };
+                let same = |i: usize, j: usize| {
+                    let (a, b) = (&model.components[i], &model.components[j]);
+                    a.waves == b.waves
+                        && a.instances[e].as_ref().map(|x| &x.namespace)
+                            == b.instances[e].as_ref().map(|x| &x.namespace)
+                };
+                match here.as_slice() {
+                    [] => anyhow::bail!(
+                        "no member of the fleet component `{component}` is in environment `{env_name}`"
+                    ),
+                    [first, rest @ ..] if rest.iter().all(|&i| same(i, *first)) => *first,
+                    members => {
+                        let names: Vec<&str> = members
+                            .iter()
+                            .map(|&i| model.components[i].name.as_str())
+                            .collect();
+                        anyhow::bail!(
+                            "`{component}` is a fleet component whose members' resource groups or namespaces differ in `{env_name}`; name one member: {}",
+                            names.join(", ")
+                        );
+                    }
                 }
-                members => {
-                    let names: Vec<&str> = members
-                        .iter()
-                        .map(|&i| model.components[i].name.as_str())
-                        .collect();
-                    anyhow::bail!(
-                        "`{component}` is a fleet component whose members' resource groups differ; name one member: {}",
-                        names.join(", ")
-                    );
-                }
-            },
+            }
             Err(help) => {
                 let help = help.map_or_else(String::new, |h| format!(" ({h})"));
                 anyhow::bail!("`{component}` is not a component of `{}`{help}", model.name);
             }
         };
-        let e = environment(model, env)?;
-        let env_name = &model.environments[e].name;
         let Some(waves) = &model.components[c].waves else {
             anyhow::bail!(
                 "component `{component}` has no `resources` groups; add some to its spec to order its resources"

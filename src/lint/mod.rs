@@ -57,7 +57,7 @@ pub fn lint(
             }
         };
         if let [doc] = docs.as_slice()
-            && doc.get("components").is_some()
+            && looks_like_spec(doc)
         {
             specs += 1;
             let none = crate::Inputs::default();
@@ -90,6 +90,18 @@ pub fn lint(
         specs,
         manifests,
     })
+}
+
+/// A ladder spec rather than a manifest: one document with `components` and neither
+/// `apiVersion` nor `kind` (a kustomization lists `components:` too).
+fn looks_like_spec(doc: &yaml::Node) -> bool {
+    doc.get("components").is_some() && doc.get("apiVersion").is_none() && doc.get("kind").is_none()
+}
+
+/// Whether `text` is a ladder spec as [`lint`] decides it, for callers that gather each
+/// spec's inputs first.
+pub fn is_spec(file: &str, text: &str) -> bool {
+    matches!(yaml::parse_all(file, text).as_deref(), Ok([doc]) if looks_like_spec(doc))
 }
 
 /// The rule table as text, for `ladder lint --list-rules`.

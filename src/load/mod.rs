@@ -131,8 +131,8 @@ pub fn load_named(
 
 /// The name a spec in folder `folder` gets when it has no `name`: the folder's name,
 /// lowercased, with every character other than a letter, digit or `-` made `-`, runs of
-/// `-` folded and cut to 63 characters without a `-` at either end; `None` if nothing is
-/// left (a folder named `_` or `..`).
+/// `-` folded and cut to 40 characters (room for `-<env>-root` in a 63-character name)
+/// without a `-` at either end; `None` if nothing is left (a folder named `_` or `..`).
 pub fn folder_name(folder: &str) -> Option<String> {
     let mut name = String::new();
     for c in folder.chars().flat_map(char::to_lowercase) {
@@ -145,7 +145,7 @@ pub fn folder_name(folder: &str) -> Option<String> {
             name.push(c);
         }
     }
-    name.truncate(63);
+    name.truncate(40);
     let name = name.trim_matches('-');
     (!name.is_empty()).then(|| name.to_owned())
 }

@@ -249,10 +249,21 @@ pub(super) fn unknown_members(
     };
     entries
         .iter()
-        .filter_map(|(key, _)| {
+        .filter_map(|(key, value)| {
             let member = key.key_text()?;
             if known.contains(&member.as_str()) {
-                return None;
+                // A member's pins are a mapping like the entry's.
+                return (!matches!(value.value, Value::Map(_))).then(|| {
+                    Diagnostic::new(
+                        &loaded.file,
+                        field_pos(loaded, i, "version"),
+                        format!(
+                            "{path}:{}:{}: `{name}.members.{member}` must be a mapping of pins",
+                            value.pos.line, value.pos.column
+                        ),
+                    )
+                    .help(format!("write `{member}: {{chartVersion: \"…\"}}`"))
+                });
             }
             let help = crate::diagnostic::did_you_mean(&member, known.iter().copied())
                 .unwrap_or_else(|| format!("the members in `{env}` are {}", known.join(", ")));

@@ -94,3 +94,19 @@ fn image_names_carry_no_tag_digest_or_rename() {
     assert!(!is_image_name("/app"));
     assert!(!is_image_name("org//app"));
 }
+
+#[test]
+fn a_members_pin_that_is_not_a_mapping_is_an_error() {
+    let problems = plan(
+        "dlt-node:\n  vault:\n    chartVersion: \"1.2.0\"\n    imageTag: v1\n    members:\n      alpha: \"1.3.0\"\n",
+    )
+    .unwrap_err();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0]
+            .message
+            .ends_with("`dlt-node.vault.members.alpha` must be a mapping of pins"),
+        "{}",
+        problems[0].message
+    );
+}

@@ -215,3 +215,110 @@ fn a_promotion_diffs_against_the_base_versions_and_fleet_folders() {
         "{stdout}"
     );
 }
+
+/// A small spec in a fresh repository, committed on `main`; the test then edits it.
+fn repo_with(spec: &str) -> tempfile::TempDir {
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::write(repo.path().join("ladder.yaml"), spec).unwrap();
+    git(repo.path(), &["init", "-q"]);
+    git(repo.path(), &["add", "ladder.yaml"]);
+    git(repo.path(), &["commit", "-q", "-m", "base"]);
+    repo
+}
+
+const SHOP: &str = r#"name: shop
+defaults:
+  source: {repoURL: https://github.com/example/shop.git, targetRevision: main}
+  namespace: "shop-{{ env }}"
+output: {path: argocd}
+environments:
+  - {name: dev, prune: false}
+  - {name: prod, sync: manual}
+components:
+  - {name: postgres, source: {path: "postgres/{{ env }}"}}
+  - {name: api, dependsOn: [postgres], source: {path: "api/{{ env }}"}}
+"#;
+
+/// `ladder diff` after changing `SHOP` with `edit`: its exit code, text and markdown.
+fn diff_after(edit: impl Fn(&str) -> String) -> (Option<i32>, String, String) {
+    let repo = repo_with(SHOP);
+    let dir = repo.path();
+    let changed = edit(SHOP);
+    assert_ne!(changed, SHOP);
+    std::fs::write(dir.join("ladder.yaml"), changed).unwrap();
+    let out = ladder(dir, &["diff", "--base", "main"]);
+    let md = ladder(dir, &["diff", "--base", "main", "--format", "markdown"]);
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&md.stdout).into_owned(),
+    )
+}
+
+/// Regression: renaming a component deletes and re-creates its Applications (with their
+/// resources, under RollingSync), and `ladder diff` said only "added" and "removed".
+#[test]
+fn a_component_rename_leads_the_diff_as_a_delete_and_create() {
+    let (code, text, md) =
+        diff_after(|s| s.replace("name: api, dependsOn", "name: backend, dependsOn"));
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.starts_with("Deletes or replaces:\n  - `api` is renamed `backend` (in `dev`, `prod`): Argo CD deletes the old Application and creates a new one: the old one's resources are deleted with it (the resources finalizer), then created again; `prod` is manual, but this does not wait for an operator\n"), "{text}");
+    assert!(
+        md.contains("#### Deletes or replaces\n\n- `api` is renamed `backend`"),
+        "{md}"
+    );
+    assert!(
+        md.find("#### Deletes or replaces") < md.find("| environment |"),
+        "{md}"
+    );
+}
+
+#[test]
+fn a_spec_rename_says_every_application_is_re_created() {
+    let (code, text, _) = diff_after(|s| s.replacen("name: shop", "name: storefront", 1));
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.starts_with("Deletes or replaces:\n  - the spec is renamed `shop` → `storefront`"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "the root prunes the old ApplicationSet, which deletes every Application it generated"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_destination_change_and_prune_turned_on_are_listed_first() {
+    let (code, text, _) = diff_after(|s| {
+        s.replace(
+            "namespace: \"shop-{{ env }}\"",
+            "namespace: \"store-{{ env }}\"",
+        )
+        .replace(
+            "{name: dev, prune: false}",
+            "{name: dev, prune: true, destination: {name: dev-cluster}}",
+        )
+    });
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.starts_with("Deletes or replaces:\n"), "{text}");
+    for line in [
+        "  - environment `dev` moves from server `https://kubernetes.default.svc` to cluster `dev-cluster` (in `dev`): its Applications create their resources on the new cluster",
+        "  - prune turns on in `dev` (in `dev`): the next sync deletes every resource of its Applications that is no longer in git",
+        "  - `api` moves to another namespace: `shop-prod` → `store-prod` in `prod`: its resources are created in the new namespace at its next sync; the old ones are left running in `prod` (no automated prune there)\n",
+    ] {
+        assert!(text.contains(line), "{line}\n{text}");
+    }
+}
+
+#[test]
+fn a_change_that_deletes_nothing_has_no_deletions_section() {
+    let (_, text, _) = diff_after(|s| {
+        s.replace(
+            "{name: postgres, source",
+            "{name: postgres, duration: 2m, source",
+        )
+    });
+    assert!(!text.contains("Deletes or replaces"), "{text}");
+}

@@ -52,10 +52,12 @@ pub(super) enum Command {
     },
     /// Show what a change to the spec does to the rollout, against a git revision.
     ///
-    /// Builds the spec as it is at REV and as it is now, entirely offline, and prints the
-    /// components added, removed or moved between phases, the dependencies added or
-    /// removed, each environment's steps and longest chain before and after, and the
-    /// unified diff of the generated files. Exit 1 when anything differs, 0 when nothing does.
+    /// Builds the spec as it is at REV and as it is now, entirely offline, and prints first
+    /// what the change deletes or re-creates in the cluster (renamed or removed components
+    /// and environments, a renamed spec, moves, prune turned on), then the components
+    /// added, removed or moved between phases, the dependencies added or removed, each
+    /// environment's steps and longest chain before and after, and the unified diff of
+    /// the generated files. Exit 1 when anything differs, 0 when nothing does.
     Diff {
         #[command(flatten)]
         spec: SpecArg,

@@ -1,7 +1,8 @@
 //! `ladder diff`: what a change to the spec does to the rollout, and to the files.
 //!
 //! Compares two compilations (the spec at a base revision, which may not exist, and
-//! the spec now): components added, removed or moved between phases, dependencies
+//! the spec now): first what it deletes or replaces in the cluster
+//! ([`super::deletions`]), then components added, removed or moved between phases, dependencies
 //! added or removed, per environment the step count and longest chain before and
 //! after and whether its rollout changes, then the unified diff of the generated
 //! files. Pure: the CLI fetches the base spec from git and compiles both sides.
@@ -26,6 +27,8 @@ pub struct Summary {
     pub dependencies_added: Vec<(String, String, bool)>,
     pub dependencies_removed: Vec<(String, String, bool)>,
     pub environments: Vec<EnvChange>,
+    /// What the change deletes or replaces in the cluster, shown first.
+    pub deletions: Vec<super::deletions::Deletion>,
     /// Generated files that differ: path and unified diff.
     pub files: Vec<(String, String)>,
 }
@@ -43,6 +46,7 @@ pub struct EnvChange {
 impl Summary {
     pub fn is_empty(&self) -> bool {
         self.files.is_empty()
+            && self.deletions.is_empty()
             && self.added.is_empty()
             && self.removed.is_empty()
             && self.moved.is_empty()
@@ -155,6 +159,7 @@ pub fn summarize(base: Option<&Compilation>, head: &Compilation) -> Summary {
             changed,
         });
     }
+    summary.deletions = super::deletions::deletions(base, head);
     let no_files = Files::new();
     summary.files = file_diffs(base.map_or(&no_files, |b| &b.files), &head.files);
     summary
@@ -276,6 +281,13 @@ pub fn text(summary: &Summary, base: &str) -> String {
         let _ = writeln!(out, "no changes against {base}");
         return out;
     }
+    if !summary.deletions.is_empty() {
+        let _ = writeln!(out, "Deletes or replaces:");
+        for line in super::deletions::lines(&summary.deletions) {
+            let _ = writeln!(out, "  - {line}");
+        }
+        out.push('\n');
+    }
     let _ = writeln!(out, "rollout changes against {base}:");
     for line in component_lines(summary, "") {
         let _ = writeln!(out, "  {line}");
@@ -312,6 +324,13 @@ pub fn markdown(summary: &Summary, base: &str, spec_name: &str) -> String {
     if summary.is_empty() {
         out.push_str("No changes to the rollout or the generated manifests.\n");
         return out;
+    }
+    if !summary.deletions.is_empty() {
+        out.push_str("#### Deletes or replaces\n\n");
+        for line in super::deletions::lines(&summary.deletions) {
+            let _ = writeln!(out, "- {line}");
+        }
+        out.push('\n');
     }
     out.push_str("| environment | steps | longest chain | rollout |\n| --- | --- | --- | --- |\n");
     for e in &summary.environments {

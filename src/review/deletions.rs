@@ -1,0 +1,303 @@
+//! What a change deletes or replaces in the cluster, for the top of `ladder diff`: a
+//! rename that Argo CD carries out as delete-and-create, a component or environment that
+//! goes away, a move to another destination, prune turned on.
+//!
+//! What happens to the workloads depends on how the base rolled out:
+//!
+//! - RollingSync: the ApplicationSet controller deletes an Application that leaves its
+//!   list, and generated Applications carry `resources-finalizer.argocd.argoproj.io`
+//!   unless `preserveResourcesOnDeletion` is set (v3.5.1
+//!   `applicationset/utils/utils.go:294-301`), so the Application's resources are
+//!   deleted with it. An ApplicationSet the root prunes takes its Applications with it.
+//! - app-of-apps: the root (`prune: true`) deletes the child Application; ladder's child
+//!   Applications carry no resources finalizer, so their resources are left running,
+//!   no longer managed by Argo CD.
+//!
+//! Neither waits for a manual environment's operator: deletion is not a sync step.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use crate::Compilation;
+use crate::analyze::model::{Destination, Instance};
+use crate::load::spec::{Strategy, Sync};
+
+/// A namespace move: environment, namespace before and after, automated prune after.
+type Move = (String, String, String, bool);
+
+/// One line of the "Deletes or replaces" section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deletion {
+    /// What changes, e.g. "`api` is renamed `backend`".
+    pub what: String,
+    /// The environments it happens in (empty: not per environment).
+    pub environments: Vec<String>,
+    /// What happens to the workloads.
+    pub effect: String,
+    /// Whether it happens as soon as the change lands, without a sync (a deletion), so a
+    /// manual environment does not hold it.
+    pub immediate: bool,
+}
+
+/// The deletions of a change from `base` to `head`; none without a base.
+pub fn deletions(base: Option<&Compilation>, head: &Compilation) -> Vec<Deletion> {
+    let Some(base) = base else { return Vec::new() };
+    let rolling = base.model.rollout.strategy == Strategy::RollingSync;
+    let removed_effect = |what: &str| {
+        if rolling {
+            format!(
+                "the ApplicationSet controller deletes {what}, with the resources (the resources finalizer)"
+            )
+        } else {
+            format!(
+                "the root deletes {what}; the resources are left running, no longer managed by Argo CD (delete them by hand if they should go)"
+            )
+        }
+    };
+    let mut out = Vec::new();
+    if base.model.name != head.model.name {
+        out.push(Deletion {
+            what: format!(
+                "the spec is renamed `{}` → `{}`, which names the {}, the AppProject and the root Application",
+                base.model.name,
+                head.model.name,
+                if rolling { "ApplicationSet" } else { "child Applications' owner" }
+            ),
+            environments: Vec::new(),
+            effect: if rolling {
+                "the root prunes the old ApplicationSet, which deletes every Application it generated with their resources; the new one creates them again. Apply the new root and delete the old one by hand (it has no resources finalizer, so deleting it deletes nothing else)".to_owned()
+            } else {
+                "the old root keeps managing the same children until it is deleted by hand (it has no resources finalizer, so deleting it deletes nothing else); apply the new root".to_owned()
+            },
+            immediate: true,
+        });
+    }
+    let manual = |c: &Compilation, env: &str| {
+        c.model
+            .environments
+            .iter()
+            .any(|e| e.name == env && e.sync == Sync::Manual)
+    };
+    // Environments that go away.
+    for env in &base.model.environments {
+        if !head.model.environments.iter().any(|e| e.name == env.name) {
+            out.push(Deletion {
+                what: format!("environment `{}` is removed", env.name),
+                environments: vec![env.name.clone()],
+                effect: removed_effect("its Applications"),
+                immediate: true,
+            });
+        }
+    }
+    // Per environment in both: Applications that go away (renamed or not) and move.
+    let mut renamed: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    let mut gone: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    // Component → (environment, namespace before, after, prune on after).
+    let mut moved: BTreeMap<String, Vec<Move>> = BTreeMap::new();
+    for (e, env) in base.model.environments.iter().enumerate() {
+        let Some(h) = head
+            .model
+            .environments
+            .iter()
+            .position(|x| x.name == env.name)
+        else {
+            continue;
+        };
+        let old = apps(base, e);
+        let new = apps(head, h);
+        let head_env = &head.model.environments[h];
+        if env.destination != head_env.destination {
+            out.push(Deletion {
+                what: format!(
+                    "environment `{}` moves from {} to {}",
+                    env.name,
+                    destination(&env.destination),
+                    destination(&head_env.destination)
+                ),
+                environments: vec![env.name.clone()],
+                effect: "its Applications create their resources on the new cluster; Argo CD no longer watches the old one, so what runs there is left running".to_owned(),
+                immediate: false,
+            });
+        }
+        if !env.prune && head_env.prune && head_env.sync == Sync::Auto {
+            out.push(Deletion {
+                what: format!("prune turns on in `{}`", env.name),
+                environments: vec![env.name.clone()],
+                effect: "the next sync deletes every resource of its Applications that is no longer in git".to_owned(),
+                immediate: false,
+            });
+        }
+        // Applications only the head has, by what they deploy where.
+        let successors: BTreeMap<String, &str> = new
+            .iter()
+            .filter(|(n, _)| !old.contains_key(*n))
+            .map(|(_, (component, now))| (fingerprint(now), *component))
+            .collect();
+        for (name, (component, instance)) in &old {
+            match new.get(name) {
+                // On another cluster the environment's own line says it all.
+                Some((_, now))
+                    if now.namespace != instance.namespace
+                        && env.destination == head_env.destination =>
+                {
+                    moved.entry((*component).to_owned()).or_default().push((
+                        env.name.clone(),
+                        instance.namespace.clone(),
+                        now.namespace.clone(),
+                        head_env.prune && head_env.sync == Sync::Auto,
+                    ));
+                }
+                Some(_) => {}
+                None => {
+                    // The same sources and namespace under a new name: a rename.
+                    match successors.get(&fingerprint(instance)) {
+                        Some(to) => renamed
+                            .entry(((*component).to_owned(), (*to).to_owned()))
+                            .or_default()
+                            .push(env.name.clone()),
+                        None => gone
+                            .entry((*component).to_owned())
+                            .or_default()
+                            .push(env.name.clone()),
+                    }
+                }
+            }
+        }
+    }
+    for ((from, to), environments) in renamed {
+        out.push(Deletion {
+            what: format!("`{from}` is renamed `{to}`"),
+            environments,
+            effect: format!(
+                "Argo CD deletes the old Application and creates a new one: {}",
+                if rolling {
+                    "the old one's resources are deleted with it (the resources finalizer), then created again"
+                } else {
+                    "the old one's resources are left running and the new one adopts those it also renders"
+                }
+            ),
+            immediate: true,
+        });
+    }
+    for (component, environments) in gone {
+        let everywhere = !head.model.components.iter().any(|c| c.name == component);
+        out.push(Deletion {
+            what: if everywhere {
+                format!("`{component}` is removed")
+            } else {
+                format!("`{component}` is disabled")
+            },
+            environments,
+            effect: removed_effect("its Application"),
+            immediate: true,
+        });
+    }
+    for (component, moves) in moved {
+        let each: Vec<String> = moves
+            .iter()
+            .map(|(env, from, to, _)| format!("`{from}` → `{to}` in `{env}`"))
+            .collect();
+        let listed = |prune: bool| -> Vec<String> {
+            moves
+                .iter()
+                .filter(|m| m.3 == prune)
+                .map(|m| format!("`{}`", m.0))
+                .collect()
+        };
+        let (pruned, kept) = (listed(true), listed(false));
+        let mut effect =
+            "its resources are created in the new namespace at its next sync; the old ones"
+                .to_owned();
+        if !pruned.is_empty() {
+            let _ = write!(effect, " are pruned in {}", pruned.join(", "));
+        }
+        if !kept.is_empty() {
+            if !pruned.is_empty() {
+                effect.push_str(" and");
+            }
+            let _ = write!(
+                effect,
+                " are left running in {} (no automated prune there)",
+                kept.join(", ")
+            );
+        }
+        out.push(Deletion {
+            what: format!(
+                "`{component}` moves to another namespace: {}",
+                each.join(", ")
+            ),
+            // Named in `what` already, each with its namespaces.
+            environments: Vec::new(),
+            effect,
+            immediate: false,
+        });
+    }
+    // Manual environments are called out: nothing here waits for their operator.
+    for d in out.iter_mut().filter(|d| d.immediate) {
+        let manual: Vec<&str> = d
+            .environments
+            .iter()
+            .filter(|e| manual(base, e))
+            .map(String::as_str)
+            .collect();
+        if !manual.is_empty() {
+            let _ = write!(
+                d.effect,
+                "; {} {} manual, but this does not wait for an operator",
+                manual
+                    .iter()
+                    .map(|e| format!("`{e}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if manual.len() == 1 { "is" } else { "are" }
+            );
+        }
+    }
+    out
+}
+
+/// The Applications of environment `env`: name → (component, instance).
+fn apps(c: &Compilation, env: usize) -> BTreeMap<&str, (&str, &Instance)> {
+    c.model
+        .components
+        .iter()
+        .filter_map(|comp| {
+            let instance = comp.instances[env].as_ref()?;
+            Some((instance.app.as_str(), (comp.name.as_str(), instance)))
+        })
+        .collect()
+}
+
+/// What an Application deploys where, to recognise it under another name.
+fn fingerprint(instance: &Instance) -> String {
+    format!("{}|{:?}", instance.namespace, instance.sources)
+}
+
+fn destination(d: &Destination) -> String {
+    match d {
+        Destination::Server(s) => format!("server `{s}`"),
+        Destination::Name(n) => format!("cluster `{n}`"),
+    }
+}
+
+/// The section as lines, one per deletion.
+pub fn lines(deletions: &[Deletion]) -> Vec<String> {
+    deletions
+        .iter()
+        .map(|d| {
+            let envs = if d.environments.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " (in {})",
+                    d.environments
+                        .iter()
+                        .map(|e| format!("`{e}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            format!("{}{envs}: {}", d.what, d.effect)
+        })
+        .collect()
+}

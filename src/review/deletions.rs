@@ -6,9 +6,11 @@
 //!
 //! - RollingSync: the ApplicationSet controller deletes an Application that leaves its
 //!   list, and generated Applications carry `resources-finalizer.argocd.argoproj.io`
-//!   unless `preserveResourcesOnDeletion` is set (v3.5.1
-//!   `applicationset/utils/utils.go:294-301`), so the Application's resources are
-//!   deleted with it. An ApplicationSet the root prunes takes its Applications with it.
+//!   unless `syncPolicy.preserveResourcesOnDeletion` is set (Argo CD's
+//!   `docs/operator-manual/applicationset/Application-Deletion.md`;
+//!   `applicationset/utils/utils.go`, the finalizer added when the template sets none),
+//!   so the Application's resources are deleted with it. An ApplicationSet the root
+//!   prunes takes its Applications with it (their owner reference).
 //! - app-of-apps: the root (`prune: true`) deletes the child Application; ladder's child
 //!   Applications carry no resources finalizer, so their resources are left running,
 //!   no longer managed by Argo CD.

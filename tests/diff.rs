@@ -322,3 +322,12 @@ fn a_change_that_deletes_nothing_has_no_deletions_section() {
     });
     assert!(!text.contains("Deletes or replaces"), "{text}");
 }
+
+/// Regression: `ladder diff` built the spec without a word about its warnings, which
+/// `build` prints (a spec without `name` here).
+#[test]
+fn diff_prints_the_warnings_build_prints() {
+    let (_, text, md) = diff_after(|s| s.replacen("name: shop\n", "", 1));
+    assert!(text.contains("warning[name-from-folder]"), "{text}");
+    assert!(!md.contains("warning["), "{md}");
+}

@@ -4,7 +4,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use super::args::DiffFormat;
-use super::spec_file::{read_spec, report};
+use super::spec_file::{read_spec, report, warn};
 use super::{FOUND, git, output};
 
 pub(super) fn diff(spec_arg: &Path, base: &str, format: DiffFormat) -> anyhow::Result<ExitCode> {
@@ -14,6 +14,9 @@ pub(super) fn diff(spec_arg: &Path, base: &str, format: DiffFormat) -> anyhow::R
         Ok(planned) => planned,
         Err(diagnostics) => return Ok(report(&spec, &diagnostics)),
     };
+    // What builds but may not do what the spec means, as `build` says it (to stderr, so
+    // the markdown for a merge request stays clean).
+    warn(&spec, &planned.model.warnings);
     let out = spec
         .path
         .parent()

@@ -57,6 +57,39 @@ pub(super) fn check_labels(
     }
 }
 
+/// A component's extra annotations: valid keys (the grammar of label keys), none that
+/// ladder sets itself. `argocd.argoproj.io/sync-wave` orders app-of-apps children and,
+/// on an ApplicationSet's Applications, would suggest an order RollingSync does not
+/// follow; `ladder.dev/…` are ladder's (the manual marker, the rollout digest).
+pub(super) fn check_annotations(
+    cx: &mut Cx<'_>,
+    c: &spec::Component,
+    at: &dyn Fn(&[PathSeg<'static>]) -> Vec<PathSeg<'static>>,
+) {
+    use PathSeg::{Key, KeyOf};
+    for key in c.annotations.keys() {
+        let mut path = at(&[Key("annotations")]);
+        path.push(KeyOf(key));
+        if key == "argocd.argoproj.io/sync-wave" {
+            cx.error(
+                &path,
+                format!("annotation `{key}` is ladder's: it orders the Applications by phase"),
+            )
+            .help =
+                Some("order components with `dependsOn` (or `phase` with `layout: pinned`)".into());
+        } else if key.starts_with("ladder.dev/") {
+            cx.error(&path, format!("annotation `{key}` is ladder's"))
+                .help =
+                Some("remove it from `annotations`; `ladder.dev/` keys are set by ladder".into());
+        } else if let Err(why) = check_label_key(key) {
+            cx.error(
+                &path,
+                format!("`{key}` is not a valid annotation key: {why}"),
+            );
+        }
+    }
+}
+
 /// Every generated Application name must be unique (`a-b` in `c` and `a` in `b-c` are
 /// both `a-b-c`), and the root Applications' names must be valid and free too.
 pub(super) fn check_application_names(

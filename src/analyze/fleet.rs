@@ -332,7 +332,7 @@ fn substitute(c: &mut Component, member: &str) {
     if let Some(ns) = &mut c.namespace {
         replace(ns);
     }
-    for value in c.labels.values_mut() {
+    for value in c.labels.values_mut().chain(c.annotations.values_mut()) {
         replace(value);
     }
     for source in c.source.iter_mut().chain(c.sources.iter_mut().flatten()) {

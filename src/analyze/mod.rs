@@ -142,6 +142,7 @@ fn build(cx: &mut Cx<'_>, spec: &spec::Spec) -> Option<Model> {
         let after = edges::after(cx, c, &depends_on, &index, &known, &at);
         let smoke = edges::smoke_kind(cx, c, &at);
         applications::check_labels(cx, c, &at, rollout.as_ref());
+        applications::check_annotations(cx, c, &at);
         let enabled = dependencies::enabled_per_env(cx, c, &env_names, &at);
         enabled_anywhere.push(enabled.clone());
         let mut instances = Vec::with_capacity(environments.len());
@@ -169,6 +170,7 @@ fn build(cx: &mut Cx<'_>, spec: &spec::Spec) -> Option<Model> {
             role: c.role.clone(),
             smoke,
             labels: c.labels.clone(),
+            annotations: c.annotations.clone(),
             duration,
             pinned: assigned,
             instances,

@@ -144,6 +144,8 @@ pub struct Component {
     /// Whether it is a smoke test, and whether others wait on it.
     pub smoke: Smoke,
     pub labels: IndexMap<String, String>,
+    /// Extra annotations on its Applications (checked: none of ladder's own).
+    pub annotations: IndexMap<String, String>,
     /// Expected seconds from the start of its sync to healthy.
     pub duration: u64,
     /// The phase the spec pins it to (`layout: pinned`).

@@ -101,6 +101,12 @@ pub(super) fn render_tree(
             .map_err(|e| render_error(&e, "application.yaml.j2", &file))?;
             let labels_block = block_yaml(&labels, 4)
                 .map_err(|e| render_error(&e, "application.yaml.j2", &file))?;
+            let annotations_block = if component.annotations.is_empty() {
+                String::new()
+            } else {
+                block_yaml(&component.annotations, 4)
+                    .map_err(|e| render_error(&e, "application.yaml.j2", &file))?
+            };
             let destination = match DestinationOut::from(&environment.destination) {
                 DestinationOut::Server(s) => ("server", s),
                 DestinationOut::Name(n) => ("name", n),
@@ -134,6 +140,7 @@ pub(super) fn render_tree(
                 phase => phase_label.as_str(),
                 wave => wave.to_string(),
                 labels => labels_block,
+                annotations => annotations_block,
                 destination_key => destination.0,
                 destination_value => destination.1,
                 destination_namespace => instance.namespace.as_str(),

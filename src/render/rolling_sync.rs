@@ -52,6 +52,7 @@ pub(super) fn render_tree(
     let mixed_sync = !uniform_policy && plain;
     // The list generator's elements and the steps, environment by environment.
     let any_labels = model.components.iter().any(|c| !c.labels.is_empty());
+    let any_annotations = model.components.iter().any(|c| !c.annotations.is_empty());
     let mut elements = Vec::new();
     let mut steps = Vec::new();
     let mut single = false;
@@ -92,6 +93,7 @@ pub(super) fn render_tree(
                 namespace: &instance.namespace,
                 destination: DestinationOut::from(&environment.destination),
                 labels: any_labels.then_some(&component.labels),
+                annotations: any_annotations.then_some(&component.annotations),
                 sync: mixed_sync.then_some(match environment.sync {
                     Sync::Auto => "auto",
                     Sync::Manual => "manual",
@@ -180,6 +182,7 @@ pub(super) fn render_tree(
             phase_label => model.rollout.label.as_str(),
             sequential => !independent,
             any_labels => any_labels,
+            any_annotations => any_annotations,
             any_auto => any_auto,
             all_auto => all_auto,
             policy_patch => policy_patch,
@@ -285,6 +288,8 @@ pub(super) struct Element<'a> {
     pub(super) destination: DestinationOut<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) labels: Option<&'a indexmap::IndexMap<String, String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) annotations: Option<&'a indexmap::IndexMap<String, String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) sync: Option<&'static str>,
     #[serde(rename = "syncPolicy", skip_serializing_if = "Option::is_none")]

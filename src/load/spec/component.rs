@@ -37,6 +37,12 @@ pub struct Component {
     /// Extra labels on the generated Applications.
     #[serde(default)]
     pub labels: IndexMap<String, String>,
+    /// Extra annotations on the generated Applications, e.g. a notification subscription
+    /// (`notifications.argoproj.io/subscribe.on-sync-failed.slack: platform-alerts`).
+    /// Values may use `{{ member }}` in a fleet. ladder's own (`argocd.argoproj.io/sync-wave`,
+    /// which orders app-of-apps children, and `ladder.dev/…`) are refused.
+    #[serde(default)]
+    pub annotations: IndexMap<String, String>,
     /// Whether the component exists: `true`/`false`, or per environment (`{prod: false}`;
     /// environments not listed keep the default, `true`).
     #[serde(default)]

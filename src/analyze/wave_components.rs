@@ -76,13 +76,7 @@ pub fn check(model: &mut Model, loaded: &Loaded, found: &BTreeMap<String, Overla
         return;
     }
     let mut warnings = Vec::new();
-    let spec_index: BTreeMap<&str, usize> = loaded
-        .spec
-        .components
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.name.as_str(), i))
-        .collect();
+    let spec_index = loaded.spec.component_indexes();
     for c in model.components.iter().filter(|c| c.waves.is_some()) {
         // Overlay folder → (the spec position of the first source naming it, the
         // environments that use it).

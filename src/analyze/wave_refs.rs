@@ -20,13 +20,7 @@ pub fn check(model: &mut Model, loaded: &Loaded) {
     use PathSeg::{Index, Key};
     let independent = model.rollout.topology == crate::load::spec::Topology::Independent;
     let mut warnings = Vec::new();
-    let spec_index: std::collections::BTreeMap<&str, usize> = loaded
-        .spec
-        .components
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.name.as_str(), i))
-        .collect();
+    let spec_index = loaded.spec.component_indexes();
     for c in &model.components {
         if c.waves.is_none() {
             continue;

@@ -200,24 +200,17 @@ pub fn apply(
             _ => None,
         })
         .collect();
-    let by_name: BTreeMap<&str, usize> = spec
-        .components
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.name.as_str(), i))
-        .collect();
-    let model_index: BTreeMap<&str, usize> = model
-        .components
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.name.as_str(), i))
-        .collect();
+    let by_name = spec.component_indexes();
     // Each fleet component's members per environment, for `members.<member>` pins; and
     // which (fleet component, environment) had its `members` checked.
     let mut fleet_members: BTreeMap<(&str, usize), Vec<&str>> = BTreeMap::new();
     for c in &spec.components {
         let Some(of) = &c.member_of else { continue };
-        let Some(&m) = model_index.get(c.name.as_str()) else {
+        // The model's components are sorted by name.
+        let Ok(m) = model
+            .components
+            .binary_search_by(|x| x.name.as_str().cmp(&c.name))
+        else {
             continue;
         };
         for (e, instance) in model.components[m].instances.iter().enumerate() {

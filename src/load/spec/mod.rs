@@ -408,6 +408,18 @@ impl Default for MaxUpdate {
 }
 
 /// The JSON Schema of the spec, as committed in `schema/ladder.schema.json`.
+impl Spec {
+    /// Each component's index in `components`, by name (names are unique once analysis
+    /// passes; a repeated name keeps its last index).
+    pub fn component_indexes(&self) -> std::collections::BTreeMap<&str, usize> {
+        self.components
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.name.as_str(), i))
+            .collect()
+    }
+}
+
 pub fn json_schema() -> serde_json::Value {
     let generator = schemars::generate::SchemaSettings::draft07().into_generator();
     let schema = generator.into_root_schema_for::<Spec>();

@@ -10,11 +10,14 @@
 //!   no step empty; the generated Applications are then validated here against the
 //!   Application CRD of the case's target version with `ladder::validate`;
 //! - every health check of the trees' `patches/argocd-cm.yaml` run in gopher-lua as
-//!   Argo CD runs it, against the object states in `tests/conformance/health/`.
+//!   Argo CD runs it, against the object states in `tests/conformance/health/`;
+//! - the jq path expressions of `tests/conformance/jq-expressions.txt` and of the
+//!   golden trees' `ignoreDifferences`: ladder accepts exactly those gojq accepts.
 //!
 //! The harness is built offline against Debian's packaged Go sources (`golang-go`,
 //! `golang-github-masterminds-sprig-dev`, `golang-gopkg-yaml.v2-dev`,
-//! `golang-gopkg-yaml.v3-dev`, `golang-github-yuin-gopher-lua-dev`; `.ci/run` installs
+//! `golang-gopkg-yaml.v3-dev`, `golang-github-yuin-gopher-lua-dev`,
+//! `golang-github-itchyny-gojq-dev`; `.ci/run` installs
 //! them) in GOPATH mode, into `CARGO_TARGET_TMPDIR`. `LADDER_GOCODE` names another
 //! GOPATH with those sources. Where Go or the sources are missing the tests skip with a
 //! printed reason; under CI (`CI` set) that is a failure.
@@ -38,6 +41,7 @@ const SOURCES: &[(&str, &str)] = &[
     ),
     ("gopkg.in/yaml.v2", "golang-gopkg-yaml.v2-dev"),
     ("gopkg.in/yaml.v3", "golang-gopkg-yaml.v3-dev"),
+    ("github.com/itchyny/gojq", "golang-github-itchyny-gojq-dev"),
 ];
 
 /// The harness binary, built once per test run; `None` (with the reason printed) where
@@ -479,4 +483,60 @@ fn the_adversarial_corpus_builds_or_is_refused_and_its_output_reads_back_in_go_y
             assert!(apps.contains("{{ .Values.secret }}"), "{apps}");
         }
     }
+}
+
+/// ladder's check of `ignoreDifferences[].jqPathExpressions` agrees with gojq, which
+/// Argo CD parses them with, on every expression of the corpus and of the golden trees.
+#[test]
+fn jq_path_expressions_parse_in_ladder_exactly_when_they_parse_in_gojq() {
+    let Some(bin) = harness() else { return };
+    let corpus =
+        std::fs::read_to_string(root().join("tests/conformance/jq-expressions.txt")).unwrap();
+    // `!` marks a known gap: gojq refuses it, ladder's syntax check accepts it.
+    let lines: Vec<&str> = corpus
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .collect();
+    let gaps: Vec<String> = lines
+        .iter()
+        .filter_map(|l| l.strip_prefix('!'))
+        .map(str::to_owned)
+        .collect();
+    let mut expressions: Vec<String> = lines
+        .iter()
+        .map(|l| l.strip_prefix('!').unwrap_or(l).to_owned())
+        .collect();
+    for file in emitted(".yaml") {
+        let text = std::fs::read_to_string(root().join(&file)).unwrap();
+        for line in text.lines() {
+            if let Some(rest) = line.trim_start().strip_prefix("- ")
+                && rest.starts_with('.')
+            {
+                expressions.push(rest.trim_matches(['"', '\'']).to_owned());
+            }
+        }
+    }
+    assert!(expressions.len() > 20, "expected the corpus");
+    let list = Path::new(env!("CARGO_TARGET_TMPDIR")).join("jq-expressions.txt");
+    std::fs::write(&list, expressions.join("\n") + "\n").unwrap();
+    let (stdout, _) = run(bin, &[PathBuf::from("jq"), list]);
+    let verdicts: Vec<&str> = stdout.lines().collect();
+    assert_eq!(verdicts.len(), expressions.len());
+    let mut disagree = Vec::new();
+    for (expression, gojq) in expressions.iter().zip(verdicts) {
+        let ladder = ladder::analyze::ignore_differences::check_jq(expression);
+        let gap = gaps.contains(expression);
+        if gap && !(ladder.is_ok() && gojq != "ok") {
+            disagree.push(format!(
+                "{expression:?} is marked as a gap, but ladder {ladder:?}, gojq {gojq}"
+            ));
+        } else if !gap && ladder.is_ok() != (gojq == "ok") {
+            disagree.push(format!("{expression:?}: ladder {ladder:?}, gojq {gojq}"));
+        }
+    }
+    assert!(
+        disagree.is_empty(),
+        "ladder and gojq disagree:\n{}",
+        disagree.join("\n")
+    );
 }

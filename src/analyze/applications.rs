@@ -4,6 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use indexmap::IndexMap;
+
 use super::context::Cx;
 use super::names::{
     COMPONENT_LABEL, MANAGED_BY, PART_OF, check_label_key, is_dns1123_label, is_label_value,
@@ -13,25 +15,31 @@ use crate::analyze::model::{Component, Environment, Rollout};
 use crate::load::spec;
 use crate::load::yaml::PathSeg;
 
-pub(super) fn check_labels(
+/// The label keys ladder sets on every Application: no component or override may set them.
+pub(super) fn reserved_labels(rollout: Option<&Rollout>) -> Vec<String> {
+    let mut reserved: Vec<String> = [MANAGED_BY, PART_OF, COMPONENT_LABEL]
+        .map(str::to_owned)
+        .into();
+    if let Some(r) = rollout {
+        reserved.push(r.label.clone());
+        reserved.push(r.environment_label.clone());
+    }
+    reserved
+}
+
+/// Labels at `path` (a component's `labels`, an override's, a managed namespace's): valid
+/// keys and values, none of `reserved`.
+pub(super) fn check_label_map(
     cx: &mut Cx<'_>,
-    c: &spec::Component,
-    at: &dyn Fn(&[PathSeg<'static>]) -> Vec<PathSeg<'static>>,
-    rollout: Option<&Rollout>,
+    labels: &IndexMap<String, String>,
+    path: &[PathSeg<'_>],
+    reserved: &[String],
 ) {
     use PathSeg::{Key, KeyOf};
-    let mut reserved = vec![MANAGED_BY, PART_OF, COMPONENT_LABEL];
-    if let Some(r) = rollout {
-        reserved.push(&r.label);
-        reserved.push(&r.environment_label);
-    }
-    for (key, value) in &c.labels {
-        let key_path = {
-            let mut p = at(&[Key("labels")]);
-            p.push(KeyOf(key));
-            p
-        };
-        if reserved.contains(&key.as_str()) {
+    for (key, value) in labels {
+        let mut key_path = path.to_vec();
+        key_path.push(KeyOf(key));
+        if reserved.iter().any(|r| r == key) {
             cx.error(
                 &key_path,
                 format!("label `{key}` is set by ladder on every Application"),
@@ -44,7 +52,7 @@ pub(super) fn check_labels(
             );
         }
         if !is_label_value(value) {
-            let mut p = at(&[Key("labels")]);
+            let mut p = path.to_vec();
             p.push(Key(key));
             let why = if value.len() > 63 {
                 format!(" ({} characters; at most 63)", value.len())
@@ -57,33 +65,49 @@ pub(super) fn check_labels(
     }
 }
 
-/// A component's extra annotations: valid keys (the grammar of label keys), none that
-/// ladder sets itself. `argocd.argoproj.io/sync-wave` orders app-of-apps children and,
-/// on an ApplicationSet's Applications, would suggest an order RollingSync does not
-/// follow; `ladder.dev/…` are ladder's (the manual marker, the rollout digest).
-pub(super) fn check_annotations(
+/// Annotations on the generated Applications at `path`: valid keys (the grammar of label
+/// keys), none that ladder sets itself. `argocd.argoproj.io/sync-wave` orders app-of-apps
+/// children and, on an ApplicationSet's Applications, would suggest an order RollingSync
+/// does not follow; `ladder.dev/…` are ladder's (the manual marker, the rollout digest).
+pub(super) fn check_annotation_map(
     cx: &mut Cx<'_>,
-    c: &spec::Component,
-    at: &dyn Fn(&[PathSeg<'static>]) -> Vec<PathSeg<'static>>,
+    annotations: &IndexMap<String, String>,
+    path: &[PathSeg<'_>],
 ) {
-    use PathSeg::{Key, KeyOf};
-    for key in c.annotations.keys() {
-        let mut path = at(&[Key("annotations")]);
-        path.push(KeyOf(key));
+    for key in annotations.keys() {
+        let mut key_path = path.to_vec();
+        key_path.push(PathSeg::KeyOf(key));
         if key == "argocd.argoproj.io/sync-wave" {
             cx.error(
-                &path,
+                &key_path,
                 format!("annotation `{key}` is ladder's: it orders the Applications by phase"),
             )
             .help =
                 Some("order components with `dependsOn` (or `phase` with `layout: pinned`)".into());
         } else if key.starts_with("ladder.dev/") {
-            cx.error(&path, format!("annotation `{key}` is ladder's"))
+            cx.error(&key_path, format!("annotation `{key}` is ladder's"))
                 .help =
                 Some("remove it from `annotations`; `ladder.dev/` keys are set by ladder".into());
-        } else if let Err(why) = check_label_key(key) {
+        }
+    }
+    check_annotation_keys(cx, annotations, path);
+}
+
+/// Annotation keys at `path` follow the grammar of label keys.
+pub(super) fn check_annotation_keys(
+    cx: &mut Cx<'_>,
+    annotations: &IndexMap<String, String>,
+    path: &[PathSeg<'_>],
+) {
+    for key in annotations.keys() {
+        if key == "argocd.argoproj.io/sync-wave" || key.starts_with("ladder.dev/") {
+            continue; // reported by `check_annotation_map` where they are ladder's
+        }
+        if let Err(why) = check_label_key(key) {
+            let mut key_path = path.to_vec();
+            key_path.push(PathSeg::KeyOf(key));
             cx.error(
-                &path,
+                &key_path,
                 format!("`{key}` is not a valid annotation key: {why}"),
             );
         }

@@ -17,7 +17,7 @@ use super::names::{dns_help, is_dns1123_label};
 use crate::analyze::model::WindowOut;
 use crate::analyze::model::{Destination, Environment, Version};
 use crate::analyze::windows;
-use crate::load::spec::{self, Sync, SyncOptions, Topology};
+use crate::load::spec::{self, Sync, Topology};
 use crate::load::yaml::PathSeg::{self, Index, Key};
 
 /// One environment's resolved settings, and every problem found resolving them.
@@ -110,6 +110,15 @@ pub fn settings(spec: &spec::Spec, index: usize, version: Option<Version>) -> Se
             ),
         });
     }
+    if let Some(options) = &env.sync_options {
+        for p in super::app_settings::sync_option_problems(options, version) {
+            problems.push(Problem {
+                path: at(&[Key("syncOptions"), PathSeg::KeyOf(p.option)]),
+                message: p.message,
+                help: p.help,
+            });
+        }
+    }
     let sequential = spec.rollout.environments == Topology::Sequential;
     for (j, window) in env.sync_windows.iter().enumerate() {
         for problem in windows::check(window, version) {
@@ -149,44 +158,13 @@ pub fn settings(spec: &spec::Spec, index: usize, version: Option<Version>) -> Se
         // Under app-of-apps nothing turns automated sync off, so children heal drift
         // unless the environment says otherwise.
         self_heal: app_of_apps && env.self_heal.unwrap_or(true),
-        sync_options: sync_options(
+        sync_options: super::app_settings::sync_option_values(&[
             spec.defaults.sync_options.as_ref(),
             env.sync_options.as_ref(),
-        ),
+        ]),
         sync_windows: env.sync_windows.iter().map(WindowOut::new).collect(),
         problems,
     }
-}
-
-/// `Name=value` strings of the options set in `env` or else in `defaults`.
-fn sync_options(defaults: Option<&SyncOptions>, env: Option<&SyncOptions>) -> Vec<String> {
-    let none = SyncOptions::default();
-    let (d, e) = (defaults.unwrap_or(&none), env.unwrap_or(&none));
-    [
-        ("CreateNamespace", e.create_namespace.or(d.create_namespace)),
-        (
-            "ServerSideApply",
-            e.server_side_apply.or(d.server_side_apply),
-        ),
-        (
-            "SkipDryRunOnMissingResource",
-            e.skip_dry_run_on_missing_resource
-                .or(d.skip_dry_run_on_missing_resource),
-        ),
-        (
-            "RespectIgnoreDifferences",
-            e.respect_ignore_differences
-                .or(d.respect_ignore_differences),
-        ),
-        ("PruneLast", e.prune_last.or(d.prune_last)),
-        (
-            "ApplyOutOfSyncOnly",
-            e.apply_out_of_sync_only.or(d.apply_out_of_sync_only),
-        ),
-    ]
-    .into_iter()
-    .filter_map(|(name, value)| value.map(|v| format!("{name}={v}")))
-    .collect()
 }
 
 pub(super) fn environments(
@@ -197,6 +175,20 @@ pub(super) fn environments(
     use PathSeg::{Index, Key};
     if spec.environments.is_empty() {
         cx.error(&[Key("environments")], "the spec has no environments");
+    }
+    if let Some(options) = &spec.defaults.sync_options {
+        let version = version.unwrap_or(crate::analyze::argocd::NEWEST);
+        for p in super::app_settings::sync_option_problems(options, version) {
+            cx.error(
+                &[
+                    Key("defaults"),
+                    Key("syncOptions"),
+                    PathSeg::KeyOf(p.option),
+                ],
+                p.message,
+            )
+            .help = Some(p.help);
+        }
     }
     let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
     let mut out = Vec::new();

@@ -335,6 +335,17 @@ fn substitute(c: &mut Component, member: &str) {
     for value in c.labels.values_mut().chain(c.annotations.values_mut()) {
         replace(value);
     }
+    for o in c.overrides.values_mut() {
+        for value in o.labels.values_mut().chain(o.annotations.values_mut()) {
+            replace(value);
+        }
+        for entry in o.info.iter_mut().flatten() {
+            replace(&mut entry.value);
+        }
+    }
+    for entry in &mut c.info {
+        replace(&mut entry.value);
+    }
     for source in c.source.iter_mut().chain(c.sources.iter_mut().flatten()) {
         for s in [
             &mut source.repo_url,

@@ -20,6 +20,7 @@ use crate::load::Loaded;
 use crate::load::spec;
 use crate::load::yaml::PathSeg;
 
+pub mod app_settings;
 pub mod applications;
 pub mod argocd;
 mod cluster_resources;
@@ -31,6 +32,7 @@ pub mod environment;
 pub mod fleet;
 pub mod gates;
 pub mod health;
+pub mod ignore_differences;
 mod layout;
 pub mod max_update;
 pub mod model;
@@ -123,6 +125,7 @@ fn build(cx: &mut Cx<'_>, spec: &spec::Spec) -> Option<Model> {
     let mut components = Vec::with_capacity(order.len());
     let mut warnings = Vec::new();
     let mut enabled_anywhere = Vec::with_capacity(order.len());
+    let reserved = applications::reserved_labels(rollout.as_ref());
     for &spec_index in &order {
         let c = &spec.components[spec_index];
         let at = |rest: &[PathSeg<'static>]| -> Vec<PathSeg<'static>> {
@@ -141,18 +144,28 @@ fn build(cx: &mut Cx<'_>, spec: &spec::Spec) -> Option<Model> {
             dependencies::dependencies(cx, c, EdgeKind::DependsOn, &index, &known, &at);
         let after = edges::after(cx, c, &depends_on, &index, &known, &at);
         let smoke = edges::smoke_kind(cx, c, &at);
-        applications::check_labels(cx, c, &at, rollout.as_ref());
-        applications::check_annotations(cx, c, &at);
         let enabled = dependencies::enabled_per_env(cx, c, &env_names, &at);
         enabled_anywhere.push(enabled.clone());
+        let settings = app_settings::Resolve {
+            spec,
+            component: c,
+            version: argocd.as_ref().map_or(argocd::NEWEST, |a| a.version),
+            reserved: &reserved,
+        };
+        settings.check(cx, &env_names, &enabled, &at);
         let mut instances = Vec::with_capacity(environments.len());
         for (e, env) in environments.iter().enumerate() {
             instances.push(if enabled[e] {
-                sources::instance(cx, spec, c, &env.name, &at)
+                sources::instance(cx, spec, c, &env.name, &at).map(|mut instance| {
+                    instance.settings =
+                        settings.resolve(&env.name, spec.environments[e].sync_options.as_ref());
+                    instance
+                })
             } else {
                 None
             });
         }
+        settings.check_managed_namespaces(cx, &instances, &env_names, &at);
         let duration = durations::component_duration(cx, spec, c, &at);
         let assigned = layout::assigned_phase(cx, spec, c, &at);
         let version = argocd.as_ref().map(|a| a.version);

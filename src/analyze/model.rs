@@ -248,6 +248,40 @@ pub struct Instance {
     pub sources: Vec<Source>,
     /// Whether the spec used `sources:` (multi-source) rather than `source:`.
     pub multi_source: bool,
+    /// Its Application's settings in this environment (the component's, with the
+    /// environment's and the override's applied).
+    pub settings: AppSettings,
+}
+
+/// An Application's settings besides its name, sources and destination, resolved for one
+/// environment and checked, in Argo CD's own shapes (field names of the Application CRD).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AppSettings {
+    /// Extra labels (never ladder's own).
+    pub labels: IndexMap<String, String>,
+    /// Extra annotations (never ladder's own).
+    pub annotations: IndexMap<String, String>,
+    /// `spec.syncPolicy.syncOptions`, as `Name=value`, in a fixed order.
+    pub sync_options: Vec<String>,
+    /// `spec.syncPolicy.retry`.
+    pub retry: Option<serde_json::Value>,
+    /// `spec.syncPolicy.managedNamespaceMetadata`.
+    pub managed_namespace_metadata: Option<serde_json::Value>,
+    /// `spec.ignoreDifferences` (a list), when not empty.
+    pub ignore_differences: Option<serde_json::Value>,
+    /// `spec.info` (a list), when not empty.
+    pub info: Option<serde_json::Value>,
+    /// `spec.revisionHistoryLimit`.
+    pub revision_history_limit: Option<i64>,
+}
+
+impl AppSettings {
+    /// Whether the sync options create the destination namespace.
+    pub fn creates_namespace(&self) -> bool {
+        self.sync_options
+            .iter()
+            .any(|o| o == "CreateNamespace=true")
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -300,6 +334,19 @@ pub enum Carrier {
 }
 
 impl Model {
+    /// The Applications of environments `envs` as (environment, instance), environment by
+    /// environment and component by component, as a tree's list generator has them.
+    pub fn instances_in<'a>(
+        &'a self,
+        envs: &'a [usize],
+    ) -> impl Iterator<Item = (usize, &'a Instance)> + 'a {
+        envs.iter().flat_map(move |&e| {
+            self.components
+                .iter()
+                .filter_map(move |c| c.instances[e].as_ref().map(|i| (e, i)))
+        })
+    }
+
     /// The components a name given on the command line stands for: the component of
     /// that name, or every member of the fleet component of that name (`vault`: `alpha-vault`,
     /// `beta-vault`, …), in order. `Err` with a did-you-mean over both spellings when

@@ -112,6 +112,7 @@ pub(super) fn instance(
         namespace: namespace?,
         sources,
         multi_source,
+        settings: crate::analyze::model::AppSettings::default(),
     })
     .filter(|_| ok)
 }

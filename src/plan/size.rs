@@ -14,7 +14,9 @@
 //! ([`status_bytes`]). The two agree within [`TOLERANCE_BYTES`] plus [`TOLERANCE_PERCENT`]
 //! (tested on every example and on a generated fleet).
 
-use crate::analyze::model::{MaxUpdate, Model, Source, Version};
+use serde_json::Value as Json;
+
+use crate::analyze::model::{AppSettings, MaxUpdate, Model, Source, Version};
 use crate::load::spec::{DeletionOrder, Strategy, Sync, Topology};
 
 use super::Plan;
@@ -262,31 +264,37 @@ fn spec_estimate(
     }
 
     // How the elements are shaped (as `render::rolling_sync` decides).
-    let policies: Vec<Option<u64>> = envs
-        .iter()
-        .map(|&e| sync_policy_len(&model.environments[e]))
+    let instances = || model.instances_in(envs);
+    let policies: Vec<Option<u64>> = instances()
+        .map(|(e, i)| sync_policy_len(&model.environments[e], &i.settings))
         .collect();
-    let uniform = envs.windows(2).all(|w| {
-        let (a, b) = (&model.environments[w[0]], &model.environments[w[1]]);
-        a.sync == b.sync && a.prune == b.prune && a.sync_options == b.sync_options
-    });
-    let plain = envs.iter().all(|&e| {
-        let env = &model.environments[e];
-        env.prune && env.sync_options.is_empty()
-    });
+    let keys: Vec<PolicyKey<'_>> = instances()
+        .map(|(e, i)| PolicyKey::of(&model.environments[e], &i.settings))
+        .collect();
+    let uniform = keys.windows(2).all(|w| w[0] == w[1]);
+    let plain = keys.iter().all(PolicyKey::is_plain);
     let policy_patch = !uniform && !plain;
     let mixed_sync = !uniform && plain;
-    let any_labels = model.components.iter().any(|c| !c.labels.is_empty());
-    if uniform {
-        let env = &model.environments[envs[0]];
-        // "syncPolicy":{"automated":{"prune":true}[,"syncOptions":[…]]}
-        len += sync_policy_len(env).map_or(0, |p| 1 + key("syncPolicy") + p);
+    let any_labels = instances().any(|(_, i)| !i.settings.labels.is_empty());
+    let any_annotations = instances().any(|(_, i)| !i.settings.annotations.is_empty());
+    if uniform && let Some(p) = policies.first().copied().flatten() {
+        // "syncPolicy":{"automated":{"prune":true}[,"syncOptions":[…]]…}
+        len += 1 + key("syncPolicy") + p;
     }
-    // templatePatch: the destination and source lines, and those of labels and the
-    // per-element syncPolicy where present.
+    // templatePatch: the destination and source lines, and those of labels, annotations,
+    // the spec fields and the per-element syncPolicy where present.
     len += 1 + key("templatePatch") + 85;
     if any_labels {
         len += 43;
+    }
+    if any_annotations {
+        len += 48;
+    }
+    for field in SPEC_FIELDS {
+        if instances().any(|(_, i)| spec_field_len(&i.settings, field).is_some()) {
+            // {{- if hasKey . "F" }}\n F: {{ toJson .F }}\n {{- end }}\n, with indents
+            len += 70 + 3 * field.len() as u64;
+        }
     }
     let auto = envs
         .iter()
@@ -300,7 +308,8 @@ fn spec_estimate(
     let mut multi = false;
     let mut elements = 0u64;
     let mut count = 0u64;
-    for (k, &e) in envs.iter().enumerate() {
+    let mut policy = policies.iter();
+    for &e in envs {
         let env = &model.environments[e];
         let env_name = json_str(&env.name);
         for (c, component) in model.components.iter().enumerate() {
@@ -328,20 +337,25 @@ fn spec_estimate(
                 + 1
                 + key("destination")
                 + destination_len(&env.destination);
+            let settings = &instance.settings;
             if any_labels {
-                let labels: u64 = component
-                    .labels
-                    .iter()
-                    .map(|(k, v)| key(k) + json_str(v))
-                    .sum::<u64>()
-                    + (component.labels.len() as u64).saturating_sub(1);
-                element += 1 + key("labels") + 2 + labels;
+                element += 1 + key("labels") + string_map_len(&settings.labels);
+            }
+            if any_annotations {
+                element += 1 + key("annotations") + string_map_len(&settings.annotations);
             }
             if mixed_sync {
                 element += 1 + key("sync") + if env.sync == Sync::Auto { 6 } else { 8 };
             }
             if policy_patch {
-                element += policies[k].map_or(0, |p| 1 + key("syncPolicy") + p);
+                element += policy
+                    .next()
+                    .copied()
+                    .flatten()
+                    .map_or(0, |p| 1 + key("syncPolicy") + p);
+            }
+            for field in SPEC_FIELDS {
+                element += spec_field_len(settings, field).map_or(0, |v| 1 + key(field) + v);
             }
             let sources: Vec<u64> = instance.sources.iter().map(source_len).collect();
             if instance.multi_source {
@@ -399,17 +413,86 @@ fn spec_estimate(
     len
 }
 
-/// `{"automated":{"prune":B}[,"syncOptions":[…]]}` of an environment, or `None` for no
-/// syncPolicy (as `render::application::sync_policy`).
-fn sync_policy_len(env: &crate::analyze::model::Environment) -> Option<u64> {
+/// What decides an element's syncPolicy, compared the way `render::rolling_sync` compares
+/// the policies it renders.
+#[derive(PartialEq)]
+struct PolicyKey<'a> {
+    automated: Option<bool>,
+    settings: (&'a [String], Option<&'a Json>, Option<&'a Json>),
+}
+
+impl<'a> PolicyKey<'a> {
+    fn of(env: &crate::analyze::model::Environment, settings: &'a AppSettings) -> Self {
+        PolicyKey {
+            automated: (env.sync == Sync::Auto).then_some(env.prune),
+            settings: (
+                &settings.sync_options,
+                settings.retry.as_ref(),
+                settings.managed_namespace_metadata.as_ref(),
+            ),
+        }
+    }
+
+    /// No syncPolicy, or only `automated.prune: true`.
+    fn is_plain(&self) -> bool {
+        matches!(self.automated, None | Some(true)) && self.settings == (&[][..], None, None)
+    }
+}
+
+/// `{"automated":{"prune":B},"syncOptions":[…],"retry":…,"managedNamespaceMetadata":…}`
+/// of an Application, or `None` for no syncPolicy (as `render::application::sync_policy`).
+fn sync_policy_len(
+    env: &crate::analyze::model::Environment,
+    settings: &AppSettings,
+) -> Option<u64> {
     let mut fields = Vec::new();
     if env.sync == Sync::Auto {
         fields.push(key("automated") + 2 + key("prune") + if env.prune { 4 } else { 5 });
     }
-    if !env.sync_options.is_empty() {
-        fields.push(key("syncOptions") + list(env.sync_options.iter().map(|o| json_str(o))));
+    if !settings.sync_options.is_empty() {
+        fields.push(key("syncOptions") + list(settings.sync_options.iter().map(|o| json_str(o))));
+    }
+    if let Some(retry) = &settings.retry {
+        fields.push(key("retry") + json_len(retry));
+    }
+    if let Some(metadata) = &settings.managed_namespace_metadata {
+        fields.push(key("managedNamespaceMetadata") + json_len(metadata));
     }
     (!fields.is_empty()).then(|| object(&fields))
+}
+
+/// The spec fields an element may carry (as `render::application::spec_fields`).
+const SPEC_FIELDS: [&str; 3] = ["ignoreDifferences", "info", "revisionHistoryLimit"];
+
+fn spec_field_len(settings: &AppSettings, field: &str) -> Option<u64> {
+    match field {
+        "ignoreDifferences" => settings.ignore_differences.as_ref().map(json_len),
+        "info" => settings.info.as_ref().map(json_len),
+        _ => settings
+            .revision_history_limit
+            .map(|n| digits(n.unsigned_abs()) + u64::from(n < 0)),
+    }
+}
+
+/// `{"k":"v",…}`.
+fn string_map_len(map: &indexmap::IndexMap<String, String>) -> u64 {
+    let fields: Vec<u64> = map.iter().map(|(k, v)| key(k) + json_str(v)).collect();
+    object(&fields)
+}
+
+/// A JSON value's length as Go's `encoding/json` writes it, compact.
+fn json_len(value: &Json) -> u64 {
+    match value {
+        Json::Null => 4,
+        Json::Bool(b) => 4 + u64::from(!*b),
+        Json::Number(n) => n.to_string().len() as u64,
+        Json::String(s) => json_str(s),
+        Json::Array(items) => list(items.iter().map(json_len)),
+        Json::Object(map) => {
+            let fields: Vec<u64> = map.iter().map(|(k, v)| key(k) + json_len(v)).collect();
+            object(&fields)
+        }
+    }
 }
 
 fn destination_len(d: &crate::analyze::model::Destination) -> u64 {

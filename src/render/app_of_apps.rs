@@ -83,7 +83,8 @@ pub(super) fn render_tree(
             labels.insert(COMPONENT_LABEL, &component.name);
             labels.insert(&model.rollout.environment_label, &environment.name);
             labels.insert(&model.rollout.label, &phase_label);
-            for (key, value) in &component.labels {
+            let settings = &instance.settings;
+            for (key, value) in &settings.labels {
                 labels.insert(key, value);
             }
             let sources: Vec<SourceOut<'_>> =
@@ -101,10 +102,10 @@ pub(super) fn render_tree(
             .map_err(|e| render_error(&e, "application.yaml.j2", &file))?;
             let labels_block = block_yaml(&labels, 4)
                 .map_err(|e| render_error(&e, "application.yaml.j2", &file))?;
-            let annotations_block = if component.annotations.is_empty() {
+            let annotations_block = if settings.annotations.is_empty() {
                 String::new()
             } else {
-                block_yaml(&component.annotations, 4)
+                block_yaml(&settings.annotations, 4)
                     .map_err(|e| render_error(&e, "application.yaml.j2", &file))?
             };
             let destination = match DestinationOut::from(&environment.destination) {
@@ -113,7 +114,7 @@ pub(super) fn render_tree(
             };
             // The environment's policy (prune, sync options); with no RollingSync in the
             // way, a child's automated sync also heals drift unless the environment says not.
-            let mut policy = super::application::sync_policy(environment);
+            let mut policy = super::application::sync_policy(environment, settings);
             if let Some(automated) = policy
                 .as_mut()
                 .and_then(|p| p.get_mut("automated"))
@@ -129,8 +130,16 @@ pub(super) fn render_tree(
                     .map_err(|e| render_error(&e, "application.yaml.j2", &file))?,
                 None => String::new(),
             };
+            let fields = super::application::spec_fields(settings);
+            let spec_fields = if fields.is_empty() {
+                String::new()
+            } else {
+                block_yaml(&fields, 2)
+                    .map_err(|e| render_error(&e, "application.yaml.j2", &file))?
+            };
             let ctx = minijinja::context! {
                 sync_policy => sync_policy,
+                spec_fields => spec_fields,
                 app => instance.app.as_str(),
                 component => component.name.as_str(),
                 env => environment.name.as_str(),

@@ -2,7 +2,7 @@
 //! tree (one tree, or one per independent environment), its destination and sources in
 //! Argo CD's field names, and its `syncPolicy`.
 
-use crate::analyze::model::{Carrier, Component, Destination, Environment, Model};
+use crate::analyze::model::{AppSettings, Carrier, Component, Destination, Environment, Model};
 use crate::load::spec::{Sync, Topology};
 
 /// The names one output tree uses: one tree for sequential environments, one per
@@ -148,10 +148,12 @@ impl<'a> From<&'a crate::analyze::model::Source> for SourceOut<'a> {
     }
 }
 
-/// The `spec.syncPolicy` of an environment's Applications, or `None` for none:
-/// `automated.prune` for `sync: auto` (the one field RollingSync reads, §1.5) and the
-/// sync options.
-pub(super) fn sync_policy(env: &Environment) -> Option<serde_json::Value> {
+/// The `spec.syncPolicy` of an Application in `env` with `settings`, or `None` for none:
+/// `automated.prune` for `sync: auto` (the one field of the block RollingSync reads, §1.5),
+/// the sync options, `retry` (which RollingSync copies into the syncs it starts: v3.5.1
+/// applicationset/progressivesync/progressive_sync.go:794) and the managed namespace's
+/// metadata.
+pub(super) fn sync_policy(env: &Environment, settings: &AppSettings) -> Option<serde_json::Value> {
     let mut policy = serde_json::Map::new();
     if env.sync == Sync::Auto {
         policy.insert(
@@ -159,11 +161,58 @@ pub(super) fn sync_policy(env: &Environment) -> Option<serde_json::Value> {
             serde_json::json!({ "prune": env.prune }),
         );
     }
-    if !env.sync_options.is_empty() {
-        policy.insert("syncOptions".into(), serde_json::json!(env.sync_options));
+    if !settings.sync_options.is_empty() {
+        policy.insert(
+            "syncOptions".into(),
+            serde_json::json!(settings.sync_options),
+        );
     }
+    policy_extras(settings, &mut policy);
     (!policy.is_empty()).then_some(serde_json::Value::Object(policy))
 }
+
+/// `retry` and `managedNamespaceMetadata`, the parts of a `syncPolicy` besides
+/// `automated` and `syncOptions`.
+pub(super) fn policy_extras(
+    settings: &AppSettings,
+    policy: &mut serde_json::Map<String, serde_json::Value>,
+) {
+    if let Some(retry) = &settings.retry {
+        policy.insert("retry".into(), retry.clone());
+    }
+    if let Some(metadata) = &settings.managed_namespace_metadata {
+        policy.insert("managedNamespaceMetadata".into(), metadata.clone());
+    }
+}
+
+/// The `spec` fields besides the project, destination, sources and `syncPolicy`, in the
+/// order Argo CD's CRD lists them: `ignoreDifferences`, `info`, `revisionHistoryLimit`.
+pub(super) fn spec_fields(settings: &AppSettings) -> serde_json::Map<String, serde_json::Value> {
+    let mut fields = serde_json::Map::new();
+    if let Some(v) = &settings.ignore_differences {
+        fields.insert(IGNORE_DIFFERENCES.into(), v.clone());
+    }
+    if let Some(v) = &settings.info {
+        fields.insert(INFO.into(), v.clone());
+    }
+    if let Some(v) = settings.revision_history_limit {
+        fields.insert(REVISION_HISTORY_LIMIT.into(), v.into());
+    }
+    fields
+}
+
+/// Whether [`spec_fields`] of `settings` has `field`.
+pub(super) fn has_spec_field(settings: &AppSettings, field: &str) -> bool {
+    match field {
+        IGNORE_DIFFERENCES => settings.ignore_differences.is_some(),
+        INFO => settings.info.is_some(),
+        _ => settings.revision_history_limit.is_some(),
+    }
+}
+
+pub(super) const IGNORE_DIFFERENCES: &str = "ignoreDifferences";
+pub(super) const INFO: &str = "info";
+pub(super) const REVISION_HISTORY_LIMIT: &str = "revisionHistoryLimit";
 
 /// What a gate's header comment says about its rollout digest (`None` for a component
 /// that is not a gate): where the digest goes, or that there is none.

@@ -159,13 +159,13 @@ pub(super) fn cluster_whitelist(model: &Model, envs: &[usize]) -> Vec<WhitelistE
     }
     for &e in envs {
         let env = &model.environments[e];
-        if !env.sync_options.iter().any(|o| o == "CreateNamespace=true") {
-            continue;
-        }
         for component in &model.components {
             let Some(instance) = &component.instances[e] else {
                 continue;
             };
+            if !instance.settings.creates_namespace() {
+                continue;
+            }
             let kind = ClusterKind {
                 group: String::new(),
                 kind: "Namespace".into(),

@@ -37,22 +37,41 @@ pub(super) fn render_tree(
     let suffix = |base: &str| Tree::suffix(model, envs, base);
     let namespace = &model.argocd.namespace;
 
-    // Each environment's syncPolicy. Where they differ, each element carries its own
-    // (or, when only auto/manual differ, just its `sync`, as before these settings).
-    let policies: Vec<Option<Json>> = envs
-        .iter()
-        .map(|&e| super::application::sync_policy(&model.environments[e]))
+    // Each Application's syncPolicy. Where they differ, each element carries its own (or,
+    // when only auto/manual differ, just its `sync`, as before these settings).
+    let instances = || model.instances_in(envs);
+    let policies: Vec<Option<Json>> = instances()
+        .map(|(e, i)| super::application::sync_policy(&model.environments[e], &i.settings))
         .collect();
     let uniform_policy = policies.windows(2).all(|w| w[0] == w[1]);
-    let plain = envs.iter().all(|&e| {
-        let environment = &model.environments[e];
-        environment.prune && environment.sync_options.is_empty()
-    });
+    let auto_default = Some(json!({ "automated": { "prune": true } }));
+    let plain = policies.iter().all(|p| p.is_none() || *p == auto_default);
     let policy_patch = !uniform_policy && !plain;
     let mixed_sync = !uniform_policy && plain;
     // The list generator's elements and the steps, environment by environment.
-    let any_labels = model.components.iter().any(|c| !c.labels.is_empty());
-    let any_annotations = model.components.iter().any(|c| !c.annotations.is_empty());
+    let any_labels = instances().any(|(_, i)| !i.settings.labels.is_empty());
+    let any_annotations = instances().any(|(_, i)| !i.settings.annotations.is_empty());
+    let spec_fields: Vec<&str> = [
+        super::application::IGNORE_DIFFERENCES,
+        super::application::INFO,
+        super::application::REVISION_HISTORY_LIMIT,
+    ]
+    .into_iter()
+    .filter(|field| {
+        instances().any(|(_, i)| super::application::has_spec_field(&i.settings, field))
+    })
+    .collect();
+    // With one policy for the whole tree: the parts of it besides automated and
+    // syncOptions, which the template writes itself.
+    let uniform_extras = match (uniform_policy, instances().next()) {
+        (true, Some((_, first))) => {
+            let mut extras = serde_json::Map::new();
+            super::application::policy_extras(&first.settings, &mut extras);
+            extras
+        }
+        _ => serde_json::Map::new(),
+    };
+    let mut policy_index = 0;
     let mut elements = Vec::new();
     let mut steps = Vec::new();
     let mut single = false;
@@ -69,9 +88,6 @@ pub(super) fn render_tree(
         // (Argo CD orders syncs by the steps and, from 3.2, inside a step by Application
         // name: v3.2.0 applicationset_controller.go:1495, argoproj/argo-cd#23506; up to 3.1
         // the order inside a step is the informer cache's.)
-        let sync_policy = policy_patch
-            .then(|| policies[envs.iter().position(|&x| x == e).unwrap_or(0)].clone())
-            .flatten();
         for (c, component) in model.components.iter().enumerate() {
             let Some(instance) = &component.instances[e] else {
                 continue;
@@ -85,6 +101,11 @@ pub(super) fn render_tree(
                 single = true;
                 (sources.into_iter().next(), None)
             };
+            let sync_policy = policy_patch
+                .then(|| policies[policy_index].clone())
+                .flatten();
+            policy_index += 1;
+            let settings = &instance.settings;
             elements.push(Element {
                 app: &instance.app,
                 component: &component.name,
@@ -92,15 +113,18 @@ pub(super) fn render_tree(
                 phase: plan.phase_label(plan.environments[e].phases[c]),
                 namespace: &instance.namespace,
                 destination: DestinationOut::from(&environment.destination),
-                labels: any_labels.then_some(&component.labels),
-                annotations: any_annotations.then_some(&component.annotations),
+                labels: any_labels.then_some(&settings.labels),
+                annotations: any_annotations.then_some(&settings.annotations),
                 sync: mixed_sync.then_some(match environment.sync {
                     Sync::Auto => "auto",
                     Sync::Manual => "manual",
                 }),
-                sync_policy: sync_policy.clone(),
+                sync_policy,
                 source,
                 sources,
+                ignore_differences: settings.ignore_differences.as_ref(),
+                info: settings.info.as_ref(),
+                revision_history_limit: settings.revision_history_limit,
             });
             for s in &instance.sources {
                 repos.insert(s.repo_url.as_str());
@@ -188,11 +212,17 @@ pub(super) fn render_tree(
             policy_patch => policy_patch,
             // With one policy for the whole tree: its prune and sync options.
             prune => envs.iter().all(|&e| model.environments[e].prune),
-            sync_options => if uniform_policy {
-                model.environments[envs[0]].sync_options.clone()
-            } else {
-                Vec::new()
+            sync_options => match (uniform_policy, instances().next()) {
+                (true, Some((_, first))) => first.settings.sync_options.clone(),
+                _ => Vec::new(),
             },
+            policy_extras => if uniform_extras.is_empty() {
+                String::new()
+            } else {
+                block_yaml(&uniform_extras, 8)
+                    .map_err(|e| render_error(&e, "applicationset.yaml.j2", &appset_file))?
+            },
+            spec_fields => spec_fields,
             automated_note => automated_note,
             source_shape => source_shape,
             deletion_order => deletion_order,
@@ -298,6 +328,15 @@ pub(super) struct Element<'a> {
     pub(super) source: Option<SourceOut<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) sources: Option<Vec<SourceOut<'a>>>,
+    #[serde(rename = "ignoreDifferences", skip_serializing_if = "Option::is_none")]
+    pub(super) ignore_differences: Option<&'a Json>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) info: Option<&'a Json>,
+    #[serde(
+        rename = "revisionHistoryLimit",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub(super) revision_history_limit: Option<i64>,
 }
 
 pub(super) fn max_update_json(m: MaxUpdate) -> Json {

@@ -13,6 +13,8 @@
 //     In/NotIn; the Applications are printed as YAML for the caller to validate.
 //   - health DIR FILE...: every health check in the argocd-cm ConfigMaps given, run in
 //     gopher-lua as Argo CD runs it, against the object states in DIR/<key>.yaml.
+//   - jq FILE: whether gojq, as Argo CD's diff normalizer uses it, accepts each line of
+//     FILE as an ignoreDifferences jq path expression.
 //
 // It is ladder's own code: it mirrors the behaviour of the Argo CD source cited in
 // each file, and copies none of it. tests/conformance.rs builds and runs it.
@@ -25,7 +27,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: ladder-conformance yaml FILE... | json FILE... | appset FILE... | health DIR FILE...")
+		fmt.Fprintln(os.Stderr, "usage: ladder-conformance yaml FILE... | json FILE... | appset FILE... | health DIR FILE... | jq FILE")
 		os.Exit(2)
 	}
 	var problems []string
@@ -36,6 +38,12 @@ func main() {
 		problems = cmdJSON(os.Args[2:])
 	case "appset":
 		problems = cmdAppset(os.Args[2:])
+	case "jq":
+		if len(os.Args) != 3 {
+			fmt.Fprintln(os.Stderr, "usage: ladder-conformance jq FILE")
+			os.Exit(2)
+		}
+		problems = cmdJQ(os.Args[2])
 	case "health":
 		if len(os.Args) < 3 {
 			fmt.Fprintln(os.Stderr, "usage: ladder-conformance health DIR FILE...")

@@ -43,6 +43,34 @@ pub struct Component {
     /// which orders app-of-apps children, and `ladder.dev/…`) are refused.
     #[serde(default)]
     pub annotations: IndexMap<String, String>,
+    /// Sync options of the component's Applications, over its environment's (option by
+    /// option), e.g. `{ServerSideApply: true}` for a chart with large CRDs.
+    #[serde(default)]
+    pub sync_options: Option<super::environment::SyncOptions>,
+    /// How Argo CD retries a failed sync of the component's Applications
+    /// (`syncPolicy.retry`), e.g. `{limit: 5, backoff: {duration: 10s, factor: 2, maxDuration: 3m}}`.
+    #[serde(default)]
+    pub retry: Option<super::application::Retry>,
+    /// Differences Argo CD does not count as drift (`spec.ignoreDifferences`), e.g. the
+    /// replicas an HPA sets: `[{group: apps, kind: Deployment, jsonPointers: [/spec/replicas]}]`.
+    #[serde(default)]
+    pub ignore_differences: Vec<super::application::IgnoreDifference>,
+    /// Labels and annotations of the destination namespace Argo CD creates
+    /// (`syncPolicy.managedNamespaceMetadata`); needs the sync option `CreateNamespace`.
+    #[serde(default)]
+    pub managed_namespace_metadata: Option<super::application::ManagedNamespaceMetadata>,
+    /// Entries shown in Argo CD's UI (`spec.info`), e.g. `[{name: Runbook, value: https://…}]`.
+    #[serde(default)]
+    pub info: Vec<super::application::Info>,
+    /// How many past syncs Argo CD keeps in the Application's history
+    /// (`spec.revisionHistoryLimit`; Argo CD's default is 10).
+    #[serde(default)]
+    pub revision_history_limit: Option<i64>,
+    /// Per environment, what its Applications there set differently, e.g.
+    /// `{prod: {annotations: {notifications.argoproj.io/subscribe.on-sync-failed.pagerduty: platform}}}`.
+    /// Keys are environment names.
+    #[serde(default)]
+    pub overrides: IndexMap<String, super::application::Override>,
     /// Whether the component exists: `true`/`false`, or per environment (`{prod: false}`;
     /// environments not listed keep the default, `true`).
     #[serde(default)]

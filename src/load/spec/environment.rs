@@ -68,6 +68,61 @@ pub struct SyncOptions {
     /// Apply only the resources that are out of sync.
     #[serde(default)]
     pub apply_out_of_sync_only: Option<bool>,
+    /// `false`: apply without kubectl's schema validation (for kinds that embed raw
+    /// objects).
+    #[serde(default)]
+    pub validate: Option<bool>,
+    /// Replace (`kubectl replace`/`create`) instead of applying: for resources too large
+    /// for the last-applied annotation, or fields apply cannot change.
+    #[serde(default)]
+    pub replace: Option<bool>,
+    /// Refused: Argo CD reads `Force` only from a resource's `argocd.argoproj.io/sync-options`
+    /// annotation or a sync's own force flag, never from the Application's sync options.
+    #[serde(default)]
+    pub force: Option<bool>,
+    /// How pruned resources' dependents are deleted: `foreground` (Argo CD's default),
+    /// `background` or `orphan`.
+    #[serde(default)]
+    pub prune_propagation_policy: Option<PropagationPolicy>,
+    /// Fail the sync when a resource already belongs to another Application.
+    #[serde(default)]
+    pub fail_on_shared_resource: Option<bool>,
+    /// `false`: keep the fields `kubectl-client-side-apply` manages when switching to
+    /// server-side apply (Argo CD 3.1+; migrating them is the default).
+    #[serde(default)]
+    pub client_side_apply_migration: Option<bool>,
+    /// `false`: never prune; `confirm`: prune only once someone confirms (Argo CD 3.4+ at
+    /// the Application's level).
+    #[serde(default)]
+    pub prune: Option<Confirmable>,
+    /// `false`: keep resources when the Application is deleted; `confirm`: delete them only
+    /// once someone confirms (Argo CD 3.4+ at the Application's level).
+    #[serde(default)]
+    pub delete: Option<Confirmable>,
+}
+
+/// `PrunePropagationPolicy`: how Kubernetes deletes a pruned resource's dependents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PropagationPolicy {
+    Foreground,
+    Background,
+    Orphan,
+}
+
+/// `false`, `true` or `confirm`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Confirmable {
+    Flag(bool),
+    Word(Confirm),
+}
+
+/// The word `confirm`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Confirm {
+    Confirm,
 }
 
 /// An AppProject sync window (`spec.syncWindows[]`).

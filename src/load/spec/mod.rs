@@ -13,14 +13,19 @@ use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+mod application;
 mod component;
 mod environment;
 pub mod resources;
 
+pub use application::{Backoff, IgnoreDifference, Info, ManagedNamespaceMetadata, Override, Retry};
 pub use component::{
     ClusterResource, Component, Enabled, Gate, GateDigest, HealthCheck, Helm, MemberOf, Source,
 };
-pub use environment::{Destination, Environment, Sync, SyncOptions, SyncWindow, WindowKind};
+pub use environment::{
+    Confirm, Confirmable, Destination, Environment, PropagationPolicy, Sync, SyncOptions,
+    SyncWindow, WindowKind,
+};
 
 /// A ladder spec: components with their dependencies, and the environments they roll out to.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]

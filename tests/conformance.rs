@@ -508,11 +508,19 @@ fn jq_path_expressions_parse_in_ladder_exactly_when_they_parse_in_gojq() {
         .collect();
     for file in emitted(".yaml") {
         let text = std::fs::read_to_string(root().join(&file)).unwrap();
+        // The items of each `jqPathExpressions:` list (block style, as ladder writes it).
+        let mut list_indent = None;
         for line in text.lines() {
-            if let Some(rest) = line.trim_start().strip_prefix("- ")
-                && rest.starts_with('.')
-            {
-                expressions.push(rest.trim_matches(['"', '\'']).to_owned());
+            let indent = line.len() - line.trim_start().len();
+            let item = line.trim_start().strip_prefix("- ");
+            match (list_indent, item) {
+                (Some(at), Some(item)) if indent >= at => {
+                    expressions.push(item.trim_matches(['"', '\'']).to_owned());
+                }
+                _ => list_indent = None,
+            }
+            if line.trim() == "jqPathExpressions:" {
+                list_indent = Some(indent);
             }
         }
     }

@@ -312,6 +312,54 @@ fn a_destination_change_and_prune_turned_on_are_listed_first() {
     }
 }
 
+/// A component given a cluster of its own (and one overridden in prod) moves there, in
+/// the environments it moves in; the environment's own cluster is unchanged.
+#[test]
+fn a_component_moved_to_another_cluster_is_listed_first() {
+    let (code, text, _) = diff_after(|s| {
+        s.replace(
+            "{name: postgres, source: {path: \"postgres/{{ env }}\"}}",
+            "{name: postgres, destination: {name: data-cluster}, overrides: {prod: {destination: {server: \"https://prod-data.example.com\"}}}, source: {path: \"postgres/{{ env }}\"}}",
+        )
+    });
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.starts_with("Deletes or replaces:\n"), "{text}");
+    for line in [
+        "  - `postgres` moves from server `https://kubernetes.default.svc` to cluster `data-cluster` (in `dev`): its Application creates its resources on the new cluster",
+        "  - `postgres` moves from server `https://kubernetes.default.svc` to server `https://prod-data.example.com` (in `prod`)",
+    ] {
+        assert!(text.contains(line), "{line}\n{text}");
+    }
+    assert!(!text.contains("environment `dev` moves"), "{text}");
+}
+
+/// With `preserveResourcesOnDeletion` a rename re-creates the Application but leaves its
+/// resources; with `create-update` a removed component's Application stays.
+#[test]
+fn the_application_set_policy_decides_what_a_rename_or_removal_deletes() {
+    let with = |settings: &str, edit: &dyn Fn(&str) -> String| {
+        let spec = SHOP.replace(
+            "output: {path: argocd}\n",
+            &format!("output: {{path: argocd}}\nrollout: {{applicationSet: {settings}}}\n"),
+        );
+        let repo = repo_with(&spec);
+        std::fs::write(repo.path().join("ladder.yaml"), edit(&spec)).unwrap();
+        let out = ladder(repo.path(), &["diff", "--base", "main"]);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let text = with("{preserveResourcesOnDeletion: true}", &|s| {
+        s.replace("name: api, dependsOn", "name: backend, dependsOn")
+    });
+    assert!(text.contains("- `api` is renamed `backend` (in `dev`, `prod`): Argo CD deletes the old Application and creates a new one: the old one's resources are left running (`preserveResourcesOnDeletion`)"), "{text}");
+    let text = with("{applicationsSync: create-update}", &|s| {
+        s.replace(
+            "  - {name: api, dependsOn: [postgres], source: {path: \"api/{{ env }}\"}}\n",
+            "",
+        )
+    });
+    assert!(text.contains("- `api` is removed (in `dev`, `prod`): the ApplicationSet controller leaves its Application in place (`applicationsSync: create-update`)"), "{text}");
+}
+
 #[test]
 fn a_change_that_deletes_nothing_has_no_deletions_section() {
     let (_, text, _) = diff_after(|s| {

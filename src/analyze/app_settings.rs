@@ -13,7 +13,7 @@
 use std::collections::BTreeMap;
 
 use super::context::Cx;
-use crate::analyze::model::{AppSettings, Version};
+use crate::analyze::model::{AppSettings, Destination, Version};
 use crate::diagnostic::did_you_mean;
 use crate::load::spec::{self, Confirmable, PropagationPolicy, SyncOptions};
 use crate::load::yaml::PathSeg::{self, Key, KeyOf};
@@ -172,6 +172,7 @@ impl Resolve<'_> {
             revision_history_limit: c.revision_history_limit,
         };
         own.check(cx, &at(&[]), self.version);
+        check_destination(cx, c.destination.as_ref(), &at(&[Key("destination")]));
         super::applications::check_label_map(cx, &c.labels, &at(&[Key("labels")]), self.reserved);
         super::applications::check_annotation_map(cx, &c.annotations, &at(&[Key("annotations")]));
         for (env, o) in &c.overrides {
@@ -204,6 +205,9 @@ impl Resolve<'_> {
             let mut base = at(&[Key("overrides")]);
             base.push(Key(env));
             Fields::of(o).check(cx, &base, self.version);
+            let mut destination = base.clone();
+            destination.push(Key("destination"));
+            check_destination(cx, o.destination.as_ref(), &destination);
             let mut labels = base.clone();
             labels.push(Key("labels"));
             super::applications::check_label_map(cx, &o.labels, &labels, self.reserved);
@@ -250,6 +254,19 @@ impl Resolve<'_> {
                 .or(c.revision_history_limit),
             sync_options,
         }
+    }
+
+    /// The cluster of the component's Application in `env`: its override's, its own, or
+    /// the environment's `fallback`. A destination with both or neither of `server` and
+    /// `name` is reported by [`Resolve::check`] and falls back.
+    pub(super) fn destination(&self, env: &str, fallback: &Destination) -> Destination {
+        let c = self.component;
+        c.overrides
+            .get(env)
+            .and_then(|o| o.destination.as_ref())
+            .or(c.destination.as_ref())
+            .and_then(resolve_destination)
+            .unwrap_or_else(|| fallback.clone())
     }
 
     /// `managedNamespaceMetadata` without `CreateNamespace=true` in some environment: one
@@ -304,6 +321,24 @@ impl Resolve<'_> {
                     .into(),
             );
         }
+    }
+}
+
+/// `server` or `name`, exactly one.
+fn resolve_destination(d: &spec::Destination) -> Option<Destination> {
+    match (&d.server, &d.name) {
+        (Some(server), None) => Some(Destination::Server(server.clone())),
+        (None, Some(name)) => Some(Destination::Name(name.clone())),
+        _ => None,
+    }
+}
+
+fn check_destination(cx: &mut Cx<'_>, d: Option<&spec::Destination>, path: &[PathSeg<'_>]) {
+    if d.is_some_and(|d| resolve_destination(d).is_none()) {
+        cx.error(
+            path,
+            "a destination names its cluster by `server` or by `name`, exactly one of them",
+        );
     }
 }
 

@@ -180,6 +180,13 @@ fn digest(model: &Model, e: usize) -> String {
             continue;
         };
         out.str(&instance.app).str(&instance.namespace);
+        // Only a destination of its own: the environment's is hashed above.
+        if instance.destination != model.environments[e].destination {
+            match &instance.destination {
+                Destination::Server(server) => out.str("server").str(server),
+                Destination::Name(name) => out.str("name").str(name),
+            };
+        }
         out.count(instance.sources.len());
         for s in &instance.sources {
             out.source(s);
@@ -235,6 +242,33 @@ impl Encoder {
         self.count(s.kustomize_images.len());
         for i in &s.kustomize_images {
             self.str(i);
+        }
+        // The settings sources got later (a name, the tools' other settings, the spec's
+        // kustomize annotations), only where a source has them, so the digests of specs
+        // without them stay what they were. The marker starts with NUL, which no spec
+        // string holds, so it cannot be read as the next source's repository URL.
+        let extra = s.name.is_some()
+            || !s.helm_extra.is_empty()
+            || !s.kustomize_extra.is_empty()
+            || s.directory.is_some()
+            || s.plugin.is_some()
+            || s.common_annotations
+                .iter()
+                .any(|(k, _)| k != DIGEST_ANNOTATION);
+        if extra {
+            self.str("\0settings");
+            self.count(s.common_annotations.len());
+            for (k, v) in &s.common_annotations {
+                self.str(k).str(v);
+            }
+            self.opt(s.name.as_deref());
+            // As the JSON they are emitted as (in the spec's order).
+            for extra in [&s.helm_extra, &s.kustomize_extra] {
+                self.str(&serde_json::Value::Object(extra.clone()).to_string());
+            }
+            for tool in [&s.directory, &s.plugin] {
+                self.opt(tool.as_ref().map(ToString::to_string).as_deref());
+            }
         }
     }
 }

@@ -68,7 +68,7 @@ pub(super) fn check(cx: &mut Cx<'_>, d: &spec::IgnoreDifference, base: &[PathSeg
 
 /// RFC 6901: empty (the whole resource, which Argo CD would then always ignore) is
 /// refused; otherwise `/`-separated keys, `~` only as `~0` or `~1`.
-fn check_json_pointer(pointer: &str) -> Result<(), String> {
+pub(super) fn check_json_pointer(pointer: &str) -> Result<(), String> {
     if pointer.is_empty() {
         return Err("it is empty, which would ignore the whole resource".into());
     }

@@ -21,6 +21,7 @@ use crate::load::spec;
 use crate::load::yaml::PathSeg;
 
 pub mod app_settings;
+mod application_set;
 pub mod applications;
 pub mod argocd;
 mod cluster_resources;
@@ -40,6 +41,7 @@ pub mod names;
 mod output;
 pub mod resource_waves;
 mod rollout;
+mod source_settings;
 mod sources;
 pub mod version_files;
 pub mod wave_components;
@@ -156,11 +158,14 @@ fn build(cx: &mut Cx<'_>, spec: &spec::Spec) -> Option<Model> {
         let mut instances = Vec::with_capacity(environments.len());
         for (e, env) in environments.iter().enumerate() {
             instances.push(if enabled[e] {
-                sources::instance(cx, spec, c, &env.name, &at).map(|mut instance| {
-                    instance.settings =
-                        settings.resolve(&env.name, spec.environments[e].sync_options.as_ref());
-                    instance
-                })
+                sources::instance(cx, spec, c, &env.name, settings.version, &at).map(
+                    |mut instance| {
+                        instance.settings =
+                            settings.resolve(&env.name, spec.environments[e].sync_options.as_ref());
+                        instance.destination = settings.destination(&env.name, &env.destination);
+                        instance
+                    },
+                )
             } else {
                 None
             });

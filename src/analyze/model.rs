@@ -104,10 +104,24 @@ pub struct Rollout {
     pub strategy: Strategy,
     pub topology: Topology,
     pub deletion_order: Option<DeletionOrder>,
+    /// The ApplicationSet's own settings (RollingSync).
+    pub application_set: ApplicationSetOut,
     /// `maxUpdate` by role (built-in and the spec's `rollout.roleMaxUpdate`).
     pub role_max_update: BTreeMap<String, MaxUpdate>,
     /// `maxUpdate` by phase (`rollout.phases`), checked.
     pub phase_max_update: BTreeMap<u32, MaxUpdate>,
+}
+
+/// The generated ApplicationSet's own settings, checked.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ApplicationSetOut {
+    /// `syncPolicy.preserveResourcesOnDeletion`: Applications are created without the
+    /// resources finalizer, so deleting one leaves its resources running.
+    pub preserve_resources_on_deletion: bool,
+    /// `syncPolicy.applicationsSync` (`sync` or `create-update`).
+    pub applications_sync: Option<&'static str>,
+    /// `ignoreApplicationDifferences`, when not empty.
+    pub ignore_application_differences: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -248,6 +262,8 @@ pub struct Instance {
     pub sources: Vec<Source>,
     /// Whether the spec used `sources:` (multi-source) rather than `source:`.
     pub multi_source: bool,
+    /// Its Application's cluster: the override's, the component's or the environment's.
+    pub destination: Destination,
     /// Its Application's settings in this environment (the component's, with the
     /// environment's and the override's applied).
     pub settings: AppSettings,
@@ -297,8 +313,19 @@ pub struct Source {
     pub parameters: Vec<Parameter>,
     /// Kustomize image overrides (`name:tag`), e.g. image tags from the version files.
     pub kustomize_images: Vec<String>,
-    /// Kustomize `commonAnnotations` (key, value): a gate's rollout digest.
+    /// Kustomize `commonAnnotations` (key, value): the spec's, and a gate's rollout digest.
     pub common_annotations: Vec<(String, String)>,
+    /// `name`, the source's name in Argo CD (2.14+).
+    pub name: Option<String>,
+    /// The rest of `helm` (`values`, `valuesObject`, `fileParameters`, …), in Argo CD's
+    /// field names and order.
+    pub helm_extra: serde_json::Map<String, serde_json::Value>,
+    /// The rest of `kustomize` (`namePrefix`, `patches`, `components`, …).
+    pub kustomize_extra: serde_json::Map<String, serde_json::Value>,
+    /// `directory`, for a plain folder of manifests.
+    pub directory: Option<serde_json::Value>,
+    /// `plugin`, for a Config Management Plugin.
+    pub plugin: Option<serde_json::Value>,
 }
 
 impl Source {
@@ -309,6 +336,13 @@ impl Source {
             || !self.value_files.is_empty()
             || self.release_name.is_some()
             || !self.parameters.is_empty()
+            || !self.helm_extra.is_empty()
+    }
+
+    /// Rendered by a Config Management Plugin or read as a plain folder (or Jsonnet),
+    /// not by kustomize or Helm.
+    pub fn is_plugin_or_directory(&self) -> bool {
+        self.plugin.is_some() || self.directory.is_some()
     }
 }
 

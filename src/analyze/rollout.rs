@@ -81,6 +81,7 @@ pub(super) fn rollout(
             }
         }
     }
+    let application_set = super::application_set::settings(cx, spec);
     let (role_max_update, phase_max_update) = max_update::policy(cx, spec);
     Some(Rollout {
         role_max_update,
@@ -92,5 +93,6 @@ pub(super) fn rollout(
         strategy: r.strategy,
         topology: r.environments,
         deletion_order: r.deletion_order,
+        application_set,
     })
 }

@@ -16,6 +16,7 @@ pub(super) fn instance(
     spec: &spec::Spec,
     c: &spec::Component,
     env: &str,
+    version: crate::analyze::model::Version,
     at: &dyn Fn(&[PathSeg<'static>]) -> Vec<PathSeg<'static>>,
 ) -> Option<Instance> {
     use PathSeg::{Index, Key};
@@ -100,7 +101,9 @@ pub(super) fn instance(
         .collect();
     let mut sources = Vec::with_capacity(raw.len());
     for (s, path) in &raw {
-        if let Some(source) = resolve_source(cx, spec, c, s, path, env, multi_source, &refs) {
+        if let Some(source) =
+            resolve_source(cx, spec, c, s, path, (env, version), multi_source, &refs)
+        {
             sources.push(source);
         } else {
             ok = false;
@@ -112,6 +115,8 @@ pub(super) fn instance(
         namespace: namespace?,
         sources,
         multi_source,
+        // Set with the settings, once the spec's destinations are resolved.
+        destination: crate::analyze::model::Destination::Server(String::new()),
         settings: crate::analyze::model::AppSettings::default(),
     })
     .filter(|_| ok)
@@ -124,7 +129,7 @@ fn resolve_source(
     c: &spec::Component,
     s: &spec::Source,
     path: &[PathSeg<'static>],
-    env: &str,
+    (env, version): (&str, crate::analyze::model::Version),
     multi_source: bool,
     refs: &[&str],
 ) -> Option<Source> {
@@ -258,6 +263,16 @@ fn resolve_source(
                 Some(cx.interpolate(&sub(&[Key("helm"), Key("releaseName")]), r, env, name)?);
         }
     }
+    let tool = super::source_settings::resolve(
+        cx,
+        s,
+        &super::source_settings::At {
+            path,
+            env,
+            component: c,
+            version,
+        },
+    )?;
     Some(Source {
         repo_url,
         target_revision,
@@ -266,9 +281,14 @@ fn resolve_source(
         reference: s.reference.clone(),
         value_files,
         release_name,
-        parameters: Vec::new(),
-        kustomize_images: Vec::new(),
-        common_annotations: Vec::new(),
+        parameters: tool.parameters,
+        kustomize_images: tool.kustomize_images,
+        common_annotations: tool.common_annotations,
+        name: tool.name,
+        helm_extra: tool.helm_extra,
+        kustomize_extra: tool.kustomize_extra,
+        directory: tool.directory,
+        plugin: tool.plugin,
     })
 }
 

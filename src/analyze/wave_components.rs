@@ -27,12 +27,13 @@ pub static WAVES_COMPONENT_NOT_INCLUDED: &str = "waves-component-not-included";
 /// directory, which cannot include a Component).
 pub type Overlay = Option<(String, String)>;
 
-/// A source that reads a kustomize Component of resource groups: a git path Helm does
-/// not render (the same rule as `render::resource_waves::files`), on the repository of
-/// the generated tree.
+/// A source that reads a kustomize Component of resource groups: a git path neither Helm
+/// nor a plugin renders and not a plain folder (the same rule as
+/// `render::resource_waves::files`), on the repository of the generated tree.
 fn reads_component(model: &Model, s: &Source) -> Option<String> {
     let path = s.path.as_deref()?;
-    if s.is_helm() || !same_repo(&s.repo_url, &model.output.repo_url) {
+    if s.is_helm() || s.is_plugin_or_directory() || !same_repo(&s.repo_url, &model.output.repo_url)
+    {
         return None;
     }
     let folder = normalize(path)?;
@@ -41,6 +42,19 @@ fn reads_component(model: &Model, s: &Source) -> Option<String> {
     } else {
         folder
     })
+}
+
+/// Whether source `s` (of overlay `folder`) lists the Component in `dir` in its own
+/// `kustomize.components`, which Argo CD adds to the kustomization before it builds it.
+fn lists_component(s: &Source, folder: &str, dir: &str) -> bool {
+    s.kustomize_extra
+        .get("components")
+        .and_then(serde_json::Value::as_array)
+        .is_some_and(|list| {
+            list.iter()
+                .filter_map(serde_json::Value::as_str)
+                .any(|entry| normalize(&format!("{folder}/{entry}")).as_deref() == Some(dir))
+        })
 }
 
 /// The folder of the Component ladder writes for component `c` in environment `env`,
@@ -87,6 +101,9 @@ pub fn check(model: &mut Model, loaded: &Loaded, found: &BTreeMap<String, Overla
             let Some(instance) = instance else { continue };
             for (j, s) in instance.sources.iter().enumerate() {
                 if let Some(folder) = reads_component(model, s) {
+                    if lists_component(s, &folder, &component_dir(model, &c.name, &env.name)) {
+                        continue;
+                    }
                     if !uses.contains_key(&folder) {
                         order.push(folder.clone());
                     }
@@ -375,6 +392,31 @@ components:
             ],
         );
         assert_eq!(found, Vec::<String>::new());
+    }
+
+    /// The source's own `kustomize.components` (which Argo CD adds before it builds)
+    /// includes the Component as well as the overlay's kustomization would; a plugin
+    /// source (which runs `ladder waves` itself) needs none.
+    #[test]
+    fn a_source_listing_the_component_itself_or_a_plugin_source_is_quiet() {
+        let spec = SPEC.replace(
+            r#"source: {path: "overlays/{{ env }}"}"#,
+            r#"source: {path: "overlays/{{ env }}", kustomize: {components: ["../../argocd/waves/shop/{{ env }}"]}}"#,
+        );
+        let bare = Some("resources: [a.yaml]\n");
+        assert_eq!(
+            warnings(&spec, &[("overlays/dev", bare)]),
+            Vec::<String>::new()
+        );
+        let plugin = SPEC.replace(
+            r#"source: {path: "overlays/{{ env }}"}"#,
+            r#"source: {path: "overlays/{{ env }}", plugin: {name: ladder-waves-v1}}"#,
+        );
+        assert!(
+            crate::Request::new("ladder.yaml", plugin.as_bytes())
+                .overlays()
+                .is_empty()
+        );
     }
 
     #[test]

@@ -15,6 +15,7 @@
 
 pub mod checks;
 pub mod estimate;
+mod json_len;
 pub mod policy;
 pub mod report;
 pub mod size;

@@ -16,6 +16,8 @@
 
 use serde_json::Value as Json;
 
+pub(crate) use super::json_len::{digits, json_str};
+use super::json_len::{json_len, key, list, object, string_map_len};
 use crate::analyze::model::{AppSettings, MaxUpdate, Model, Source, Version};
 use crate::load::spec::{DeletionOrder, Strategy, Sync, Topology};
 
@@ -263,6 +265,22 @@ fn spec_estimate(
         len += 28;
     }
 
+    // The ApplicationSet's own syncPolicy and ignoreApplicationDifferences.
+    let own = &model.rollout.application_set;
+    let mut policy = Vec::new();
+    if own.preserve_resources_on_deletion {
+        policy.push(key("preserveResourcesOnDeletion") + 4);
+    }
+    if let Some(sync) = own.applications_sync {
+        policy.push(key("applicationsSync") + json_str(sync));
+    }
+    if !policy.is_empty() {
+        len += 1 + key("syncPolicy") + object(&policy);
+    }
+    if let Some(list) = &own.ignore_application_differences {
+        len += 1 + key("ignoreApplicationDifferences") + json_len(list);
+    }
+
     // How the elements are shaped (as `render::rolling_sync` decides).
     let instances = || model.instances_in(envs);
     let policies: Vec<Option<u64>> = instances()
@@ -336,7 +354,7 @@ fn spec_estimate(
                 + json_str(&instance.namespace)
                 + 1
                 + key("destination")
-                + destination_len(&env.destination);
+                + destination_len(&instance.destination);
             let settings = &instance.settings;
             if any_labels {
                 element += 1 + key("labels") + string_map_len(&settings.labels);
@@ -474,27 +492,6 @@ fn spec_field_len(settings: &AppSettings, field: &str) -> Option<u64> {
     }
 }
 
-/// `{"k":"v",…}`.
-fn string_map_len(map: &indexmap::IndexMap<String, String>) -> u64 {
-    let fields: Vec<u64> = map.iter().map(|(k, v)| key(k) + json_str(v)).collect();
-    object(&fields)
-}
-
-/// A JSON value's length as Go's `encoding/json` writes it, compact.
-fn json_len(value: &Json) -> u64 {
-    match value {
-        Json::Null => 4,
-        Json::Bool(b) => 4 + u64::from(!*b),
-        Json::Number(n) => n.to_string().len() as u64,
-        Json::String(s) => json_str(s),
-        Json::Array(items) => list(items.iter().map(json_len)),
-        Json::Object(map) => {
-            let fields: Vec<u64> = map.iter().map(|(k, v)| key(k) + json_len(v)).collect();
-            object(&fields)
-        }
-    }
-}
-
 fn destination_len(d: &crate::analyze::model::Destination) -> u64 {
     use crate::analyze::model::Destination;
     match d {
@@ -518,7 +515,14 @@ fn source_len(s: &Source) -> u64 {
             fields.push(key(name) + json_str(v));
         }
     }
-    if !s.value_files.is_empty() || s.release_name.is_some() || !s.parameters.is_empty() {
+    if let Some(name) = &s.name {
+        fields.push(key("name") + json_str(name));
+    }
+    if !s.value_files.is_empty()
+        || s.release_name.is_some()
+        || !s.parameters.is_empty()
+        || !s.helm_extra.is_empty()
+    {
         let mut helm = Vec::new();
         if let Some(r) = &s.release_name {
             helm.push(key("releaseName") + json_str(r));
@@ -539,9 +543,18 @@ fn source_len(s: &Source) -> u64 {
             });
             helm.push(key("parameters") + list(parameters));
         }
+        helm.extend(s.helm_extra.iter().map(|(k, v)| key(k) + json_len(v)));
         fields.push(key("helm") + object(&helm));
     }
-    if !s.kustomize_images.is_empty() || !s.common_annotations.is_empty() {
+    for (name, tool) in [("directory", &s.directory), ("plugin", &s.plugin)] {
+        if let Some(tool) = tool {
+            fields.push(key(name) + json_len(tool));
+        }
+    }
+    if !s.kustomize_images.is_empty()
+        || !s.common_annotations.is_empty()
+        || !s.kustomize_extra.is_empty()
+    {
         let mut kustomize = Vec::new();
         if !s.kustomize_images.is_empty() {
             kustomize.push(key("images") + list(s.kustomize_images.iter().map(|i| json_str(i))));
@@ -554,48 +567,10 @@ fn source_len(s: &Source) -> u64 {
                 .collect();
             kustomize.push(key("commonAnnotations") + object(&annotations));
         }
+        kustomize.extend(s.kustomize_extra.iter().map(|(k, v)| key(k) + json_len(v)));
         fields.push(key("kustomize") + object(&kustomize));
     }
     object(&fields)
-}
-
-/// `{a,b,…}` of fields already measured with their keys.
-fn object(fields: &[u64]) -> u64 {
-    2 + fields.iter().sum::<u64>() + (fields.len() as u64).saturating_sub(1)
-}
-
-/// `[a,b,…]`.
-fn list(items: impl Iterator<Item = u64>) -> u64 {
-    let (mut len, mut n) = (2, 0u64);
-    for item in items {
-        len += item;
-        n += 1;
-    }
-    len + n.saturating_sub(1)
-}
-
-/// `"key":`.
-fn key(k: &str) -> u64 {
-    json_str(k) + 1
-}
-
-/// A JSON string's length with its quotes, escaped as Go's `encoding/json` escapes it
-/// (`"`, `\`, control characters, and `<`, `>`, `&`, U+2028, U+2029 as `\u….`).
-pub(crate) fn json_str(s: &str) -> u64 {
-    2 + s
-        .chars()
-        .map(|c| match c {
-            '"' | '\\' | '\n' | '\r' | '\t' => 2,
-            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => 6,
-            c if (c as u32) < 0x20 => 6,
-            c => c.len_utf8() as u64,
-        })
-        .sum::<u64>()
-}
-
-/// How many decimal digits `n` has.
-pub(crate) fn digits(n: u64) -> u64 {
-    u64::from(n.checked_ilog10().unwrap_or(0)) + 1
 }
 
 /// `1.52 MiB`, `412 KiB`, `870 B`.

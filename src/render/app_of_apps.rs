@@ -92,7 +92,7 @@ pub(super) fn render_tree(
             for s in &instance.sources {
                 repos.insert(s.repo_url.as_str());
             }
-            destinations.insert((&environment.destination, instance.namespace.as_str()));
+            destinations.insert((&instance.destination, instance.namespace.as_str()));
             let file = format!("{prefix}apps/{}.yaml", instance.app);
             let source_block = if instance.multi_source {
                 block_yaml(&serde_json::json!({ "sources": sources }), 2)
@@ -108,7 +108,7 @@ pub(super) fn render_tree(
                 block_yaml(&settings.annotations, 4)
                     .map_err(|e| render_error(&e, "application.yaml.j2", &file))?
             };
-            let destination = match DestinationOut::from(&environment.destination) {
+            let destination = match DestinationOut::from(&instance.destination) {
                 DestinationOut::Server(s) => ("server", s),
                 DestinationOut::Name(n) => ("name", n),
             };

@@ -72,9 +72,15 @@ pub(super) struct SourceOut<'a> {
     #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
     pub(super) reference: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) helm: Option<HelmOut<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) kustomize: Option<KustomizeOut<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) directory: Option<&'a serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) plugin: Option<&'a serde_json::Value>,
 }
 
 /// `spec.source.kustomize`: `images`, each `<image_name>:<image_tag>` (the Application
@@ -88,6 +94,9 @@ pub(super) struct KustomizeOut<'a> {
     pub(super) images: &'a [String],
     #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
     pub(super) common_annotations: serde_json::Map<String, serde_json::Value>,
+    /// The spec's other kustomize settings (`namePrefix`, `patches`, …).
+    #[serde(flatten)]
+    pub(super) extra: &'a serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(serde::Serialize)]
@@ -99,6 +108,9 @@ pub(super) struct HelmOut<'a> {
     pub(super) value_files: &'a [String],
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(super) parameters: Vec<ParameterOut<'a>>,
+    /// The spec's other Helm settings (`values`, `valuesObject`, …).
+    #[serde(flatten)]
+    pub(super) extra: &'a serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(serde::Serialize)]
@@ -112,38 +124,46 @@ pub(super) struct ParameterOut<'a> {
 
 impl<'a> From<&'a crate::analyze::model::Source> for SourceOut<'a> {
     fn from(s: &'a crate::analyze::model::Source) -> Self {
-        let helm =
-            (!s.value_files.is_empty() || s.release_name.is_some() || !s.parameters.is_empty())
-                .then(|| HelmOut {
-                    release_name: s.release_name.as_deref(),
-                    value_files: &s.value_files,
-                    parameters: s
-                        .parameters
-                        .iter()
-                        .map(|p| ParameterOut {
-                            name: &p.name,
-                            value: &p.value,
-                            force_string: p.force_string,
-                        })
-                        .collect(),
-                });
+        let helm = (!s.value_files.is_empty()
+            || s.release_name.is_some()
+            || !s.parameters.is_empty()
+            || !s.helm_extra.is_empty())
+        .then(|| HelmOut {
+            release_name: s.release_name.as_deref(),
+            value_files: &s.value_files,
+            parameters: s
+                .parameters
+                .iter()
+                .map(|p| ParameterOut {
+                    name: &p.name,
+                    value: &p.value,
+                    force_string: p.force_string,
+                })
+                .collect(),
+            extra: &s.helm_extra,
+        });
         SourceOut {
             repo_url: &s.repo_url,
             target_revision: &s.target_revision,
             path: s.path.as_deref(),
             chart: s.chart.as_deref(),
             reference: s.reference.as_deref(),
+            name: s.name.as_deref(),
             helm,
-            kustomize: (!s.kustomize_images.is_empty() || !s.common_annotations.is_empty()).then(
-                || KustomizeOut {
-                    images: &s.kustomize_images,
-                    common_annotations: s
-                        .common_annotations
-                        .iter()
-                        .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
-                        .collect(),
-                },
-            ),
+            directory: s.directory.as_ref(),
+            plugin: s.plugin.as_ref(),
+            kustomize: (!s.kustomize_images.is_empty()
+                || !s.common_annotations.is_empty()
+                || !s.kustomize_extra.is_empty())
+            .then(|| KustomizeOut {
+                images: &s.kustomize_images,
+                common_annotations: s
+                    .common_annotations
+                    .iter()
+                    .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+                    .collect(),
+                extra: &s.kustomize_extra,
+            }),
         }
     }
 }

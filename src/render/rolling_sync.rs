@@ -112,7 +112,7 @@ pub(super) fn render_tree(
                 env: &environment.name,
                 phase: plan.phase_label(plan.environments[e].phases[c]),
                 namespace: &instance.namespace,
-                destination: DestinationOut::from(&environment.destination),
+                destination: DestinationOut::from(&instance.destination),
                 labels: any_labels.then_some(&settings.labels),
                 annotations: any_annotations.then_some(&settings.annotations),
                 sync: mixed_sync.then_some(match environment.sync {
@@ -129,7 +129,7 @@ pub(super) fn render_tree(
             for s in &instance.sources {
                 repos.insert(s.repo_url.as_str());
             }
-            destinations.insert((&environment.destination, instance.namespace.as_str()));
+            destinations.insert((&instance.destination, instance.namespace.as_str()));
         }
         for (i, step) in plan.environments[e].steps.iter().enumerate() {
             let phase = plan.phase_label(step.phase);
@@ -223,6 +223,13 @@ pub(super) fn render_tree(
                     .map_err(|e| render_error(&e, "applicationset.yaml.j2", &appset_file))?
             },
             spec_fields => spec_fields,
+            preserve_resources => model.rollout.application_set.preserve_resources_on_deletion,
+            applications_sync => model.rollout.application_set.applications_sync,
+            ignore_application_differences => match &model.rollout.application_set.ignore_application_differences {
+                Some(list) => block_yaml(list, 4)
+                    .map_err(|e| render_error(&e, "applicationset.yaml.j2", &appset_file))?,
+                None => String::new(),
+            },
             automated_note => automated_note,
             source_shape => source_shape,
             deletion_order => deletion_order,

@@ -45,8 +45,20 @@ pub struct Deletion {
 pub fn deletions(base: Option<&Compilation>, head: &Compilation) -> Vec<Deletion> {
     let Some(base) = base else { return Vec::new() };
     let rolling = base.model.rollout.strategy == Strategy::RollingSync;
+    // What the head's ApplicationSet controller does with the Applications that leave it.
+    let own = &head.model.rollout.application_set;
+    let keeps = rolling && own.applications_sync == Some("create-update");
+    let preserves = rolling && own.preserve_resources_on_deletion;
     let removed_effect = |what: &str| {
-        if rolling {
+        if keeps {
+            format!(
+                "the ApplicationSet controller leaves {what} in place (`applicationsSync: create-update`), no longer updated by the spec: delete it by hand if it should go"
+            )
+        } else if preserves {
+            format!(
+                "the ApplicationSet controller deletes {what}; its resources are left running (`preserveResourcesOnDeletion`), no longer managed by Argo CD"
+            )
+        } else if rolling {
             format!(
                 "the ApplicationSet controller deletes {what}, with the resources (the resources finalizer)"
             )
@@ -96,6 +108,8 @@ pub fn deletions(base: Option<&Compilation>, head: &Compilation) -> Vec<Deletion
     let mut gone: BTreeMap<String, Vec<String>> = BTreeMap::new();
     // Component → (environment, namespace before, after, prune on after).
     let mut moved: BTreeMap<String, Vec<Move>> = BTreeMap::new();
+    // (component, cluster before, after) → environments.
+    let mut cluster_moves: BTreeMap<(String, String, String), Vec<String>> = BTreeMap::new();
     for (e, env) in base.model.environments.iter().enumerate() {
         let Some(h) = head
             .model
@@ -136,6 +150,22 @@ pub fn deletions(base: Option<&Compilation>, head: &Compilation) -> Vec<Deletion
             .map(|(_, (component, now))| (fingerprint(now), *component))
             .collect();
         for (name, (component, instance)) in &old {
+            // A component of its own cluster that moves (the environment's own move has
+            // its line above).
+            if let Some((_, now)) = new.get(name)
+                && now.destination != instance.destination
+                && !(instance.destination == env.destination
+                    && now.destination == head_env.destination)
+            {
+                cluster_moves
+                    .entry((
+                        (*component).to_owned(),
+                        destination(&instance.destination),
+                        destination(&now.destination),
+                    ))
+                    .or_default()
+                    .push(env.name.clone());
+            }
             match new.get(name) {
                 // On another cluster the environment's own line says it all.
                 Some((_, now))
@@ -166,19 +196,36 @@ pub fn deletions(base: Option<&Compilation>, head: &Compilation) -> Vec<Deletion
             }
         }
     }
+    for ((component, from, to), environments) in cluster_moves {
+        out.push(Deletion {
+            what: format!("`{component}` moves from {from} to {to}"),
+            environments,
+            effect: "its Application creates its resources on the new cluster; Argo CD no longer watches the old one, so what runs there is left running".to_owned(),
+            immediate: false,
+        });
+    }
     for ((from, to), environments) in renamed {
         out.push(Deletion {
             what: format!("`{from}` is renamed `{to}`"),
             environments,
             effect: format!(
-                "Argo CD deletes the old Application and creates a new one: {}",
-                if rolling {
+                "{}: {}",
+                if keeps {
+                    "Argo CD creates a new Application and keeps the old one (`applicationsSync: create-update`), both managing the same resources until the old one is deleted by hand"
+                } else {
+                    "Argo CD deletes the old Application and creates a new one"
+                },
+                if keeps {
+                    "delete the old one without cascading (`argocd app delete --cascade=false`) so its resources stay"
+                } else if preserves {
+                    "the old one's resources are left running (`preserveResourcesOnDeletion`) and the new one adopts those it also renders"
+                } else if rolling {
                     "the old one's resources are deleted with it (the resources finalizer), then created again"
                 } else {
                     "the old one's resources are left running and the new one adopts those it also renders"
                 }
             ),
-            immediate: true,
+            immediate: !keeps,
         });
     }
     for (component, environments) in gone {
@@ -191,7 +238,7 @@ pub fn deletions(base: Option<&Compilation>, head: &Compilation) -> Vec<Deletion
             },
             environments,
             effect: removed_effect("its Application"),
-            immediate: true,
+            immediate: !keeps,
         });
     }
     for (component, moves) in moved {

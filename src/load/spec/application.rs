@@ -102,6 +102,10 @@ pub struct Info {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Override {
+    /// The cluster of the component's Application in this environment (`server` or
+    /// `name`), instead of the component's or the environment's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destination: Option<super::environment::Destination>,
     /// Sync options over the component's and the environment's, option by option.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sync_options: Option<SyncOptions>,
@@ -126,4 +130,54 @@ pub struct Override {
     /// Annotations added to (or replacing those of) the component's `annotations`.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub annotations: IndexMap<String, String>,
+}
+
+/// Settings of the ApplicationSet ladder generates (`strategy: rollingSync`).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ApplicationSetSettings {
+    /// `true`: deleting a generated Application (a component renamed or removed, or the
+    /// ApplicationSet itself) leaves its resources running. The ApplicationSet controller
+    /// then creates the Applications without the resources finalizer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preserve_resources_on_deletion: Option<bool>,
+    /// What the ApplicationSet controller may do to the Applications it generates: `sync`
+    /// (create, update and delete: Argo CD's default) or `create-update` (never delete).
+    /// `create-only` and `create-delete` are refused: they never update an Application,
+    /// so no change of the spec would reach one, and RollingSync would roll out nothing.
+    /// Argo CD honours it when its ApplicationSet controller runs without `--policy`, or
+    /// with `--enable-policy-override`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub applications_sync: Option<ApplicationsSync>,
+    /// Fields of the generated Applications the ApplicationSet controller leaves as they
+    /// are live when it updates them (e.g. `[{jsonPointers: [/spec/info]}]`). Fields ladder
+    /// drives (labels, sources, destination, project) are refused.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ignore_application_differences: Vec<ApplicationDifference>,
+}
+
+/// `applicationsSync`: what the ApplicationSet controller may do to its Applications.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ApplicationsSync {
+    Sync,
+    CreateUpdate,
+    CreateOnly,
+    CreateDelete,
+}
+
+/// Fields of the generated Applications (all, or the one named) the ApplicationSet
+/// controller does not overwrite.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ApplicationDifference {
+    /// Only the Application with this name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Fields as JSON pointers, e.g. `/spec/info`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub json_pointers: Vec<String>,
+    /// Fields as jq path expressions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub jq_path_expressions: Vec<String>,
 }

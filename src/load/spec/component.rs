@@ -5,6 +5,8 @@ use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::source::Source;
+
 /// One component: an Argo CD Application per environment.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -31,6 +33,11 @@ pub struct Component {
     /// Several sources (multi-source Application), e.g. a chart plus a `ref: values` repo.
     #[serde(default)]
     pub sources: Option<Vec<Source>>,
+    /// The cluster of this component's Applications (`server` or `name`), instead of its
+    /// environment's: e.g. a component every environment runs on the management cluster.
+    /// The AppProject permits it.
+    #[serde(default)]
+    pub destination: Option<super::environment::Destination>,
     /// Destination namespace; may use `{{ env }}`. Defaults to `defaults.namespace`.
     #[serde(default)]
     pub namespace: Option<String>,
@@ -217,42 +224,6 @@ pub struct ClusterResource {
 pub enum Enabled {
     All(bool),
     PerEnvironment(IndexMap<String, bool>),
-}
-
-/// A source of an Application: a git path, a Helm chart, or a `ref` for value files.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Source {
-    /// Repository URL (git, or a Helm repository for `chart`). Defaults to `defaults.source.repoURL`.
-    #[serde(default, rename = "repoURL")]
-    pub repo_url: Option<String>,
-    /// Git revision, or chart version for `chart`. Defaults to `defaults.source.targetRevision`.
-    #[serde(default)]
-    pub target_revision: Option<String>,
-    /// Folder in the repository; may use `{{ env }}`.
-    #[serde(default)]
-    pub path: Option<String>,
-    /// Helm chart name in a Helm repository.
-    #[serde(default)]
-    pub chart: Option<String>,
-    /// Name other sources use to reach this one's files (`$values/...`); letters, digits, `_`, `-`.
-    #[serde(default, rename = "ref")]
-    pub reference: Option<String>,
-    /// Helm settings.
-    #[serde(default)]
-    pub helm: Option<Helm>,
-}
-
-/// Helm settings of a source.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Helm {
-    /// Value files, in order (later win); may use `{{ env }}` and `$<ref>/` prefixes.
-    #[serde(default)]
-    pub value_files: Vec<String>,
-    /// Helm release name.
-    #[serde(default)]
-    pub release_name: Option<String>,
 }
 
 /// The fleet component a component was expanded from (`vault`), and the member it is for

@@ -17,14 +17,20 @@ mod application;
 mod component;
 mod environment;
 pub mod resources;
+mod source;
 
-pub use application::{Backoff, IgnoreDifference, Info, ManagedNamespaceMetadata, Override, Retry};
-pub use component::{
-    ClusterResource, Component, Enabled, Gate, GateDigest, HealthCheck, Helm, MemberOf, Source,
+pub use application::{
+    ApplicationDifference, ApplicationSetSettings, ApplicationsSync, Backoff, IgnoreDifference,
+    Info, ManagedNamespaceMetadata, Override, Retry,
 };
+pub use component::{ClusterResource, Component, Enabled, Gate, GateDigest, HealthCheck, MemberOf};
 pub use environment::{
     Confirm, Confirmable, Destination, Environment, PropagationPolicy, Sync, SyncOptions,
     SyncWindow, WindowKind,
+};
+pub use source::{
+    Directory, Helm, HelmFileParameter, HelmParameter, Jsonnet, JsonnetVar, Kustomize,
+    KustomizePatch, PatchTarget, Plugin, PluginEnv, PluginParameter, Source,
 };
 
 /// A ladder spec: components with their dependencies, and the environments they roll out to.
@@ -259,6 +265,10 @@ pub struct Rollout {
     /// root prunes with `PrunePropagationPolicy=background`, so the order holds.
     #[serde(default)]
     pub deletion_order: Option<DeletionOrder>,
+    /// Settings of the generated ApplicationSet (`strategy: rollingSync`):
+    /// `preserveResourcesOnDeletion`, `applicationsSync`, `ignoreApplicationDifferences`.
+    #[serde(default)]
+    pub application_set: ApplicationSetSettings,
     /// `maxUpdate` by component role, over `maxUpdate` and over the built-in `crds: 1` and
     /// `operators: 1` (other roles use `maxUpdate`). A step whose components have several roles takes the
     /// most conservative value.
@@ -336,6 +346,7 @@ impl Default for Rollout {
             phases: IndexMap::new(),
             environments: Topology::default(),
             deletion_order: None,
+            application_set: ApplicationSetSettings::default(),
             bands: default_bands(),
             slots: default_slots(),
         }

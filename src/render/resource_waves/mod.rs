@@ -28,11 +28,13 @@ pub fn files(model: &crate::analyze::model::Model) -> std::collections::BTreeMap
             };
             // A Helm source reads its waves from values; a kustomize Component reaches
             // only a git path that Helm does not render (Argo CD cannot kustomize a
-            // chart), so a component with only Helm sources gets no Component.
+            // chart), so a component with only Helm sources gets no Component. Nor does
+            // one rendered by a plugin (which runs `ladder waves` itself, examples/cmp)
+            // or read as a plain folder.
             if instance
                 .sources
                 .iter()
-                .any(|s| s.path.is_some() && !s.is_helm())
+                .any(|s| s.path.is_some() && !s.is_helm() && !s.is_plugin_or_directory())
             {
                 files.insert(
                     format!("{root}/{}/kustomization.yaml", env.name),

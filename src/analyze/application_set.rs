@@ -109,7 +109,17 @@ pub(super) fn settings(cx: &mut Cx<'_>, spec: &spec::Spec) -> ApplicationSetOut 
 /// The field ladder drives that `path` is, contains or lies under (`/spec` contains
 /// `/spec/source`; `/spec/sources` is under nothing but is the sources too).
 fn driven(path: &str, pointer: bool) -> Option<&'static str> {
-    let trimmed = path.trim();
+    let normalized;
+    let trimmed = if pointer {
+        path.trim()
+    } else {
+        normalized = plain_jq_path(path.trim());
+        // Recursive descent reaches every field.
+        if normalized.contains("..") {
+            return Some(DRIVEN[0].0);
+        }
+        &normalized
+    };
     DRIVEN.iter().find_map(|&(p, jq)| {
         let field = if pointer { p } else { jq };
         let separator = if pointer { '/' } else { '.' };
@@ -120,6 +130,25 @@ fn driven(path: &str, pointer: bool) -> Option<&'static str> {
             || trimmed == if pointer { "" } else { "." };
         (under || contains).then_some(p)
     })
+}
+
+/// A jq path in its plainest spelling, so `.["spec"]["source"]` and `.spec | .source`
+/// read as `.spec.source`.
+fn plain_jq_path(expression: &str) -> String {
+    let mut out = expression
+        .replace(" | .", ".")
+        .replace("| .", ".")
+        .replace(" |.", ".");
+    out = out.replace("|.", ".");
+    while let Some(start) = out.find("[\"") {
+        let Some(len) = out[start + 2..].find("\"]") else {
+            break;
+        };
+        let key = out[start + 2..start + 2 + len].to_owned();
+        let dot = if out[..start].ends_with('.') { "" } else { "." };
+        out.replace_range(start..start + 2 + len + 2, &format!("{dot}{key}"));
+    }
+    out
 }
 
 fn refuse_driven(
@@ -161,5 +190,12 @@ mod tests {
             Some("/metadata/labels")
         );
         assert_eq!(driven(".spec.info", false), None);
+        assert_eq!(
+            driven(".[\"spec\"][\"source\"]", false),
+            Some("/spec/source")
+        );
+        assert_eq!(driven(".spec | .source", false), Some("/spec/source"));
+        assert_eq!(driven("..", false), Some("/metadata/labels"));
+        assert_eq!(driven(".spec.info | ..", false), Some("/metadata/labels"));
     }
 }

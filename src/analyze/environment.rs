@@ -27,7 +27,6 @@ pub struct Settings {
     /// `automated.selfHeal` of the app-of-apps strategy's children (default `true`);
     /// RollingSync ignores it, so there it is refused and `false`.
     pub self_heal: bool,
-    pub sync_options: Vec<String>,
     pub sync_windows: Vec<WindowOut>,
     pub(super) problems: Vec<Problem>,
 }
@@ -158,10 +157,6 @@ pub fn settings(spec: &spec::Spec, index: usize, version: Option<Version>) -> Se
         // Under app-of-apps nothing turns automated sync off, so children heal drift
         // unless the environment says otherwise.
         self_heal: app_of_apps && env.self_heal.unwrap_or(true),
-        sync_options: super::app_settings::sync_option_values(&[
-            spec.defaults.sync_options.as_ref(),
-            env.sync_options.as_ref(),
-        ]),
         sync_windows: env.sync_windows.iter().map(WindowOut::new).collect(),
         problems,
     }
@@ -242,7 +237,6 @@ pub(super) fn environments(
             sync: e.sync,
             prune: settings.prune,
             self_heal: settings.self_heal,
-            sync_options: settings.sync_options,
             sync_windows: settings.sync_windows,
         });
     }

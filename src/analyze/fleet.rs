@@ -335,12 +335,44 @@ fn substitute(c: &mut Component, member: &str) {
     for value in c.labels.values_mut().chain(c.annotations.values_mut()) {
         replace(value);
     }
+    let destination = |d: &mut Option<crate::load::spec::Destination>| {
+        if let Some(d) = d {
+            d.server
+                .iter_mut()
+                .chain(d.name.iter_mut())
+                .for_each(replace);
+        }
+    };
+    let metadata = |m: &mut Option<crate::load::spec::ManagedNamespaceMetadata>| {
+        if let Some(m) = m {
+            m.labels
+                .values_mut()
+                .chain(m.annotations.values_mut())
+                .for_each(replace);
+        }
+    };
+    let ignored = |list: &mut [crate::load::spec::IgnoreDifference]| {
+        for d in list {
+            d.name
+                .iter_mut()
+                .chain(d.namespace.iter_mut())
+                .for_each(replace);
+        }
+    };
+    destination(&mut c.destination);
+    metadata(&mut c.managed_namespace_metadata);
+    ignored(&mut c.ignore_differences);
     for o in c.overrides.values_mut() {
         for value in o.labels.values_mut().chain(o.annotations.values_mut()) {
             replace(value);
         }
         for entry in o.info.iter_mut().flatten() {
             replace(&mut entry.value);
+        }
+        destination(&mut o.destination);
+        metadata(&mut o.managed_namespace_metadata);
+        if let Some(list) = &mut o.ignore_differences {
+            ignored(list);
         }
     }
     for entry in &mut c.info {
@@ -358,10 +390,52 @@ fn substitute(c: &mut Component, member: &str) {
         {
             replace(s);
         }
+        source.name.iter_mut().for_each(replace);
         if let Some(helm) = &mut source.helm {
             helm.value_files.iter_mut().for_each(replace);
             if let Some(r) = &mut helm.release_name {
                 replace(r);
+            }
+            helm.parameters
+                .iter_mut()
+                .for_each(|p| replace(&mut p.value));
+            helm.file_parameters
+                .iter_mut()
+                .for_each(|p| replace(&mut p.path));
+            helm.namespace.iter_mut().for_each(replace);
+        }
+        if let Some(k) = &mut source.kustomize {
+            [&mut k.name_prefix, &mut k.name_suffix, &mut k.namespace]
+                .into_iter()
+                .flatten()
+                .for_each(replace);
+            k.common_labels
+                .values_mut()
+                .chain(k.common_annotations.values_mut())
+                .for_each(replace);
+            k.images
+                .iter_mut()
+                .chain(k.components.iter_mut())
+                .for_each(replace);
+        }
+        if let Some(jsonnet) = source.directory.as_mut().and_then(|d| d.jsonnet.as_mut()) {
+            jsonnet
+                .ext_vars
+                .iter_mut()
+                .chain(jsonnet.tlas.iter_mut())
+                .for_each(|v| replace(&mut v.value));
+        }
+        if let Some(plugin) = &mut source.plugin {
+            plugin.env.iter_mut().for_each(|v| replace(&mut v.value));
+            for p in &mut plugin.parameters {
+                p.string
+                    .iter_mut()
+                    .chain(p.array.iter_mut().flatten())
+                    .for_each(replace);
+                p.map
+                    .iter_mut()
+                    .flat_map(|m| m.values_mut())
+                    .for_each(replace);
             }
         }
     }
@@ -456,5 +530,30 @@ components:
             vault("gamma-vault").source.unwrap().path.as_deref(),
             Some("vault/gamma")
         );
+    }
+
+    /// Regression: the Application settings and source tool settings kept a literal
+    /// `{{ member }}`, so a fleet of clusters pointed every member at a cluster named so.
+    #[test]
+    fn member_names_reach_the_destination_and_the_tools_settings() {
+        let spec = SPEC.replace(
+            "    source: {path: \"vault/{{ member }}\"}",
+            "    destination: {name: \"{{ member }}-cluster\"}\n    overrides: {prod: {destination: {server: \"https://{{ member }}.example.com\"}}}\n    source: {path: \"vault/{{ member }}\", plugin: {env: [{name: NODE, value: \"{{ member }}\"}]}}",
+        );
+        let loaded = crate::load::load("ladder.yaml", spec.as_bytes()).unwrap();
+        let spec = expand(loaded, &BTreeMap::new()).unwrap().spec;
+        let beta = spec
+            .components
+            .iter()
+            .find(|c| c.name == "beta-vault")
+            .unwrap();
+        assert_eq!(
+            beta.destination.as_ref().and_then(|d| d.name.as_deref()),
+            Some("beta-cluster")
+        );
+        let prod = beta.overrides["prod"].destination.as_ref().unwrap();
+        assert_eq!(prod.server.as_deref(), Some("https://beta.example.com"));
+        let plugin = beta.source.as_ref().unwrap().plugin.as_ref().unwrap();
+        assert_eq!(plugin.env[0].value, "beta");
     }
 }

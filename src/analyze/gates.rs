@@ -54,11 +54,26 @@ pub(super) fn carrier(
         (None, Some(list)) => list.iter().collect(),
         (None, None) => Vec::new(),
     };
-    // The first source that renders manifests (not a `ref` alone).
+    // The first source that renders manifests (not a `ref` alone): a chart, else a git
+    // path that Helm renders (for a Helm parameter) or that kustomize renders (for the
+    // annotation); a plugin or a plain folder can carry neither, and a source carries
+    // one tool only (Argo CD refuses two).
     let chart = sources.iter().position(|s| s.chart.is_some());
-    let path = sources
-        .iter()
-        .position(|s| s.chart.is_none() && s.path.is_some());
+    let path_by = |helm: bool| {
+        sources.iter().position(|s| {
+            s.chart.is_none()
+                && s.path.is_some()
+                && s.plugin.is_none()
+                && s.directory.is_none()
+                && if helm {
+                    s.kustomize.is_none()
+                } else {
+                    s.helm.is_none()
+                }
+        })
+    };
+    let path = path_by(false);
+    let helm_path = path_by(true);
     match &c.gate {
         Gate::Flag(false) => None,
         Gate::Flag(true) => {
@@ -111,7 +126,7 @@ pub(super) fn carrier(
                         return None;
                     }
                     // A chart from a Helm repository, else a chart in a git folder.
-                    let Some(k) = chart.or(path) else {
+                    let Some(k) = chart.or(helm_path) else {
                         cx.error(
                             &name_at,
                             format!("gate `{}` has `helmParameter` but no chart or `path` source to set it on", c.name),

@@ -84,41 +84,71 @@ pub(super) fn check_json_pointer(pointer: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// The deepest nesting of brackets a jq expression may have: jaq's parser recurses per
-/// level, and no real path expression comes near it.
-const JQ_MAX_DEPTH: usize = 64;
+/// The longest jq expression ladder parses, in bytes (a real path expression is a line,
+/// not a page).
+const JQ_MAX_LEN: usize = 1024;
 
-/// Whether `expression` parses as jq (Argo CD evaluates it with gojq). Parsed with
-/// jaq's parser; `tests/conformance.rs` checks that gojq agrees on a corpus. Only the
-/// syntax is checked: gojq also refuses unknown function and variable names, which pass
-/// here.
+/// The most brackets, operators and keywords a jq expression may have: each may make
+/// jaq's parser recurse once more, and a path expression needs a handful.
+const JQ_MAX_NESTING: usize = 64;
+
+/// Whether `expression` parses as jq the way Argo CD reads it: as `del(<expression>)`
+/// (gojq; v3.5.1 util/argo/normalizers/diff_normalizer.go:162), so a trailing `# comment`
+/// that swallows the `)` is refused as there. Parsed with jaq's parser;
+/// `tests/conformance.rs` checks that gojq agrees on a corpus. Only the syntax is
+/// checked: gojq also refuses unknown function and variable names, which pass here.
 pub fn check_jq(expression: &str) -> Result<(), String> {
     if expression.trim().is_empty() {
         return Err("it is empty".into());
     }
-    let mut depth = 0usize;
-    let mut deepest = 0usize;
-    for c in expression.chars() {
-        match c {
-            '(' | '[' | '{' => {
-                depth += 1;
-                deepest = deepest.max(depth);
-            }
-            ')' | ']' | '}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    if deepest > JQ_MAX_DEPTH {
+    if expression.len() > JQ_MAX_LEN {
         return Err(format!(
-            "it nests brackets {deepest} deep (at most {JQ_MAX_DEPTH})"
+            "it is {} bytes long (at most {JQ_MAX_LEN})",
+            expression.len()
         ));
     }
-    let tokens = jaq_core::load::Lexer::new(expression)
+    // Every place jaq's lexer or parser may recurse, counted generously (also inside
+    // strings): a bound on its depth whatever the expression's shape.
+    let nesting = expression
+        .chars()
+        .filter(|c| matches!(c, '(' | '[' | '{' | '-' | '|' | '=' | '?'))
+        .count()
+        + expression
+            .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+            .filter(|w| {
+                matches!(
+                    *w,
+                    "try" | "if" | "elif" | "reduce" | "foreach" | "def" | "label" | "as"
+                )
+            })
+            .count();
+    if nesting > JQ_MAX_NESTING {
+        return Err(format!(
+            "it has {nesting} brackets, operators and keywords (at most {JQ_MAX_NESTING})"
+        ));
+    }
+    // Alone, as a term (so `.a; .b`, which would be two arguments of `del`, is refused),
+    // then as Argo CD reads it.
+    parse(expression, expression, 0)?;
+    parse(&format!("del({expression})"), expression, 4)
+}
+
+/// Parses `text`, which holds `expression` from byte `shift`; an error names the
+/// character of `expression` it is at.
+fn parse(text: &str, expression: &str, shift: usize) -> Result<(), String> {
+    let at = |offset: usize| {
+        let offset = offset.saturating_sub(shift).min(expression.len());
+        expression
+            .get(..offset)
+            .map_or(offset, |head| head.chars().count())
+            + 1
+    };
+    let tokens = jaq_core::load::Lexer::new(text)
         .lex()
         .map_err(|errors| match errors.first() {
             Some((_, rest)) => format!(
                 "it cannot be read past character {}",
-                expression.len() - rest.len() + 1
+                at(text.len() - rest.len())
             ),
             None => "it does not lex".into(),
         })?;
@@ -128,12 +158,16 @@ pub fn check_jq(expression: &str) -> Result<(), String> {
         .map_err(
             |errors| match errors.first().and_then(|(_, found)| *found) {
                 Some(token) => {
-                    let offset = jaq_core::load::span(expression, token.as_str()).start;
-                    format!(
-                        "unexpected `{}` at character {}",
-                        token.as_str(),
-                        offset + 1
-                    )
+                    let offset = jaq_core::load::span(text, token.as_str()).start;
+                    if offset >= shift + expression.len() {
+                        "it ends too early".to_owned()
+                    } else {
+                        format!(
+                            "unexpected `{}` at character {}",
+                            token.as_str(),
+                            at(offset)
+                        )
+                    }
                 }
                 None => "it ends too early".into(),
             },
@@ -164,7 +198,32 @@ mod tests {
         assert!(check_jq("").is_err());
         assert!(check_jq(".a | | .b").unwrap_err().contains("character"));
         let deep = format!("{}.{}", "(".repeat(10_000), ")".repeat(10_000));
-        assert!(check_jq(&deep).unwrap_err().contains("deep"));
+        assert!(check_jq(&deep).unwrap_err().contains("bytes long"));
+        // Argo CD parses `del(<expression>)`: a comment swallows the closing `)`.
+        assert!(check_jq(".spec.replicas # HPA").is_err());
+    }
+
+    /// Regression: brackets were the only depth bound, and jaq's parser also recurses per
+    /// prefix `-`, keyword and `|`; the bounds keep every shape, at the longest length
+    /// and at the most nesting allowed, within the stack of a test thread (2 MiB).
+    #[test]
+    fn the_longest_expressions_of_every_recursive_shape_do_not_overflow_the_stack() {
+        for unit in [
+            "- ",
+            ". | ",
+            "try ",
+            "(",
+            "[",
+            "if . then ",
+            ". as $x | ",
+            "-(",
+        ] {
+            let n = (JQ_MAX_LEN - 8) / unit.len();
+            let expression = format!("{}.", unit.repeat(n));
+            assert!(check_jq(&expression).is_err(), "{unit}");
+            let allowed = format!("{}.", unit.repeat(JQ_MAX_NESTING / 2));
+            let _ = check_jq(&allowed);
+        }
     }
 
     #[test]

@@ -140,8 +140,6 @@ pub struct Environment {
     /// `automated.selfHeal` of `sync: auto` app-of-apps children (always `false` under
     /// RollingSync, which ignores it).
     pub self_heal: bool,
-    /// `spec.syncPolicy.syncOptions`, as `Name=value`, in a fixed order.
-    pub sync_options: Vec<String>,
     /// Sync windows for the environment's AppProject, as the spec gives them.
     pub sync_windows: Vec<WindowOut>,
 }

@@ -292,10 +292,28 @@ fn resolve_source(
     })
 }
 
-/// `ref` names: Argo CD allows letters, digits, `_` and `-`, and each once per Application.
+/// `ref` names: Argo CD allows letters, digits, `_` and `-`, and each once per Application;
+/// source `name`s are unique too (argocd-server refuses two alike: v3.5.1
+/// server/application/application.go:1330).
 fn check_refs(cx: &mut Cx<'_>, raw: &[(&spec::Source, Vec<PathSeg<'static>>)]) -> bool {
     use PathSeg::Key;
     let mut ok = true;
+    let mut names: BTreeMap<&str, Pos> = BTreeMap::new();
+    for (s, path) in raw {
+        let Some(name) = s.name.as_deref() else {
+            continue;
+        };
+        let mut p = path.clone();
+        p.push(Key("name"));
+        if let Some(&first) = names.get(name) {
+            cx.error(&p, format!("two sources are named `{name}`"))
+                .notes
+                .push((first, "first named here".into()));
+            ok = false;
+        } else {
+            names.insert(name, cx.pos(&p));
+        }
+    }
     let mut seen: BTreeMap<&str, Pos> = BTreeMap::new();
     for (s, path) in raw {
         let Some(r) = s.reference.as_deref() else {

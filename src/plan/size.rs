@@ -289,7 +289,12 @@ fn spec_estimate(
     let keys: Vec<PolicyKey<'_>> = instances()
         .map(|(e, i)| PolicyKey::of(&model.environments[e], &i.settings))
         .collect();
-    let uniform = keys.windows(2).all(|w| w[0] == w[1]);
+    // Retries and namespace metadata never go into the template (user strings there would
+    // be evaluated as Go templates): with them, every element carries its policy.
+    let user_strings = instances().any(|(_, i)| {
+        i.settings.retry.is_some() || i.settings.managed_namespace_metadata.is_some()
+    });
+    let uniform = !user_strings && keys.windows(2).all(|w| w[0] == w[1]);
     let plain = keys.iter().all(PolicyKey::is_plain);
     let policy_patch = !uniform && !plain;
     let mixed_sync = !uniform && plain;

@@ -187,22 +187,13 @@ pub(super) fn sync_policy(env: &Environment, settings: &AppSettings) -> Option<s
             serde_json::json!(settings.sync_options),
         );
     }
-    policy_extras(settings, &mut policy);
-    (!policy.is_empty()).then_some(serde_json::Value::Object(policy))
-}
-
-/// `retry` and `managedNamespaceMetadata`, the parts of a `syncPolicy` besides
-/// `automated` and `syncOptions`.
-pub(super) fn policy_extras(
-    settings: &AppSettings,
-    policy: &mut serde_json::Map<String, serde_json::Value>,
-) {
     if let Some(retry) = &settings.retry {
         policy.insert("retry".into(), retry.clone());
     }
     if let Some(metadata) = &settings.managed_namespace_metadata {
         policy.insert("managedNamespaceMetadata".into(), metadata.clone());
     }
+    (!policy.is_empty()).then_some(serde_json::Value::Object(policy))
 }
 
 /// The `spec` fields besides the project, destination, sources and `syncPolicy`, in the

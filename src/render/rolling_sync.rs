@@ -43,7 +43,14 @@ pub(super) fn render_tree(
     let policies: Vec<Option<Json>> = instances()
         .map(|(e, i)| super::application::sync_policy(&model.environments[e], &i.settings))
         .collect();
-    let uniform_policy = policies.windows(2).all(|w| w[0] == w[1]);
+    // Only fixed strings go into the template itself, which Argo CD renders as a Go
+    // template (every string of it: v3.5.1 applicationset/utils/utils.go `deeplyReplace`):
+    // a retry's or a namespace's metadata (user strings) travel as element data, through
+    // `toJson` in templatePatch, where no `{{` of theirs is evaluated.
+    let user_strings = instances().any(|(_, i)| {
+        i.settings.retry.is_some() || i.settings.managed_namespace_metadata.is_some()
+    });
+    let uniform_policy = !user_strings && policies.windows(2).all(|w| w[0] == w[1]);
     let auto_default = Some(json!({ "automated": { "prune": true } }));
     let plain = policies.iter().all(|p| p.is_none() || *p == auto_default);
     let policy_patch = !uniform_policy && !plain;
@@ -61,16 +68,6 @@ pub(super) fn render_tree(
         instances().any(|(_, i)| super::application::has_spec_field(&i.settings, field))
     })
     .collect();
-    // With one policy for the whole tree: the parts of it besides automated and
-    // syncOptions, which the template writes itself.
-    let uniform_extras = match (uniform_policy, instances().next()) {
-        (true, Some((_, first))) => {
-            let mut extras = serde_json::Map::new();
-            super::application::policy_extras(&first.settings, &mut extras);
-            extras
-        }
-        _ => serde_json::Map::new(),
-    };
     let mut policy_index = 0;
     let mut elements = Vec::new();
     let mut steps = Vec::new();
@@ -215,12 +212,6 @@ pub(super) fn render_tree(
             sync_options => match (uniform_policy, instances().next()) {
                 (true, Some((_, first))) => first.settings.sync_options.clone(),
                 _ => Vec::new(),
-            },
-            policy_extras => if uniform_extras.is_empty() {
-                String::new()
-            } else {
-                block_yaml(&uniform_extras, 8)
-                    .map_err(|e| render_error(&e, "applicationset.yaml.j2", &appset_file))?
             },
             spec_fields => spec_fields,
             preserve_resources => model.rollout.application_set.preserve_resources_on_deletion,

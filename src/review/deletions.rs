@@ -46,9 +46,18 @@ pub fn deletions(base: Option<&Compilation>, head: &Compilation) -> Vec<Deletion
     let Some(base) = base else { return Vec::new() };
     let rolling = base.model.rollout.strategy == Strategy::RollingSync;
     // What the head's ApplicationSet controller does with the Applications that leave it.
-    let own = &head.model.rollout.application_set;
-    let keeps = rolling && own.applications_sync == Some("create-update");
-    let preserves = rolling && own.preserve_resources_on_deletion;
+    // Keeping them is the head's ApplicationSet's policy, applied when it reconciles; but
+    // an Application that leaves keeps the finalizers it was last written with, under the
+    // base's `preserveResourcesOnDeletion` (v3.5.1 applicationset_controller.go: only
+    // Applications that stay are rewritten before the others are deleted).
+    let keeps =
+        rolling && head.model.rollout.application_set.applications_sync == Some("create-update");
+    let preserves = rolling
+        && base
+            .model
+            .rollout
+            .application_set
+            .preserve_resources_on_deletion;
     let removed_effect = |what: &str| {
         if keeps {
             format!(
@@ -78,7 +87,9 @@ pub fn deletions(base: Option<&Compilation>, head: &Compilation) -> Vec<Deletion
                 if rolling { "ApplicationSet" } else { "child Applications' owner" }
             ),
             environments: Vec::new(),
-            effect: if rolling {
+            effect: if preserves {
+                "the root prunes the old ApplicationSet, which deletes every Application it generated; their resources are left running (`preserveResourcesOnDeletion`) and the new one's Applications adopt them. Apply the new root and delete the old one by hand (it has no resources finalizer, so deleting it deletes nothing else)".to_owned()
+            } else if rolling {
                 "the root prunes the old ApplicationSet, which deletes every Application it generated with their resources; the new one creates them again. Apply the new root and delete the old one by hand (it has no resources finalizer, so deleting it deletes nothing else)".to_owned()
             } else {
                 "the old root keeps managing the same children until it is deleted by hand (it has no resources finalizer, so deleting it deletes nothing else); apply the new root".to_owned()
@@ -170,7 +181,7 @@ pub fn deletions(base: Option<&Compilation>, head: &Compilation) -> Vec<Deletion
                 // On another cluster the environment's own line says it all.
                 Some((_, now))
                     if now.namespace != instance.namespace
-                        && env.destination == head_env.destination =>
+                        && now.destination == instance.destination =>
                 {
                     moved.entry((*component).to_owned()).or_default().push((
                         env.name.clone(),
@@ -319,7 +330,10 @@ fn apps(c: &Compilation, env: usize) -> BTreeMap<&str, (&str, &Instance)> {
 
 /// What an Application deploys where, to recognise it under another name.
 fn fingerprint(instance: &Instance) -> String {
-    format!("{}|{:?}", instance.namespace, instance.sources)
+    format!(
+        "{:?}|{}|{:?}",
+        instance.destination, instance.namespace, instance.sources
+    )
 }
 
 fn destination(d: &Destination) -> String {

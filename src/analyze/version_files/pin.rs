@@ -161,7 +161,7 @@ impl<'a> Pin<'a> {
         let kustomize = instance
             .sources
             .iter()
-            .position(|s| s.path.is_some() && s.chart.is_none() && s.value_files.is_empty());
+            .position(|s| s.path.is_some() && !s.is_helm() && !s.is_plugin_or_directory());
         let Some(k) = kustomize.filter(|_| instance.sources.iter().all(|s| s.chart.is_none()))
         else {
             problems.push(
@@ -169,7 +169,7 @@ impl<'a> Pin<'a> {
                 &loaded.file,
                 images_at,
                 format!(
-                    "`{}` has `kustomizeImages` but no kustomize source (a git `path` without a chart)",
+                    "`{}` has `kustomizeImages` but no kustomize source (a git `path` that neither Helm nor a plugin renders)",
                     c.name
                 ),
             )
@@ -218,7 +218,8 @@ impl<'a> Pin<'a> {
                 Some(Ok(tag)) => images.push(format!("{image}:{tag}")),
             }
         }
-        instance.sources[k].kustomize_images = images;
+        // After the spec's own `kustomize.images` (none names the same image).
+        instance.sources[k].kustomize_images.extend(images);
     }
 }
 

@@ -30,7 +30,7 @@ pub use environment::{
 };
 pub use source::{
     Directory, Helm, HelmFileParameter, HelmParameter, Jsonnet, JsonnetVar, Kustomize,
-    KustomizePatch, PatchTarget, Plugin, PluginEnv, PluginParameter, Source,
+    KustomizePatch, KustomizeReplica, PatchTarget, Plugin, PluginEnv, PluginParameter, Source,
 };
 
 /// A ladder spec: components with their dependencies, and the environments they roll out to.

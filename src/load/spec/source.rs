@@ -80,6 +80,26 @@ pub struct Helm {
     /// Pass the repository's credentials to every host the chart is fetched from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pass_credentials: Option<bool>,
+    /// The namespace Helm templates with, instead of the destination's (Argo CD 2.13+).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// The Kubernetes version the chart sees (`.Capabilities.KubeVersion`), instead of the
+    /// cluster's (Argo CD 2.13+).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kube_version: Option<String>,
+    /// The API versions the chart sees (`.Capabilities.APIVersions`, `[group/]version/kind`),
+    /// instead of the cluster's (Argo CD 2.13+).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub api_versions: Vec<String>,
+    /// Leave out the chart's test hooks (Argo CD 2.14+).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skip_tests: Option<bool>,
+    /// Do not validate the values against the chart's `values.schema.json` (Argo CD 2.14+).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skip_schema_validation: Option<bool>,
+    /// The Helm major version, `v3`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
 }
 
 /// A Helm `--set` parameter.
@@ -134,6 +154,46 @@ pub struct Kustomize {
     /// Patches, each a `path` to a patch file or an inline `patch`, with an optional `target`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub patches: Vec<KustomizePatch>,
+    /// Replica counts by workload name, e.g. `[{name: web, count: 3}]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub replicas: Vec<KustomizeReplica>,
+    /// Apply `commonLabels` even over labels the manifests set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub force_common_labels: Option<bool>,
+    /// Apply `commonAnnotations` even over annotations the manifests set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub force_common_annotations: Option<bool>,
+    /// Substitute Argo CD's build environment (`${ARGOCD_APP_NAME}`, …) in `commonAnnotations`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub common_annotations_envsubst: Option<bool>,
+    /// Add `commonLabels` without adding them to selectors (Argo CD 2.11+).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label_without_selector: Option<bool>,
+    /// With `labelWithoutSelector`, add `commonLabels` to pod templates too (Argo CD 3.0+).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label_include_templates: Option<bool>,
+    /// Build even when a listed Component is missing (Argo CD 3.0+).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ignore_missing_components: Option<bool>,
+    /// The Kubernetes version Helm charts inflated by kustomize see (Argo CD 2.13+).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kube_version: Option<String>,
+    /// The API versions Helm charts inflated by kustomize see (Argo CD 2.13+).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub api_versions: Vec<String>,
+    /// The kustomize version to build with, as configured in `argocd-cm` (`kustomize.path.<version>`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+}
+
+/// A workload's replica count set by kustomize.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct KustomizeReplica {
+    /// The workload's name.
+    pub name: String,
+    /// Its replicas, at least 0.
+    pub count: i64,
 }
 
 /// A kustomize patch: a file (`path`) or inline text (`patch`), exactly one of them.

@@ -139,38 +139,38 @@ pub(super) fn settings(
     // Argo CD passes these as flags of `kustomize edit add label` and `… annotation`,
     // which it runs only for labels or annotations the source sets (v3.5.1
     // util/kustomize/kustomize.go:222).
-    for (flag, set, needs, empty) in [
+    for (flag, set, needs) in [
         (
             "forceCommonLabels",
             k.force_common_labels.is_some(),
             "commonLabels",
-            k.common_labels.is_empty(),
         ),
         (
             "labelWithoutSelector",
             k.label_without_selector.is_some(),
             "commonLabels",
-            k.common_labels.is_empty(),
         ),
         (
             "labelIncludeTemplates",
             k.label_include_templates.is_some(),
             "commonLabels",
-            k.common_labels.is_empty(),
         ),
         (
             "forceCommonAnnotations",
             k.force_common_annotations.is_some(),
             "commonAnnotations",
-            k.common_annotations.is_empty(),
         ),
         (
             "commonAnnotationsEnvsubst",
             k.common_annotations_envsubst.is_some(),
             "commonAnnotations",
-            k.common_annotations.is_empty(),
         ),
     ] {
+        let empty = if needs == "commonLabels" {
+            k.common_labels.is_empty()
+        } else {
+            k.common_annotations.is_empty()
+        };
         if set && empty {
             cx.error(
                 &at.sub(&[Key("kustomize"), KeyOf(flag)]),

@@ -46,7 +46,7 @@ const SOURCES: &[(&str, &str)] = &[
 
 /// The harness binary, built once per test run; `None` (with the reason printed) where
 /// Go or the packaged sources are absent. A harness that does not compile fails.
-fn harness() -> Option<&'static Path> {
+pub(crate) fn harness() -> Option<&'static Path> {
     static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     match BUILT.get_or_init(build) {
         Ok(bin) => Some(bin),
@@ -122,7 +122,7 @@ fn build() -> Result<PathBuf, String> {
 }
 
 /// Runs the harness; panics with what it printed when it fails.
-fn run(bin: &Path, args: &[PathBuf]) -> (String, String) {
+pub(crate) fn run(bin: &Path, args: &[PathBuf]) -> (String, String) {
     let out = Command::new(bin)
         .args(args)
         .current_dir(root())

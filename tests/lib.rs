@@ -5,6 +5,7 @@
 mod app_of_apps;
 mod appset;
 mod architecture;
+mod as_written;
 mod cli;
 mod conformance;
 mod diff;

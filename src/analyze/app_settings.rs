@@ -172,6 +172,7 @@ impl Resolve<'_> {
             revision_history_limit: c.revision_history_limit,
         };
         own.check(cx, &at(&[]), self.version);
+        super::application_patch::check(cx, self.spec, c, enabled, self.version, at);
         check_destination(cx, c.destination.as_ref(), &at(&[Key("destination")]));
         super::applications::check_label_map(cx, &c.labels, &at(&[Key("labels")]), self.reserved);
         super::applications::check_annotation_map(cx, &c.annotations, &at(&[Key("annotations")]));
@@ -253,6 +254,7 @@ impl Resolve<'_> {
                 .and_then(|o| o.revision_history_limit)
                 .or(c.revision_history_limit),
             sync_options,
+            patch: super::application_patch::resolve(c, env),
         }
     }
 

@@ -391,6 +391,7 @@ fn substitute(c: &mut Component, member: &str) {
             replace(s);
         }
         source.name.iter_mut().for_each(replace);
+        source.tag_prefix.iter_mut().for_each(replace);
         if let Some(helm) = &mut source.helm {
             helm.value_files.iter_mut().for_each(replace);
             if let Some(r) = &mut helm.release_name {

@@ -263,6 +263,7 @@ impl Encoder {
         // without them stay what they were. The marker starts with NUL, which no spec
         // string holds, so it cannot be read as the next source's repository URL.
         let extra = s.name.is_some()
+            || s.tag_prefix.is_some()
             || !s.helm_extra.is_empty()
             || !s.kustomize_extra.is_empty()
             || s.directory.is_some()
@@ -277,6 +278,9 @@ impl Encoder {
                 self.str(k).str(v);
             }
             self.opt(s.name.as_deref());
+            if let Some(prefix) = &s.tag_prefix {
+                self.str("\0tagPrefix").str(prefix);
+            }
             // As the JSON they are emitted as (in the spec's order).
             for extra in [&s.helm_extra, &s.kustomize_extra] {
                 self.str(&serde_json::Value::Object(extra.clone()).to_string());

@@ -21,6 +21,7 @@ use crate::load::spec;
 use crate::load::yaml::PathSeg;
 
 pub mod app_settings;
+pub mod application_patch;
 mod application_set;
 pub mod applications;
 pub mod argocd;

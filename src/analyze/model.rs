@@ -287,6 +287,9 @@ pub struct AppSettings {
     pub info: Option<serde_json::Value>,
     /// `spec.revisionHistoryLimit`.
     pub revision_history_limit: Option<i64>,
+    /// The `application` patch (the component's, the override's merged over it):
+    /// checked, so it sets only fields ladder writes no other way.
+    pub patch: Option<serde_json::Value>,
 }
 
 impl AppSettings {
@@ -315,6 +318,8 @@ pub struct Source {
     pub common_annotations: Vec<(String, String)>,
     /// `name`, the source's name in Argo CD (2.14+).
     pub name: Option<String>,
+    /// `tagPrefix`: the git tags a semver `targetRevision` is matched against (3.5+).
+    pub tag_prefix: Option<String>,
     /// The rest of `helm` (`values`, `valuesObject`, `fileParameters`, …), in Argo CD's
     /// field names and order.
     pub helm_extra: serde_json::Map<String, serde_json::Value>,

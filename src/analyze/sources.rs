@@ -285,6 +285,7 @@ fn resolve_source(
         kustomize_images: tool.kustomize_images,
         common_annotations: tool.common_annotations,
         name: tool.name,
+        tag_prefix: tool.tag_prefix,
         helm_extra: tool.helm_extra,
         kustomize_extra: tool.kustomize_extra,
         directory: tool.directory,

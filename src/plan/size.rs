@@ -18,6 +18,7 @@ use serde_json::Value as Json;
 
 pub(crate) use super::json_len::{digits, json_str};
 use super::json_len::{json_len, key, list, object, string_map_len};
+use crate::analyze::application_patch::added_fields;
 use crate::analyze::model::{AppSettings, MaxUpdate, Model, Source, Version};
 use crate::load::spec::{DeletionOrder, Strategy, Sync, Topology};
 
@@ -299,7 +300,18 @@ fn spec_estimate(
     let policy_patch = !uniform && !plain;
     let mixed_sync = !uniform && plain;
     let any_labels = instances().any(|(_, i)| !i.settings.labels.is_empty());
-    let any_annotations = instances().any(|(_, i)| !i.settings.annotations.is_empty());
+    // The `application` patches' fields, each under its own name in the elements; with
+    // any in `metadata`, every element carries `annotations`.
+    let added = |part: &'static str| -> std::collections::BTreeSet<&str> {
+        instances()
+            .flat_map(|(_, i)| {
+                added_fields(i.settings.patch.as_ref(), part).map(|(k, _)| k.as_str())
+            })
+            .collect()
+    };
+    let (metadata_added, spec_added) = (added("metadata"), added("spec"));
+    let any_annotations =
+        instances().any(|(_, i)| !i.settings.annotations.is_empty()) || !metadata_added.is_empty();
     if uniform && let Some(p) = policies.first().copied().flatten() {
         // "syncPolicy":{"automated":{"prune":true}[,"syncOptions":[…]]…}
         len += 1 + key("syncPolicy") + p;
@@ -318,6 +330,9 @@ fn spec_estimate(
             // {{- if hasKey . "F" }}\n F: {{ toJson .F }}\n {{- end }}\n, with indents
             len += 70 + 3 * field.len() as u64;
         }
+    }
+    for field in metadata_added.iter().chain(&spec_added) {
+        len += 70 + 3 * field.len() as u64;
     }
     let auto = envs
         .iter()
@@ -379,6 +394,11 @@ fn spec_estimate(
             }
             for field in SPEC_FIELDS {
                 element += spec_field_len(settings, field).map_or(0, |v| 1 + key(field) + v);
+            }
+            for part in ["metadata", "spec"] {
+                for (k, v) in added_fields(settings.patch.as_ref(), part) {
+                    element += 1 + key(k) + json_len(v);
+                }
             }
             let sources: Vec<u64> = instance.sources.iter().map(source_len).collect();
             if instance.multi_source {
@@ -522,6 +542,9 @@ fn source_len(s: &Source) -> u64 {
     }
     if let Some(name) = &s.name {
         fields.push(key("name") + json_str(name));
+    }
+    if let Some(prefix) = &s.tag_prefix {
+        fields.push(key("tagPrefix") + json_str(prefix));
     }
     if !s.value_files.is_empty()
         || s.release_name.is_some()

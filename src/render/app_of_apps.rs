@@ -102,12 +102,22 @@ pub(super) fn render_tree(
             .map_err(|e| render_error(&e, "application.yaml.j2", &file))?;
             let labels_block = block_yaml(&labels, 4)
                 .map_err(|e| render_error(&e, "application.yaml.j2", &file))?;
-            let annotations_block = if settings.annotations.is_empty() {
-                String::new()
-            } else {
-                block_yaml(&settings.annotations, 4)
-                    .map_err(|e| render_error(&e, "application.yaml.j2", &file))?
+            // A block of fields at `indent`, or nothing for none.
+            let fields_block = |fields: &dyn Fn() -> serde_json::Value,
+                                empty: bool,
+                                indent: usize|
+             -> Result<String, RenderError> {
+                if empty {
+                    return Ok(String::new());
+                }
+                block_yaml(&fields(), indent)
+                    .map_err(|e| render_error(&e, "application.yaml.j2", &file))
             };
+            let annotations_block = fields_block(
+                &|| serde_json::json!(settings.annotations),
+                settings.annotations.is_empty(),
+                4,
+            )?;
             let destination = match DestinationOut::from(&instance.destination) {
                 DestinationOut::Server(s) => ("server", s),
                 DestinationOut::Name(n) => ("name", n),
@@ -131,13 +141,12 @@ pub(super) fn render_tree(
                 None => String::new(),
             };
             let fields = super::application::spec_fields(settings);
-            let spec_fields = if fields.is_empty() {
-                String::new()
-            } else {
-                block_yaml(&fields, 2)
-                    .map_err(|e| render_error(&e, "application.yaml.j2", &file))?
-            };
+            let spec_fields = fields_block(&|| fields.clone().into(), fields.is_empty(), 2)?;
+            let metadata = super::application::metadata_fields(settings);
+            let metadata_fields =
+                fields_block(&|| metadata.clone().into(), metadata.is_empty(), 2)?;
             let ctx = minijinja::context! {
+                metadata_fields => metadata_fields,
                 sync_policy => sync_policy,
                 spec_fields => spec_fields,
                 app => instance.app.as_str(),

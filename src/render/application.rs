@@ -2,6 +2,7 @@
 //! tree (one tree, or one per independent environment), its destination and sources in
 //! Argo CD's field names, and its `syncPolicy`.
 
+use crate::analyze::application_patch::added_fields;
 use crate::analyze::model::{AppSettings, Carrier, Component, Destination, Environment, Model};
 use crate::load::spec::{Sync, Topology};
 
@@ -73,6 +74,8 @@ pub(super) struct SourceOut<'a> {
     pub(super) reference: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) tag_prefix: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) helm: Option<HelmOut<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -149,6 +152,7 @@ impl<'a> From<&'a crate::analyze::model::Source> for SourceOut<'a> {
             chart: s.chart.as_deref(),
             reference: s.reference.as_deref(),
             name: s.name.as_deref(),
+            tag_prefix: s.tag_prefix.as_deref(),
             helm,
             directory: s.directory.as_ref(),
             plugin: s.plugin.as_ref(),
@@ -193,7 +197,29 @@ pub(super) fn sync_policy(env: &Environment, settings: &AppSettings) -> Option<s
     if let Some(metadata) = &settings.managed_namespace_metadata {
         policy.insert("managedNamespaceMetadata".into(), metadata.clone());
     }
-    (!policy.is_empty()).then_some(serde_json::Value::Object(policy))
+    let mut policy = serde_json::Value::Object(policy);
+    if let Some(patch) = patched(settings, &["spec", "syncPolicy"]) {
+        crate::analyze::application_patch::merge(&mut policy, patch);
+    }
+    policy
+        .as_object()
+        .is_some_and(|p| !p.is_empty())
+        .then_some(policy)
+}
+
+/// The part of the `application` patch at `path` (`["spec", "syncPolicy"]`, say).
+fn patched<'a>(settings: &'a AppSettings, path: &[&str]) -> Option<&'a serde_json::Value> {
+    crate::analyze::application_patch::lookup(settings.patch.as_ref()?.as_object()?, path)
+}
+
+/// The `metadata` fields of the `application` patch (its `finalizers`): ladder writes
+/// none of them, so they are added as they are.
+pub(super) fn metadata_fields(
+    settings: &AppSettings,
+) -> serde_json::Map<String, serde_json::Value> {
+    added_fields(settings.patch.as_ref(), "metadata")
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
 }
 
 /// The `spec` fields besides the project, destination, sources and `syncPolicy`, in the
@@ -209,7 +235,16 @@ pub(super) fn spec_fields(settings: &AppSettings) -> serde_json::Map<String, ser
     if let Some(v) = settings.revision_history_limit {
         fields.insert(REVISION_HISTORY_LIMIT.into(), v.into());
     }
+    fields.extend(patch_spec_fields(settings));
     fields
+}
+
+/// The `spec` fields of the `application` patch beside `syncPolicy` (none of which
+/// ladder writes).
+pub(super) fn patch_spec_fields(
+    settings: &AppSettings,
+) -> impl Iterator<Item = (String, serde_json::Value)> + '_ {
+    added_fields(settings.patch.as_ref(), "spec").map(|(k, v)| (k.clone(), v.clone()))
 }
 
 /// Whether [`spec_fields`] of `settings` has `field`.

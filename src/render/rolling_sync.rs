@@ -68,6 +68,26 @@ pub(super) fn render_tree(
         instances().any(|(_, i)| super::application::has_spec_field(&i.settings, field))
     })
     .collect();
+    // The `application` patches' fields, which ladder writes no other way: each travels
+    // as element data (user strings, never evaluated as Go template) under its own name.
+    let patched = |part: &'static str| -> BTreeSet<String> {
+        instances()
+            .flat_map(|(_, i)| {
+                crate::analyze::application_patch::added_fields(i.settings.patch.as_ref(), part)
+                    .map(|(k, _)| k.clone())
+            })
+            .collect()
+    };
+    let metadata_fields = patched("metadata");
+    // Every element then carries `annotations` (`{}` for none), so the patch's `metadata`
+    // is never empty where an element sets no field of it: an empty one would read as
+    // `null`, which a strategic merge takes for deleting the Application's metadata.
+    let any_annotations = any_annotations || !metadata_fields.is_empty();
+    let spec_fields: Vec<String> = spec_fields
+        .into_iter()
+        .map(str::to_owned)
+        .chain(patched("spec"))
+        .collect();
     let mut policy_index = 0;
     let mut elements = Vec::new();
     let mut steps = Vec::new();
@@ -122,6 +142,10 @@ pub(super) fn render_tree(
                 ignore_differences: settings.ignore_differences.as_ref(),
                 info: settings.info.as_ref(),
                 revision_history_limit: settings.revision_history_limit,
+                patched: super::application::metadata_fields(settings)
+                    .into_iter()
+                    .chain(super::application::patch_spec_fields(settings))
+                    .collect(),
             });
             for s in &instance.sources {
                 repos.insert(s.repo_url.as_str());
@@ -214,6 +238,7 @@ pub(super) fn render_tree(
                 _ => Vec::new(),
             },
             spec_fields => spec_fields,
+            metadata_fields => metadata_fields,
             preserve_resources => model.rollout.application_set.preserve_resources_on_deletion,
             applications_sync => model.rollout.application_set.applications_sync,
             ignore_application_differences => match &model.rollout.application_set.ignore_application_differences {
@@ -335,7 +360,31 @@ pub(super) struct Element<'a> {
         skip_serializing_if = "Option::is_none"
     )]
     pub(super) revision_history_limit: Option<i64>,
+    /// The fields of the `application` patch, `metadata`'s and `spec`'s (their names
+    /// are none of the keys above: [`ELEMENT_KEYS`]).
+    #[serde(flatten)]
+    pub(super) patched: BTreeMap<String, Json>,
 }
+
+/// The keys of an [`Element`] besides the patched fields.
+#[cfg(test)]
+pub(super) const ELEMENT_KEYS: &[&str] = &[
+    "app",
+    "component",
+    "env",
+    "phase",
+    "namespace",
+    "destination",
+    "labels",
+    "annotations",
+    "sync",
+    "syncPolicy",
+    "source",
+    "sources",
+    "ignoreDifferences",
+    "info",
+    "revisionHistoryLimit",
+];
 
 pub(super) fn max_update_json(m: MaxUpdate) -> Json {
     match m {
@@ -359,4 +408,20 @@ pub(super) fn step_summary(model: &Model, env: &str, phase: u32, components: &[u
         );
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::analyze::application_patch::fields::{METADATA, Role, SPEC};
+
+    /// A patched field travels in the element under its own name, so no field a patch
+    /// may set is named like a key ladder puts there.
+    #[test]
+    fn no_field_a_patch_may_set_is_named_like_an_element_key() {
+        for f in METADATA.iter().chain(SPEC) {
+            if matches!(f.role, Role::Open(_)) {
+                assert!(!super::ELEMENT_KEYS.contains(&f.name), "{}", f.name);
+            }
+        }
+    }
 }

@@ -24,6 +24,9 @@ use crate::Compilation;
 use crate::analyze::model::{Destination, Instance};
 use crate::load::spec::{Strategy, Sync};
 
+/// Whether deleting an Application deletes its resources, and why.
+type Cascade = (bool, &'static str);
+
 /// A namespace move: environment, namespace before and after, automated prune after.
 type Move = (String, String, String, bool);
 
@@ -58,22 +61,23 @@ pub fn deletions(base: Option<&Compilation>, head: &Compilation) -> Vec<Deletion
             .rollout
             .application_set
             .preserve_resources_on_deletion;
-    let removed_effect = |what: &str| {
+    // Whether deleting an Application of the base deletes its resources, and why.
+    let cascade = |instance: &Instance| cascade(rolling, preserves, instance);
+    let removed_effect = |what: &str, (cascades, why): (bool, &str)| {
+        let by = if rolling {
+            "the ApplicationSet controller deletes"
+        } else {
+            "the root deletes"
+        };
         if keeps {
             format!(
                 "the ApplicationSet controller leaves {what} in place (`applicationsSync: create-update`), no longer updated by the spec: delete it by hand if it should go"
             )
-        } else if preserves {
-            format!(
-                "the ApplicationSet controller deletes {what}; its resources are left running (`preserveResourcesOnDeletion`), no longer managed by Argo CD"
-            )
-        } else if rolling {
-            format!(
-                "the ApplicationSet controller deletes {what}, with the resources (the resources finalizer)"
-            )
+        } else if cascades {
+            format!("{by} {what}, with the resources ({why})")
         } else {
             format!(
-                "the root deletes {what}; the resources are left running, no longer managed by Argo CD (delete them by hand if they should go)"
+                "{by} {what}; the resources are left running ({why}), no longer managed by Argo CD (delete them by hand if they should go)"
             )
         }
     };
@@ -104,19 +108,50 @@ pub fn deletions(base: Option<&Compilation>, head: &Compilation) -> Vec<Deletion
             .any(|e| e.name == env && e.sync == Sync::Manual)
     };
     // Environments that go away.
-    for env in &base.model.environments {
+    for (e, env) in base.model.environments.iter().enumerate() {
         if !head.model.environments.iter().any(|e| e.name == env.name) {
+            // Its Applications by whether deleting them deletes their resources.
+            let mut by_effect: BTreeMap<bool, (Vec<&str>, Vec<&str>)> = BTreeMap::new();
+            for (component, instance) in apps(base, e).values() {
+                let (cascades, why) = cascade(instance);
+                let (components, reasons) = by_effect.entry(cascades).or_default();
+                components.push(component);
+                if !reasons.contains(&why) {
+                    reasons.push(why);
+                }
+            }
+            let mixed = by_effect.len() > 1;
+            let effect = by_effect
+                .iter()
+                .map(|(cascades, (components, reasons))| {
+                    let what = if mixed {
+                        format!(
+                            "the Applications of {}",
+                            components
+                                .iter()
+                                .map(|c| format!("`{c}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    } else {
+                        "its Applications".to_owned()
+                    };
+                    removed_effect(&what, (*cascades, &reasons.join("; ")))
+                })
+                .collect::<Vec<_>>()
+                .join("; ");
             out.push(Deletion {
                 what: format!("environment `{}` is removed", env.name),
                 environments: vec![env.name.clone()],
-                effect: removed_effect("its Applications"),
+                effect,
                 immediate: true,
             });
         }
     }
     // Per environment in both: Applications that go away (renamed or not) and move.
-    let mut renamed: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
-    let mut gone: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    // Keyed by whether (and why) deleting the old Application deletes its resources.
+    let mut renamed: BTreeMap<(String, String, Cascade), Vec<String>> = BTreeMap::new();
+    let mut gone: BTreeMap<(String, Cascade), Vec<String>> = BTreeMap::new();
     // Component → (environment, namespace before, after, prune on after).
     let mut moved: BTreeMap<String, Vec<Move>> = BTreeMap::new();
     // (component, cluster before, after) → environments.
@@ -195,11 +230,11 @@ pub fn deletions(base: Option<&Compilation>, head: &Compilation) -> Vec<Deletion
                     // The same sources and namespace under a new name: a rename.
                     match successors.get(&fingerprint(instance)) {
                         Some(to) => renamed
-                            .entry(((*component).to_owned(), (*to).to_owned()))
+                            .entry(((*component).to_owned(), (*to).to_owned(), cascade(instance)))
                             .or_default()
                             .push(env.name.clone()),
                         None => gone
-                            .entry((*component).to_owned())
+                            .entry(((*component).to_owned(), cascade(instance)))
                             .or_default()
                             .push(env.name.clone()),
                     }
@@ -215,7 +250,7 @@ pub fn deletions(base: Option<&Compilation>, head: &Compilation) -> Vec<Deletion
             immediate: false,
         });
     }
-    for ((from, to), environments) in renamed {
+    for ((from, to, (cascades, why)), environments) in renamed {
         out.push(Deletion {
             what: format!("`{from}` is renamed `{to}`"),
             environments,
@@ -227,19 +262,17 @@ pub fn deletions(base: Option<&Compilation>, head: &Compilation) -> Vec<Deletion
                     "Argo CD deletes the old Application and creates a new one"
                 },
                 if keeps {
-                    "delete the old one without cascading (`argocd app delete --cascade=false`) so its resources stay"
-                } else if preserves {
-                    "the old one's resources are left running (`preserveResourcesOnDeletion`) and the new one adopts those it also renders"
-                } else if rolling {
-                    "the old one's resources are deleted with it (the resources finalizer), then created again"
+                    "delete the old one without cascading (`argocd app delete --cascade=false`) so its resources stay".to_owned()
+                } else if cascades {
+                    format!("the old one's resources are deleted with it ({why}), then created again")
                 } else {
-                    "the old one's resources are left running and the new one adopts those it also renders"
+                    format!("the old one's resources are left running ({why}) and the new one adopts those it also renders")
                 }
             ),
             immediate: !keeps,
         });
     }
-    for (component, environments) in gone {
+    for ((component, how), environments) in gone {
         let everywhere = !head.model.components.iter().any(|c| c.name == component);
         out.push(Deletion {
             what: if everywhere {
@@ -248,7 +281,7 @@ pub fn deletions(base: Option<&Compilation>, head: &Compilation) -> Vec<Deletion
                 format!("`{component}` is disabled")
             },
             environments,
-            effect: removed_effect("its Application"),
+            effect: removed_effect("its Application", how),
             immediate: !keeps,
         });
     }
@@ -314,6 +347,34 @@ pub fn deletions(base: Option<&Compilation>, head: &Compilation) -> Vec<Deletion
         }
     }
     out
+}
+
+/// Whether deleting `instance`'s Application (of a base rolled out by RollingSync or
+/// not, whose ApplicationSet `preserves` resources or not) deletes its resources, and
+/// why: the resources finalizer it carries. An `application` patch's finalizers replace
+/// those the ApplicationSet controller adds (v3.5.1 applicationset/controllers/template/
+/// template.go applies the patch after `RenderTemplateParams` added the default).
+fn cascade(rolling: bool, preserves: bool, instance: &Instance) -> Cascade {
+    use crate::analyze::application_patch::{RESOURCES_FINALIZER, finalizers};
+    match finalizers(instance.settings.patch.as_ref()) {
+        Some(list) if list.iter().any(|f| f.starts_with(RESOURCES_FINALIZER)) => {
+            (true, "the resources finalizer its `application` patch sets")
+        }
+        Some(_) => (false, "its `application` patch sets no resources finalizer"),
+        None => cascade_default(rolling, preserves),
+    }
+}
+
+/// [`cascade`] of an Application without finalizers of its own.
+fn cascade_default(rolling: bool, preserves: bool) -> Cascade {
+    match (rolling, preserves) {
+        (true, false) => (true, "the resources finalizer"),
+        (true, true) => (false, "`preserveResourcesOnDeletion`"),
+        (false, _) => (
+            false,
+            "ladder's child Applications carry no resources finalizer",
+        ),
+    }
 }
 
 /// The Applications of environment `env`: name → (component, instance).

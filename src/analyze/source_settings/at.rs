@@ -12,6 +12,7 @@ use crate::load::yaml::PathSeg::{self, Key, KeyOf};
 #[derive(Default)]
 pub(crate) struct ToolSettings {
     pub(crate) name: Option<String>,
+    pub(crate) tag_prefix: Option<String>,
     pub(crate) parameters: Vec<Parameter>,
     pub(crate) helm_extra: Map<String, Json>,
     pub(crate) kustomize_images: Vec<String>,

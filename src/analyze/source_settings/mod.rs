@@ -2,7 +2,7 @@
 //! environment: Helm's `values`, `valuesObject`, parameters and flags; kustomize's name
 //! prefix and suffix, namespace, labels, annotations, images, Components and patches;
 //! a plain folder's globs and Jsonnet; a Config Management Plugin's name, variables and
-//! parameters; and the source's `name`.
+//! parameters; and the source's `name` and `tagPrefix`.
 //!
 //! Argo CD renders a source with exactly one tool, and refuses a source that sets two
 //! ("multiple application sources defined": v3.5.1
@@ -19,6 +19,32 @@ mod kustomize;
 mod tools;
 
 pub(super) use at::{At, ToolSettings};
+
+/// Whether the target version has the source field `key` (`field` in Argo CD's terms),
+/// which arrived in `since`; an error at the key if not.
+fn arrived(
+    cx: &mut Cx<'_>,
+    at: &At<'_>,
+    key: &'static str,
+    field: &str,
+    since: (u32, u32),
+) -> bool {
+    let (major, minor) = since;
+    if at.version.at_least(major, minor) {
+        return true;
+    }
+    cx.error(
+        &at.sub(&[KeyOf(key)]),
+        format!(
+            "Argo CD {} has no `{field}`; it arrived in {major}.{minor}",
+            at.version
+        ),
+    )
+    .help = Some(format!(
+        "raise `argocd.version` to \"{major}.{minor}\" or later if your Argo CD runs it, or remove `{key}`"
+    ));
+    false
+}
 
 /// Resolves the tool settings of source `s`; `None` after reporting a problem.
 pub(super) fn resolve(cx: &mut Cx<'_>, s: &spec::Source, at: &At<'_>) -> Option<ToolSettings> {
@@ -63,18 +89,30 @@ pub(super) fn resolve(cx: &mut Cx<'_>, s: &spec::Source, at: &At<'_>) -> Option<
         }
     }
     if let Some(name) = &s.name {
-        if !at.version.at_least(2, 14) {
-            cx.error(
-                &at.sub(&[KeyOf("name")]),
-                format!("Argo CD {} has no `sources[].name`; it arrived in 2.14", at.version),
-            )
-            .help = Some("raise `argocd.version` to \"2.14\" or later if your Argo CD runs it, or remove `name`".into());
+        if !arrived(cx, at, "name", "sources[].name", (2, 14)) {
             ok = false;
         } else if name.trim().is_empty() {
             cx.error(&at.sub(&[Key("name")]), "a source's `name` is empty");
             ok = false;
         }
         out.name = Some(name.clone());
+    }
+    if let Some(prefix) = &s.tag_prefix {
+        // v3.5.0 manifests/crds/application-crd.yaml is the first with `tagPrefix`.
+        if !arrived(cx, at, "tagPrefix", "tagPrefix", (3, 5)) {
+            ok = false;
+        } else if s.chart.is_some() {
+            cx.error(
+                &at.sub(&[KeyOf("tagPrefix")]),
+                "`tagPrefix` filters git tags, and a chart's versions come from its Helm repository",
+            )
+            .help = Some("remove `tagPrefix`, or use a git `path`".into());
+            ok = false;
+        } else if prefix.is_empty() {
+            cx.error(&at.sub(&[Key("tagPrefix")]), "`tagPrefix` is empty");
+            ok = false;
+        }
+        out.tag_prefix = Some(prefix.clone());
     }
     if let Some(helm) = &s.helm {
         ok &= helm::settings(cx, helm, at, &mut out).is_some();

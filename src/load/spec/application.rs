@@ -98,7 +98,8 @@ pub struct Info {
 
 /// What a component's Applications in one environment set differently (e.g. prod pages
 /// someone, retries longer). Each field replaces the component's for that environment,
-/// except `syncOptions` (option by option), `labels` and `annotations` (key by key).
+/// except `syncOptions` (option by option), `labels` and `annotations` (key by key) and
+/// `application` (merged over the component's patch).
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Override {
@@ -130,6 +131,10 @@ pub struct Override {
     /// Annotations added to (or replacing those of) the component's `annotations`.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub annotations: IndexMap<String, String>,
+    /// A patch merged over the component's `application` patch (objects key by key,
+    /// lists replaced, `null` removing a key the component's patch sets).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub application: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 /// Settings of the ApplicationSet ladder generates (`strategy: rollingSync`).

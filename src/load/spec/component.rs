@@ -73,6 +73,13 @@ pub struct Component {
     /// (`spec.revisionHistoryLimit`; Argo CD's default is 10).
     #[serde(default)]
     pub revision_history_limit: Option<i64>,
+    /// A patch merged into the generated Application, for the fields the spec has no
+    /// first-class place for, e.g. `{metadata: {finalizers: [resources-finalizer.argocd.argoproj.io]}}`.
+    /// Merged as Argo CD merges an ApplicationSet's `templatePatch` (objects key by key,
+    /// lists replaced) and checked against the Application of the target Argo CD
+    /// version: fields ladder writes, or that have a first-class field, are refused.
+    #[serde(default)]
+    pub application: Option<serde_json::Map<String, serde_json::Value>>,
     /// Per environment, what its Applications there set differently, e.g.
     /// `{prod: {annotations: {notifications.argoproj.io/subscribe.on-sync-failed.pagerduty: platform}}}`.
     /// Keys are environment names.

@@ -33,6 +33,11 @@ pub struct Source {
     /// Argo CD 2.14 and later.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Only the git tags with this prefix count when `targetRevision` is a semver
+    /// constraint, compared without it: `tagPrefix: api/` and `targetRevision: 1.2.*`
+    /// resolve to the newest `api/1.2.x` tag (Argo CD 3.5+).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag_prefix: Option<String>,
     /// Helm settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub helm: Option<Helm>,

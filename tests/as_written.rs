@@ -46,7 +46,7 @@ fn check_case(case: &str) -> usize {
     let apps: BTreeMap<String, Json> = ladder::load::yaml::parse_all("generated", &text)
         .unwrap()
         .iter()
-        .map(|d| d.to_json())
+        .map(ladder::load::yaml::Node::to_json)
         .map(|a| (a["metadata"]["name"].as_str().unwrap().to_owned(), a))
         .collect();
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));

@@ -360,15 +360,20 @@ fn the_application_set_policy_decides_what_a_rename_or_removal_deletes() {
     assert!(text.contains("- `api` is removed (in `dev`, `prod`): the ApplicationSet controller leaves its Application in place (`applicationsSync: create-update`)"), "{text}");
 }
 
-/// An `application` patch's finalizers decide what deleting its Application deletes: a
-/// component whose patch drops the resources finalizer keeps its resources when removed,
-/// while the others of the same environment are deleted with theirs.
+/// Under `preserveResourcesOnDeletion` an `application` patch's finalizers decide what
+/// deleting its Application deletes: a component whose patch gives it the resources
+/// finalizer is deleted with its resources, the others keep theirs.
 #[test]
 fn an_application_patch_with_finalizers_decides_what_a_removal_deletes() {
-    let spec = SHOP.replace(
-        "{name: postgres, source: {path: \"postgres/{{ env }}\"}}",
-        "{name: postgres, application: {metadata: {finalizers: []}}, overrides: {dev: {application: {metadata: {finalizers: [resources-finalizer.argocd.argoproj.io/background]}}}}, source: {path: \"postgres/{{ env }}\"}}",
-    );
+    let spec = SHOP
+        .replace(
+            "output: {path: argocd}\n",
+            "output: {path: argocd}\nrollout: {applicationSet: {preserveResourcesOnDeletion: true}}\n",
+        )
+        .replace(
+            "{name: postgres, source: {path: \"postgres/{{ env }}\"}}",
+            "{name: postgres, application: {metadata: {finalizers: []}}, overrides: {dev: {application: {metadata: {finalizers: [resources-finalizer.argocd.argoproj.io/background]}}}}, source: {path: \"postgres/{{ env }}\"}}",
+        );
     let repo = repo_with(&spec);
     let removed = spec
         .replace(
@@ -393,14 +398,14 @@ fn an_application_patch_with_finalizers_decides_what_a_removal_deletes() {
     std::fs::write(repo.path().join("ladder.yaml"), &without_dev).unwrap();
     let out = ladder(repo.path(), &["diff", "--base", "main"]);
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(text.contains("- environment `dev` is removed (in `dev`): the ApplicationSet controller deletes its Applications, with the resources (the resources finalizer; the resources finalizer its `application` patch sets)"), "{text}");
-    // In prod, postgres keeps its resources and api does not.
+    assert!(text.contains("- environment `dev` is removed (in `dev`): the ApplicationSet controller deletes the Applications of `api`; the resources are left running (`preserveResourcesOnDeletion`), no longer managed by Argo CD (delete them by hand if they should go); the ApplicationSet controller deletes the Applications of `postgres`, with the resources (the resources finalizer its `application` patch sets)"), "{text}");
+    // In prod, neither deletes its resources, each for its own reason.
     let repo = repo_with(&spec);
     let without_prod = spec.replace("  - {name: prod, sync: manual}\n", "");
     std::fs::write(repo.path().join("ladder.yaml"), &without_prod).unwrap();
     let out = ladder(repo.path(), &["diff", "--base", "main"]);
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(text.contains("- environment `prod` is removed (in `prod`): the ApplicationSet controller deletes the Applications of `postgres`; the resources are left running (its `application` patch sets no resources finalizer), no longer managed by Argo CD (delete them by hand if they should go); the ApplicationSet controller deletes the Applications of `api`, with the resources (the resources finalizer)"), "{text}");
+    assert!(text.contains("- environment `prod` is removed (in `prod`): the ApplicationSet controller deletes its Applications; the resources are left running (`preserveResourcesOnDeletion`; its `application` patch sets no resources finalizer)"), "{text}");
 }
 
 #[test]

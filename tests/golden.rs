@@ -204,7 +204,13 @@ fn generated_manifests_pass_lint() {
             .map(|(path, bytes)| (path.clone(), String::from_utf8(bytes.clone()).unwrap()))
             .collect();
         let none = std::collections::BTreeMap::new();
-        let report = ladder::lint::lint(&texts, None, &none).unwrap();
+        let options = ladder::lint::Options {
+            version: None,
+            inputs: &none,
+            named_specs: &[],
+            unreadable: &[],
+        };
+        let report = ladder::lint::lint(&texts, options).unwrap();
         let found: Vec<String> = report
             .findings
             .iter()
@@ -223,7 +229,7 @@ fn generated_manifests_pass_lint() {
                 )
             })
             .collect();
-        let report = ladder::lint::lint(&edited, None, &none).unwrap();
+        let report = ladder::lint::lint(&edited, options).unwrap();
         assert!(
             report
                 .findings

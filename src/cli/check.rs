@@ -23,15 +23,23 @@ pub(super) fn lint(
         .transpose()?;
     let mut files = Vec::new();
     let mut inputs = std::collections::BTreeMap::new();
+    let mut named_specs = Vec::new();
+    let mut unreadable = Vec::new();
     if spec.is_some() || paths.is_empty() {
         let spec = read_spec(spec.unwrap_or(Path::new("ladder.yaml")))?;
-        let text = String::from_utf8(spec.bytes)
-            .map_err(|_| anyhow::anyhow!("{} is not UTF-8 text", spec.display))?;
-        inputs.insert(spec.display.clone(), spec.inputs);
-        files.push((spec.display, text));
+        named_specs.push(spec.display.clone());
+        match String::from_utf8(spec.bytes) {
+            Ok(text) => {
+                inputs.insert(spec.display.clone(), spec.inputs);
+                files.push((spec.display, text));
+            }
+            Err(_) => unreadable.push((spec.display, "not UTF-8 text".to_owned())),
+        }
     }
     for path in paths {
-        for (name, text) in read::read_yaml_files(path, true)? {
+        let (texts, not_text) = read::read_yaml_files_lenient(path, true)?;
+        unreadable.extend(not_text);
+        for (name, text) in texts {
             // Specs among the paths read their version files and fleet folders too.
             if ladder::lint::is_spec(&name, &text) {
                 let spec_inputs = read_inputs(Path::new(&name), &name, text.as_bytes());
@@ -46,7 +54,13 @@ pub(super) fn lint(
             .find(|(file, _)| file == name)
             .map(|(_, text)| text.as_str())
     };
-    match ladder::lint::lint(&files, version, &inputs) {
+    let options = ladder::lint::Options {
+        version,
+        inputs: &inputs,
+        named_specs: &named_specs,
+        unreadable: &unreadable,
+    };
+    match ladder::lint::lint(&files, options) {
         Ok(report) => {
             print!("{}", ladder::lint::finding::render(&report, source));
             Ok(if report.count(ladder::lint::rules::Severity::Error) > 0 {

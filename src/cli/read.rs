@@ -42,6 +42,20 @@ fn read_text_files(
     extensions: &[&str],
     links: Links,
 ) -> anyhow::Result<Vec<(String, String)>> {
+    find_files(path, recursive, extensions, links)?
+        .into_iter()
+        .map(|p| read_text(&p).map_err(anyhow::Error::msg))
+        .collect()
+}
+
+/// `path` itself if it is a file, else the files in it with one of `extensions` (in its
+/// subfolders too when `recursive`), sorted by path.
+fn find_files(
+    path: &Path,
+    recursive: bool,
+    extensions: &[&str],
+    links: Links,
+) -> anyhow::Result<Vec<std::path::PathBuf>> {
     let meta =
         std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
     let wanted = |p: &Path| {
@@ -93,16 +107,39 @@ fn read_text_files(
         }
     }
     found.sort();
-    found
-        .into_iter()
-        .map(|p| {
-            let bytes =
-                std::fs::read(&p).with_context(|| format!("cannot read {}", p.display()))?;
-            let text = String::from_utf8(bytes)
-                .with_context(|| format!("{} is not UTF-8 text", p.display()))?;
-            Ok((p.display().to_string(), text))
-        })
-        .collect()
+    Ok(found)
+}
+
+/// A file as UTF-8 text, with its name; `Err` says why not.
+fn read_text(p: &Path) -> Result<(String, String), String> {
+    let bytes = std::fs::read(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+    let text =
+        String::from_utf8(bytes).map_err(|_| format!("{} is not UTF-8 text", p.display()))?;
+    Ok((p.display().to_string(), text))
+}
+
+/// The texts and the files that are not text: [`read_yaml_files`] for `ladder lint`, which
+/// skips a file it cannot read (a binary, say) with a note instead of giving up. A path
+/// that does not exist is still an error.
+pub(crate) type Texts = (Vec<(String, String)>, Vec<(String, String)>);
+
+pub(crate) fn read_yaml_files_lenient(path: &Path, recursive: bool) -> anyhow::Result<Texts> {
+    let mut texts = Vec::new();
+    let mut unreadable = Vec::new();
+    for p in find_files(path, recursive, &["yaml", "yml"], Links::FilesOnly)? {
+        match read_text(&p) {
+            Ok(text) => texts.push(text),
+            Err(why) => {
+                let name = p.display().to_string();
+                let why = match why.strip_prefix(&format!("{name} is ")) {
+                    Some(rest) => rest.to_owned(),
+                    None => why,
+                };
+                unreadable.push((name, why));
+            }
+        }
+    }
+    Ok((texts, unreadable))
 }
 
 /// A folder's device and inode, where the platform has them.

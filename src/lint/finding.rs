@@ -48,6 +48,15 @@ pub struct Report {
     pub findings: Vec<Finding>,
     pub specs: usize,
     pub manifests: usize,
+    /// Files not linted, sorted by name.
+    pub skipped: Vec<Skipped>,
+}
+
+/// A file lint did not read, and why (not YAML, not Kubernetes, not Argo CD).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    pub file: String,
+    pub why: String,
 }
 
 impl Report {
@@ -85,7 +94,10 @@ pub fn render<'a>(report: &Report, source: impl Fn(&str) -> Option<&'a str>) -> 
             format!("{n} {word}s")
         }
     };
-    let _ = writeln!(
+    for s in &report.skipped {
+        let _ = writeln!(out, "skipped {}: {}", s.file, s.why);
+    }
+    let _ = write!(
         out,
         "{}, {}, {} in {} and {} (Argo CD {})",
         plural(report.count(Severity::Error), "error"),
@@ -95,5 +107,9 @@ pub fn render<'a>(report: &Report, source: impl Fn(&str) -> Option<&'a str>) -> 
         plural(report.manifests, "manifest"),
         report.version
     );
+    if !report.skipped.is_empty() {
+        let _ = write!(out, "; {} skipped", plural(report.skipped.len(), "file"));
+    }
+    out.push('\n');
     out
 }

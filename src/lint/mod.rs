@@ -3,10 +3,12 @@
 //!
 //! This module owns the rules ([`rules::RULES`]: name, reason, fix) and applies them.
 //! It is a pure function from input texts to [`finding::Finding`]s: the CLI reads the files.
-//! A text whose YAML has top-level `components` is a ladder spec: its analysis problems
+//! A file named `ladder.yaml`, given with `-f`, or whose YAML has top-level
+//! `environments` and `components` (and is no kustomization) is a ladder spec: its problems
 //! become findings (the few `analyze` sites that matter carry a rule name), and a spec
 //! that builds is checked for over-serialisation with `plan`. Any other text is a
-//! stream of manifests, checked by `manifests` for the target Argo CD version.
+//! stream of manifests, checked by `manifests` for the target Argo CD version; a file
+//! that is not YAML, not Kubernetes or not Argo CD is skipped with a note.
 //!
 //! Codemap: [`rules`] (the table and severities), [`finding`] (findings, the report
 //! and its text), `spec` (a spec's findings), `manifests` and `appset` (rules for
@@ -28,23 +30,41 @@ use std::fmt::Write as _;
 use crate::analyze::model::Version;
 use crate::diagnostic::Diagnostic;
 use crate::load::yaml::{self};
-use finding::Report;
+use finding::{Finding, Report, Skipped};
+use std::collections::BTreeMap;
 
 /// The version linted for when neither `--argocd-version` nor a spec says.
 pub const DEFAULT_VERSION: Version = Version { major: 3, minor: 5 };
 
-/// Lints texts (file name, text): specs (one YAML document with top-level `components`)
-/// as specs, the rest as manifests, for `version`
-/// (default: the first spec's `argocd.version`, else [`DEFAULT_VERSION`]). Input that
-/// cannot be read (invalid YAML, a spec that does not load) is an `Err` with every problem.
-/// `inputs` holds, by file name, the version files and fleet folders each spec reads.
-pub fn lint(
-    files: &[(String, String)],
-    version: Option<Version>,
-    inputs: &std::collections::BTreeMap<String, crate::Inputs>,
-) -> Result<Report, Vec<Diagnostic>> {
-    let mut invalid = Vec::new();
+/// What [`lint`] reads besides the texts.
+#[derive(Debug, Clone, Copy)]
+pub struct Options<'a> {
+    /// The Argo CD version to lint for (default: the first spec's `argocd.version`, else
+    /// [`DEFAULT_VERSION`]).
+    pub version: Option<Version>,
+    /// By file name, the version files and fleet folders each spec reads.
+    pub inputs: &'a BTreeMap<String, crate::Inputs>,
+    /// Files given as specs (`ladder lint -f`), whatever their name and keys.
+    pub named_specs: &'a [String],
+    /// Files the caller could not read as text (not UTF-8, say): file and why.
+    pub unreadable: &'a [(String, String)],
+}
+
+/// Lints texts (file name, text): specs as specs ([`is_spec_doc`]), the rest as
+/// manifests. A file that is not YAML, not Kubernetes or not Argo CD is skipped with a
+/// note ([`finding::Skipped`]), so one file never hides the findings of the others; `Err`
+/// (every problem) only when nothing at all could be read.
+pub fn lint(files: &[(String, String)], options: Options<'_>) -> Result<Report, Vec<Diagnostic>> {
+    let mut unread = Vec::new();
     let mut findings = Vec::new();
+    let mut skipped: Vec<Skipped> = options
+        .unreadable
+        .iter()
+        .map(|(file, why)| Skipped {
+            file: file.clone(),
+            why: why.clone(),
+        })
+        .collect();
     let mut spec_version = None;
     let mut specs = 0;
     let mut trees = Vec::new();
@@ -52,31 +72,49 @@ pub fn lint(
         let docs = match yaml::parse_all(file, text) {
             Ok(docs) => docs,
             Err(d) => {
-                invalid.push(d);
+                skipped.push(Skipped {
+                    file: file.clone(),
+                    why: not_yaml(text, &d),
+                });
+                unread.push(d);
                 continue;
             }
         };
+        let named = options.named_specs.iter().any(|n| n == file);
         if let [doc] = docs.as_slice()
-            && looks_like_spec(doc)
+            && (named || is_spec_doc(file, doc))
         {
             specs += 1;
             let none = crate::Inputs::default();
-            let spec_inputs = inputs.get(file).unwrap_or(&none);
-            match spec::lint(file, text.as_bytes(), version, spec_inputs) {
+            let spec_inputs = options.inputs.get(file).unwrap_or(&none);
+            match spec::lint(file, text.as_bytes(), options.version, spec_inputs) {
                 Ok((found, v)) => {
                     findings.extend(found);
                     spec_version = spec_version.or(v);
                 }
-                Err(diagnostics) => invalid.extend(diagnostics),
+                // A spec of the wrong shape: its problems are findings.
+                Err(diagnostics) => findings.extend(diagnostics.into_iter().map(Finding::error)),
             }
+            continue;
+        }
+        if let Some(why) = not_argo(file, &docs) {
+            skipped.push(Skipped {
+                file: file.clone(),
+                why,
+            });
             continue;
         }
         trees.push((file.as_str(), text.as_str(), docs));
     }
-    if !invalid.is_empty() {
-        return Err(invalid);
+    // Nothing could be read at all: every file failed to parse or to decode.
+    if unread.len() == files.len() && !(files.is_empty() && options.unreadable.is_empty()) {
+        let unreadable = options.unreadable.iter().map(|(file, why)| {
+            Diagnostic::new(file, crate::diagnostic::Pos::new(1, 1), why.clone())
+        });
+        return Err(unreadable.chain(unread).collect());
     }
-    let version = version.or(spec_version).unwrap_or(DEFAULT_VERSION);
+    skipped.sort_by(|a, b| a.file.cmp(&b.file));
+    let version = options.version.or(spec_version).unwrap_or(DEFAULT_VERSION);
     let (found, manifests) = manifests::lint_files(&trees, version);
     findings.extend(found);
     findings.sort_by(|a, b| {
@@ -89,19 +127,91 @@ pub fn lint(
         findings,
         specs,
         manifests,
+        skipped,
     })
 }
 
-/// A ladder spec rather than a manifest: one document with `components` and neither
-/// `apiVersion` nor `kind` (a kustomization lists `components:` too).
-fn looks_like_spec(doc: &yaml::Node) -> bool {
-    doc.get("components").is_some() && doc.get("apiVersion").is_none() && doc.get("kind").is_none()
+/// Why a file that does not parse is skipped: not YAML, and a template when it has `{{`.
+fn not_yaml(text: &str, d: &Diagnostic) -> String {
+    let what = if text.contains("{{") {
+        "a template (`{{ }}`), not YAML"
+    } else {
+        "not YAML"
+    };
+    format!("{what} ({}:{}: {})", d.pos.line, d.pos.column, d.message)
+}
+
+/// Why a manifest file has nothing Argo CD reads, if it has not: no Kubernetes object at
+/// all, a kustomization (read by `kustomize build`, not applied), or only objects of
+/// other kinds. Argo CD's own kinds are those of `argoproj.io` and its `argocd-cm` and
+/// `argocd-cmd-params-cm` ConfigMaps.
+fn not_argo(file: &str, docs: &[yaml::Node]) -> Option<String> {
+    let field = |d: &yaml::Node, k: &str| d.get(k).and_then(yaml::Node::as_str).map(str::to_owned);
+    let objects: Vec<(String, String)> = docs
+        .iter()
+        .filter_map(|d| Some((field(d, "apiVersion")?, field(d, "kind")?)))
+        .collect();
+    if is_kustomization_file(file)
+        || objects
+            .iter()
+            .any(|(a, _)| a.starts_with("kustomize.config.k8s.io/"))
+    {
+        return Some("a kustomization, read by `kustomize build`, not applied to a cluster".into());
+    }
+    if objects.is_empty() {
+        return Some(
+            if docs.iter().all(|d| matches!(d.value, yaml::Value::Null)) {
+                "empty".into()
+            } else {
+                "not Kubernetes (no document with `apiVersion` and `kind`)".into()
+            },
+        );
+    }
+    let argo = docs.iter().any(|d| {
+        let api = field(d, "apiVersion").unwrap_or_default();
+        let name = d
+            .get("metadata")
+            .and_then(|m| m.get("name"))
+            .and_then(yaml::Node::as_str);
+        api.starts_with("argoproj.io/")
+            || (field(d, "kind").as_deref() == Some("ConfigMap")
+                && matches!(name, Some("argocd-cm" | "argocd-cmd-params-cm")))
+    });
+    (!argo).then(|| {
+        let mut kinds: Vec<&str> = objects.iter().map(|(_, k)| k.as_str()).collect();
+        kinds.sort_unstable();
+        kinds.dedup();
+        let shown: Vec<String> = kinds.iter().take(4).map(|k| format!("`{k}`")).collect();
+        let more = if kinds.len() > 4 { ", …" } else { "" };
+        format!("no Argo CD resources ({}{more})", shown.join(", "))
+    })
+}
+
+/// `kustomization.yaml`, `kustomization.yml` or `Kustomization`: what `kustomize build`
+/// reads in a folder.
+fn is_kustomization_file(file: &str) -> bool {
+    let base = file.rsplit(['/', '\\']).next().unwrap_or(file);
+    matches!(
+        base,
+        "kustomization.yaml" | "kustomization.yml" | "Kustomization"
+    )
+}
+
+/// A ladder spec rather than a manifest: a file named `ladder.yaml`, or one document
+/// with the keys every spec has (`environments` and `components`) and neither
+/// `apiVersion` nor `kind`; never a kustomization (which lists `components:` too).
+pub fn is_spec_doc(file: &str, doc: &yaml::Node) -> bool {
+    let base = file.rsplit(['/', '\\']).next().unwrap_or(file);
+    if is_kustomization_file(file) || doc.get("apiVersion").is_some() || doc.get("kind").is_some() {
+        return false;
+    }
+    base == "ladder.yaml" || (doc.get("components").is_some() && doc.get("environments").is_some())
 }
 
 /// Whether `text` is a ladder spec as [`lint`] decides it, for callers that gather each
 /// spec's inputs first.
 pub fn is_spec(file: &str, text: &str) -> bool {
-    matches!(yaml::parse_all(file, text).as_deref(), Ok([doc]) if looks_like_spec(doc))
+    matches!(yaml::parse_all(file, text).as_deref(), Ok([doc]) if is_spec_doc(file, doc))
 }
 
 /// The rule table as text, for `ladder lint --list-rules`.

@@ -415,12 +415,15 @@ mod tests {
     use crate::analyze::application_patch::fields::{METADATA, Role, SPEC};
 
     /// A patched field travels in the element under its own name, so no field a patch
-    /// may set is named like a key ladder puts there.
+    /// may set is named like a key ladder puts there, or like another such field.
     #[test]
     fn no_field_a_patch_may_set_is_named_like_an_element_key() {
+        let mut seen = Vec::new();
         for f in METADATA.iter().chain(SPEC) {
             if matches!(f.role, Role::Open(_)) {
                 assert!(!super::ELEMENT_KEYS.contains(&f.name), "{}", f.name);
+                assert!(!seen.contains(&f.name), "{} twice", f.name);
+                seen.push(f.name);
             }
         }
     }

@@ -351,13 +351,19 @@ pub fn deletions(base: Option<&Compilation>, head: &Compilation) -> Vec<Deletion
 
 /// Whether deleting `instance`'s Application (of a base rolled out by RollingSync or
 /// not, whose ApplicationSet `preserves` resources or not) deletes its resources, and
-/// why: the resources finalizer it carries. An `application` patch's finalizers replace
-/// those the ApplicationSet controller adds (v3.5.1 applicationset/controllers/template/
-/// template.go applies the patch after `RenderTemplateParams` added the default).
+/// why: the resources finalizer it carries. An `application` patch's finalizers are the
+/// Application's where the ApplicationSet controller adds none (app-of-apps children, and
+/// `preserveResourcesOnDeletion`: v3.5.1 applicationset/utils/utils.go
+/// `RenderTemplateParams`).
 fn cascade(rolling: bool, preserves: bool, instance: &Instance) -> Cascade {
-    use crate::analyze::application_patch::{RESOURCES_FINALIZER, finalizers};
+    use crate::analyze::application_patch::{RESOURCES_FINALIZERS, finalizers};
+    // Under RollingSync without `preserveResourcesOnDeletion` the controller's resources
+    // finalizer is always there (a patch of the finalizers is refused then).
+    if rolling && !preserves {
+        return cascade_default(rolling, preserves);
+    }
     match finalizers(instance.settings.patch.as_ref()) {
-        Some(list) if list.iter().any(|f| f.starts_with(RESOURCES_FINALIZER)) => {
+        Some(list) if list.iter().any(|f| RESOURCES_FINALIZERS.contains(f)) => {
             (true, "the resources finalizer its `application` patch sets")
         }
         Some(_) => (false, "its `application` patch sets no resources finalizer"),

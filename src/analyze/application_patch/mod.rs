@@ -1,7 +1,8 @@
 //! `application:`, the escape hatch: a patch per component (and per environment, in
 //! `overrides.ENV.application`) merged into the generated Application for the fields the
-//! spec has no first-class place for (today `metadata.finalizers` and, in the app-of-apps
-//! strategy's automatically synced environments, `spec.syncPolicy.automated.allowEmpty`).
+//! spec has no first-class place for (today `metadata.finalizers`, in app-of-apps children
+//! and under RollingSync with `preserveResourcesOnDeletion`, and in the app-of-apps
+//! strategy's automatically synced environments `spec.syncPolicy.automated.allowEmpty`).
 //!
 //! A patch is checked, key by key and where it is written, against ladder's model of the
 //! Application for the target Argo CD version ([`fields`]): a field ladder owns, one a
@@ -10,7 +11,9 @@
 //!
 //! Merging follows Argo CD's `templatePatch` (v3.5.1 applicationset/controllers/template/
 //! patch.go: a strategic merge patch on `Application`, whose fields carry no patch
-//! strategy): objects merge key by key, a list or a scalar replaces what is there. An
+//! strategy; ObjectMeta's finalizers merge, which is why they are refused where the
+//! controller adds its own first): objects merge key by key, a list or a scalar replaces
+//! what is there. An
 //! override's patch merges over the component's the same way, and its `null` removes a
 //! key the component's patch sets.
 
@@ -32,9 +35,17 @@ const HOOK_FINALIZERS: [&str; 2] = [
     "post-delete-finalizer.argocd.argoproj.io",
 ];
 
-/// Argo CD's resources finalizer (with `/background` or `/foreground`, how it deletes): an
-/// Application that carries it deletes its resources when it is deleted.
+/// Argo CD's resources finalizer: an Application that carries it deletes its resources
+/// when it is deleted.
 pub const RESOURCES_FINALIZER: &str = "resources-finalizer.argocd.argoproj.io";
+
+/// The resources finalizer's three spellings, with how it deletes (Argo CD knows no
+/// other: v3.5.1 pkg/apis/application/v1alpha1/types.go `isPropagationPolicyFinalizer`).
+pub const RESOURCES_FINALIZERS: [&str; 3] = [
+    RESOURCES_FINALIZER,
+    "resources-finalizer.argocd.argoproj.io/foreground",
+    "resources-finalizer.argocd.argoproj.io/background",
+];
 
 /// Checks a component's `application` patch and those of its overrides.
 pub(super) fn check(
@@ -46,6 +57,12 @@ pub(super) fn check(
     at: &dyn Fn(&[PathSeg<'static>]) -> Vec<PathSeg<'static>>,
 ) {
     let rolling = spec.rollout.strategy == Strategy::RollingSync;
+    // Under RollingSync the controller gives an Application without finalizers the
+    // resources finalizer before it applies the patch (v3.5.1 applicationset/utils/
+    // utils.go `RenderTemplateParams`), and a patch only adds to ObjectMeta's finalizers
+    // (`patchStrategy:"merge"`): only without that default is the patch's list the list.
+    let finalizers_added =
+        rolling && spec.rollout.application_set.preserve_resources_on_deletion != Some(true);
     let manual = |env: &str| {
         spec.environments
             .iter()
@@ -60,18 +77,27 @@ pub(super) fn check(
             .filter(|(e, on)| **on && e.sync == Sync::Manual)
             .map(|(e, _)| e.name.as_str())
             .filter(|env| {
-                let removed = component
+                // A `null` there, or on `spec` or `syncPolicy`, removes it.
+                let over = component
                     .overrides
                     .get(*env)
-                    .and_then(|o| o.application.as_ref())
-                    .and_then(|p| lookup(p, &["spec", "syncPolicy", "automated"]))
-                    .is_some_and(Json::is_null);
+                    .and_then(|o| o.application.as_ref());
+                let removed = over.is_some_and(|p| {
+                    [
+                        &["spec"][..],
+                        &["spec", "syncPolicy"],
+                        &["spec", "syncPolicy", "automated"],
+                    ]
+                    .iter()
+                    .any(|path| lookup(p, path).is_some_and(Json::is_null))
+                });
                 !removed
             })
             .collect();
         let walk = Walk {
             version,
             rolling,
+            finalizers_added,
             manual: &reached,
             layer: Layer::Component,
         };
@@ -91,6 +117,7 @@ pub(super) fn check(
         let walk = Walk {
             version,
             rolling,
+            finalizers_added,
             manual: if manual(env) { &here } else { &[] },
             layer: Layer::Override(component.application.as_ref()),
         };
@@ -182,6 +209,8 @@ enum Layer<'a> {
 struct Walk<'a> {
     version: Version,
     rolling: bool,
+    /// Whether the ApplicationSet controller adds the resources finalizer first.
+    finalizers_added: bool,
     /// The manual environments the patch reaches.
     manual: &'a [&'a str],
     /// Which patch this is: the component's, or an override's over the component's.
@@ -230,7 +259,11 @@ impl Walk<'_> {
                     .help = Some(help);
                 continue;
             };
-            if !field.exists_in(self.version) {
+            let configurable = matches!(
+                field.role,
+                Role::Open(_) | Role::Within(_) | Role::Automated(_)
+            );
+            if configurable && !field.exists_in(self.version) {
                 let since = field.since.unwrap_or(self.version);
                 cx.error(
                     &key_path,
@@ -288,6 +321,13 @@ impl Walk<'_> {
                     } else {
                         self.nested(cx, inner, v, &value_path, &here);
                     }
+                }
+                Role::Open(Shape::Finalizers) if self.finalizers_added => {
+                    cx.error(
+                        &key_path,
+                        format!("under RollingSync the ApplicationSet controller gives each Application `{RESOURCES_FINALIZER}` before it applies the patch, and a patch only adds to `{here}` (Kubernetes merges ObjectMeta's finalizers), so it could neither remove that finalizer nor choose how it deletes"),
+                    )
+                    .help = Some("set `rollout.applicationSet.preserveResourcesOnDeletion: true`: each Application then has exactly the finalizers its patch lists (none: deleting it leaves its resources)".into());
                 }
                 Role::Open(shape) => check_shape(cx, shape, v, &value_path, &here),
             }
@@ -385,6 +425,20 @@ fn check_shape(cx: &mut Cx<'_>, shape: Shape, v: &Json, path: &[PathSeg<'_>], he
                         format!("`{name}` is Argo CD's own: it adds it to an Application with PreDelete or PostDelete hooks and removes it once they ran, so written here it would hold the Application's deletion"),
                     )
                     .help = Some("remove it; give the hooks' resources `argocd.argoproj.io/hook: PreDelete` or `PostDelete`".into());
+                } else if name
+                    .split('/')
+                    .next()
+                    .is_some_and(|d| d.ends_with(".argocd.argoproj.io"))
+                    && !RESOURCES_FINALIZERS.contains(&name)
+                {
+                    cx.error(
+                        &item_path,
+                        format!("Argo CD has no finalizer `{name}`: nothing would remove it, so deleting the Application would never finish"),
+                    )
+                    .help = Some(
+                        did_you_mean(name, RESOURCES_FINALIZERS)
+                            .unwrap_or_else(|| format!("Argo CD's are {}", RESOURCES_FINALIZERS.map(|f| format!("`{f}`")).join(", "))),
+                    );
                 } else if seen.contains(&name) {
                     cx.error(&item_path, format!("`{name}` is listed twice"));
                 }

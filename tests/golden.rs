@@ -97,8 +97,16 @@ fn committed_schema_matches_the_spec_types() {
 
 #[test]
 fn output_does_not_depend_on_component_order() {
-    for name in examples() {
-        let spec = root().join("examples").join(&name).join("ladder.yaml");
+    let cases = std::fs::read_dir(root().join("tests/golden"))
+        .unwrap()
+        .map(|e| e.unwrap().path().join("ladder.yaml"));
+    let specs: Vec<std::path::PathBuf> = examples()
+        .iter()
+        .map(|name| root().join("examples").join(name).join("ladder.yaml"))
+        .chain(cases)
+        .collect();
+    for spec in specs {
+        let name = spec.parent().unwrap().display().to_string();
         let text = std::fs::read_to_string(&spec).unwrap();
         let reversed = reverse_components(&text);
         let inputs = crate::support::inputs(&spec, text.as_bytes());
@@ -121,10 +129,21 @@ fn output_does_not_depend_on_component_order() {
     }
 }
 
-/// Reverses the items of the top-level `components:` list (items start with `  - name:`).
+/// Reverses the items of the top-level `components:` list (items start with `  - `).
 fn reverse_components(text: &str) -> String {
     let start = text.find("\ncomponents:\n").expect("a components list") + "\ncomponents:\n".len();
     let (head, body) = text.split_at(start);
+    // The list ends at the next top-level key.
+    let end = body
+        .split_inclusive('\n')
+        .scan(0, |at, line| {
+            let here = *at;
+            *at += line.len();
+            Some((here, line))
+        })
+        .find(|(_, line)| line.starts_with(|c: char| c.is_ascii_alphabetic()))
+        .map_or(body.len(), |(at, _)| at);
+    let (body, tail) = body.split_at(end);
     let mut items: Vec<String> = Vec::new();
     let mut preamble = String::new();
     for line in body.split_inclusive('\n') {
@@ -145,6 +164,7 @@ fn reverse_components(text: &str) -> String {
             out.push('\n');
         }
     }
+    out.push_str(tail);
     out
 }
 

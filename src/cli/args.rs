@@ -131,6 +131,10 @@ pub(super) enum Command {
         /// Print the rules (name, severity, why, fix) and exit.
         #[arg(long)]
         list_rules: bool,
+        /// How to print the findings: `text` (rustc-style), `json`, `sarif` (SARIF 2.1.0,
+        /// for GitHub code scanning) or `gitlab` (GitLab's code quality report).
+        #[arg(long, value_enum, default_value_t = LintFormat::Text)]
+        format: LintFormat,
         /// Manifest files or folders.
         #[arg(value_name = "PATH")]
         paths: Vec<PathBuf>,
@@ -222,6 +226,14 @@ pub(super) enum Command {
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub(super) enum LintFormat {
+    Text,
+    Json,
+    Sarif,
+    Gitlab,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub(super) enum PlanFormat {
     Text,
     Json,

@@ -13,6 +13,7 @@ pub(super) fn lint(
     spec: Option<&Path>,
     version: Option<&str>,
     paths: &[PathBuf],
+    format: super::args::LintFormat,
 ) -> anyhow::Result<ExitCode> {
     let version = version
         .map(|v| {
@@ -62,7 +63,14 @@ pub(super) fn lint(
     };
     match ladder::lint::lint(&files, options) {
         Ok(report) => {
-            print!("{}", ladder::lint::finding::render(&report, source));
+            use super::args::LintFormat;
+            let out = match format {
+                LintFormat::Text => ladder::lint::finding::render(&report, source),
+                LintFormat::Json => ladder::lint::output::json(&report),
+                LintFormat::Sarif => ladder::lint::output::sarif(&report),
+                LintFormat::Gitlab => ladder::lint::output::gitlab(&report),
+            };
+            print!("{out}");
             Ok(if report.count(ladder::lint::rules::Severity::Error) > 0 {
                 ExitCode::from(FOUND)
             } else {

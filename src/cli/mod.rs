@@ -116,13 +116,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             spec,
             argocd_version,
             list_rules,
+            format,
             paths,
         } => {
             if list_rules {
                 print!("{}", ladder::lint::list_rules());
                 return Ok(ExitCode::SUCCESS);
             }
-            check::lint(spec.as_deref(), argocd_version.as_deref(), &paths)
+            check::lint(spec.as_deref(), argocd_version.as_deref(), &paths, format)
         }
         Command::Waves {
             spec,

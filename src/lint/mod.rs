@@ -11,7 +11,7 @@
 //! that is not YAML, not Kubernetes or not Argo CD is skipped with a note.
 //!
 //! Codemap: [`rules`] (the table and severities), [`finding`] (findings, the report
-//! and its text), `spec` (a spec's findings), `manifests` and `appset` (rules for
+//! and its text), [`output`] (the report as JSON, SARIF and GitLab code quality), `spec` (a spec's findings), `manifests` and `appset` (rules for
 //! existing manifests, on `doc`s), `generate` (list generators evaluated).
 //!
 //! A tool beside the pipeline: may import every stage and the pipeline; no stage
@@ -22,6 +22,7 @@ mod doc;
 pub mod finding;
 mod generate;
 mod manifests;
+pub mod output;
 pub mod rules;
 mod spec;
 

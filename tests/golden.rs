@@ -229,6 +229,8 @@ fn generated_manifests_pass_lint() {
             inputs: &none,
             named_specs: &[],
             unreadable: &[],
+            config: &ladder::lint::config::Config::default(),
+            excluded: 0,
         };
         let report = ladder::lint::lint(&texts, options).unwrap();
         let found: Vec<String> = report

@@ -11,12 +11,25 @@ use serde_json::Value as Json;
 use crate::support::{copy_tree, ladder, root};
 
 /// The tree of the CLI case that mixes Argo CD manifests with files lint skips.
+/// With a second rule's finding (`empty-step`, a warning) and a second file with the
+/// same finding, so rule indexes and fingerprints have more than one to tell apart.
 fn tree() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("repo");
     copy_tree(
         &root().join("tests/cli/lint-repository-one-bad-file-hides-nothing/repo"),
-        &dir.path().join("repo"),
+        &repo,
     );
+    std::fs::copy(
+        root().join("tests/cli/lint-empty-step/appset.yaml"),
+        repo.join("argocd/steps.yaml"),
+    )
+    .unwrap();
+    std::fs::copy(
+        repo.join("argocd/appsets.yaml"),
+        repo.join("argocd/copy.yaml"),
+    )
+    .unwrap();
     dir
 }
 
@@ -55,7 +68,8 @@ fn sarif_output_has_the_structure_sarif_2_1_0_requires() {
         );
     }
     let results = run["results"].as_array().expect("results");
-    assert!(!results.is_empty());
+    assert!(results.len() >= 3, "{results:?}");
+    assert!(ids.len() >= 2, "{ids:?}");
     let mut fingerprints = BTreeSet::new();
     for r in results {
         let id = text(&r["ruleId"], "ruleId");
@@ -114,9 +128,12 @@ fn gitlab_output_is_a_code_quality_report() {
 fn fingerprints_do_not_change_when_a_finding_only_moves() {
     let dir = tree();
     let (_, before) = lint(dir.path(), "json");
+    // Two lines above it, and its value further right.
     let file = dir.path().join("repo/argocd/appsets.yaml");
     let text_before = std::fs::read_to_string(&file).unwrap();
-    std::fs::write(&file, format!("# a comment\n# and another\n{text_before}")).unwrap();
+    let moved = text_before.replacen("sync-wave: \"0\"", "sync-wave:    \"0\"", 1);
+    assert_ne!(moved, text_before);
+    std::fs::write(&file, format!("# a comment\n# and another\n{moved}")).unwrap();
     let (_, after) = lint(dir.path(), "json");
     let prints = |v: &Json| -> Vec<(String, u64)> {
         v["findings"]
@@ -133,9 +150,33 @@ fn fingerprints_do_not_change_when_a_finding_only_moves() {
     };
     let (b, a) = (prints(&before), prints(&after));
     assert_eq!(b.len(), a.len());
-    for ((fb, lb), (fa, la)) in b.iter().zip(&a) {
-        assert_eq!(fb, fa);
-        assert_eq!(lb + 2, *la);
+    let unique: BTreeSet<&String> = b.iter().map(|(f, _)| f).collect();
+    assert_eq!(unique.len(), b.len(), "fingerprints are unique");
+    let moved_file = |v: &Json, i: usize| v["findings"][i]["file"] == "repo/argocd/appsets.yaml";
+    for (i, ((fb, lb), (fa, la))) in b.iter().zip(&a).enumerate() {
+        assert_eq!(fb, fa, "finding {i} kept its fingerprint");
+        if moved_file(&before, i) {
+            assert_eq!(lb + 2, *la);
+        }
     }
     assert_eq!(before["skipped"].as_array().unwrap().len(), 6);
+}
+
+/// Input lint cannot read still gives the upload step a valid SARIF log (and GitLab an
+/// empty report), with exit 2.
+#[test]
+fn unreadable_input_still_prints_a_valid_report() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("bad.yaml"), "a: [\n").unwrap();
+    let out = ladder(dir.path(), &["lint", "--format", "sarif", "bad.yaml"]);
+    assert_eq!(out.status.code(), Some(2));
+    let sarif: Json = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        sarif["runs"][0]["invocations"][0]["executionSuccessful"],
+        false
+    );
+    assert_eq!(sarif["runs"][0]["results"], serde_json::json!([]));
+    let out = ladder(dir.path(), &["lint", "--format", "gitlab", "bad.yaml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "[]\n");
 }

@@ -135,6 +135,15 @@ pub(super) enum Command {
         /// for GitHub code scanning) or `gitlab` (GitLab's code quality report).
         #[arg(long, value_enum, default_value_t = LintFormat::Text)]
         format: LintFormat,
+        /// Leave out the files a glob matches (repeatable), against the path or the path
+        /// below the PATH it was found in: `--exclude '**/templates/**'`. `*` and `?` stay
+        /// inside a folder, `**` spans folders.
+        #[arg(long, value_name = "GLOB")]
+        exclude: Vec<String>,
+        /// The lint config (`exclude`, and `rules` with a severity or `off` per rule)
+        /// [default: .ladder-lint.yaml, when there is one].
+        #[arg(long, value_name = "PATH")]
+        config: Option<PathBuf>,
         /// Manifest files or folders.
         #[arg(value_name = "PATH")]
         paths: Vec<PathBuf>,

@@ -9,12 +9,53 @@ use ladder::diagnostic::{self, Diagnostic};
 use super::spec_file::{read_inputs, read_spec};
 use super::{FOUND, INVALID, read};
 
+/// What `ladder lint` reads and how it prints, besides the spec and the paths.
+pub(super) struct Select {
+    pub(super) exclude: Vec<String>,
+    pub(super) config: Option<PathBuf>,
+    pub(super) format: super::args::LintFormat,
+}
+
+/// The lint config: `--config`'s, else `.ladder-lint.yaml` where there is one; `Err`
+/// with the exit code after printing its problems.
+fn lint_config(
+    path: Option<&Path>,
+) -> anyhow::Result<Result<ladder::lint::config::Config, ExitCode>> {
+    let default = Path::new(".ladder-lint.yaml");
+    let path = match path {
+        Some(p) => p,
+        None if default.is_file() => default,
+        None => return Ok(Ok(ladder::lint::config::Config::default())),
+    };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    let name = path.display().to_string();
+    Ok(
+        ladder::lint::config::parse(&name, &text).map_err(|diagnostics| {
+            eprint!("{}", diagnostic::render(&diagnostics, Some(&text)));
+            ExitCode::from(INVALID)
+        }),
+    )
+}
+
 pub(super) fn lint(
     spec: Option<&Path>,
     version: Option<&str>,
     paths: &[PathBuf],
-    format: super::args::LintFormat,
+    select: &Select,
 ) -> anyhow::Result<ExitCode> {
+    let format = select.format;
+    let config = match lint_config(select.config.as_deref())? {
+        Ok(config) => config,
+        Err(code) => return Ok(code),
+    };
+    let globs: Vec<String> = config
+        .exclude
+        .iter()
+        .chain(&select.exclude)
+        .cloned()
+        .collect();
+    let mut excluded = 0;
     let version = version
         .map(|v| {
             ladder::analyze::argocd::parse_version(v).ok_or_else(|| {
@@ -39,7 +80,21 @@ pub(super) fn lint(
     }
     for path in paths {
         let (texts, not_text) = read::read_yaml_files_lenient(path, true)?;
+        let root = path.display().to_string();
+        let kept = |name: &str| !ladder::lint::config::excluded(name, &root, &globs);
+        let before = texts.len() + not_text.len();
+        let not_text: Vec<(String, String)> =
+            not_text.into_iter().filter(|(n, _)| kept(n)).collect();
+        let texts: Vec<(String, String)> = texts.into_iter().filter(|(n, _)| kept(n)).collect();
+        excluded += before - texts.len() - not_text.len();
         unreadable.extend(not_text);
+        let named: Vec<PathBuf> = named_specs
+            .iter()
+            .filter_map(|n| std::fs::canonicalize(n).ok())
+            .collect();
+        let texts = texts
+            .into_iter()
+            .filter(|(n, _)| std::fs::canonicalize(n).map_or(true, |c| !named.contains(&c)));
         for (name, text) in texts {
             // Specs among the paths read their version files and fleet folders too.
             if ladder::lint::is_spec(&name, &text) {
@@ -60,6 +115,8 @@ pub(super) fn lint(
         inputs: &inputs,
         named_specs: &named_specs,
         unreadable: &unreadable,
+        config: &config,
+        excluded,
     };
     match ladder::lint::lint(&files, options) {
         Ok(report) => {
@@ -78,6 +135,14 @@ pub(super) fn lint(
             })
         }
         Err(diagnostics) => {
+            // Machine formats still print a valid (empty) report for the upload step.
+            match format {
+                super::args::LintFormat::Sarif => {
+                    print!("{}", ladder::lint::output::sarif_failed(&diagnostics));
+                }
+                super::args::LintFormat::Gitlab => println!("[]"),
+                super::args::LintFormat::Json | super::args::LintFormat::Text => {}
+            }
             for d in &diagnostics {
                 let lines: Vec<&str> = source(&d.file)
                     .map(|s| s.lines().collect())

@@ -117,13 +117,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             argocd_version,
             list_rules,
             format,
+            exclude,
+            config,
             paths,
         } => {
             if list_rules {
                 print!("{}", ladder::lint::list_rules());
                 return Ok(ExitCode::SUCCESS);
             }
-            check::lint(spec.as_deref(), argocd_version.as_deref(), &paths, format)
+            let select = check::Select {
+                exclude,
+                config,
+                format,
+            };
+            check::lint(spec.as_deref(), argocd_version.as_deref(), &paths, &select)
         }
         Command::Waves {
             spec,

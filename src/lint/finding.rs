@@ -50,6 +50,10 @@ pub struct Report {
     pub manifests: usize,
     /// Files not linted, sorted by name.
     pub skipped: Vec<Skipped>,
+    /// Findings an inline `# ladder-lint: ignore[…]` suppressed, with its reason.
+    pub suppressed: Vec<(Finding, String)>,
+    /// Files left out by `--exclude` or the config's `exclude`.
+    pub excluded: usize,
 }
 
 /// A file lint did not read, and why (not YAML, not Kubernetes, not Argo CD).
@@ -97,6 +101,18 @@ pub fn render<'a>(report: &Report, source: impl Fn(&str) -> Option<&'a str>) -> 
     for s in &report.skipped {
         let _ = writeln!(out, "skipped {}: {}", s.file, s.why);
     }
+    for (f, why) in &report.suppressed {
+        let d = &f.diagnostic;
+        let _ = writeln!(
+            out,
+            "suppressed {}[{}] at {}:{}:{}: {why}",
+            f.severity.as_str(),
+            f.rule(),
+            d.file,
+            d.pos.line,
+            d.pos.column
+        );
+    }
     let _ = write!(
         out,
         "{}, {}, {} in {} and {} (Argo CD {})",
@@ -109,6 +125,16 @@ pub fn render<'a>(report: &Report, source: impl Fn(&str) -> Option<&'a str>) -> 
     );
     if !report.skipped.is_empty() {
         let _ = write!(out, "; {} skipped", plural(report.skipped.len(), "file"));
+    }
+    if report.excluded > 0 {
+        let _ = write!(out, "; {} excluded", plural(report.excluded, "file"));
+    }
+    if !report.suppressed.is_empty() {
+        let _ = write!(
+            out,
+            "; {} suppressed",
+            plural(report.suppressed.len(), "finding")
+        );
     }
     out.push('\n');
     out

@@ -18,6 +18,7 @@
 //! imports it.
 
 mod appset;
+pub mod config;
 mod doc;
 pub mod finding;
 mod generate;
@@ -25,6 +26,7 @@ mod manifests;
 pub mod output;
 pub mod rules;
 mod spec;
+mod suppress;
 
 use std::fmt::Write as _;
 
@@ -49,6 +51,10 @@ pub struct Options<'a> {
     pub named_specs: &'a [String],
     /// Files the caller could not read as text (not UTF-8, say): file and why.
     pub unreadable: &'a [(String, String)],
+    /// Per-rule severities (`.ladder-lint.yaml`'s `rules`).
+    pub config: &'a config::Config,
+    /// How many files the caller left out (`--exclude`), for the summary.
+    pub excluded: usize,
 }
 
 /// Lints texts (file name, text): specs as specs ([`is_spec_doc`]), the rest as
@@ -69,19 +75,41 @@ pub fn lint(files: &[(String, String)], options: Options<'_>) -> Result<Report, 
     let mut spec_version = None;
     let mut specs = 0;
     let mut trees = Vec::new();
+    // Problems of files that are specs by name (`-f`, `ladder.yaml`) but cannot be read
+    // as one: findings, never a silent skip.
+    let mut spec_problems = Vec::new();
     for (file, text) in files {
+        let named = options.named_specs.iter().any(|n| n == file);
+        let spec_by_name = named || base_name(file) == "ladder.yaml";
         let docs = match yaml::parse_all(file, text) {
             Ok(docs) => docs,
             Err(d) => {
-                skipped.push(Skipped {
-                    file: file.clone(),
-                    why: not_yaml(text, &d),
-                });
+                if spec_by_name {
+                    spec_problems.push(d.clone());
+                } else {
+                    skipped.push(Skipped {
+                        file: file.clone(),
+                        why: not_yaml(text, &d),
+                    });
+                }
                 unread.push(d);
                 continue;
             }
         };
-        let named = options.named_specs.iter().any(|n| n == file);
+        if named && docs.iter().all(|d| matches!(d.value, yaml::Value::Null)) {
+            let message = "the spec is empty: it needs `environments` and `components`";
+            spec_problems.push(Diagnostic::new(
+                file,
+                crate::diagnostic::Pos::new(1, 1),
+                message,
+            ));
+            continue;
+        }
+        if spec_by_name && docs.len() > 1 && docs.iter().all(|d| is_spec_doc(file, d) || named) {
+            let message = format!("a spec is one YAML document; this file has {}", docs.len());
+            spec_problems.push(Diagnostic::new(file, docs[1].pos, message));
+            continue;
+        }
         if let [doc] = docs.as_slice()
             && (named || is_spec_doc(file, doc))
         {
@@ -114,6 +142,8 @@ pub fn lint(files: &[(String, String)], options: Options<'_>) -> Result<Report, 
         });
         return Err(unreadable.chain(unread).collect());
     }
+    specs += spec_problems.len();
+    findings.extend(spec_problems.into_iter().map(Finding::error));
     skipped.sort_by(|a, b| a.file.cmp(&b.file));
     let version = options.version.or(spec_version).unwrap_or(DEFAULT_VERSION);
     let (found, manifests) = manifests::lint_files(&trees, version);
@@ -123,18 +153,64 @@ pub fn lint(files: &[(String, String)], options: Options<'_>) -> Result<Report, 
         (&a.file, a.pos, &a.message).cmp(&(&b.file, b.pos, &b.message))
     });
     findings.dedup();
+    // The inline directives' own problems, the config's severities, then the inline
+    // suppressions.
+    let mut directive_problems = Vec::new();
+    let suppressions: BTreeMap<&str, suppress::Suppressions> = files
+        .iter()
+        .map(|(file, text)| {
+            (
+                file.as_str(),
+                suppress::read(file, text, &mut directive_problems),
+            )
+        })
+        .collect();
+    findings.extend(directive_problems);
+    findings.retain_mut(|f| match options.config.rules.get(f.rule()) {
+        Some(None) => false,
+        Some(Some(severity)) => {
+            f.severity = *severity;
+            true
+        }
+        None => true,
+    });
+    let mut suppressed = Vec::new();
+    findings.retain(|f| {
+        let reason = suppressions
+            .get(f.diagnostic.file.as_str())
+            .and_then(|s| s.reason(f));
+        match reason {
+            Some(why) => {
+                suppressed.push((f.clone(), why.to_owned()));
+                false
+            }
+            None => true,
+        }
+    });
+    findings.sort_by(|a, b| {
+        let (a, b) = (&a.diagnostic, &b.diagnostic);
+        (&a.file, a.pos, &a.message).cmp(&(&b.file, b.pos, &b.message))
+    });
     Ok(Report {
         version,
         findings,
         specs,
         manifests,
         skipped,
+        suppressed,
+        excluded: options.excluded,
     })
 }
 
 /// Why a file that does not parse is skipped: not YAML, and a template when it has `{{`.
 fn not_yaml(text: &str, d: &Diagnostic) -> String {
-    let what = if text.contains("{{") {
+    // Helm's actions stand alone on a line (`{{- if … }}`) or as an unquoted value
+    // (`name: {{ .Release.Name }}`); an ApplicationSet's `"{{name}}"` is quoted YAML.
+    let template = text.lines().any(|l| {
+        let t = l.trim_start();
+        t.starts_with("{{") || t.contains(": {{") || t.starts_with("- {{")
+    });
+    let what = if template {
         "a template (`{{ }}`), not YAML"
     } else {
         "not YAML"
@@ -202,11 +278,23 @@ fn is_kustomization_file(file: &str) -> bool {
 /// with the keys every spec has (`environments` and `components`) and neither
 /// `apiVersion` nor `kind`; never a kustomization (which lists `components:` too).
 pub fn is_spec_doc(file: &str, doc: &yaml::Node) -> bool {
-    let base = file.rsplit(['/', '\\']).next().unwrap_or(file);
+    let base = base_name(file);
     if is_kustomization_file(file) || doc.get("apiVersion").is_some() || doc.get("kind").is_some() {
         return false;
     }
-    base == "ladder.yaml" || (doc.get("components").is_some() && doc.get("environments").is_some())
+    let list = |key: &str| matches!(doc.get(key).map(|n| &n.value), Some(yaml::Value::Seq(_)));
+    // Both lists, and every component a mapping with a `name`: Helm values may have keys
+    // of those names, but rarely that shape.
+    let named_components = match doc.get("components").map(|n| &n.value) {
+        Some(yaml::Value::Seq(items)) => items.iter().all(|c| c.get("name").is_some()),
+        _ => false,
+    };
+    base == "ladder.yaml" || (list("environments") && list("components") && named_components)
+}
+
+/// The last part of a path.
+fn base_name(file: &str) -> &str {
+    file.rsplit(['/', '\\']).next().unwrap_or(file)
 }
 
 /// Whether `text` is a ladder spec as [`lint`] decides it, for callers that gather each

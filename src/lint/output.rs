@@ -50,6 +50,21 @@ pub fn json(report: &Report) -> String {
         .iter()
         .map(|s| json!({ "file": s.file, "why": s.why }))
         .collect();
+    let suppressed: Vec<Json> = report
+        .suppressed
+        .iter()
+        .map(|(f, why)| {
+            let d = &f.diagnostic;
+            json!({
+                "rule": f.rule(),
+                "file": d.file,
+                "line": d.pos.line,
+                "column": d.pos.column,
+                "message": d.message,
+                "reason": why,
+            })
+        })
+        .collect();
     let out = json!({
         "argocdVersion": report.version.to_string(),
         "specs": report.specs,
@@ -59,6 +74,8 @@ pub fn json(report: &Report) -> String {
         "notes": report.count(Severity::Note),
         "findings": findings,
         "skipped": skipped,
+        "excluded": report.excluded,
+        "suppressed": suppressed,
     });
     pretty(&out)
 }
@@ -66,8 +83,20 @@ pub fn json(report: &Report) -> String {
 /// The report as SARIF 2.1.0.
 pub fn sarif(report: &Report) -> String {
     // The rules the findings name, in name order, and each one's index.
+    // Suppressed findings are results too, marked as suppressed in the source.
+    let all: Vec<(&Finding, Option<&str>)> = report
+        .findings
+        .iter()
+        .map(|f| (f, None))
+        .chain(
+            report
+                .suppressed
+                .iter()
+                .map(|(f, why)| (f, Some(why.as_str()))),
+        )
+        .collect();
     let mut used: BTreeMap<&str, usize> = BTreeMap::new();
-    for f in &report.findings {
+    for (f, _) in &all {
         used.insert(f.rule(), 0);
     }
     for (i, index) in used.values_mut().enumerate() {
@@ -89,25 +118,28 @@ pub fn sarif(report: &Report) -> String {
             })
         })
         .collect();
-    let results: Vec<Json> = report
-        .findings
+    let results: Vec<Json> = all
         .iter()
-        .zip(fingerprints(&report.findings))
-        .map(|(f, fingerprint)| {
+        .zip(fingerprints(all.iter().map(|(f, _)| *f)))
+        .map(|((f, suppressed), fingerprint)| {
             let d = &f.diagnostic;
             let mut text = d.message.clone();
             if let Some(help) = &d.help {
                 text.push_str("\nhelp: ");
                 text.push_str(help);
             }
-            json!({
+            let mut result = json!({
                 "ruleId": f.rule(),
                 "ruleIndex": used[f.rule()],
                 "level": f.severity.as_str(),
                 "message": { "text": text },
                 "locations": [location(&d.file, d.pos.line, d.pos.column)],
                 "partialFingerprints": { "ladder/v1": fingerprint },
-            })
+            });
+            if let Some(why) = suppressed {
+                result["suppressions"] = json!([{ "kind": "inSource", "justification": why }]);
+            }
+            result
         })
         .collect();
     let notifications: Vec<Json> = report
@@ -141,6 +173,31 @@ pub fn sarif(report: &Report) -> String {
     pretty(&out)
 }
 
+/// A SARIF log for a lint that could not read its input: no results, the problems as
+/// error notifications and `executionSuccessful: false`, so an upload step still gets a
+/// valid file.
+pub fn sarif_failed(problems: &[crate::diagnostic::Diagnostic]) -> String {
+    let notifications: Vec<Json> = problems
+        .iter()
+        .map(|d| {
+            json!({
+                "level": "error",
+                "message": { "text": d.message },
+                "locations": [location(&d.file, d.pos.line, d.pos.column)],
+            })
+        })
+        .collect();
+    pretty(&json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": { "name": "ladder", "version": env!("CARGO_PKG_VERSION"), "rules": [] } },
+            "invocations": [{ "executionSuccessful": false, "toolExecutionNotifications": notifications }],
+            "results": [],
+        }],
+    }))
+}
+
 /// The report as a GitLab code quality report.
 pub fn gitlab(report: &Report) -> String {
     let issues: Vec<Json> = report
@@ -164,7 +221,7 @@ pub fn gitlab(report: &Report) -> String {
                     Severity::Warning => "minor",
                     Severity::Note => "info",
                 },
-                "location": { "path": d.file, "lines": { "begin": d.pos.line.max(1) } },
+                "location": { "path": path(&d.file), "lines": { "begin": d.pos.line.max(1) } },
             })
         })
         .collect();
@@ -174,17 +231,35 @@ pub fn gitlab(report: &Report) -> String {
 /// A SARIF location of a file (as a relative URI) and, when known, a line and column.
 fn location(file: &str, line: u32, column: u32) -> Json {
     let mut physical = json!({ "artifactLocation": { "uri": uri(file) } });
-    if line > 0 {
-        physical["region"] = json!({ "startLine": line, "startColumn": column.max(1) });
+    // GitHub code scanning wants a region on every result's location: a problem of the
+    // whole file is at its start.
+    if line > 0 || column > 0 {
+        physical["region"] = json!({ "startLine": line.max(1), "startColumn": column.max(1) });
     }
     json!({ "physicalLocation": physical })
+}
+
+/// A file as reports name it: `/` separators, without a leading `./`.
+fn path(file: &str) -> String {
+    let file = file.replace('\\', "/");
+    let mut rest = file.as_str();
+    while let Some(r) = rest.strip_prefix("./") {
+        rest = r;
+    }
+    rest.to_owned()
 }
 
 /// A file name as a URI reference: `/` separators, everything but unreserved characters
 /// and `/` percent-encoded.
 fn uri(file: &str) -> String {
-    let mut out = String::new();
-    for b in file.replace('\\', "/").bytes() {
+    let file = path(file);
+    // An absolute path is a `file://` URI; a relative one stays relative to the checkout.
+    let mut out = if file.starts_with('/') {
+        "file://".to_owned()
+    } else {
+        String::new()
+    };
+    for b in file.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
             out.push(char::from(b));
         } else {
@@ -196,16 +271,21 @@ fn uri(file: &str) -> String {
 
 /// Each finding's fingerprint: FNV-1a (64 bits) of its rule, file and message, and how
 /// many identical ones come before it, in hex.
-fn fingerprints(findings: &[Finding]) -> Vec<String> {
+fn fingerprints<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Vec<String> {
     let mut seen: BTreeMap<(&str, &str, &str), u32> = BTreeMap::new();
     findings
-        .iter()
+        .into_iter()
         .map(|f| {
             let d = &f.diagnostic;
             let n = seen
                 .entry((f.rule(), d.file.as_str(), d.message.as_str()))
                 .or_insert(0);
-            let text = format!("{}\0{}\0{}\0{n}", f.rule(), d.file, d.message);
+            let text = format!(
+                "{}\0{}\0{}\0{n}",
+                f.rule(),
+                path(&d.file),
+                without_positions(&d.message)
+            );
             *n += 1;
             let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
             for b in text.bytes() {
@@ -215,6 +295,27 @@ fn fingerprints(findings: &[Finding]) -> Vec<String> {
             format!("{hash:016x}")
         })
         .collect()
+}
+
+/// A message without the `:LINE` and `:LINE:COLUMN` of the places it names, so a
+/// finding keeps its fingerprint when another file's lines move.
+fn without_positions(message: &str) -> String {
+    let mut out = String::new();
+    let mut chars = message.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == ':' && chars.peek().is_some_and(char::is_ascii_digit) {
+            while chars
+                .peek()
+                .is_some_and(|c| c.is_ascii_digit() || *c == ':')
+            {
+                chars.next();
+            }
+            out.push(':');
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn pretty(v: &Json) -> String {

@@ -103,6 +103,12 @@ pub const RULES: &[Rule] = &[
         fix: "set `type: RollingSync` and list the steps",
     },
     Rule {
+        name: "lint-directive",
+        severity: Severity::Warning,
+        reason: "a `# ladder-lint:` comment that is malformed or names no rule ladder has suppresses nothing",
+        fix: "write `# ladder-lint: ignore[RULE] why` with a rule from `ladder lint --list-rules`",
+    },
+    Rule {
         name: "max-update-zero",
         severity: Severity::Warning,
         reason: "`maxUpdate` 0 or \"0%\" lets no Application of the step sync until someone syncs it by hand, and every later step waits (§1.4); right only for a deliberate manual gate (a spec must say `sync: manual`)",

@@ -1,0 +1,259 @@
+//! `.ladder-lint.yaml`: what a repository tells `ladder lint` once instead of on every
+//! command line: paths to leave out (`exclude`, globs) and a severity per rule (`rules`,
+//! `error`, `warning`, `note` or `off`). Read from texts the CLI gives; pure.
+//!
+//! ```yaml
+//! exclude: ["charts/**/templates/**", "**/vendor/**"]
+//! rules:
+//!   max-update-zero: off
+//!   empty-step: error
+//! ```
+
+use std::collections::BTreeMap;
+
+use super::rules::{self, Severity};
+use crate::diagnostic::{Diagnostic, did_you_mean};
+use crate::load::yaml::{self, Node, Value};
+
+/// A rule's severity from the config: its own, another, or off.
+pub type Level = Option<Severity>;
+
+/// The lint config.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Config {
+    /// Globs of paths not linted (see [`excluded`]).
+    pub exclude: Vec<String>,
+    /// Rule name → severity (`None`: off).
+    pub rules: BTreeMap<String, Level>,
+}
+
+/// Reads a config; every problem with file, line and column.
+pub fn parse(file: &str, text: &str) -> Result<Config, Vec<Diagnostic>> {
+    let doc = yaml::parse(file, text).map_err(|d| vec![d])?;
+    let mut config = Config::default();
+    let mut problems = Vec::new();
+    let Value::Map(entries) = &doc.value else {
+        if matches!(doc.value, Value::Null) {
+            return Ok(config);
+        }
+        return Err(vec![Diagnostic::new(
+            file,
+            doc.pos,
+            format!("a lint config is a mapping, found {}", doc.value.kind()),
+        )]);
+    };
+    for (key, value) in entries {
+        match key.as_str() {
+            Some("exclude") => match &value.value {
+                Value::Seq(items) => {
+                    for item in items {
+                        match item.as_str() {
+                            Some(glob) if !glob.is_empty() => config.exclude.push(glob.to_owned()),
+                            _ => problems.push(Diagnostic::new(
+                                file,
+                                item.pos,
+                                "an `exclude` entry is a glob, e.g. `charts/**/templates/**`",
+                            )),
+                        }
+                    }
+                }
+                _ => problems.push(Diagnostic::new(
+                    file,
+                    value.pos,
+                    "`exclude` is a list of globs",
+                )),
+            },
+            Some("rules") => rule_levels(file, value, &mut config, &mut problems),
+            Some(other) => problems.push(
+                Diagnostic::new(file, key.pos, format!("`{other}` is not a lint setting")).help(
+                    did_you_mean(other, ["exclude", "rules"])
+                        .unwrap_or_else(|| "the settings are `exclude` and `rules`".to_owned()),
+                ),
+            ),
+            None => problems.push(Diagnostic::new(
+                file,
+                key.pos,
+                "a setting's name is a string",
+            )),
+        }
+    }
+    if problems.is_empty() {
+        Ok(config)
+    } else {
+        Err(problems)
+    }
+}
+
+fn rule_levels(file: &str, value: &Node, config: &mut Config, problems: &mut Vec<Diagnostic>) {
+    let Value::Map(entries) = &value.value else {
+        problems.push(Diagnostic::new(
+            file,
+            value.pos,
+            "`rules` maps rule names to `error`, `warning`, `note` or `off`",
+        ));
+        return;
+    };
+    for (name, level) in entries {
+        let Some(name_text) = name.as_str() else {
+            problems.push(Diagnostic::new(file, name.pos, "a rule name is a string"));
+            continue;
+        };
+        if rules::rule(name_text).is_none() {
+            problems.push(
+                Diagnostic::new(file, name.pos, format!("`{name_text}` is not a lint rule")).help(
+                    did_you_mean(name_text, rules::RULES.iter().map(|r| r.name))
+                        .unwrap_or_else(|| "`ladder lint --list-rules` lists them".into()),
+                ),
+            );
+            continue;
+        }
+        // YAML 1.1 readers take a bare `off` for `false`: both mean off.
+        let parsed = match &level.value {
+            Value::Str(s) => match s.as_str() {
+                "error" => Some(Some(Severity::Error)),
+                "warning" => Some(Some(Severity::Warning)),
+                "note" => Some(Some(Severity::Note)),
+                "off" => Some(None),
+                _ => None,
+            },
+            Value::Bool(false) => Some(None),
+            _ => None,
+        };
+        match parsed {
+            Some(l) => {
+                config.rules.insert(name_text.to_owned(), l);
+            }
+            None => problems.push(Diagnostic::new(
+                file,
+                level.pos,
+                "a rule's level is `error`, `warning`, `note` or `off`",
+            )),
+        }
+    }
+}
+
+/// Whether `path` (as the CLI names it, under the linted `root`) matches one of the
+/// globs, against the path itself or the path below `root`. `*` and `?` stay inside one
+/// segment, `**` spans segments, and `**/` also matches no segment at all.
+pub fn excluded(path: &str, root: &str, globs: &[String]) -> bool {
+    let path = path.replace('\\', "/");
+    let below = path
+        .strip_prefix(root.trim_end_matches('/'))
+        .map(|p| p.trim_start_matches('/').to_owned());
+    globs.iter().any(|g| {
+        glob_match(g.as_bytes(), path.as_bytes())
+            || below
+                .as_deref()
+                .is_some_and(|b| glob_match(g.as_bytes(), b.as_bytes()))
+    })
+}
+
+/// Glob matching by dynamic programming over (pattern, text) positions: linear in their
+/// product, whatever the pattern (no backtracking blowup).
+fn glob_match(pattern: &[u8], text: &[u8]) -> bool {
+    // reach[j]: the first j bytes of `text` are matched by the pattern read so far.
+    let mut reach = vec![false; text.len() + 1];
+    reach[0] = true;
+    let mut p = 0;
+    while p < pattern.len() {
+        let mut next = vec![false; text.len() + 1];
+        if pattern[p..].starts_with(b"**") {
+            let slash = pattern.get(p + 2) == Some(&b'/');
+            // `**` matches anything; `**/` also matches nothing at all.
+            let mut any = false;
+            for j in 0..=text.len() {
+                any |= reach[j];
+                if slash {
+                    // Anything ending in `/`, or nothing.
+                    next[j] = reach[j] || (any && j > 0 && text[j - 1] == b'/');
+                } else {
+                    next[j] = any;
+                }
+            }
+            p += if slash { 3 } else { 2 };
+        } else if pattern[p] == b'*' {
+            let mut run = false;
+            for j in 0..=text.len() {
+                run = reach[j] || (run && j > 0 && text[j - 1] != b'/');
+                next[j] = run;
+            }
+            p += 1;
+        } else {
+            let c = pattern[p];
+            for j in 1..=text.len() {
+                next[j] = reach[j - 1] && (text[j - 1] == c || (c == b'?' && text[j - 1] != b'/'));
+            }
+            p += 1;
+        }
+        reach = next;
+    }
+    reach[text.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs_match_by_segment() {
+        let cases = [
+            ("**/templates/**", "templates/a.yaml", true),
+            ("**/templates/**", "charts/web/templates/a.yaml", true),
+            ("charts/**", "charts/web/values.yaml", true),
+            ("charts/*", "charts/web/values.yaml", false),
+            ("charts/*/values.yaml", "charts/web/values.yaml", true),
+            ("*.yaml", "a/b.yaml", false),
+            ("**/*.yaml", "a/b.yaml", true),
+            ("**/*.yaml", "b.yaml", true),
+            ("a?c", "abc", true),
+            ("a?c", "a/c", false),
+        ];
+        for (glob, path, want) in cases {
+            assert_eq!(
+                glob_match(glob.as_bytes(), path.as_bytes()),
+                want,
+                "{glob} {path}"
+            );
+        }
+        assert!(excluded(
+            "repo/charts/x.yaml",
+            "repo",
+            &["charts/**".into()]
+        ));
+        assert!(excluded(
+            "repo/charts/x.yaml",
+            "repo/",
+            &["repo/charts/*".into()]
+        ));
+        assert!(!excluded(
+            "repo/argocd/x.yaml",
+            "repo",
+            &["charts/**".into()]
+        ));
+    }
+
+    #[test]
+    fn a_long_pattern_of_stars_is_linear() {
+        let glob = "*a".repeat(200);
+        let text = "a".repeat(5000) + "b";
+        assert!(!glob_match(glob.as_bytes(), text.as_bytes()));
+    }
+
+    #[test]
+    fn the_config_reads_excludes_and_levels_and_refuses_unknown_rules() {
+        let c = parse(
+            "c",
+            "exclude: ['**/vendor/**']\nrules: {max-update-zero: off, empty-step: error}\n",
+        )
+        .unwrap();
+        assert_eq!(c.exclude, vec!["**/vendor/**".to_owned()]);
+        assert_eq!(c.rules["max-update-zero"], None);
+        assert_eq!(c.rules["empty-step"], Some(Severity::Error));
+        let e = parse("c", "rules: {empty-stpe: error}\nexclud: []\n").unwrap_err();
+        assert_eq!(e.len(), 2);
+        assert!(
+            e[0].help.as_deref().unwrap().contains("empty-step"),
+            "{e:?}"
+        );
+    }
+}

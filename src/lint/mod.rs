@@ -81,7 +81,27 @@ pub fn lint(files: &[(String, String)], options: Options<'_>) -> Result<Report, 
     for (file, text) in files {
         let named = options.named_specs.iter().any(|n| n == file);
         let spec_by_name = named || base_name(file) == "ladder.yaml";
-        let docs = match yaml::parse_all(file, text) {
+        // One broken document of a manifest file: the others are still linted.
+        let parsed = match yaml::parse_all(file, text) {
+            Err(d) if !spec_by_name => match by_document(file, text) {
+                Some((docs, bad)) => {
+                    skipped.push(Skipped {
+                        file: file.clone(),
+                        why: format!(
+                            "{} (the other documents are linted)",
+                            bad.iter()
+                                .map(|b| not_yaml(text, b))
+                                .collect::<Vec<_>>()
+                                .join("; ")
+                        ),
+                    });
+                    Ok(docs)
+                }
+                None => Err(d),
+            },
+            other => other,
+        };
+        let docs = match parsed {
             Ok(docs) => docs,
             Err(d) => {
                 if spec_by_name {
@@ -200,6 +220,55 @@ pub fn lint(files: &[(String, String)], options: Options<'_>) -> Result<Report, 
         suppressed,
         excluded: options.excluded,
     })
+}
+
+/// The documents of a file that does not parse as a whole, each parsed on its own (split
+/// at `---` lines, positions in the file's lines), and the problems of those that do not
+/// parse; `None` when none parses, or there is only one.
+fn by_document(file: &str, text: &str) -> Option<(Vec<yaml::Node>, Vec<Diagnostic>)> {
+    let mut chunks: Vec<(u32, String)> = vec![(0, String::new())];
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        if line.starts_with("---") {
+            chunks.push((u32::try_from(i).unwrap_or(u32::MAX), String::new()));
+        }
+        if let Some((_, chunk)) = chunks.last_mut() {
+            // The `---` line itself stays, blank, so positions keep their columns.
+            chunk.push_str(if line.starts_with("---") { "\n" } else { line });
+        }
+    }
+    if chunks.len() < 2 {
+        return None;
+    }
+    let mut docs = Vec::new();
+    let mut bad = Vec::new();
+    for (offset, chunk) in &chunks {
+        match yaml::parse_all(file, chunk) {
+            Ok(parsed) => docs.extend(parsed.into_iter().map(|mut d| {
+                shift(&mut d, *offset);
+                d
+            })),
+            Err(mut d) => {
+                d.pos.line += offset;
+                bad.push(d);
+            }
+        }
+    }
+    (!docs.is_empty()).then_some((docs, bad))
+}
+
+/// Moves every position of `node` down `lines` lines.
+fn shift(node: &mut yaml::Node, lines: u32) {
+    node.pos.line += lines;
+    match &mut node.value {
+        yaml::Value::Seq(items) => items.iter_mut().for_each(|n| shift(n, lines)),
+        yaml::Value::Map(entries) => {
+            for (k, v) in entries {
+                shift(k, lines);
+                shift(v, lines);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Why a file that does not parse is skipped: not YAML, and a template when it has `{{`.

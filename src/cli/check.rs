@@ -78,6 +78,11 @@ pub(super) fn lint(
             Err(_) => unreadable.push((spec.display, "not UTF-8 text".to_owned())),
         }
     }
+    // The named spec, to lint once when a PATH holds it too.
+    let named: Vec<PathBuf> = named_specs
+        .iter()
+        .filter_map(|n| std::fs::canonicalize(n).ok())
+        .collect();
     for path in paths {
         let (texts, not_text) = read::read_yaml_files_lenient(path, true)?;
         let root = path.display().to_string();
@@ -88,10 +93,6 @@ pub(super) fn lint(
         let texts: Vec<(String, String)> = texts.into_iter().filter(|(n, _)| kept(n)).collect();
         excluded += before - texts.len() - not_text.len();
         unreadable.extend(not_text);
-        let named: Vec<PathBuf> = named_specs
-            .iter()
-            .filter_map(|n| std::fs::canonicalize(n).ok())
-            .collect();
         let texts = texts
             .into_iter()
             .filter(|(n, _)| std::fs::canonicalize(n).map_or(true, |c| !named.contains(&c)));

@@ -123,11 +123,7 @@ pub fn sarif(report: &Report) -> String {
         .zip(fingerprints(all.iter().map(|(f, _)| *f)))
         .map(|((f, suppressed), fingerprint)| {
             let d = &f.diagnostic;
-            let mut text = d.message.clone();
-            if let Some(help) = &d.help {
-                text.push_str("\nhelp: ");
-                text.push_str(help);
-            }
+            let text = with_help(d, "\nhelp: ", "");
             let mut result = json!({
                 "ruleId": f.rule(),
                 "ruleIndex": used[f.rule()],
@@ -206,12 +202,7 @@ pub fn gitlab(report: &Report) -> String {
         .zip(fingerprints(&report.findings))
         .map(|(f, fingerprint)| {
             let d = &f.diagnostic;
-            let mut description = d.message.clone();
-            if let Some(help) = &d.help {
-                description.push_str(" (help: ");
-                description.push_str(help);
-                description.push(')');
-            }
+            let description = with_help(d, " (help: ", ")");
             json!({
                 "description": description,
                 "check_name": f.rule(),
@@ -316,6 +307,14 @@ fn without_positions(message: &str) -> String {
         }
     }
     out
+}
+
+/// A finding's message with its help, if it has one, between `open` and `close`.
+fn with_help(d: &crate::diagnostic::Diagnostic, open: &str, close: &str) -> String {
+    match &d.help {
+        Some(help) => format!("{}{open}{help}{close}", d.message),
+        None => d.message.clone(),
+    }
 }
 
 fn pretty(v: &Json) -> String {

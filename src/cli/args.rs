@@ -140,10 +140,16 @@ pub(super) enum Command {
         /// inside a folder, `**` spans folders.
         #[arg(long, value_name = "GLOB")]
         exclude: Vec<String>,
-        /// The lint config (`exclude`, and `rules` with a severity or `off` per rule)
-        /// [default: .ladder-lint.yaml, when there is one].
+        /// The lint config (`exclude`, `rules` with a severity or `off` per rule, and
+        /// `assume`) [default: .ladder-lint.yaml, when there is one].
         #[arg(long, value_name = "PATH")]
         config: Option<PathBuf>,
+        /// Take a setting as installed where lint cannot see it (a bootstrap script,
+        /// another repository, a remote base); repeatable. Lint otherwise finds it in
+        /// `argocd-cm`/`argocd-cmd-params-cm`, kustomize patches and generators, the
+        /// argo-cd Helm chart's values and the Operator's `ArgoCD` resource.
+        #[arg(long, value_enum, value_name = "SETTING")]
+        assume: Vec<LintAssume>,
         /// Manifest files or folders.
         #[arg(value_name = "PATH")]
         paths: Vec<PathBuf>,
@@ -240,6 +246,14 @@ pub(super) enum LintFormat {
     Json,
     Sarif,
     Gitlab,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub(super) enum LintAssume {
+    /// The Application health check an app-of-apps ordered by sync-wave needs.
+    ApplicationHealthCheck,
+    /// Progressive syncs, which RollingSync needs.
+    ProgressiveSyncs,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]

@@ -14,6 +14,7 @@ pub(super) struct Select {
     pub(super) exclude: Vec<String>,
     pub(super) config: Option<PathBuf>,
     pub(super) format: super::args::LintFormat,
+    pub(super) assume: Vec<super::args::LintAssume>,
 }
 
 /// The lint config: `--config`'s, else `.ladder-lint.yaml` where there is one; `Err`
@@ -45,10 +46,17 @@ pub(super) fn lint(
     select: &Select,
 ) -> anyhow::Result<ExitCode> {
     let format = select.format;
-    let config = match lint_config(select.config.as_deref())? {
+    let mut config = match lint_config(select.config.as_deref())? {
         Ok(config) => config,
         Err(code) => return Ok(code),
     };
+    for a in &select.assume {
+        use ladder::lint::config::Assume;
+        config.assume.insert(match a {
+            super::args::LintAssume::ApplicationHealthCheck => Assume::ApplicationHealthCheck,
+            super::args::LintAssume::ProgressiveSyncs => Assume::ProgressiveSyncs,
+        });
+    }
     let globs: Vec<String> = config
         .exclude
         .iter()

@@ -119,6 +119,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             format,
             exclude,
             config,
+            assume,
             paths,
         } => {
             if list_rules {
@@ -129,6 +130,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 exclude,
                 config,
                 format,
+                assume,
             };
             check::lint(spec.as_deref(), argocd_version.as_deref(), &paths, &select)
         }

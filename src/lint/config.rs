@@ -1,9 +1,11 @@
 //! `.ladder-lint.yaml`: what a repository tells `ladder lint` once instead of on every
 //! command line: paths to leave out (`exclude`, globs) and a severity per rule (`rules`,
-//! `error`, `warning`, `note` or `off`). Read from texts the CLI gives; pure.
+//! `error`, `warning`, `note` or `off`), and what is set up where lint cannot see it
+//! (`assume`). Read from texts the CLI gives; pure.
 //!
 //! ```yaml
 //! exclude: ["charts/**/templates/**", "**/vendor/**"]
+//! assume: [application-health-check]
 //! rules:
 //!   max-update-zero: off
 //!   empty-step: error
@@ -18,6 +20,27 @@ use crate::load::yaml::{self, Node, Value};
 /// A rule's severity from the config: its own, another, or off.
 pub type Level = Option<Severity>;
 
+/// A setting the repository has where lint cannot read it (a cluster bootstrap script,
+/// another repository, a remote kustomize base), so lint takes it as installed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Assume {
+    /// The Application health check in `argocd-cm` (an app-of-apps ordered by waves).
+    ApplicationHealthCheck,
+    /// Progressive syncs on in the ApplicationSet controller (RollingSync).
+    ProgressiveSyncs,
+}
+
+impl Assume {
+    pub const ALL: [Assume; 2] = [Assume::ApplicationHealthCheck, Assume::ProgressiveSyncs];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Assume::ApplicationHealthCheck => "application-health-check",
+            Assume::ProgressiveSyncs => "progressive-syncs",
+        }
+    }
+}
+
 /// The lint config.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Config {
@@ -25,6 +48,14 @@ pub struct Config {
     pub exclude: Vec<String>,
     /// Rule name → severity (`None`: off).
     pub rules: BTreeMap<String, Level>,
+    /// Settings taken as installed (`assume`, and `--assume`).
+    pub assume: std::collections::BTreeSet<Assume>,
+}
+
+impl Config {
+    pub fn assumes(&self, what: Assume) -> bool {
+        self.assume.contains(&what)
+    }
 }
 
 /// Reads a config; every problem with file, line and column.
@@ -64,10 +95,12 @@ pub fn parse(file: &str, text: &str) -> Result<Config, Vec<Diagnostic>> {
                 )),
             },
             Some("rules") => rule_levels(file, value, &mut config, &mut problems),
+            Some("assume") => assumptions(file, value, &mut config, &mut problems),
             Some(other) => problems.push(
                 Diagnostic::new(file, key.pos, format!("`{other}` is not a lint setting")).help(
-                    did_you_mean(other, ["exclude", "rules"])
-                        .unwrap_or_else(|| "the settings are `exclude` and `rules`".to_owned()),
+                    did_you_mean(other, ["exclude", "rules", "assume"]).unwrap_or_else(|| {
+                        "the settings are `exclude`, `rules` and `assume`".to_owned()
+                    }),
                 ),
             ),
             None => problems.push(Diagnostic::new(
@@ -81,6 +114,40 @@ pub fn parse(file: &str, text: &str) -> Result<Config, Vec<Diagnostic>> {
         Ok(config)
     } else {
         Err(problems)
+    }
+}
+
+fn assumptions(file: &str, value: &Node, config: &mut Config, problems: &mut Vec<Diagnostic>) {
+    let names = || Assume::ALL.iter().map(|a| a.name());
+    let listed = names()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(" and ");
+    let Value::Seq(items) = &value.value else {
+        problems.push(Diagnostic::new(
+            file,
+            value.pos,
+            format!("`assume` is a list of {listed}"),
+        ));
+        return;
+    };
+    for item in items {
+        if let Some(a) = Assume::ALL.iter().find(|a| item.as_str() == Some(a.name())) {
+            config.assume.insert(*a);
+        } else {
+            let text = item.scalar_text().unwrap_or_default();
+            problems.push(
+                Diagnostic::new(
+                    file,
+                    item.pos,
+                    format!("`{text}` is not a setting lint can assume"),
+                )
+                .help(
+                    did_you_mean(&text, names())
+                        .unwrap_or_else(|| format!("lint can assume {listed}")),
+                ),
+            );
+        }
     }
 }
 

@@ -54,6 +54,11 @@ pub struct Report {
     pub suppressed: Vec<(Finding, String)>,
     /// Files left out by `--exclude` or the config's `exclude`.
     pub excluded: usize,
+    /// The Argo CD settings found (the Application health check, progressive syncs), one
+    /// line each with where.
+    pub settings: Vec<String>,
+    /// Files read only for Argo CD settings (kustomizations, Helm values).
+    pub settings_files: usize,
 }
 
 /// A file lint did not read, and why (not YAML, not Kubernetes, not Argo CD).
@@ -98,6 +103,9 @@ pub fn render<'a>(report: &Report, source: impl Fn(&str) -> Option<&'a str>) -> 
             format!("{n} {word}s")
         }
     };
+    for s in &report.settings {
+        let _ = writeln!(out, "setting: {s}");
+    }
     for s in &report.skipped {
         let _ = writeln!(out, "skipped {}: {}", s.file, s.why);
     }
@@ -123,6 +131,13 @@ pub fn render<'a>(report: &Report, source: impl Fn(&str) -> Option<&'a str>) -> 
         plural(report.manifests, "manifest"),
         report.version
     );
+    if report.settings_files > 0 {
+        let _ = write!(
+            out,
+            "; {} read for settings",
+            plural(report.settings_files, "file")
+        );
+    }
     if !report.skipped.is_empty() {
         let _ = write!(out, "; {} skipped", plural(report.skipped.len(), "file"));
     }

@@ -6,6 +6,7 @@
 //! `../shared/reference/argocd-semantics.md`.
 
 use std::collections::BTreeSet;
+use std::fmt::Write as _;
 
 use crate::analyze::model::Version;
 use crate::load::yaml::{Node, Value};
@@ -13,14 +14,15 @@ use crate::load::yaml::{Node, Value};
 use super::appset::{appset, automated_enabled, steps};
 use super::doc::Doc;
 use super::finding::Finding;
+use super::rules::Severity;
+use super::settings::{APP_HEALTH_KEY, PROGRESSIVE_KEY, Place, Settings};
+use crate::diagnostic::Diagnostic;
 
 /// The sync-wave annotation (§2).
 const SYNC_WAVE: &str = "argocd.argoproj.io/sync-wave";
-/// The `argocd-cm` key that gives Applications a health check (§3).
-const APP_HEALTH_KEY: &str = "resource.customizations.health.argoproj.io_Application";
 
-/// Lints every document for the target Argo CD version.
-pub(super) fn lint(docs: &[Doc<'_>], version: Version) -> Vec<Finding> {
+/// Lints every document for the target Argo CD version, with the settings found.
+pub(super) fn lint(docs: &[Doc<'_>], version: Version, settings: &Settings) -> Vec<Finding> {
     let mut findings = Vec::new();
     for doc in docs.iter().filter(|d| d.is_argo()) {
         match doc.kind() {
@@ -32,8 +34,8 @@ pub(super) fn lint(docs: &[Doc<'_>], version: Version) -> Vec<Finding> {
             _ => {}
         }
     }
-    waves(docs, version, &mut findings);
-    progressive_syncs(docs, &mut findings);
+    waves(docs, version, settings, &mut findings);
+    progressive_syncs(docs, settings, &mut findings);
     create_namespace(docs, version, &mut findings);
     findings
 }
@@ -276,11 +278,11 @@ fn glob(pattern: &str, text: &str) -> bool {
     }
 }
 
-/// RollingSync ApplicationSets next to an `argocd-cmd-params-cm` that leaves progressive
-/// syncs off: the controller then ignores `strategy` and syncs everything at once (§1.1).
-/// Without that ConfigMap among the inputs nothing can be said.
-fn progressive_syncs(docs: &[Doc<'_>], findings: &mut Vec<Finding>) {
-    const KEY: &str = "applicationsetcontroller.enable.progressive.syncs";
+/// RollingSync ApplicationSets where the inputs leave progressive syncs off: the
+/// controller then ignores `strategy` and syncs everything at once (§1.1). Where no
+/// input says (no `argocd-cmd-params-cm`, chart values, Operator resource or controller
+/// flag among them) nothing can be said; one place that turns them on is enough.
+fn progressive_syncs(docs: &[Doc<'_>], settings: &Settings, findings: &mut Vec<Finding>) {
     let rolling: Vec<&str> = docs
         .iter()
         .filter(|d| d.is_argo() && d.kind() == Some("ApplicationSet"))
@@ -294,38 +296,56 @@ fn progressive_syncs(docs: &[Doc<'_>], findings: &mut Vec<Finding>) {
         })
         .map(Doc::name)
         .collect();
-    if rolling.is_empty() {
+    if rolling.is_empty()
+        || settings.assume_progressive_syncs
+        || settings.progressive_on().is_some()
+    {
         return;
     }
-    for doc in docs {
-        if doc.kind() != Some("ConfigMap") || doc.name() != "argocd-cmd-params-cm" {
-            continue;
-        }
-        let value = doc.node.get("data").and_then(|d| d.get(KEY));
-        // Go's strconv.ParseBool, which reads the setting.
-        let on = value
-            .and_then(Node::key_text)
-            .is_some_and(|v| ["1", "t", "T", "true", "TRUE", "True"].contains(&v.as_str()));
-        if on {
-            continue;
-        }
-        let pos = value
-            .or_else(|| doc.node.get("data"))
-            .map_or(doc.node.pos, |n| n.pos);
-        let names = rolling
-            .iter()
-            .map(|n| format!("`{n}`"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        findings.push(doc.finding(
-            &"progressive-syncs-off",
-            pos,
+    let names = rolling
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    for (place, on) in settings.progressive_off() {
+        let default = if on.is_none() {
+            format!(" (it does not set `{PROGRESSIVE_KEY}`, which is off by default)")
+        } else {
+            String::new()
+        };
+        let help = if place.how.contains("configs.params") {
             format!(
-                "`argocd-cmd-params-cm` leaves progressive syncs off, so Argo CD ignores the RollingSync strategy of {names} and syncs every generated Application at once"
+                "set `configs.params.\"{PROGRESSIVE_KEY}\": true` in these values and restart the ApplicationSet controller"
+            )
+        } else if place.how.ends_with("`argocd-cmd-params-cm`") {
+            format!("set `{PROGRESSIVE_KEY}: \"true\"` and restart the ApplicationSet controller")
+        } else {
+            "turn it on here (`--enable-progressive-syncs`, or the variable set to `true`) and restart the ApplicationSet controller".to_owned()
+        };
+        findings.push(place_finding(
+            &"progressive-syncs-off",
+            place,
+            format!(
+                "progressive syncs are off in {}{default}, so Argo CD ignores the RollingSync strategy of {names} and syncs every generated Application at once",
+                place.how
             ),
-            format!("set `{KEY}: \"true\"` and restart the ApplicationSet controller"),
+            help,
         ));
     }
+}
+
+/// A finding at a setting's place.
+fn place_finding(
+    rule: &'static &'static str,
+    place: &Place,
+    message: String,
+    help: String,
+) -> Finding {
+    Finding::new(
+        Diagnostic::new(&place.file, place.pos, message)
+            .help(help)
+            .rule(rule),
+    )
 }
 
 /// A resource's sync-wave annotation: (value node, wave); `None` wave when not an integer.
@@ -340,7 +360,7 @@ fn wave<'a>(doc: &Doc<'a>) -> Option<(&'a Node, Option<i64>)> {
 }
 
 /// App-of-apps ordering: Applications and ApplicationSets ordered by sync-wave (§3).
-fn waves(docs: &[Doc<'_>], version: Version, findings: &mut Vec<Finding>) {
+fn waves(docs: &[Doc<'_>], version: Version, settings: &Settings, findings: &mut Vec<Finding>) {
     let ordered: Vec<(&Doc<'_>, &Node, i64)> = docs
         .iter()
         .filter(|d| d.is_argo() && matches!(d.kind(), Some("Application" | "ApplicationSet")))
@@ -368,17 +388,8 @@ fn waves(docs: &[Doc<'_>], version: Version, findings: &mut Vec<Finding>) {
     }
     let last = *distinct.last().expect("two waves");
     let first = *distinct.first().expect("two waves");
-    let health_check = docs.iter().any(|d| {
-        d.kind() == Some("ConfigMap")
-            && d.name() == "argocd-cm"
-            && d.node.get("data").is_some_and(|data| {
-                data.get(APP_HEALTH_KEY).is_some()
-                    || data
-                        .get("resource.customizations")
-                        .and_then(Node::as_str)
-                        .is_some_and(|t| t.contains("argoproj.io/Application:"))
-            })
-    });
+    let health_check =
+        settings.assume_health_check || settings.health_check("argoproj.io/Application").is_some();
     let list = distinct
         .iter()
         .map(i64::to_string)
@@ -395,16 +406,27 @@ fn waves(docs: &[Doc<'_>], version: Version, findings: &mut Vec<Finding>) {
             .min_by_key(|(_, _, w)| *w)
             .copied()
     {
-        findings.push(doc.finding(
+        let assume = "or, if it is installed where lint cannot see, pass `--assume application-health-check`";
+        let mut finding = doc.finding(
             &"app-of-apps-without-health-check",
             node.pos,
             format!(
-                "{} Applications are ordered by sync-wave ({list}), but no `argocd-cm` among the inputs has the Application health check: `{}` (wave {w}) starts about 2 s after the earlier waves are applied, not when they are healthy",
+                "{} Applications are ordered by sync-wave ({list}), but no input sets the Application health check (in `argocd-cm`, a kustomize patch or generator, the argo-cd Helm chart's `configs.cm` or the Operator's `ArgoCD` resource): `{}` (wave {w}) starts about 2 s after the earlier waves are applied, not when they are healthy",
                 apps.len(),
                 doc.name()
             ),
-            format!("add `{APP_HEALTH_KEY}` to `argocd-cm` (Argo CD's health docs, \"Argocd App\")"),
-        ));
+            format!("add `{APP_HEALTH_KEY}` to `argocd-cm` (Argo CD's health docs, \"Argocd App\"), {assume}"),
+        );
+        // A remote base may set it: say so, as a note.
+        if let Some((place, url)) = settings.remote.first() {
+            finding.severity = Severity::Note;
+            let _ = write!(
+                finding.diagnostic.message,
+                ", unless the remote kustomize resource `{url}` ({}:{}) sets it, which lint cannot read",
+                place.file, place.pos.line
+            );
+        }
+        findings.push(finding);
     }
     for (doc, node, w) in &ordered {
         if doc.kind() != Some("ApplicationSet") || *w == last {
@@ -454,6 +476,7 @@ fn waves(docs: &[Doc<'_>], version: Version, findings: &mut Vec<Finding>) {
 pub(super) fn lint_files(
     trees: &[(&str, &str, Vec<Node>)],
     version: Version,
+    settings: &Settings,
 ) -> (Vec<Finding>, usize) {
     let manual: Vec<BTreeSet<u32>> = trees
         .iter()
@@ -473,7 +496,7 @@ pub(super) fn lint_files(
                 })
         })
         .collect();
-    (lint(&docs, version), docs.len())
+    (lint(&docs, version, settings), docs.len())
 }
 
 #[cfg(test)]

@@ -12,7 +12,9 @@
 //!
 //! Codemap: [`rules`] (the table and severities), [`finding`] (findings, the report
 //! and its text), [`output`] (the report as JSON, SARIF and GitLab code quality), `spec` (a spec's findings), `manifests` and `appset` (rules for
-//! existing manifests, on `doc`s), `generate` (list generators evaluated).
+//! existing manifests, on `doc`s), `generate` (list generators evaluated), `settings`
+//! (the Argo CD settings rules depend on, found in ConfigMaps, kustomizations, Helm
+//! values and the Operator's resource).
 //!
 //! A tool beside the pipeline: may import every stage and the pipeline; no stage
 //! imports it.
@@ -25,6 +27,7 @@ mod generate;
 mod manifests;
 pub mod output;
 pub mod rules;
+mod settings;
 mod spec;
 mod suppress;
 
@@ -75,6 +78,7 @@ pub fn lint(files: &[(String, String)], options: Options<'_>) -> Result<Report, 
     let mut spec_version = None;
     let mut specs = 0;
     let mut trees = Vec::new();
+    let mut candidates = Vec::new();
     // Problems of files that are specs by name (`-f`, `ladder.yaml`) but cannot be read
     // as one: findings, never a silent skip.
     let mut spec_problems = Vec::new();
@@ -146,14 +150,30 @@ pub fn lint(files: &[(String, String)], options: Options<'_>) -> Result<Report, 
             }
             continue;
         }
-        if let Some(why) = not_argo(file, &docs) {
-            skipped.push(Skipped {
-                file: file.clone(),
+        candidates.push((file.as_str(), text.as_str(), docs));
+    }
+    // The settings rules depend on, wherever they are kept (kustomizations and Helm
+    // values among them); a file that holds one is read, not skipped.
+    let mut settings = settings::scan(
+        &candidates
+            .iter()
+            .map(|(f, t, d)| (*f, *t, d.as_slice()))
+            .collect::<Vec<_>>(),
+    );
+    settings.assume_health_check = options
+        .config
+        .assumes(config::Assume::ApplicationHealthCheck);
+    settings.assume_progressive_syncs = options.config.assumes(config::Assume::ProgressiveSyncs);
+    let mut settings_files = 0;
+    for (file, text, docs) in candidates {
+        match not_argo(file, &docs) {
+            Some(_) if settings.files.contains(file) => settings_files += 1,
+            Some(why) => skipped.push(Skipped {
+                file: file.to_owned(),
                 why,
-            });
-            continue;
+            }),
+            None => trees.push((file, text, docs)),
         }
-        trees.push((file.as_str(), text.as_str(), docs));
     }
     // Nothing could be read at all: every file failed to parse or to decode.
     if unread.len() == files.len() && !(files.is_empty() && options.unreadable.is_empty()) {
@@ -166,7 +186,7 @@ pub fn lint(files: &[(String, String)], options: Options<'_>) -> Result<Report, 
     findings.extend(spec_problems.into_iter().map(Finding::error));
     skipped.sort_by(|a, b| a.file.cmp(&b.file));
     let version = options.version.or(spec_version).unwrap_or(DEFAULT_VERSION);
-    let (found, manifests) = manifests::lint_files(&trees, version);
+    let (found, manifests) = manifests::lint_files(&trees, version, &settings);
     findings.extend(found);
     findings.sort_by(|a, b| {
         let (a, b) = (&a.diagnostic, &b.diagnostic);
@@ -219,6 +239,8 @@ pub fn lint(files: &[(String, String)], options: Options<'_>) -> Result<Report, 
         skipped,
         suppressed,
         excluded: options.excluded,
+        settings: settings.summary(),
+        settings_files,
     })
 }
 

@@ -76,6 +76,8 @@ pub fn json(report: &Report) -> String {
         "skipped": skipped,
         "excluded": report.excluded,
         "suppressed": suppressed,
+        "settings": report.settings,
+        "settingsFiles": report.settings_files,
     });
     pretty(&out)
 }

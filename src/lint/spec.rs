@@ -123,7 +123,13 @@ pub(super) fn lint(
                     "the spec targets {}: set `argocd.version: \"{target}\"` and ladder emits what {target} has",
                     model.argocd.version
                 );
-                let found = super::manifests::lint_files(&trees, target)
+                let settings = super::settings::scan(
+                    &trees
+                        .iter()
+                        .map(|(f, t, d)| (*f, *t, d.as_slice()))
+                        .collect::<Vec<_>>(),
+                );
+                let found = super::manifests::lint_files(&trees, target, &settings)
                     .0
                     .into_iter()
                     .filter(|f| f.rule() != "max-update-zero")

@@ -1,0 +1,119 @@
+use super::kustomize::{join, normalize};
+use super::*;
+use crate::load::yaml::{self, Node};
+
+fn scan_texts(files: &[(&str, &str)]) -> Settings {
+    let parsed: Vec<(&str, &str, Vec<Node>)> = files
+        .iter()
+        .map(|(name, text)| (*name, *text, yaml::parse_all(name, text).unwrap()))
+        .collect();
+    scan(
+        &parsed
+            .iter()
+            .map(|(f, t, d)| (*f, *t, d.as_slice()))
+            .collect::<Vec<_>>(),
+    )
+}
+
+const APP: &str = "argoproj.io/Application";
+
+#[test]
+fn the_config_maps_themselves_whole_or_old_style() {
+    let s = scan_texts(&[(
+        "argocd-cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: argocd-cm}\ndata:\n  resource.customizations: |\n    argoproj.io/Application:\n      health.lua: |\n        return {}\n  resource.customizations.health.cert-manager.io_Certificate: x\n",
+    )]);
+    assert!(s.health_check(APP).is_some());
+    assert!(s.health_check("cert-manager.io/Certificate").is_some());
+    let s = scan_texts(&[(
+        "params.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: argocd-cmd-params-cm}\n",
+    )]);
+    assert_eq!(s.progressive.len(), 1);
+    assert_eq!(
+        s.progressive[0].1, None,
+        "a whole ConfigMap keeps the default"
+    );
+    assert!(s.progressive_on().is_none());
+}
+
+#[test]
+fn chart_values_at_the_top_under_an_umbrella_key_and_inline_in_an_application() {
+    let s = scan_texts(&[(
+        "values.yaml",
+        "configs:\n  cm:\n    resource.customizations.health.argoproj.io_Application: |\n      return {}\n  params:\n    applicationsetcontroller.enable.progressive.syncs: true\n",
+    )]);
+    assert!(s.health_check(APP).unwrap().how.contains("configs.cm"));
+    assert!(s.progressive_on().is_some());
+    let s = scan_texts(&[(
+        "charts/platform/values.yaml",
+        "argo-cd:\n  configs:\n    params:\n      server.insecure: true\n",
+    )]);
+    let (place, on) = &s.progressive[0];
+    assert_eq!(*on, None, "the chart's default is off");
+    assert!(
+        place.how.contains("`argo-cd.configs.params`"),
+        "{}",
+        place.how
+    );
+    let s = scan_texts(&[(
+        "argocd.yaml",
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: argocd}\nspec:\n  source:\n    chart: argo-cd\n    helm:\n      values: |\n        configs:\n          cm:\n            resource.customizations.health.argoproj.io_Application: x\n      valuesObject:\n        applicationSet:\n          extraArgs: [--enable-progressive-syncs]\n",
+    )]);
+    assert!(s.health_check(APP).is_some());
+    assert!(s.progressive_on().is_some());
+}
+
+#[test]
+fn kustomize_generators_inline_and_file_patches_and_json_patches() {
+    let kustomization = "resources:\n- https://github.com/argoproj/argo-cd//manifests/cluster-install?ref=v3.5.1\n- ./base\nconfigMapGenerator:\n- name: argocd-cmd-params-cm\n  behavior: merge\n  literals:\n  - applicationsetcontroller.enable.progressive.syncs=true\npatches:\n- path: cm-patch.yaml\n- target: {kind: ConfigMap, name: argocd-cm}\n  patch: |-\n    - op: add\n      path: /data/resource.customizations.health.argoproj.io_Application\n      value: x\n";
+    let s = scan_texts(&[
+        ("argocd/kustomization.yaml", kustomization),
+        (
+            "argocd/cm-patch.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: argocd-cmd-params-cm}\ndata: {server.insecure: 'true'}\n",
+        ),
+    ]);
+    assert!(s.health_check(APP).unwrap().how.contains("JSON patch"));
+    assert!(
+        s.progressive_on()
+            .unwrap()
+            .how
+            .contains("configMapGenerator")
+    );
+    // The patch file lacks the key but is a patch: it says nothing.
+    assert_eq!(s.progressive.len(), 1, "{:?}", s.progressive);
+    assert_eq!(s.remote.len(), 1);
+    assert!(s.files.contains("argocd/kustomization.yaml"));
+    let s = scan_texts(&[(
+        "kustomization.yaml",
+        "configMapGenerator:\n- name: argocd-cm\n  behavior: merge\n  files:\n  - resource.customizations.health.argoproj.io_Application=health.lua\npatchesStrategicMerge:\n- |-\n  apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: argocd-cmd-params-cm}\n  data:\n    applicationsetcontroller.enable.progressive.syncs: \"false\"\n",
+    )]);
+    assert!(s.health_check(APP).is_some());
+    assert_eq!(s.progressive[0].1, Some(false));
+}
+
+#[test]
+fn the_operator_resource_and_the_controller_deployment() {
+    let s = scan_texts(&[(
+        "argocd.yaml",
+        "apiVersion: argoproj.io/v1beta1\nkind: ArgoCD\nmetadata: {name: gitops}\nspec:\n  resourceHealthChecks:\n  - group: argoproj.io\n    kind: Application\n    check: |\n      return {}\n  applicationSet:\n    env:\n    - name: ARGOCD_APPLICATIONSET_CONTROLLER_ENABLE_PROGRESSIVE_SYNCS\n      value: \"true\"\n",
+    )]);
+    assert!(s.health_check(APP).unwrap().how.contains("Operator"));
+    assert!(s.progressive_on().is_some());
+    let s = scan_texts(&[(
+        "deploy.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: argocd-applicationset-controller}\nspec:\n  template:\n    spec:\n      containers:\n      - name: c\n        args: [--enable-progressive-syncs=false]\n",
+    )]);
+    assert_eq!(s.progressive[0].1, Some(false));
+}
+
+#[test]
+fn paths_join_against_the_kustomization_folder() {
+    assert_eq!(
+        join("a/b/kustomization.yaml", "../c/./d.yaml"),
+        "a/c/d.yaml"
+    );
+    assert_eq!(join("kustomization.yaml", "./d.yaml"), "d.yaml");
+    assert_eq!(normalize("./x\\y.yaml"), "x/y.yaml");
+}

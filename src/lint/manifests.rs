@@ -34,6 +34,7 @@ pub(super) fn lint(docs: &[Doc<'_>], version: Version, settings: &Settings) -> V
             _ => {}
         }
     }
+    super::apps::lint(docs, &mut findings);
     waves(docs, version, settings, &mut findings);
     progressive_syncs(docs, settings, &mut findings);
     create_namespace(docs, version, &mut findings);

@@ -12,13 +12,15 @@
 //!
 //! Codemap: [`rules`] (the table and severities), [`finding`] (findings, the report
 //! and its text), [`output`] (the report as JSON, SARIF and GitLab code quality), `spec` (a spec's findings), `manifests` and `appset` (rules for
-//! existing manifests, on `doc`s), `generate` (list generators evaluated), `settings`
+//! existing manifests, on `doc`s), `apps` (rules across Applications: names, refs,
+//! template waves), `generate` (list generators evaluated), `settings`
 //! (the Argo CD settings rules depend on, found in ConfigMaps, kustomizations, Helm
 //! values and the Operator's resource).
 //!
 //! A tool beside the pipeline: may import every stage and the pipeline; no stage
 //! imports it.
 
+mod apps;
 mod appset;
 pub mod config;
 mod doc;

@@ -145,6 +145,30 @@ pub const RULES: &[Rule] = &[
         fix: "add `{group: \"\", kind: Namespace}` (from Argo CD 3.3 with the namespace's `name`) to the project's `clusterResourceWhitelist`",
     },
     Rule {
+        name: "appset-template-sync-wave",
+        severity: Severity::Warning,
+        reason: "a sync-wave on an ApplicationSet's template orders nothing: the controller creates and updates the Applications itself, not through a parent's sync",
+        fix: "order the generated Applications with RollingSync steps, or remove the annotation",
+    },
+    Rule {
+        name: "duplicate-application-name",
+        severity: Severity::Error,
+        reason: "one Application (name and namespace) written from two manifests, or a manifest and an ApplicationSet, flips between them on every sync; twice from one ApplicationSet, the controller refuses to generate it",
+        fix: "give each Application its own name, or remove one of them",
+    },
+    Rule {
+        name: "values-without-ref",
+        severity: Severity::Error,
+        reason: "a `$name/…` value file or file parameter needs a source with `ref: name` among `sources`; otherwise manifest generation fails",
+        fix: "add `ref: name` to the values repository's source, or correct the name",
+    },
+    Rule {
+        name: "ref-unused",
+        severity: Severity::Warning,
+        reason: "a source's `ref` that no `$name/…` value file reads is dead configuration; without `path` or `chart` the source does nothing at all",
+        fix: "read values through it, or remove it",
+    },
+    Rule {
         name: "sync-wave-not-integer",
         severity: Severity::Warning,
         reason: "a sync-wave that is not an integer is read as wave 0 (§2)",

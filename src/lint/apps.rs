@@ -164,7 +164,8 @@ fn refs(doc: &Doc<'_>, spec: &Node, what: &str, findings: &mut Vec<Finding>) {
 /// "contains applications with duplicate name", v3.5.1
 /// `applicationset_controller.go:549`). A generated Application lives in its
 /// ApplicationSet's namespace (`template.go:68`); a manifest without a namespace is
-/// compared as written, without one.
+/// compared as written, without one. Writers in different folders may be different
+/// clusters' Argo CD instances, so their duplicates are notes.
 fn duplicate_names(docs: &[Doc<'_>], findings: &mut Vec<Finding>) {
     // (namespace, name) → every writer: document, position, what.
     let mut writers: BTreeMap<(String, String), Vec<Writer<'_, '_>>> = BTreeMap::new();
@@ -231,17 +232,35 @@ fn duplicate_names(docs: &[Doc<'_>], findings: &mut Vec<Finding>) {
             } else {
                 "both write one object, and each sync of one overwrites the other"
             };
-            findings.push(doc.finding(
+            // Two folders may be two clusters, each with its own Argo CD (and `argocd`
+            // namespace): only one ApplicationSet, or one folder, is surely one instance.
+            let same_place =
+                std::ptr::eq(doc.node, first.node) || folder(doc.file) == folder(first.file);
+            let maybe = if same_place {
+                ""
+            } else {
+                " (if both reach the same Argo CD: they are in different folders, which may be different clusters)"
+            };
+            let mut finding = doc.finding(
                 &"duplicate-application-name",
                 *pos,
                 format!(
-                    "Application `{name}`{ns} comes from {what} here and from {first_what} at {}: {effect}",
+                    "Application `{name}`{ns} comes from {what} here and from {first_what} at {}: {effect}{maybe}",
                     at(first, *first_pos)
                 ),
                 "give each Application its own name (an environment or cluster suffix), or remove one of them".into(),
-            ));
+            );
+            if !same_place {
+                finding.severity = super::rules::Severity::Note;
+            }
+            findings.push(finding);
         }
     }
+}
+
+/// The folder part of a file name.
+fn folder(file: &str) -> &str {
+    file.rsplit_once(['/', '\\']).map_or("", |(d, _)| d)
 }
 
 /// Who writes an Application: the document, where, and what it is (for messages).

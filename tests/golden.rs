@@ -231,6 +231,7 @@ fn generated_manifests_pass_lint() {
             unreadable: &[],
             config: &ladder::lint::config::Config::default(),
             excluded: 0,
+            checkouts: &[],
         };
         let report = ladder::lint::lint(&texts, options).unwrap();
         let found: Vec<String> = report

@@ -62,3 +62,56 @@ fn every_tree_of_the_corpus_has_a_valid_sarif_report_with_the_same_exit_code() {
         assert_eq!(results.len(), findings, "{tree}: one result per finding");
     }
 }
+
+/// A repository's own checkout needs no configuration: the git repository the linted
+/// path is in is found, and known by its remote's URL (SSH here, HTTPS in the
+/// ApplicationSet); its files are what git would commit (`.gitignore`d folders are not).
+#[test]
+fn git_generators_read_the_checkout_the_linted_path_is_in() {
+    let git = |dir: &std::path::Path, args: &[&str]| {
+        std::process::Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(args)
+            .output()
+    };
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
+    if git(dir, &["init", "-q"]).is_err() {
+        eprintln!("skipped: git is not installed");
+        return;
+    }
+    git(
+        dir,
+        &[
+            "remote",
+            "add",
+            "origin",
+            "git@git.example.com:acme/deploy.git",
+        ],
+    )
+    .unwrap();
+    for (path, text) in [
+        ("apps/web/kustomization.yaml", "resources: []\n"),
+        ("apps/api/kustomization.yaml", "resources: []\n"),
+        ("apps/vendor/kustomization.yaml", "resources: []\n"),
+        (".gitignore", "apps/vendor/\n"),
+        (
+            "argocd/apps.yaml",
+            "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata: {name: apps, namespace: argocd}\nspec:\n  goTemplate: true\n  generators:\n    - git:\n        repoURL: https://git.example.com/acme/deploy.git\n        revision: HEAD\n        directories: [{path: 'apps/*'}]\n  strategy:\n    type: RollingSync\n    rollingSync:\n      steps:\n        - matchExpressions: [{key: app, operator: In, values: [api]}]\n  template:\n    metadata:\n      name: '{{.path.basename}}'\n      labels: {app: '{{.path.basename}}'}\n    spec:\n      project: default\n      source: {repoURL: https://git.example.com/acme/deploy.git, targetRevision: HEAD, path: '{{.path.path}}'}\n      destination: {server: https://kubernetes.default.svc, namespace: '{{.path.basename}}'}\n",
+        ),
+    ] {
+        let file = dir.join(path);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(file, text).unwrap();
+    }
+    let out = ladder(&dir.join("argocd"), &["lint", "."]);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.contains("error[app-in-no-step]: Application `web` of ApplicationSet `apps` (for folder `apps/web`)"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("`vendor`"), "{stdout}");
+    assert!(!stdout.contains("generator-not-evaluated"), "{stdout}");
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+}

@@ -150,6 +150,11 @@ pub(super) enum Command {
         /// argo-cd Helm chart's values and the Operator's `ArgoCD` resource.
         #[arg(long, value_enum, value_name = "SETTING")]
         assume: Vec<LintAssume>,
+        /// The local checkout of a repository ApplicationSet git generators read
+        /// (repeatable): `--repository https://github.com/acme/platform.git=../platform`.
+        /// The git repository each PATH is in is found by itself, by its remotes' URLs.
+        #[arg(long, value_name = "URL=DIR")]
+        repository: Vec<String>,
         /// Manifest files or folders.
         #[arg(value_name = "PATH")]
         paths: Vec<PathBuf>,

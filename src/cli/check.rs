@@ -15,28 +15,41 @@ pub(super) struct Select {
     pub(super) config: Option<PathBuf>,
     pub(super) format: super::args::LintFormat,
     pub(super) assume: Vec<super::args::LintAssume>,
+    /// `--repository URL=DIR`.
+    pub(super) repository: Vec<String>,
 }
 
 /// The lint config: `--config`'s, else `.ladder-lint.yaml` where there is one; `Err`
 /// with the exit code after printing its problems.
 fn lint_config(
     path: Option<&Path>,
-) -> anyhow::Result<Result<ladder::lint::config::Config, ExitCode>> {
+) -> anyhow::Result<Result<(ladder::lint::config::Config, PathBuf), ExitCode>> {
     let default = Path::new(".ladder-lint.yaml");
     let path = match path {
         Some(p) => p,
         None if default.is_file() => default,
-        None => return Ok(Ok(ladder::lint::config::Config::default())),
+        None => {
+            return Ok(Ok((
+                ladder::lint::config::Config::default(),
+                PathBuf::from("."),
+            )));
+        }
     };
+    // Paths in the config are relative to its folder.
+    let folder = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
     let text = std::fs::read_to_string(path)
         .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
     let name = path.display().to_string();
-    Ok(
-        ladder::lint::config::parse(&name, &text).map_err(|diagnostics| {
+    Ok(ladder::lint::config::parse(&name, &text)
+        .map(|config| (config, folder))
+        .map_err(|diagnostics| {
             eprint!("{}", diagnostic::render(&diagnostics, Some(&text)));
             ExitCode::from(INVALID)
-        }),
-    )
+        }))
 }
 
 pub(super) fn lint(
@@ -46,10 +59,38 @@ pub(super) fn lint(
     select: &Select,
 ) -> anyhow::Result<ExitCode> {
     let format = select.format;
-    let mut config = match lint_config(select.config.as_deref())? {
-        Ok(config) => config,
+    let (mut config, config_folder) = match lint_config(select.config.as_deref())? {
+        Ok(found) => found,
         Err(code) => return Ok(code),
     };
+    let mut repositories: Vec<(String, PathBuf)> = config
+        .repositories
+        .iter()
+        .map(|r| (r.url.clone(), config_folder.join(&r.path)))
+        .collect();
+    if let Some((url, dir)) = repositories.iter().find(|(_, d)| !d.is_dir()) {
+        eprintln!(
+            "error: the lint config's repository `{url}` has the path `{}`, which is not a folder",
+            dir.display()
+        );
+        return Ok(ExitCode::from(INVALID));
+    }
+    for given in &select.repository {
+        let Some((url, dir)) = given
+            .rsplit_once('=')
+            .filter(|(u, d)| !u.is_empty() && !d.is_empty())
+        else {
+            eprintln!(
+                "error: `--repository {given}` is not URL=DIR, e.g. `--repository https://github.com/acme/platform.git=../platform`"
+            );
+            return Ok(ExitCode::from(INVALID));
+        };
+        if !Path::new(dir).is_dir() {
+            eprintln!("error: `--repository {given}`: `{dir}` is not a folder");
+            return Ok(ExitCode::from(INVALID));
+        }
+        repositories.push((url.to_owned(), PathBuf::from(dir)));
+    }
     for a in &select.assume {
         use ladder::lint::config::Assume;
         config.assume.insert(match a {
@@ -119,6 +160,11 @@ pub(super) fn lint(
             .find(|(file, _)| file == name)
             .map(|(_, text)| text.as_str())
     };
+    let found = super::checkout::discover(paths, &repositories);
+    let checkouts: Vec<ladder::lint::Checkout<'_>> = found
+        .iter()
+        .map(|f| ladder::lint::Checkout::new(f.urls.clone(), f.shown.clone(), &f.tree))
+        .collect();
     let options = ladder::lint::Options {
         version,
         inputs: &inputs,
@@ -126,6 +172,7 @@ pub(super) fn lint(
         unreadable: &unreadable,
         config: &config,
         excluded,
+        checkouts: &checkouts,
     };
     match ladder::lint::lint(&files, options) {
         Ok(report) => {

@@ -7,6 +7,7 @@
 mod args;
 mod build;
 mod check;
+mod checkout;
 mod diff;
 mod envs;
 mod fs_safe;
@@ -120,6 +121,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             exclude,
             config,
             assume,
+            repository,
             paths,
         } => {
             if list_rules {
@@ -131,6 +133,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 config,
                 format,
                 assume,
+                repository,
             };
             check::lint(spec.as_deref(), argocd_version.as_deref(), &paths, &select)
         }

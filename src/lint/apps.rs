@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use super::doc::Doc;
 use super::finding::Finding;
-use super::generate::generated;
+use super::generate::Generation;
 use crate::diagnostic::{Pos, did_you_mean};
 use crate::load::yaml::{Node, Value};
 
@@ -26,7 +26,14 @@ pub(super) fn lint(docs: &[Doc<'_>], findings: &mut Vec<Finding>) {
             }
             Some("ApplicationSet") => {
                 let template = doc.node.get("spec").and_then(|s| s.get("template"));
-                if let Some(spec) = template.and_then(|t| t.get("spec")) {
+                // A `templatePatch` may add or change sources lint does not render.
+                let patched = doc
+                    .node
+                    .get("spec")
+                    .is_some_and(|s| s.get("templatePatch").is_some());
+                if let Some(spec) = template.and_then(|t| t.get("spec"))
+                    && !patched
+                {
                     refs(doc, spec, "ApplicationSet template", findings);
                 }
                 template_sync_wave(doc, template, findings);
@@ -50,23 +57,44 @@ fn template_sync_wave(doc: &Doc<'_>, template: Option<&Node>, findings: &mut Vec
     else {
         return;
     };
+    let rolling = doc
+        .node
+        .get("spec")
+        .and_then(|s| s.get("strategy"))
+        .and_then(|s| s.get("type"))
+        .and_then(Node::as_str)
+        == Some("RollingSync");
+    let (effect, help) = if rolling {
+        (
+            "its RollingSync steps order them, and the wave adds nothing",
+            "remove the annotation; order the Applications by their steps",
+        )
+    } else {
+        (
+            "every generated Application starts at once",
+            "order the generated Applications with a RollingSync strategy (steps selecting their labels), or remove the annotation",
+        )
+    };
     findings.push(doc.finding(
         &"appset-template-sync-wave",
         wave.pos,
         format!(
-            "the template of ApplicationSet `{}` sets sync-wave `{}`, which orders nothing: the ApplicationSet controller creates and updates its Applications itself, not through a parent's sync, so every generated Application starts at once",
+            "the template of ApplicationSet `{}` sets sync-wave `{}`, which orders nothing: the ApplicationSet controller creates and updates its Applications itself, not through a parent's sync, so {effect}",
             doc.name(),
             wave.key_text().unwrap_or_default()
         ),
-        "order the generated Applications with a RollingSync strategy (steps selecting their labels), or remove the annotation".into(),
+        help.into(),
     ));
 }
 
 /// `$name/…` value files and file parameters of a multi-source spec against its
 /// sources' `ref`s, as the repo server resolves them (v3.5.1
 /// `reposerver/repository/repository.go:577-592`: an unknown `$name` fails manifest
-/// generation, "source referenced …, which is not one of the available sources"). A
-/// single `source` has no refs: there `$name/…` is a path that does not exist.
+/// generation). A single `source` has no refs: there `$name` is an environment variable
+/// (`Env.Envsubst`, `types.go:181`, called at `repository.go:1457`), Argo CD's own
+/// (`$ARGOCD_APP_NAME`, `$KUBE_VERSION`…) or, unset, nothing, so `$values/x.yaml` reads
+/// `/x.yaml` from the repository root: a warning. Templated refs and value files are
+/// not judged.
 fn refs(doc: &Doc<'_>, spec: &Node, what: &str, findings: &mut Vec<Finding>) {
     let sources: Vec<&Node> = match spec.get("sources").map(|s| &s.value) {
         Some(Value::Seq(items)) => items.iter().collect(),
@@ -79,6 +107,9 @@ fn refs(doc: &Doc<'_>, spec: &Node, what: &str, findings: &mut Vec<Finding>) {
             if let Some(r) = source.get("ref")
                 && let Some(name) = r.as_str()
             {
+                if name.contains("{{") {
+                    return;
+                }
                 let deploys = source.get("path").is_some() || source.get("chart").is_some();
                 defined.insert(format!("${name}"), (r, deploys));
             }
@@ -97,21 +128,40 @@ fn refs(doc: &Doc<'_>, spec: &Node, what: &str, findings: &mut Vec<Finding>) {
             let Some(text) = file.as_str().filter(|t| t.starts_with('$')) else {
                 continue;
             };
+            if text.contains("{{") {
+                return;
+            }
             let name = text.split('/').next().unwrap_or(text);
             used.entry(name.to_owned()).or_insert(file.pos);
             if defined.contains_key(name) {
                 continue;
             }
+            let env = ["$ARGOCD_", "$KUBE_", "${", "$$"]
+                .iter()
+                .any(|p| name.starts_with(p));
+            if !multi && env {
+                continue;
+            }
             let (message, help) = if multi {
                 let known: Vec<&str> = defined.keys().map(String::as_str).collect();
-                let available = if known.is_empty() {
-                    "no source has a `ref`".to_owned()
+                let (available, error) = if known.is_empty() {
+                    (
+                        "no source has a `ref`".to_owned(),
+                        format!(
+                            "source referenced \"{name}\", but no source has a 'ref' field defined"
+                        ),
+                    )
                 } else {
-                    format!("its refs are {}", known.join(", "))
+                    (
+                        format!("its refs are {}", known.join(", ")),
+                        format!(
+                            "source referenced \"{name}\", which is not one of the available sources"
+                        ),
+                    )
                 };
                 (
                     format!(
-                        "{what} `{}` reads `{text}`, but no source has `ref: {}` ({available}): manifest generation fails with \"source referenced {name}, which is not one of the available sources\"",
+                        "{what} `{}` reads `{text}`, but no source has `ref: {}` ({available}): manifest generation fails with \"{error}\"",
                         doc.name(),
                         &name[1..]
                     ),
@@ -123,9 +173,10 @@ fn refs(doc: &Doc<'_>, spec: &Node, what: &str, findings: &mut Vec<Finding>) {
                     }),
                 )
             } else {
+                let rest = &text[name.len()..];
                 (
                     format!(
-                        "{what} `{}` reads `{text}`, but `{name}` refers to a `ref` source and it has a single `source`: Argo CD looks for a file of that name in the chart's path, and manifest generation fails",
+                        "{what} `{}` reads `{text}` with a single `source`, which has no refs: Argo CD takes `{name}` for an environment variable, unset, so it reads `{rest}` from the repository root (and fails when that file is missing)",
                         doc.name()
                     ),
                     format!(
@@ -134,7 +185,11 @@ fn refs(doc: &Doc<'_>, spec: &Node, what: &str, findings: &mut Vec<Finding>) {
                     ),
                 )
             };
-            findings.push(doc.finding(&"values-without-ref", file.pos, message, help));
+            let mut finding = doc.finding(&"values-without-ref", file.pos, message, help);
+            if !multi {
+                finding.severity = super::rules::Severity::Warning;
+            }
+            findings.push(finding);
         }
     }
     for (name, (node, deploys)) in &defined {
@@ -194,17 +249,33 @@ fn duplicate_names(docs: &[Doc<'_>], findings: &mut Vec<Finding>) {
             Some("ApplicationSet") => {
                 // One ApplicationSet written in two files (a copy) is one object: its
                 // Applications are counted once.
-                if !appsets.insert((namespace.clone(), doc.name().to_owned())) {
+                // Same name, other content (one per cluster folder, say): two objects.
+                if !appsets.insert((
+                    namespace.clone(),
+                    doc.name().to_owned(),
+                    doc.node.to_json().to_string(),
+                )) {
                     continue;
                 }
-                let Ok(apps) = generated(doc.node) else {
+                let Some(Generation::Apps(apps, _)) = &doc.generated else {
                     continue;
                 };
-                for app in apps.into_iter().filter(|a| !a.name.contains("{{")) {
+                for app in apps.iter().filter(|a| !a.name.contains("{{")) {
                     writers
-                        .entry((namespace.clone(), app.name))
+                        .entry((namespace.clone(), app.name.clone()))
                         .or_default()
-                        .push((doc, app.pos, format!("ApplicationSet `{}`", doc.name())));
+                        .push((
+                            doc,
+                            app.pos,
+                            format!(
+                                "ApplicationSet `{}`{}",
+                                doc.name(),
+                                app.origin
+                                    .as_ref()
+                                    .map(|o| format!(" (for {o})"))
+                                    .unwrap_or_default()
+                            ),
+                        ));
                 }
             }
             _ => {}
@@ -227,8 +298,9 @@ fn duplicate_names(docs: &[Doc<'_>], findings: &mut Vec<Finding>) {
                 "the controller refuses to generate it (\"contains applications with duplicate name\")"
             } else if appsets {
                 // The first to create it owns it; the other's update fails setting its
-                // controller reference (v3.5.1 applicationset_controller.go:734).
-                "the ApplicationSet that created it first owns it, and the other fails to update it on every reconcile (\"failed to update Application\")"
+                // controller reference (v3.5.1 applicationset_controller.go:734, the
+                // error of controller-runtime's SetControllerReference).
+                "the ApplicationSet that created it first owns it, and the other fails to update it on every reconcile (\"is already owned by another ApplicationSet controller\")"
             } else {
                 "both write one object, and each sync of one overwrites the other"
             };

@@ -7,13 +7,14 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::doc::Doc;
 use super::finding::Finding;
-use super::generate::{Generated, generated};
+use super::generate::{Generated, Generation};
 use crate::analyze::model::Version;
 use crate::diagnostic::did_you_mean;
 use crate::load::yaml::{Node, Value};
 
 pub(super) fn appset(doc: &Doc<'_>, version: Version, findings: &mut Vec<Finding>) {
     misplaced_deletion_order(doc, doc.node, &mut Vec::new(), findings);
+    generation(doc, findings);
     let spec = doc.node.get("spec");
     let strategy = spec.and_then(|s| s.get("strategy"));
     if let Some(strategy) = strategy {
@@ -72,6 +73,46 @@ pub(super) fn appset(doc: &Doc<'_>, version: Version, findings: &mut Vec<Finding
         ));
     }
     membership(doc, steps, findings);
+}
+
+/// What the controller would make of the generators: nothing at all when it fails on
+/// them (`generator-error`); nothing from a git generator that matches no folder or file
+/// of the checkout (`generator-empty`), and with nothing left, the deletion of every
+/// Application it generated before (unless `syncPolicy.applicationsSync` keeps them).
+fn generation(doc: &Doc<'_>, findings: &mut Vec<Finding>) {
+    match &doc.generated {
+        Some(Generation::Fails(pos, why)) => findings.push(doc.finding(
+            &"generator-error",
+            *pos,
+            format!("ApplicationSet `{}` generates no Applications: {why}", doc.name()),
+            "correct the generator; `kubectl describe applicationset` shows the controller's error in its conditions".into(),
+        )),
+        Some(Generation::Apps(apps, empty)) => {
+            let policy = doc
+                .node
+                .get("spec")
+                .and_then(|s| s.get("syncPolicy"))
+                .and_then(|p| p.get("applicationsSync"))
+                .and_then(Node::as_str);
+            let keeps = matches!(policy, Some("create-only" | "create-update"));
+            for (pos, what) in empty {
+                let effect = if !apps.is_empty() {
+                    "no Application comes from it"
+                } else if keeps {
+                    "the ApplicationSet generates no Applications (its `applicationsSync` keeps those it made before)"
+                } else {
+                    "the ApplicationSet generates no Applications, and the controller deletes every Application it generated before"
+                };
+                findings.push(doc.finding(
+                    &"generator-empty",
+                    *pos,
+                    format!("ApplicationSet `{}`: {what}, so {effect}", doc.name()),
+                    "correct the path pattern (it is relative to the repository root; `*` does not cross `/` in `directories`)".into(),
+                ));
+            }
+        }
+        Some(Generation::Unknown(..) | Generation::Elsewhere(..)) | None => {}
+    }
 }
 
 pub(super) fn steps(strategy: &Node) -> Option<&[Node]> {
@@ -353,12 +394,12 @@ pub(super) fn selects(step: &[Expr], app: &Generated) -> bool {
 
 /// Applications in no step or in two, and steps that select nothing.
 pub(super) fn membership(doc: &Doc<'_>, steps: &[Node], findings: &mut Vec<Finding>) {
-    let apps = match generated(doc.node) {
-        Ok(apps) => apps,
-        Err((pos, why)) => {
+    let apps = match &doc.generated {
+        Some(Generation::Apps(apps, _)) => apps,
+        Some(Generation::Unknown(pos, why)) => {
             findings.push(doc.finding(
                 &"generator-not-evaluated",
-                pos,
+                *pos,
                 format!(
                     "ApplicationSet `{}`: {why}, so ladder does not check which steps select its Applications",
                     doc.name()
@@ -367,6 +408,20 @@ pub(super) fn membership(doc: &Doc<'_>, steps: &[Node], findings: &mut Vec<Findi
             ));
             return;
         }
+        Some(Generation::Elsewhere(pos, why, url)) => {
+            findings.push(doc.finding(
+                &"generator-not-evaluated",
+                *pos,
+                format!(
+                    "ApplicationSet `{}`: {why}, so ladder does not check which steps select its Applications",
+                    doc.name()
+                ),
+                format!("lint its checkout too: `--repository {url}=DIR`, or `repositories: [{{url: {url}, path: DIR}}]` in .ladder-lint.yaml"),
+            ));
+            return;
+        }
+        // `generator-error` says why nothing is generated.
+        Some(Generation::Fails(..)) | None => return,
     };
     let parsed: Vec<Vec<Expr>> = steps.iter().map(parse_step).collect();
     // A step can only select Applications that carry one of the values of each of its
@@ -389,7 +444,7 @@ pub(super) fn membership(doc: &Doc<'_>, steps: &[Node], findings: &mut Vec<Findi
     }
     let mut met = vec![0usize; parsed.len()];
     let mut used = vec![false; steps.len()];
-    for app in &apps {
+    for app in apps {
         let mut touched = Vec::new();
         for (k, v) in &app.labels {
             for &i in by_label
@@ -421,9 +476,10 @@ pub(super) fn membership(doc: &Doc<'_>, steps: &[Node], findings: &mut Vec<Findi
                 &"app-in-no-step",
                 app.pos,
                 format!(
-                    "Application `{}` of ApplicationSet `{}` is selected by no step, so RollingSync never syncs it",
+                    "Application `{}` of ApplicationSet `{}`{} is selected by no step, so RollingSync never syncs it",
                     app.name,
-                    doc.name()
+                    doc.name(),
+                    app.origin.as_ref().map(|o| format!(" (for {o})")).unwrap_or_default()
                 ),
                 format!("add a step that matches its labels ({})", labels_text(app)),
             )),
@@ -511,6 +567,7 @@ mod tests {
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
                 .collect(),
             pos: Pos::default(),
+            origin: None,
         }
     }
 

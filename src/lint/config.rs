@@ -6,6 +6,9 @@
 //! ```yaml
 //! exclude: ["charts/**/templates/**", "**/vendor/**"]
 //! assume: [application-health-check]
+//! repositories:           # the local checkout of a repository git generators read
+//!   - url: https://github.com/acme/platform.git
+//!     path: .             # relative to this file
 //! rules:
 //!   max-update-zero: off
 //!   empty-step: error
@@ -50,6 +53,17 @@ pub struct Config {
     pub rules: BTreeMap<String, Level>,
     /// Settings taken as installed (`assume`, and `--assume`).
     pub assume: std::collections::BTreeSet<Assume>,
+    /// Local checkouts of repositories, by the URL Argo CD reads them from
+    /// (`repositories`, and `--repository URL=DIR`).
+    pub repositories: Vec<Repository>,
+}
+
+/// A repository's local checkout: the URL ApplicationSets name it by and its folder
+/// (relative to the config file, or as given on the command line).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Repository {
+    pub url: String,
+    pub path: String,
 }
 
 impl Config {
@@ -96,10 +110,12 @@ pub fn parse(file: &str, text: &str) -> Result<Config, Vec<Diagnostic>> {
             },
             Some("rules") => rule_levels(file, value, &mut config, &mut problems),
             Some("assume") => assumptions(file, value, &mut config, &mut problems),
+            Some("repositories") => repositories(file, value, &mut config, &mut problems),
             Some(other) => problems.push(
                 Diagnostic::new(file, key.pos, format!("`{other}` is not a lint setting")).help(
-                    did_you_mean(other, ["exclude", "rules", "assume"]).unwrap_or_else(|| {
-                        "the settings are `exclude`, `rules` and `assume`".to_owned()
+                    did_you_mean(other, SETTINGS).unwrap_or_else(|| {
+                        "the settings are `exclude`, `rules`, `assume` and `repositories`"
+                            .to_owned()
                     }),
                 ),
             ),
@@ -114,6 +130,52 @@ pub fn parse(file: &str, text: &str) -> Result<Config, Vec<Diagnostic>> {
         Ok(config)
     } else {
         Err(problems)
+    }
+}
+
+/// The settings a lint config may have.
+const SETTINGS: [&str; 4] = ["exclude", "rules", "assume", "repositories"];
+
+fn repositories(file: &str, value: &Node, config: &mut Config, problems: &mut Vec<Diagnostic>) {
+    let shape = "`repositories` is a list of `{url: URL, path: DIR}`";
+    let Value::Seq(items) = &value.value else {
+        problems.push(Diagnostic::new(file, value.pos, shape));
+        return;
+    };
+    for item in items {
+        let field = |name: &str| {
+            item.get(name)
+                .and_then(Node::as_str)
+                .filter(|s| !s.is_empty())
+        };
+        if let Value::Map(entries) = &item.value {
+            for (k, _) in entries {
+                let key = k.key_text().unwrap_or_default();
+                if key != "url" && key != "path" {
+                    problems.push(
+                        Diagnostic::new(
+                            file,
+                            k.pos,
+                            format!("`{key}` is not a repository setting"),
+                        )
+                        .help(
+                            did_you_mean(&key, ["url", "path"])
+                                .unwrap_or_else(|| "a repository has `url` and `path`".to_owned()),
+                        ),
+                    );
+                }
+            }
+        }
+        match (field("url"), field("path")) {
+            (Some(url), Some(path)) => config.repositories.push(Repository {
+                url: url.to_owned(),
+                path: path.to_owned(),
+            }),
+            _ => problems.push(
+                Diagnostic::new(file, item.pos, "a repository needs a `url` and a `path`")
+                    .help("e.g. `- {url: https://github.com/acme/platform.git, path: .}`"),
+            ),
+        }
     }
 }
 

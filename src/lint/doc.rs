@@ -3,6 +3,7 @@
 use std::collections::BTreeSet;
 
 use super::finding::Finding;
+use super::generate::Generation;
 use crate::diagnostic::{Diagnostic, Pos};
 use crate::load::yaml::Node;
 
@@ -13,6 +14,8 @@ pub(super) struct Doc<'a> {
     /// Lines of the file where a RollingSync step that ladder wrote for a manual
     /// environment starts ([`manual_steps`]).
     pub(super) manual_steps: &'a BTreeSet<u32>,
+    /// What an ApplicationSet generates (evaluated once, for every rule that asks).
+    pub(super) generated: Option<Generation>,
 }
 
 /// The lines where the steps ladder wrote for a manual environment start, in a file

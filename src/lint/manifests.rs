@@ -14,6 +14,7 @@ use crate::load::yaml::{Node, Value};
 use super::appset::{appset, automated_enabled, steps};
 use super::doc::Doc;
 use super::finding::Finding;
+use super::glob::glob;
 use super::rules::Severity;
 use super::settings::{APP_HEALTH_KEY, PROGRESSIVE_KEY, Place, Settings};
 use crate::diagnostic::Diagnostic;
@@ -183,99 +184,6 @@ fn namespace_permission(project: &Node, namespace: Option<&str>, version: Versio
         Permission::Permitted
     } else {
         Permission::NotListed
-    }
-}
-
-/// Go's `filepath.Match` on names without `/`: `*` any run of characters, `?` one,
-/// `[…]` a class (`[^…]` or `[!…]` negated, with ranges), `\` escapes. A malformed
-/// pattern matches nothing, as Argo CD treats its error.
-fn glob(pattern: &str, text: &str) -> bool {
-    fn class(p: &[char], c: char) -> Option<(bool, usize)> {
-        // p starts after '['; returns (matched, length of the class including ']').
-        let mut i = 0;
-        let negated = matches!(p.first(), Some('^' | '!'));
-        if negated {
-            i += 1;
-        }
-        let mut matched = false;
-        let mut first = true;
-        loop {
-            let lo = *p.get(i)?;
-            if lo == ']' && !first {
-                return Some((matched != negated, i + 1));
-            }
-            first = false;
-            let lo = if lo == '\\' {
-                i += 1;
-                *p.get(i)?
-            } else {
-                lo
-            };
-            i += 1;
-            let hi = if p.get(i) == Some(&'-') && p.get(i + 1).is_some_and(|&h| h != ']') {
-                i += 1;
-                let h = if p[i] == '\\' {
-                    i += 1;
-                    *p.get(i)?
-                } else {
-                    p[i]
-                };
-                i += 1;
-                h
-            } else {
-                lo
-            };
-            if lo <= c && c <= hi {
-                matched = true;
-            }
-        }
-    }
-    /// Whether the one-character token at the start of `p` matches `c`: `Some(length of
-    /// the token)` if it does, `Some(0)` if not, `None` for a malformed token.
-    fn one(p: &[char], c: char) -> Option<usize> {
-        match p[0] {
-            '?' => Some(1),
-            '[' => class(&p[1..], c).map(|(hit, len)| if hit { 1 + len } else { 0 }),
-            '\\' => Some(if *p.get(1)? == c { 2 } else { 0 }),
-            other => Some(usize::from(other == c)),
-        }
-    }
-    // Iterative, with one backtracking point (the last `*`): no recursion whose depth
-    // comes from the pattern, and at most |pattern| × |text| steps (a recursive matcher
-    // overflowed the stack on 20,000 `*`s and took exponential time on `*a*a…b`).
-    let p: Vec<char> = pattern.chars().collect();
-    let t: Vec<char> = text.chars().collect();
-    let (mut pi, mut ti) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    loop {
-        if pi < p.len() {
-            if p[pi] == '*' {
-                star = Some((pi + 1, ti));
-                pi += 1;
-                continue;
-            }
-            if ti < t.len() {
-                match one(&p[pi..], t[ti]) {
-                    None => return false,
-                    Some(0) => {}
-                    Some(len) => {
-                        pi += len;
-                        ti += 1;
-                        continue;
-                    }
-                }
-            }
-        } else if ti == t.len() {
-            return true;
-        }
-        match star {
-            Some((after, from)) if from < t.len() => {
-                star = Some((after, from + 1));
-                pi = after;
-                ti = from + 1;
-            }
-            _ => return false,
-        }
     }
 }
 
@@ -472,12 +380,13 @@ fn waves(docs: &[Doc<'_>], version: Version, settings: &Settings, findings: &mut
     }
 }
 
-/// Lints parsed manifest files (name, text, documents) for `version`; also returns how
-/// many documents were read.
+/// Lints parsed manifest files (name, text, documents) for `version`, with the checkouts
+/// git generators read; also returns how many documents were read.
 pub(super) fn lint_files(
     trees: &[(&str, &str, Vec<Node>)],
     version: Version,
     settings: &Settings,
+    checkouts: &[super::generate::Checkout<'_>],
 ) -> (Vec<Finding>, usize) {
     let manual: Vec<BTreeSet<u32>> = trees
         .iter()
@@ -494,37 +403,15 @@ pub(super) fn lint_files(
                     file,
                     node,
                     manual_steps,
+                    generated: None,
                 })
+        })
+        .map(|mut doc| {
+            if doc.is_argo() && doc.kind() == Some("ApplicationSet") {
+                doc.generated = Some(super::generate::generated(doc.node, checkouts));
+            }
+            doc
         })
         .collect();
     (lint(&docs, version, settings), docs.len())
-}
-
-#[cfg(test)]
-mod tests {
-    /// Regression: the glob matcher recursed once per pattern character (20,000 `*`s
-    /// overflowed the stack) and backtracked exponentially on `*a*a…b`.
-    #[test]
-    fn globs_with_many_stars_match_without_recursion_or_backtracking_blowup() {
-        assert!(glob(&"*".repeat(200_000), "Namespace"));
-        assert!(!glob(&("*a".repeat(30) + "b"), &"a".repeat(60)));
-        assert!(glob(&("*a".repeat(30) + "b"), &("a".repeat(60) + "b")));
-    }
-
-    use super::glob;
-
-    #[test]
-    fn globs_match_as_go_filepath_match_does() {
-        assert!(glob("*", ""));
-        assert!(glob("", ""));
-        assert!(!glob("", "Namespace"));
-        assert!(glob("Name*", "Namespace"));
-        assert!(glob("shop-?ev", "shop-dev"));
-        assert!(glob("shop-[a-d]ev", "shop-dev"));
-        assert!(!glob("shop-[^a-d]ev", "shop-dev"));
-        assert!(glob("cert-manager-*", "cert-manager-webhook"));
-        assert!(!glob("cert-manager-*", "cert-manager"));
-        assert!(!glob("[", "["));
-        assert!(glob("\\*", "*"));
-    }
 }

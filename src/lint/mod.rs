@@ -26,6 +26,7 @@ pub mod config;
 mod doc;
 pub mod finding;
 mod generate;
+mod glob;
 mod manifests;
 pub mod output;
 pub mod rules;
@@ -39,6 +40,7 @@ use crate::analyze::model::Version;
 use crate::diagnostic::Diagnostic;
 use crate::load::yaml::{self};
 use finding::{Finding, Report, Skipped};
+pub use generate::{Checkout, Tree};
 use std::collections::BTreeMap;
 
 /// The version linted for when neither `--argocd-version` nor a spec says.
@@ -60,6 +62,8 @@ pub struct Options<'a> {
     pub config: &'a config::Config,
     /// How many files the caller left out (`--exclude`), for the summary.
     pub excluded: usize,
+    /// Local checkouts that ApplicationSet git generators read, by repository URL.
+    pub checkouts: &'a [Checkout<'a>],
 }
 
 /// Lints texts (file name, text): specs as specs ([`is_spec_doc`]), the rest as
@@ -174,6 +178,21 @@ pub fn lint(files: &[(String, String)], options: Options<'_>) -> Result<Report, 
                 file: file.to_owned(),
                 why,
             }),
+            // An Application a kustomization patches with is partial: linted alone, its
+            // missing fields and its name would be false findings.
+            None if settings
+                .patch_files
+                .contains(&settings::normalize_name(file)) =>
+            {
+                if settings.files.contains(file) {
+                    settings_files += 1;
+                } else {
+                    skipped.push(Skipped {
+                        file: file.to_owned(),
+                        why: "a kustomize patch (a partial object), not linted on its own".into(),
+                    });
+                }
+            }
             None => trees.push((file, text, docs)),
         }
     }
@@ -188,7 +207,7 @@ pub fn lint(files: &[(String, String)], options: Options<'_>) -> Result<Report, 
     findings.extend(spec_problems.into_iter().map(Finding::error));
     skipped.sort_by(|a, b| a.file.cmp(&b.file));
     let version = options.version.or(spec_version).unwrap_or(DEFAULT_VERSION);
-    let (found, manifests) = manifests::lint_files(&trees, version, &settings);
+    let (found, manifests) = manifests::lint_files(&trees, version, &settings, options.checkouts);
     findings.extend(found);
     findings.sort_by(|a, b| {
         let (a, b) = (&a.diagnostic, &b.diagnostic);

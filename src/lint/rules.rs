@@ -61,10 +61,22 @@ pub const RULES: &[Rule] = &[
         fix: "remove the step",
     },
     Rule {
+        name: "generator-error",
+        severity: Severity::Error,
+        reason: "the controller refuses the generators (a git file that is not YAML, a matrix without exactly two generators, merge keys that are not unique, fasttemplate parameters that clash) and generates no Application at all",
+        fix: "correct the generator; the ApplicationSet's conditions show the controller's error",
+    },
+    Rule {
+        name: "generator-empty",
+        severity: Severity::Warning,
+        reason: "a git generator whose `directories` or `files` match nothing in the checkout generates nothing; an ApplicationSet left with no Applications deletes those it generated before",
+        fix: "correct the path pattern: it is relative to the repository root, and `*` does not cross `/` in `directories`",
+    },
+    Rule {
         name: "generator-not-evaluated",
         severity: Severity::Note,
-        reason: "ladder evaluates list generators only; which steps select other generators' Applications is not checked",
-        fix: "check `status.applicationStatus` of the ApplicationSet on the cluster",
+        reason: "ladder evaluates list, git (against a local checkout), matrix and merge generators; which steps select other generators' Applications is not checked",
+        fix: "check `status.applicationStatus` of the ApplicationSet on the cluster; map a git generator's repository to its checkout with `--repository URL=DIR`",
     },
     Rule {
         name: "automated-under-rolling-sync",

@@ -129,7 +129,7 @@ pub(super) fn lint(
                         .map(|(f, t, d)| (*f, *t, d.as_slice()))
                         .collect::<Vec<_>>(),
                 );
-                let found = super::manifests::lint_files(&trees, target, &settings)
+                let found = super::manifests::lint_files(&trees, target, &settings, &[])
                     .0
                     .into_iter()
                     .filter(|f| f.rule() != "max-update-zero")

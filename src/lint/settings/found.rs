@@ -39,6 +39,8 @@ pub(crate) struct Settings {
     /// Files that hold a setting (or a remote base), read even when they hold no Argo CD
     /// resource.
     pub(crate) files: BTreeSet<String>,
+    /// Files a kustomization patches with (normalized names): partial objects.
+    pub(crate) patch_files: BTreeSet<String>,
     /// `--assume application-health-check`: installed where lint cannot see.
     pub(crate) assume_health_check: bool,
     /// `--assume progressive-syncs`.
@@ -46,9 +48,20 @@ pub(crate) struct Settings {
 }
 
 impl Settings {
-    /// Where the health check for `group/Kind` is set, if anywhere.
+    /// Where the health check for `group/Kind` is set, if anywhere: under its own key,
+    /// or under a wildcard one of the `resource.customizations` block (`argoproj.io/*`,
+    /// matched as Argo CD does, v3.5.1 `util/lua/lua.go:483-495`).
     pub(crate) fn health_check(&self, group_kind: &str) -> Option<&Place> {
-        self.health.get(group_kind).and_then(|p| p.first())
+        self.health
+            .get(group_kind)
+            .and_then(|p| p.first())
+            .or_else(|| {
+                self.health
+                    .iter()
+                    .filter(|(k, _)| k.contains('*'))
+                    .find(|(k, _)| crate::lint::glob::glob(k, group_kind))
+                    .and_then(|(_, p)| p.first())
+            })
     }
 
     /// Where progressive syncs are turned on, if anywhere.

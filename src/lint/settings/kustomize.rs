@@ -19,9 +19,13 @@ pub(super) fn kustomization(
     doc: &Node,
     by_name: &BTreeMap<String, &[Node]>,
 ) {
+    // Only a remote base that may install Argo CD can hold its settings: one whose URL
+    // names Argo, or any in a kustomization for the `argocd` namespace.
+    let argocd_namespace = doc.get("namespace").and_then(Node::as_str) == Some("argocd");
+    let may_hold = |u: &str| argocd_namespace || u.to_ascii_lowercase().contains("argo");
     for key in ["resources", "bases", "components"] {
         for r in items(doc.get(key)) {
-            if let Some(url) = r.as_str().filter(|u| is_remote(u)) {
+            if let Some(url) = r.as_str().filter(|u| is_remote(u) && may_hold(u)) {
                 let place = settings.place(file, r.pos, "a remote kustomize resource");
                 settings.remote.push((place, url.to_owned()));
             }
@@ -40,13 +44,20 @@ pub(super) fn kustomization(
         let mut entries = Vec::new();
         for literal in items(generator.get("literals")) {
             if let Some((k, v)) = literal.as_str().and_then(|l| l.split_once('=')) {
-                entries.push((k.trim().to_owned(), Some(v.trim().to_owned()), literal.pos));
+                entries.push((
+                    k.trim().to_owned(),
+                    Some(v.trim().to_owned()),
+                    None,
+                    literal.pos,
+                ));
             }
         }
         for f in items(generator.get("files")) {
             if let Some(f) = f.as_str().map(str::trim) {
-                let key = f.split_once('=').map_or_else(|| base(f), |(k, _)| k);
-                entries.push((key.to_owned(), None, generator.pos));
+                let (key, path) = f
+                    .split_once('=')
+                    .map_or_else(|| (base(f), f), |(k, p)| (k, p));
+                entries.push((key.to_owned(), None, Some(path.to_owned()), generator.pos));
             }
         }
         if name == "argocd-cm" {
@@ -54,17 +65,21 @@ pub(super) fn kustomization(
                 value: Value::Map(
                     entries
                         .iter()
-                        .map(|(k, _, pos)| (str_node(k, *pos), str_node("", *pos)))
+                        .map(|(k, literal, path, pos)| {
+                            // A file's content is not read: its name stands for it.
+                            let value = literal.as_deref().or(path.as_deref()).unwrap_or("");
+                            (str_node(k, *pos), str_node(value, *pos))
+                        })
                         .collect(),
                 ),
                 pos: generator.pos,
             };
             cm_entries(settings, file, &data, &how);
-        } else if let Some((_, value, pos)) = entries.iter().find(|(k, _, _)| k == PROGRESSIVE_KEY)
+        } else if let Some((_, Some(value), _, pos)) =
+            entries.iter().find(|(k, _, _, _)| k == PROGRESSIVE_KEY)
         {
-            let on = value
-                .as_deref()
-                .map(|v| go_bool(v.trim_matches('"')).unwrap_or(false));
+            // From a file (not read), the value is unknown: it says nothing.
+            let on = Some(go_bool(value.trim_matches('"')).unwrap_or(false));
             settings.add_progressive(on, file, *pos, &how);
         }
     }
@@ -110,6 +125,7 @@ pub(super) fn kustomization(
                 file,
                 values,
                 &format!("the kustomize `helmCharts` `{name}` values"),
+                name == "argo-cd",
             );
         }
     }
@@ -129,18 +145,32 @@ fn operations(settings: &mut Settings, file: &str, target: Option<&Node>, ops: &
     for op in items(Some(ops)) {
         let verb = op.get("op").and_then(Node::as_str).unwrap_or_default();
         let path = op.get("path").and_then(Node::as_str).unwrap_or_default();
-        let Some(key) = path.strip_prefix("/data/") else {
-            continue;
-        };
         if !matches!(verb, "add" | "replace") {
             continue;
         }
+        let value = op.get("value");
+        // The whole `data` at once.
+        if path == "/data" {
+            if let Some(data) = value {
+                if name == "argocd-cm" {
+                    cm_entries(settings, file, data, &how);
+                } else if let Some(v) = data.get(PROGRESSIVE_KEY) {
+                    settings.add_progressive(Some(parse_bool(v)), file, v.pos, &how);
+                }
+            }
+            continue;
+        }
+        let Some(key) = path.strip_prefix("/data/") else {
+            continue;
+        };
         // RFC 6901: `~1` is `/`, `~0` is `~`.
         let key = key.replace("~1", "/").replace("~0", "~");
-        let value = op.get("value");
         if name == "argocd-cm" {
             let data = Node {
-                value: Value::Map(vec![(str_node(&key, op.pos), str_node("", op.pos))]),
+                value: Value::Map(vec![(
+                    str_node(&key, op.pos),
+                    value.cloned().unwrap_or_else(|| str_node("", op.pos)),
+                )]),
                 pos: op.pos,
             };
             cm_entries(settings, file, &data, &how);
@@ -193,7 +223,7 @@ fn is_remote(resource: &str) -> bool {
 }
 
 /// A path with `\` as `/`, without `.` segments and with `..` applied where it can be.
-pub(super) fn normalize(path: &str) -> String {
+pub(crate) fn normalize(path: &str) -> String {
     let mut parts: Vec<&str> = Vec::new();
     let path = path.replace('\\', "/");
     let absolute = path.starts_with('/');

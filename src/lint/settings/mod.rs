@@ -32,6 +32,7 @@ use kustomize::{is_kustomization, join, kustomization, normalize, patch_paths};
 use sources::{chart_values, config_map, env, flags, inline, items, operator};
 
 pub(super) use found::{APP_HEALTH_KEY, PROGRESSIVE_KEY, Place, Settings};
+pub(crate) use kustomize::normalize as normalize_name;
 
 mod found;
 mod kustomize;
@@ -56,14 +57,18 @@ pub(super) fn scan(files: &[(&str, &str, &[Node])]) -> Settings {
             }
         }
     }
-    let mut settings = Settings::default();
+    let mut settings = Settings {
+        patch_files: patch_files.clone(),
+        ..Settings::default()
+    };
     for (file, text, docs) in files {
         let patch = patch_files.contains(&normalize(file)) || is_ladder_patch(file, text);
         for doc in *docs {
             if is_kustomization(file, doc) {
                 kustomization(&mut settings, file, doc, &by_name);
             } else {
-                document(&mut settings, file, doc, patch);
+                let argo_cd = argo_cd_chart_beside(file, &by_name);
+                document(&mut settings, file, doc, patch, argo_cd);
             }
         }
     }
@@ -77,8 +82,22 @@ fn is_ladder_patch(file: &str, text: &str) -> bool {
         && normalize(file).split('/').any(|s| s == "patches")
 }
 
-/// One document that is not a kustomization.
-fn document(settings: &mut Settings, file: &str, doc: &Node, patch: bool) {
+/// Whether a `Chart.yaml` beside `file` is the argo-cd chart or depends on it.
+fn argo_cd_chart_beside(file: &str, by_name: &BTreeMap<String, &[Node]>) -> bool {
+    let chart = join(file, "Chart.yaml");
+    let Some(docs) = by_name.get(&chart) else {
+        return false;
+    };
+    docs.iter().any(|d| {
+        d.get("name").and_then(Node::as_str) == Some("argo-cd")
+            || items(d.get("dependencies"))
+                .any(|dep| dep.get("name").and_then(Node::as_str) == Some("argo-cd"))
+    })
+}
+
+/// One document that is not a kustomization; `argo_cd`: the argo-cd chart (or one that
+/// depends on it) is beside the file.
+fn document(settings: &mut Settings, file: &str, doc: &Node, patch: bool, argo_cd: bool) {
     fn text(n: Option<&Node>) -> Option<&str> {
         n.and_then(Node::as_str)
     }
@@ -120,18 +139,19 @@ fn document(settings: &mut Settings, file: &str, doc: &Node, patch: bool) {
                 let Some(helm) = source.get("helm") else {
                     continue;
                 };
+                let argo_cd = source.get("chart").and_then(Node::as_str) == Some("argo-cd");
                 let how = format!("the Helm values of {} `{name}`", kind.unwrap_or_default());
                 if let Some(values) = helm.get("valuesObject") {
-                    chart_values(settings, file, values, &how);
+                    chart_values(settings, file, values, &how, argo_cd);
                 }
                 if let Some(values) = helm.get("values") {
                     for v in inline(file, values) {
-                        chart_values(settings, file, &v, &how);
+                        chart_values(settings, file, &v, &how, argo_cd);
                     }
                 }
             }
         }
-        (None, None) => chart_values(settings, file, doc, "the Helm values"),
+        (None, None) => chart_values(settings, file, doc, "the Helm values", argo_cd),
         _ => {}
     }
 }

@@ -16,6 +16,10 @@ pub(super) fn config_map(
     patch: bool,
     via: &str,
 ) {
+    // `$patch: delete` deletes the object: it sets nothing.
+    if doc.get("$patch").and_then(Node::as_str) == Some("delete") {
+        return;
+    }
     let data = doc.get("data");
     match name {
         "argocd-cm" => {
@@ -50,6 +54,11 @@ pub(super) fn cm_entries(settings: &mut Settings, file: &str, data: &Node, how: 
         let Some(key_text) = key.key_text() else {
             continue;
         };
+        // `key: null` (a strategic merge patch, Helm) removes the key; an empty script
+        // is none.
+        if removed(value) {
+            continue;
+        }
         if let Some(group_kind) = key_text.strip_prefix(HEALTH_PREFIX) {
             // `<group>_<Kind>`, kinds have no `_`; the core group is empty.
             let group_kind = match group_kind.rsplit_once('_') {
@@ -64,7 +73,7 @@ pub(super) fn cm_entries(settings: &mut Settings, file: &str, data: &Node, how: 
                 };
                 for (gk, custom) in kinds {
                     if let Some(gk) = gk.key_text()
-                        && custom.get("health.lua").is_some()
+                        && custom.get("health.lua").is_some_and(|l| !removed(l))
                     {
                         settings.add_health(gk, file, key.pos, how);
                     }
@@ -74,17 +83,36 @@ pub(super) fn cm_entries(settings: &mut Settings, file: &str, data: &Node, how: 
     }
 }
 
+/// A value that sets nothing: null, or an empty (or blank) string.
+pub(super) fn removed(value: &Node) -> bool {
+    match &value.value {
+        Value::Null => true,
+        Value::Str(s) => s.trim().is_empty(),
+        _ => false,
+    }
+}
+
 /// The argo-cd Helm chart's values (`configs.cm`, `configs.params`,
 /// `applicationSet.extraArgs`/`extraEnv`), at the top of `values` or under one key of it
 /// (an umbrella chart's dependency, `argo-cd:`). `how` names the values ("Helm values").
-pub(super) fn chart_values(settings: &mut Settings, file: &str, values: &Node, how: &str) {
+/// `argo_cd`: they are surely the argo-cd chart's (its name beside them, or the
+/// umbrella key `argo-cd`); only then does `configs.params` without the progressive
+/// syncs key mean the chart's default, off: another chart may have a `configs.params`.
+pub(super) fn chart_values(
+    settings: &mut Settings,
+    file: &str,
+    values: &Node,
+    how: &str,
+    argo_cd: bool,
+) {
     let Value::Map(entries) = &values.value else {
         return;
     };
-    if !chart_values_at(settings, file, values, how, "") {
+    if !chart_values_at(settings, file, values, how, "", argo_cd) {
         for (key, value) in entries {
             if let Some(key) = key.key_text() {
-                chart_values_at(settings, file, value, how, &format!("{key}."));
+                let umbrella = argo_cd || key == "argo-cd";
+                chart_values_at(settings, file, value, how, &format!("{key}."), umbrella);
             }
         }
     }
@@ -98,6 +126,7 @@ fn chart_values_at(
     values: &Node,
     how: &str,
     prefix: &str,
+    argo_cd: bool,
 ) -> bool {
     let configs = values.get("configs");
     let cm = configs.and_then(|c| c.get("cm")).filter(|c| is_map(c));
@@ -115,7 +144,8 @@ fn chart_values_at(
         match params.entry(PROGRESSIVE_KEY) {
             Some((_, v)) => settings.add_progressive(Some(parse_bool(v)), file, v.pos, &how),
             // The chart's own default is false.
-            None => settings.add_progressive(None, file, params.pos, &how),
+            None if argo_cd => settings.add_progressive(None, file, params.pos, &how),
+            None => {}
         }
     }
     if let Some(appset) = appset {

@@ -117,3 +117,62 @@ fn paths_join_against_the_kustomization_folder() {
     assert_eq!(join("kustomization.yaml", "./d.yaml"), "d.yaml");
     assert_eq!(normalize("./x\\y.yaml"), "x/y.yaml");
 }
+
+/// Regression: a patch that removes a key (`null`, an empty script, `$patch: delete`)
+/// was read as setting it, and a JSON patch of the whole `data` was not read.
+#[test]
+fn removals_set_nothing_and_a_json_patch_of_all_data_is_read() {
+    let cm = |data: &str| {
+        format!("apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: argocd-cm}}\n{data}")
+    };
+    for data in [
+        "data:\n  resource.customizations.health.argoproj.io_Application: null\n",
+        "data:\n  resource.customizations.health.argoproj.io_Application: ''\n",
+        "data:\n  resource.customizations: |\n    argoproj.io/Application:\n      health.lua: ''\n",
+        "$patch: delete\ndata:\n  resource.customizations.health.argoproj.io_Application: x\n",
+    ] {
+        let s = scan_texts(&[("argocd-cm.yaml", &cm(data))]);
+        assert!(s.health_check(APP).is_none(), "{data}");
+    }
+    let s = scan_texts(&[(
+        "kustomization.yaml",
+        "patches:\n  - target: {kind: ConfigMap, name: argocd-cm}\n    patch: |\n      - op: add\n        path: /data\n        value:\n          resource.customizations.health.argoproj.io_Application: |\n            return {}\n",
+    )]);
+    assert!(s.health_check(APP).is_some());
+}
+
+/// A wildcard in the `resource.customizations` block covers the Application.
+#[test]
+fn a_wildcard_health_check_covers_the_application() {
+    let s = scan_texts(&[(
+        "argocd-cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: argocd-cm}\ndata:\n  resource.customizations: |\n    argoproj.io/*:\n      health.lua: |\n        return {}\n",
+    )]);
+    assert!(s.health_check(APP).is_some());
+    assert!(s.health_check("cert-manager.io/Certificate").is_none());
+}
+
+/// Regression: any chart's `configs.params` without the key was taken for the argo-cd
+/// chart's default (progressive syncs off), an error on other charts' values.
+#[test]
+fn only_the_argo_cd_charts_params_keep_its_default() {
+    let params = "configs:\n  params:\n    log.level: debug\n";
+    assert!(
+        scan_texts(&[("charts/other/values.yaml", params)])
+            .progressive
+            .is_empty()
+    );
+    let s = scan_texts(&[
+        ("charts/argocd/values.yaml", params),
+        (
+            "charts/argocd/Chart.yaml",
+            "name: platform-argocd\ndependencies:\n  - name: argo-cd\n    version: 7.0.0\n",
+        ),
+    ]);
+    assert_eq!(s.progressive.len(), 1);
+    let umbrella = "argo-cd:\n  configs:\n    params:\n      log.level: debug\n";
+    assert_eq!(
+        scan_texts(&[("values.yaml", umbrella)]).progressive.len(),
+        1
+    );
+}

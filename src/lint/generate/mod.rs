@@ -1,0 +1,130 @@
+//! Which Applications an ApplicationSet generates, as far as ladder can tell offline.
+//!
+//! The generators are evaluated into parameter sets ([`params`]: list, git over a local
+//! checkout, matrix, merge), and each set is rendered into `template.metadata.name` and
+//! `template.metadata.labels` ([`render`]: fasttemplate and Go template parameter
+//! references). What cannot be evaluated (other generators, template functions) is
+//! reported as not evaluated rather than guessed; what the controller itself refuses
+//! (a file that is not YAML, a matrix of three, merge keys that are not unique) is a
+//! failure.
+
+mod git;
+mod params;
+mod render;
+mod set;
+
+use indexmap::IndexMap;
+
+use crate::diagnostic::Pos;
+use crate::load::yaml::{Node, Value};
+pub use git::{Checkout, Tree};
+use render::{render, scalar_text};
+use set::{Failure, ParamSet};
+
+/// One generated Application: its name, labels, and where it came from.
+#[derive(Debug, Clone)]
+pub(super) struct Generated {
+    pub name: String,
+    pub labels: IndexMap<String, String>,
+    /// The list element, or the git generator item, that made it.
+    pub pos: Pos,
+    /// The folder or file of the checkout it was made for (`folder `apps/web``).
+    pub origin: Option<String>,
+}
+
+/// What an ApplicationSet generates.
+#[derive(Debug, Clone)]
+pub(super) enum Generation {
+    /// Its Applications, and the git generators that matched nothing (where, what).
+    Apps(Vec<Generated>, Vec<(Pos, String)>),
+    /// ladder cannot tell: where, and why.
+    Unknown(Pos, String),
+    /// A git generator reads a repository that is not among the checkouts: where, why,
+    /// and its URL.
+    Elsewhere(Pos, String, String),
+    /// The controller fails to generate anything: where, and why.
+    Fails(Pos, String),
+}
+
+/// The Applications of an ApplicationSet, with the checkouts its git generators may read.
+pub(super) fn generated(appset: &Node, checkouts: &[Checkout<'_>]) -> Generation {
+    match evaluate(appset, checkouts) {
+        Ok((apps, empty)) => Generation::Apps(apps, empty),
+        Err(Failure::Unknown(pos, why)) => Generation::Unknown(pos, why),
+        Err(Failure::Fails(pos, why)) => Generation::Fails(pos, why),
+        Err(Failure::Elsewhere(pos, why, url)) => Generation::Elsewhere(pos, why, url),
+    }
+}
+
+type Evaluated = (Vec<Generated>, Vec<(Pos, String)>);
+
+fn evaluate(appset: &Node, checkouts: &[Checkout<'_>]) -> Result<Evaluated, Failure> {
+    let spec = appset.get("spec");
+    let go = spec
+        .and_then(|s| s.get("goTemplate"))
+        .is_some_and(|g| g.value == Value::Bool(true));
+    let template = spec.and_then(|s| s.get("template"));
+    let metadata = template.and_then(|t| t.get("metadata"));
+    let Some(Node {
+        value: Value::Seq(generators),
+        ..
+    }) = spec.and_then(|s| s.get("generators"))
+    else {
+        let pos = spec.map_or(appset.pos, |s| s.pos);
+        return Err(Failure::Unknown(
+            pos,
+            "it has no `spec.generators` list".into(),
+        ));
+    };
+    let mut eval = params::Eval {
+        go,
+        checkouts,
+        empty: Vec::new(),
+    };
+    let sets = eval.all(generators)?;
+    let apps = sets
+        .iter()
+        .map(|set| generate(set, metadata, go))
+        .collect::<Result<_, _>>()?;
+    Ok((apps, eval.empty))
+}
+
+fn generate(set: &ParamSet, metadata: Option<&Node>, go: bool) -> Result<Generated, Failure> {
+    let render_at = |node: &Node| {
+        let text = scalar_text(node).ok_or_else(|| {
+            Failure::Unknown(
+                node.pos,
+                format!("a template value is {}, not a string", node.value.kind()),
+            )
+        })?;
+        render(&text, &set.params, go).ok_or_else(|| {
+            Failure::Unknown(
+                node.pos,
+                format!("ladder cannot evaluate the template `{text}`"),
+            )
+        })
+    };
+    let name = match metadata.and_then(|m| m.get("name")) {
+        Some(n) => render_at(n)?,
+        None => String::new(),
+    };
+    let mut labels = IndexMap::new();
+    if let Some(Node {
+        value: Value::Map(entries),
+        ..
+    }) = metadata.and_then(|m| m.get("labels"))
+    {
+        for (k, v) in entries {
+            labels.insert(render_at(k)?, render_at(v)?);
+        }
+    }
+    Ok(Generated {
+        name,
+        labels,
+        pos: set.params.pos,
+        origin: set.origin.clone(),
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,214 @@
+//! ApplicationSet template strings rendered against one parameter set, in Argo CD's two
+//! forms: fasttemplate `{{key}}` (the default: a key is looked up as written, `path[0]`
+//! and `values.x` included, and, for list elements, nested as `{{a.b}}`) and, with
+//! `goTemplate: true`, Go's `{{ .a.b }}` and `{{ index .a.b 1 }}`. Anything else
+//! (functions, pipelines, a parameter the set lacks) is `None`: not evaluated, never
+//! guessed.
+
+use crate::diagnostic::Pos;
+use crate::load::yaml::{Node, Value};
+
+/// Renders one template string against a parameter set; `None` when it uses anything
+/// beyond parameter references, or a parameter the set lacks.
+pub(super) fn render(text: &str, params: &Node, go: bool) -> Option<String> {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let end = after.find("}}")?;
+        let inner = after[..end].trim();
+        let value = if go {
+            go_action(inner, params)?
+        } else {
+            fast_tag(inner, params)?
+        };
+        out.push_str(&value);
+        rest = &after[end + 2..];
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+/// A fasttemplate tag: the key as written (flat parameter sets: `path.basename`,
+/// `path[1]`), else a nested key of a list element (`a.b`).
+fn fast_tag(tag: &str, params: &Node) -> Option<String> {
+    if tag.is_empty() || tag.contains(char::is_whitespace) {
+        return None;
+    }
+    if let Some(v) = params.get(tag) {
+        return scalar_text(v);
+    }
+    let mut node = params;
+    for part in tag.split('.') {
+        node = node.get(part)?;
+    }
+    scalar_text(node)
+}
+
+/// A Go template action that only reads a parameter: `.a.b` or `index .a.b N`
+/// (`N` a list index or a quoted key).
+fn go_action(action: &str, params: &Node) -> Option<String> {
+    let words: Vec<&str> = action.split_whitespace().collect();
+    match words.as_slice() {
+        [field] => scalar_text(go_field(field, params)?),
+        ["index", field, keys @ ..] if !keys.is_empty() => {
+            let mut node = go_field(field, params)?;
+            for key in keys {
+                node = match key.parse::<usize>() {
+                    Ok(i) => node.at(i)?,
+                    Err(_) => node.get(key.strip_prefix('"')?.strip_suffix('"')?)?,
+                };
+            }
+            scalar_text(node)
+        }
+        _ => None,
+    }
+}
+
+/// `.a.b`: the nested parameter, Go identifiers only.
+fn go_field<'a>(field: &str, params: &'a Node) -> Option<&'a Node> {
+    let path = field.strip_prefix('.')?;
+    let mut node = params;
+    for part in path.split('.') {
+        let ident = !part.is_empty() && part.chars().all(|c| c.is_alphanumeric() || c == '_');
+        if !ident {
+            return None;
+        }
+        node = node.get(part)?;
+    }
+    Some(node)
+}
+
+/// The text of a scalar as a template prints it.
+pub(super) fn scalar_text(node: &Node) -> Option<String> {
+    match &node.value {
+        Value::Seq(_) | Value::Map(_) => None,
+        _ => node.key_text(),
+    }
+}
+
+/// `node` with every string that holds `{{` rendered against `params`, as Argo CD
+/// renders a matrix's second generator with each parameter set of the first;
+/// `None` when one cannot be rendered.
+pub(super) fn interpolate(node: &Node, params: &Node, go: bool) -> Option<Node> {
+    let value = match &node.value {
+        Value::Str(s) if s.contains("{{") => Value::Str(render(s, params, go)?),
+        Value::Seq(items) => Value::Seq(
+            items
+                .iter()
+                .map(|i| interpolate(i, params, go))
+                .collect::<Option<_>>()?,
+        ),
+        Value::Map(entries) => Value::Map(
+            entries
+                .iter()
+                .map(|(k, v)| Some((k.clone(), interpolate(v, params, go)?)))
+                .collect::<Option<_>>()?,
+        ),
+        other => other.clone(),
+    };
+    Some(Node {
+        value,
+        pos: node.pos,
+    })
+}
+
+/// A string node at `pos`.
+pub(super) fn text(s: &str, pos: Pos) -> Node {
+    Node {
+        value: Value::Str(s.to_owned()),
+        pos,
+    }
+}
+
+/// A mapping node of (key, value) at `pos`.
+pub(super) fn map(entries: Vec<(String, Node)>, pos: Pos) -> Node {
+    Node {
+        value: Value::Map(
+            entries
+                .into_iter()
+                .map(|(k, v)| (text(&k, pos), v))
+                .collect(),
+        ),
+        pos,
+    }
+}
+
+/// `base` with `over`'s entries set on it: mappings merged key by key, anything else
+/// replaced (mergo's `WithOverride`, as Argo CD merges Go-template parameter sets).
+pub(super) fn merge(base: &mut Node, over: &Node) {
+    let (Value::Map(entries), Value::Map(over_entries)) = (&mut base.value, &over.value) else {
+        *base = over.clone();
+        return;
+    };
+    for (k, v) in over_entries {
+        match entries
+            .iter_mut()
+            .find(|(bk, _)| bk.key_text() == k.key_text())
+        {
+            Some((_, bv)) => merge(bv, v),
+            None => entries.push((k.clone(), v.clone())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn element() -> Node {
+        crate::load::yaml::parse(
+            "t",
+            "env: dev\nn: 3\nnested: {phase: \"10\"}\npath[1]: web\nsegments: [a, b]\n",
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn both_template_forms_render_parameters() {
+        let e = element();
+        assert_eq!(render("app-{{env}}", &e, false).as_deref(), Some("app-dev"));
+        assert_eq!(
+            render("{{ env }}-{{n}}", &e, false).as_deref(),
+            Some("dev-3")
+        );
+        assert_eq!(render("{{nested.phase}}", &e, false).as_deref(), Some("10"));
+        assert_eq!(render("{{path[1]}}", &e, false).as_deref(), Some("web"));
+        assert_eq!(
+            render("app-{{ .env }}", &e, true).as_deref(),
+            Some("app-dev")
+        );
+        assert_eq!(render("{{.nested.phase}}", &e, true).as_deref(), Some("10"));
+        assert_eq!(
+            render("{{ index .segments 1 }}", &e, true).as_deref(),
+            Some("b")
+        );
+        assert_eq!(
+            render("{{ index .nested \"phase\" }}", &e, true).as_deref(),
+            Some("10")
+        );
+    }
+
+    #[test]
+    fn what_cannot_be_evaluated_is_none() {
+        let e = element();
+        assert_eq!(render("{{missing}}", &e, false), None);
+        assert_eq!(render("{{ .env | upper }}", &e, true), None);
+        assert_eq!(render("{{ env }}", &e, true), None);
+        assert_eq!(render("{{env", &e, false), None);
+        assert_eq!(render("{{ index .segments 5 }}", &e, true), None);
+        assert_eq!(render("{{ .path-x }}", &e, true), None);
+    }
+
+    #[test]
+    fn go_parameter_sets_merge_deeply_and_the_override_wins() {
+        let mut base = crate::load::yaml::parse("t", "a: {x: 1, y: 2}\nb: 1\n").unwrap();
+        let over = crate::load::yaml::parse("t", "a: {y: 3}\nc: 4\n").unwrap();
+        merge(&mut base, &over);
+        let get = |k: &str, j: &str| base.get(k).and_then(|n| n.get(j)).and_then(scalar_text);
+        assert_eq!(get("a", "x").as_deref(), Some("1"));
+        assert_eq!(get("a", "y").as_deref(), Some("3"));
+        assert_eq!(base.get("c").and_then(scalar_text).as_deref(), Some("4"));
+    }
+}

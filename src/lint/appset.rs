@@ -568,6 +568,7 @@ mod tests {
                 .collect(),
             pos: Pos::default(),
             origin: None,
+            sources: Vec::new(),
         }
     }
 

@@ -23,7 +23,12 @@ use crate::diagnostic::Diagnostic;
 const SYNC_WAVE: &str = "argocd.argoproj.io/sync-wave";
 
 /// Lints every document for the target Argo CD version, with the settings found.
-pub(super) fn lint(docs: &[Doc<'_>], version: Version, settings: &Settings) -> Vec<Finding> {
+pub(super) fn lint(
+    docs: &[Doc<'_>],
+    version: Version,
+    settings: &Settings,
+    tree: &super::order::Tree,
+) -> Vec<Finding> {
     let mut findings = Vec::new();
     for doc in docs.iter().filter(|d| d.is_argo()) {
         match doc.kind() {
@@ -36,7 +41,7 @@ pub(super) fn lint(docs: &[Doc<'_>], version: Version, settings: &Settings) -> V
         }
     }
     super::apps::lint(docs, &mut findings);
-    waves(docs, version, settings, &mut findings);
+    waves(docs, version, settings, tree, &mut findings);
     progressive_syncs(docs, settings, &mut findings);
     create_namespace(docs, version, &mut findings);
     findings
@@ -268,8 +273,16 @@ fn wave<'a>(doc: &Doc<'a>) -> Option<(&'a Node, Option<i64>)> {
     Some((node, wave))
 }
 
-/// App-of-apps ordering: Applications and ApplicationSets ordered by sync-wave (§3).
-fn waves(docs: &[Doc<'_>], version: Version, settings: &Settings, findings: &mut Vec<Finding>) {
+/// App-of-apps ordering: Applications and ApplicationSets ordered by sync-wave (§3),
+/// among the siblings of one parent only ([`super::order::Tree::group_of`]): waves of
+/// unrelated trees order nothing against each other.
+fn waves(
+    docs: &[Doc<'_>],
+    version: Version,
+    settings: &Settings,
+    tree: &super::order::Tree,
+    findings: &mut Vec<Finding>,
+) {
     let ordered: Vec<(&Doc<'_>, &Node, i64)> = docs
         .iter()
         .filter(|d| d.is_argo() && matches!(d.kind(), Some("Application" | "ApplicationSet")))
@@ -291,6 +304,29 @@ fn waves(docs: &[Doc<'_>], version: Version, settings: &Settings, findings: &mut
             Some((d, node, w.unwrap_or(0)))
         })
         .collect();
+    let mut groups: std::collections::BTreeMap<String, Vec<Ordered<'_, '_>>> =
+        std::collections::BTreeMap::new();
+    for entry in ordered {
+        groups
+            .entry(tree.group_of(entry.0.file))
+            .or_default()
+            .push(entry);
+    }
+    for ordered in groups.values() {
+        waves_among(ordered, version, settings, findings);
+    }
+}
+
+/// A document ordered by sync-wave: it, its annotation, its wave.
+type Ordered<'d, 'a> = (&'d Doc<'a>, &'a Node, i64);
+
+/// [`waves`] among one parent's children.
+fn waves_among(
+    ordered: &[Ordered<'_, '_>],
+    version: Version,
+    settings: &Settings,
+    findings: &mut Vec<Finding>,
+) {
     let distinct: BTreeSet<i64> = ordered.iter().map(|(_, _, w)| *w).collect();
     if distinct.len() < 2 {
         return;
@@ -337,7 +373,7 @@ fn waves(docs: &[Doc<'_>], version: Version, settings: &Settings, findings: &mut
         }
         findings.push(finding);
     }
-    for (doc, node, w) in &ordered {
+    for (doc, node, w) in ordered {
         if doc.kind() != Some("ApplicationSet") || *w == last {
             continue;
         }
@@ -387,6 +423,7 @@ pub(super) fn lint_files(
     version: Version,
     settings: &Settings,
     checkouts: &[super::generate::Checkout<'_>],
+    resources: &super::order::Resources,
 ) -> (Vec<Finding>, usize) {
     let manual: Vec<BTreeSet<u32>> = trees
         .iter()
@@ -413,5 +450,8 @@ pub(super) fn lint_files(
             doc
         })
         .collect();
-    (lint(&docs, version, settings), docs.len())
+    let tree = super::order::tree(&docs, resources, checkouts);
+    let mut findings = lint(&docs, version, settings, &tree);
+    super::order::lint(&tree, resources, &mut findings);
+    (findings, docs.len())
 }

@@ -28,6 +28,7 @@ pub mod finding;
 mod generate;
 mod glob;
 mod manifests;
+mod order;
 pub mod output;
 pub mod rules;
 mod settings;
@@ -166,6 +167,13 @@ pub fn lint(files: &[(String, String)], options: Options<'_>) -> Result<Report, 
             .map(|(f, t, d)| (*f, *t, d.as_slice()))
             .collect::<Vec<_>>(),
     );
+    // What every file provides and needs (CRDs, stores, issuers), Argo CD's or not.
+    let resources = order::Resources::scan(
+        &candidates
+            .iter()
+            .map(|(f, _, d)| (*f, d.as_slice()))
+            .collect::<Vec<_>>(),
+    );
     settings.assume_health_check = options
         .config
         .assumes(config::Assume::ApplicationHealthCheck);
@@ -207,8 +215,17 @@ pub fn lint(files: &[(String, String)], options: Options<'_>) -> Result<Report, 
     findings.extend(spec_problems.into_iter().map(Finding::error));
     skipped.sort_by(|a, b| a.file.cmp(&b.file));
     let version = options.version.or(spec_version).unwrap_or(DEFAULT_VERSION);
-    let (found, manifests) = manifests::lint_files(&trees, version, &settings, options.checkouts);
+    let (found, manifests) =
+        manifests::lint_files(&trees, version, &settings, options.checkouts, &resources);
     findings.extend(found);
+    // A file a finding points into was read (for dependencies, say), not skipped.
+    let pointed: std::collections::BTreeSet<&str> = findings
+        .iter()
+        .map(|f| f.diagnostic.file.as_str())
+        .collect();
+    skipped.retain(|s| {
+        !(pointed.contains(s.file.as_str()) && s.why.starts_with("no Argo CD resources"))
+    });
     findings.sort_by(|a, b| {
         let (a, b) = (&a.diagnostic, &b.diagnostic);
         (&a.file, a.pos, &a.message).cmp(&(&b.file, b.pos, &b.message))

@@ -73,6 +73,12 @@ pub const RULES: &[Rule] = &[
         fix: "correct the path pattern: it is relative to the repository root, and `*` does not cross `/` in `directories`",
     },
     Rule {
+        name: "dependency-order",
+        severity: Severity::Warning,
+        reason: "a resource that needs what another Application installs (a CRD, a SecretStore, a cert-manager Issuer) fails to sync when that Application comes in the same or a later wave or step",
+        fix: "move the Application that installs it to an earlier wave or step (in ladder, declare `dependsOn`)",
+    },
+    Rule {
         name: "generator-not-evaluated",
         severity: Severity::Note,
         reason: "ladder evaluates list, git (against a local checkout), matrix and merge generators; which steps select other generators' Applications is not checked",

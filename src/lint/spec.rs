@@ -129,14 +129,20 @@ pub(super) fn lint(
                         .map(|(f, t, d)| (*f, *t, d.as_slice()))
                         .collect::<Vec<_>>(),
                 );
-                let found = super::manifests::lint_files(&trees, target, &settings, &[])
-                    .0
-                    .into_iter()
-                    .filter(|f| f.rule() != "max-update-zero")
-                    .map(|mut f| {
-                        f.diagnostic.help = Some(help.clone());
-                        f
-                    });
+                let found = super::manifests::lint_files(
+                    &trees,
+                    target,
+                    &settings,
+                    &[],
+                    &super::order::Resources::default(),
+                )
+                .0
+                .into_iter()
+                .filter(|f| f.rule() != "max-update-zero")
+                .map(|mut f| {
+                    f.diagnostic.help = Some(help.clone());
+                    f
+                });
                 findings.extend(fold_generated(file, found));
             }
             Err(diagnostics) => findings.extend(diagnostics.into_iter().map(Finding::error)),

@@ -30,6 +30,9 @@ pub(super) struct Generated {
     pub pos: Pos,
     /// The folder or file of the checkout it was made for (`folder `apps/web``).
     pub origin: Option<String>,
+    /// Its sources' (repoURL, path) where both render, for rules that follow a source
+    /// into the repository.
+    pub sources: Vec<(String, String)>,
 }
 
 /// What an ApplicationSet generates.
@@ -64,7 +67,6 @@ fn evaluate(appset: &Node, checkouts: &[Checkout<'_>]) -> Result<Evaluated, Fail
         .and_then(|s| s.get("goTemplate"))
         .is_some_and(|g| g.value == Value::Bool(true));
     let template = spec.and_then(|s| s.get("template"));
-    let metadata = template.and_then(|t| t.get("metadata"));
     let Some(Node {
         value: Value::Seq(generators),
         ..
@@ -84,12 +86,13 @@ fn evaluate(appset: &Node, checkouts: &[Checkout<'_>]) -> Result<Evaluated, Fail
     let sets = eval.all(generators)?;
     let apps = sets
         .iter()
-        .map(|set| generate(set, metadata, go))
+        .map(|set| generate(set, template, go))
         .collect::<Result<_, _>>()?;
     Ok((apps, eval.empty))
 }
 
-fn generate(set: &ParamSet, metadata: Option<&Node>, go: bool) -> Result<Generated, Failure> {
+fn generate(set: &ParamSet, template: Option<&Node>, go: bool) -> Result<Generated, Failure> {
+    let metadata = template.and_then(|t| t.get("metadata"));
     let render_at = |node: &Node| {
         let text = scalar_text(node).ok_or_else(|| {
             Failure::Unknown(
@@ -118,11 +121,30 @@ fn generate(set: &ParamSet, metadata: Option<&Node>, go: bool) -> Result<Generat
             labels.insert(render_at(k)?, render_at(v)?);
         }
     }
+    let spec = template.and_then(|t| t.get("spec"));
+    let sources = spec
+        .and_then(|s| s.get("source"))
+        .into_iter()
+        .chain(
+            match spec.and_then(|s| s.get("sources")).map(|s| &s.value) {
+                Some(Value::Seq(items)) => items.iter().collect(),
+                _ => Vec::new(),
+            },
+        )
+        .filter_map(|source| {
+            let field = |k: &str| {
+                let text = source.get(k).and_then(scalar_text)?;
+                render(&text, &set.params, go)
+            };
+            Some((field("repoURL")?, field("path")?))
+        })
+        .collect();
     Ok(Generated {
         name,
         labels,
         pos: set.params.pos,
         origin: set.origin.clone(),
+        sources,
     })
 }
 

@@ -6,14 +6,11 @@
 
 use std::collections::BTreeMap;
 
-use super::doc::Doc;
+use super::doc::{Doc, SYNC_WAVE};
 use super::finding::Finding;
 use super::generate::Generation;
 use crate::diagnostic::{Pos, did_you_mean};
 use crate::load::yaml::{Node, Value};
-
-/// The sync-wave annotation (§2).
-const SYNC_WAVE: &str = "argocd.argoproj.io/sync-wave";
 
 /// Every rule of this module, over all documents.
 pub(super) fn lint(docs: &[Doc<'_>], findings: &mut Vec<Finding>) {
@@ -57,14 +54,7 @@ fn template_sync_wave(doc: &Doc<'_>, template: Option<&Node>, findings: &mut Vec
     else {
         return;
     };
-    let rolling = doc
-        .node
-        .get("spec")
-        .and_then(|s| s.get("strategy"))
-        .and_then(|s| s.get("type"))
-        .and_then(Node::as_str)
-        == Some("RollingSync");
-    let (effect, help) = if rolling {
+    let (effect, help) = if doc.is_rolling_sync() {
         (
             "its RollingSync steps order them, and the wave adds nothing",
             "remove the annotation; order the Applications by their steps",
@@ -96,10 +86,7 @@ fn template_sync_wave(doc: &Doc<'_>, template: Option<&Node>, findings: &mut Vec
 /// `/x.yaml` from the repository root: a warning. Templated refs and value files are
 /// not judged.
 fn refs(doc: &Doc<'_>, spec: &Node, what: &str, findings: &mut Vec<Finding>) {
-    let sources: Vec<&Node> = match spec.get("sources").map(|s| &s.value) {
-        Some(Value::Seq(items)) => items.iter().collect(),
-        _ => spec.get("source").into_iter().collect(),
-    };
+    let sources = super::generate::sources(Some(spec));
     let multi = spec.get("sources").is_some();
     let mut defined: BTreeMap<String, (&Node, bool)> = BTreeMap::new();
     if multi {

@@ -7,6 +7,9 @@ use super::generate::Generation;
 use crate::diagnostic::{Diagnostic, Pos};
 use crate::load::yaml::Node;
 
+/// The sync-wave annotation (§2).
+pub(super) const SYNC_WAVE: &str = "argocd.argoproj.io/sync-wave";
+
 /// One parsed document and the file it came from.
 pub(super) struct Doc<'a> {
     pub(super) file: &'a str,
@@ -51,6 +54,27 @@ impl Doc<'_> {
             .and_then(|m| m.get("name"))
             .and_then(Node::as_str)
             .unwrap_or("(unnamed)")
+    }
+
+    /// Its sync-wave annotation: (value node, wave); `None` wave when not an integer.
+    pub(super) fn wave(&self) -> Option<(&Node, Option<i64>)> {
+        let node = self
+            .node
+            .get("metadata")?
+            .get("annotations")?
+            .get(SYNC_WAVE)?;
+        let wave = node.key_text().and_then(|t| t.trim().parse::<i64>().ok());
+        Some((node, wave))
+    }
+
+    /// Whether an ApplicationSet's strategy is RollingSync (steps or not).
+    pub(super) fn is_rolling_sync(&self) -> bool {
+        self.node
+            .get("spec")
+            .and_then(|s| s.get("strategy"))
+            .and_then(|s| s.get("type"))
+            .and_then(Node::as_str)
+            == Some("RollingSync")
     }
 
     pub(super) fn is_argo(&self) -> bool {

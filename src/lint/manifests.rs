@@ -19,9 +19,6 @@ use super::rules::Severity;
 use super::settings::{APP_HEALTH_KEY, PROGRESSIVE_KEY, Place, Settings};
 use crate::diagnostic::Diagnostic;
 
-/// The sync-wave annotation (§2).
-const SYNC_WAVE: &str = "argocd.argoproj.io/sync-wave";
-
 /// Lints every document for the target Argo CD version, with the settings found.
 pub(super) fn lint(
     docs: &[Doc<'_>],
@@ -262,17 +259,6 @@ fn place_finding(
     )
 }
 
-/// A resource's sync-wave annotation: (value node, wave); `None` wave when not an integer.
-fn wave<'a>(doc: &Doc<'a>) -> Option<(&'a Node, Option<i64>)> {
-    let node = doc
-        .node
-        .get("metadata")?
-        .get("annotations")?
-        .get(SYNC_WAVE)?;
-    let wave = node.key_text().and_then(|t| t.trim().parse::<i64>().ok());
-    Some((node, wave))
-}
-
 /// App-of-apps ordering: Applications and ApplicationSets ordered by sync-wave (§3),
 /// among the siblings of one parent only ([`super::order::Tree::group_of`]): waves of
 /// unrelated trees order nothing against each other.
@@ -287,7 +273,7 @@ fn waves(
         .iter()
         .filter(|d| d.is_argo() && matches!(d.kind(), Some("Application" | "ApplicationSet")))
         .filter_map(|d| {
-            let (node, w) = wave(d)?;
+            let (node, w) = d.wave()?;
             if w.is_none() {
                 findings.push(d.finding(
                     &"sync-wave-not-integer",

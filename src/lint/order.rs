@@ -356,16 +356,8 @@ pub(super) fn tree(docs: &[Doc<'_>], resources: &Resources, checkouts: &[Checkou
     for doc in docs.iter().filter(|d| d.is_argo()) {
         match doc.kind() {
             Some("Application") => {
-                let spec = doc.node.get("spec");
-                let sources = spec
-                    .and_then(|s| s.get("source"))
+                let sources = super::generate::sources(doc.node.get("spec"))
                     .into_iter()
-                    .chain(
-                        match spec.and_then(|s| s.get("sources")).map(|s| &s.value) {
-                            Some(Value::Seq(items)) => items.iter().collect(),
-                            _ => Vec::new(),
-                        },
-                    )
                     .filter_map(|s| {
                         let recurse = s
                             .get("directory")
@@ -378,14 +370,7 @@ pub(super) fn tree(docs: &[Doc<'_>], resources: &Resources, checkouts: &[Checkou
                         ))
                     })
                     .collect::<Vec<_>>();
-                let wave = doc
-                    .node
-                    .get("metadata")
-                    .and_then(|m| m.get("annotations"))
-                    .and_then(|a| a.get("argocd.argoproj.io/sync-wave"))
-                    .and_then(Node::key_text)
-                    .and_then(|w| w.trim().parse().ok())
-                    .unwrap_or(0);
+                let wave = doc.wave().and_then(|(_, w)| w).unwrap_or(0);
                 installers.push(Installer {
                     name: doc.name().to_owned(),
                     group: String::new(),
@@ -400,8 +385,7 @@ pub(super) fn tree(docs: &[Doc<'_>], resources: &Resources, checkouts: &[Checkou
                     continue;
                 };
                 let strategy = doc.node.get("spec").and_then(|s| s.get("strategy"));
-                let rolling = strategy.and_then(|s| s.get("type")).and_then(Node::as_str)
-                    == Some("RollingSync");
+                let rolling = doc.is_rolling_sync();
                 let parsed: Vec<_> = strategy
                     .and_then(steps)
                     .unwrap_or_default()

@@ -59,6 +59,15 @@ pub(super) fn generated(appset: &Node, checkouts: &[Checkout<'_>]) -> Generation
     }
 }
 
+/// An Application spec's sources: `sources` when it has them (Argo CD then ignores
+/// `source`, `HasMultipleSources`), else its `source`.
+pub(crate) fn sources(spec: Option<&Node>) -> Vec<&Node> {
+    match spec.and_then(|s| s.get("sources")).map(|s| &s.value) {
+        Some(Value::Seq(items)) => items.iter().collect(),
+        _ => spec.and_then(|s| s.get("source")).into_iter().collect(),
+    }
+}
+
 type Evaluated = (Vec<Generated>, Vec<(Pos, String)>);
 
 fn evaluate(appset: &Node, checkouts: &[Checkout<'_>]) -> Result<Evaluated, Failure> {
@@ -122,15 +131,8 @@ fn generate(set: &ParamSet, template: Option<&Node>, go: bool) -> Result<Generat
         }
     }
     let spec = template.and_then(|t| t.get("spec"));
-    let sources = spec
-        .and_then(|s| s.get("source"))
+    let sources = sources(spec)
         .into_iter()
-        .chain(
-            match spec.and_then(|s| s.get("sources")).map(|s| &s.value) {
-                Some(Value::Seq(items)) => items.iter().collect(),
-                _ => Vec::new(),
-            },
-        )
         .filter_map(|source| {
             let field = |k: &str| {
                 let text = source.get(k).and_then(scalar_text)?;

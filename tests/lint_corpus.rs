@@ -115,3 +115,100 @@ fn git_generators_read_the_checkout_the_linted_path_is_in() {
     assert!(!stdout.contains("generator-not-evaluated"), "{stdout}");
     assert_eq!(out.status.code(), Some(1), "{stdout}");
 }
+
+/// Regression: lint ran `git ls-files` with the linted repository's own config, so a
+/// `core.fsmonitor` command in its `.git/config` ran on the linting machine. Also: the
+/// checkout is what Argo CD clones (a submodule's folders are there), and a generator
+/// that reads another revision than the one checked out is only a note.
+#[test]
+fn a_linted_checkout_runs_none_of_its_commands_and_is_read_as_argo_cd_clones_it() {
+    let git = |dir: &std::path::Path, args: &[&str]| {
+        std::process::Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(["-c", "user.email=t@example.com", "-c", "user.name=t"])
+            .args([
+                "-c",
+                "protocol.file.allow=always",
+                "-c",
+                "init.defaultBranch=main",
+            ])
+            .args(args)
+            .output()
+    };
+    let scratch = tempfile::tempdir().unwrap();
+    let (dir, sub) = (scratch.path().join("deploy"), scratch.path().join("shared"));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::create_dir_all(sub.join("addons/dns")).unwrap();
+    if git(&sub, &["init", "-q"]).is_err() {
+        eprintln!("skipped: git is not installed");
+        return;
+    }
+    std::fs::write(sub.join("addons/dns/kustomization.yaml"), "resources: []\n").unwrap();
+    git(&sub, &["add", "."]).unwrap();
+    git(&sub, &["commit", "-q", "-m", "dns"]).unwrap();
+    git(&dir, &["init", "-q"]).unwrap();
+    git(
+        &dir,
+        &[
+            "remote",
+            "add",
+            "origin",
+            "https://git.example.com/acme/deploy.git",
+        ],
+    )
+    .unwrap();
+    let shared = sub.display().to_string();
+    let added = git(&dir, &["submodule", "add", "-q", &shared, "vendor"]).unwrap();
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let appset = |name: &str, revision: &str, path: &str| {
+        format!(
+            "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata: {{name: {name}, namespace: argocd}}\nspec:\n  goTemplate: true\n  generators:\n    - git:\n        repoURL: https://git.example.com/acme/deploy.git\n        revision: {revision}\n        directories: [{{path: '{path}'}}]\n  template:\n    metadata:\n      name: '{{{{.path.basename}}}}'\n    spec:\n      project: default\n      source: {{repoURL: https://git.example.com/acme/deploy.git, targetRevision: {revision}, path: '{{{{.path.path}}}}'}}\n      destination: {{server: https://kubernetes.default.svc, namespace: '{{{{.path.basename}}}}'}}\n---\n"
+        )
+    };
+    let text = appset("vendored", "main", "vendor/addons/*")
+        + &appset("pinned", "v1", "old/*")
+        + &appset("missing", "HEAD", "gone/*");
+    std::fs::write(dir.join("apps.yaml"), text).unwrap();
+    git(&dir, &["add", "."]).unwrap();
+    git(&dir, &["commit", "-q", "-m", "apps"]).unwrap();
+    git(&dir, &["tag", "v1", "HEAD"]).unwrap();
+    std::fs::write(dir.join("next.txt"), "after the tag\n").unwrap();
+    git(&dir, &["add", "."]).unwrap();
+    git(&dir, &["commit", "-q", "-m", "next"]).unwrap();
+    let marker = scratch.path().join("fsmonitor-ran");
+    let hook = scratch.path().join("hook.sh");
+    std::fs::write(
+        &hook,
+        format!("#!/bin/sh\ntouch '{}'\nexit 1\n", marker.display()),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    git(
+        &dir,
+        &["config", "core.fsmonitor", &hook.display().to_string()],
+    )
+    .unwrap();
+
+    let out = ladder(&dir, &["lint", "."]);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(!marker.exists(), "the checkout's core.fsmonitor ran");
+    assert!(!stdout.contains("`vendored`"), "{stdout}");
+    assert!(
+        stdout.contains("note[generator-empty]: ApplicationSet `pinned`")
+            && stdout.contains("not the revision `v1` the generator reads"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("warning[generator-empty]: ApplicationSet `missing`"),
+        "{stdout}"
+    );
+}

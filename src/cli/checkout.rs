@@ -4,28 +4,49 @@
 //!
 //! A checkout's files are what its next commit would hold, as Argo CD's clone of it
 //! would: `git ls-files --cached --others --exclude-standard` (tracked, and new files
-//! that are not ignored), or, outside git, every file below the folder but `.git`. They
-//! are listed only when a generator asks, and read on demand: regular files inside the
-//! checkout only, never through a link that leaves it.
+//! that are not ignored), with the files of its submodules (Argo CD clones them, its
+//! `ARGOCD_GIT_MODULES_ENABLED` is on by default) and the files a sparse checkout leaves
+//! out of the working tree (read from the index); outside git, every file below the
+//! folder but `.git`. They are listed only when a generator asks, and read on demand:
+//! regular files inside the checkout only, never through a link that leaves it.
+//!
+//! The checkout may be anyone's: git runs without the repository's file-system monitor
+//! (`core.fsmonitor`, a command `.git/config` may name), without the untracked cache and
+//! the system config, and without taking optional locks.
 
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// A checkout on disk, listed once and read on demand.
 pub(super) struct DiskTree {
     root: PathBuf,
-    files: OnceCell<Vec<String>>,
+    files: OnceCell<Listing>,
+    /// Whether a revision names what is checked out, asked once per revision.
+    revisions: RefCell<BTreeMap<String, bool>>,
+}
+
+/// A checkout's files, and those only its index holds (sparse, skip-worktree).
+#[derive(Default)]
+struct Listing {
+    files: Vec<String>,
+    index_only: BTreeSet<String>,
 }
 
 impl ladder::lint::Tree for DiskTree {
     fn files(&self) -> &[String] {
-        self.files.get_or_init(|| list(&self.root))
+        &self.listing().files
     }
 
     fn read(&self, path: &str) -> Result<String, String> {
         if path.split('/').any(|p| p == ".." || p.is_empty()) {
             return Err("not a path inside the checkout".into());
+        }
+        if self.listing().index_only.contains(path) {
+            let blob = git(&self.root, &["cat-file", "blob", &format!(":{path}")])
+                .ok_or("git cannot read it from the index")?;
+            return String::from_utf8(blob).map_err(|_| "not UTF-8 text".to_owned());
         }
         let file = self.root.join(path);
         let real = std::fs::canonicalize(&file).map_err(|e| e.to_string())?;
@@ -39,6 +60,47 @@ impl ladder::lint::Tree for DiskTree {
         let bytes = std::fs::read(&real).map_err(|e| e.to_string())?;
         String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_owned())
     }
+
+    fn checks_out(&self, revision: &str) -> bool {
+        if let Some(&known) = self.revisions.borrow().get(revision) {
+            return known;
+        }
+        let known = names_head(&self.root, revision);
+        self.revisions
+            .borrow_mut()
+            .insert(revision.to_owned(), known);
+        known
+    }
+}
+
+impl DiskTree {
+    fn listing(&self) -> &Listing {
+        self.files.get_or_init(|| list(&self.root))
+    }
+}
+
+/// Whether `revision` (a branch, tag or commit; Argo CD also tries it on the remote) is
+/// the commit checked out at `root`. Outside git, nothing can tell: it is.
+fn names_head(root: &Path, revision: &str) -> bool {
+    let commit = |rev: &str| {
+        git(
+            root,
+            &["rev-parse", "--verify", "-q", &format!("{rev}^{{commit}}")],
+        )
+        .map(|out| String::from_utf8_lossy(&out).trim().to_owned())
+    };
+    let Some(head) = commit("HEAD") else {
+        return true;
+    };
+    if git(root, &["symbolic-ref", "-q", "--short", "HEAD"])
+        .is_some_and(|b| String::from_utf8_lossy(&b).trim() == revision)
+    {
+        return true;
+    }
+    let remote = format!("refs/remotes/origin/{revision}");
+    [revision, remote.as_str()]
+        .into_iter()
+        .any(|rev| !rev.starts_with('-') && commit(rev).as_deref() == Some(head.as_str()))
 }
 
 /// One checkout: the URLs it is known by, the folder as findings show it, its files.
@@ -67,6 +129,7 @@ pub(super) fn discover(paths: &[PathBuf], configured: &[(String, PathBuf)]) -> V
                 tree: DiskTree {
                     root: real,
                     files: OnceCell::new(),
+                    revisions: RefCell::new(BTreeMap::new()),
                 },
             },
         ));
@@ -110,11 +173,23 @@ fn shown(dir: &Path) -> String {
     }
 }
 
+/// Runs git in `dir`, safely for a repository someone else prepared.
 fn git(dir: &Path, args: &[&str]) -> Option<Vec<u8>> {
     let out = Command::new("git")
         .arg("-C")
         .arg(dir)
+        .args([
+            "-c",
+            "core.fsmonitor=false",
+            "-c",
+            "core.untrackedCache=false",
+        ])
         .args(args)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_OPTIONAL_LOCKS", "0")
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
+        .env_remove("GIT_INDEX_FILE")
         .output()
         .ok()?;
     out.status.success().then_some(out.stdout)
@@ -139,30 +214,56 @@ fn remotes(top: &Path) -> Vec<String> {
 }
 
 /// Every file of the checkout, root-relative with `/`, sorted.
-fn list(root: &Path) -> Vec<String> {
-    let listed = git(
+fn list(root: &Path) -> Listing {
+    // `-t` tags each path: `S` skip-worktree (in the index, not on disk), `?` untracked.
+    let Some(out) = git(
         root,
         &[
             "ls-files",
             "-z",
+            "-t",
             "--cached",
             "--others",
             "--exclude-standard",
         ],
-    );
-    let mut files: Vec<String> = match listed {
-        Some(out) => String::from_utf8_lossy(&out)
-            .split('\0')
-            .filter(|f| !f.is_empty())
-            // Deleted but still tracked: not in the next commit.
-            .filter(|f| root.join(f).symlink_metadata().is_ok())
-            .map(str::to_owned)
-            .collect(),
-        None => walk(root),
+    ) else {
+        let mut files = walk(root);
+        files.sort();
+        return Listing {
+            files,
+            index_only: BTreeSet::new(),
+        };
     };
-    files.sort();
-    files.dedup();
-    files
+    let mut listing = Listing::default();
+    let mut submodules = false;
+    for entry in String::from_utf8_lossy(&out).split('\0') {
+        let Some((tag, file)) = entry.split_once(' ') else {
+            continue;
+        };
+        let on_disk = root.join(file).symlink_metadata();
+        if tag == "S" && on_disk.is_err() {
+            listing.index_only.insert(file.to_owned());
+        } else if on_disk.as_ref().is_ok_and(std::fs::Metadata::is_dir) {
+            // A submodule: its files come next.
+            submodules = true;
+            continue;
+        } else if on_disk.is_err() {
+            // Deleted but still tracked: not in the next commit.
+            continue;
+        }
+        listing.files.push(file.to_owned());
+    }
+    if submodules && let Some(out) = git(root, &["ls-files", "-z", "--recurse-submodules"]) {
+        listing.files.extend(
+            String::from_utf8_lossy(&out)
+                .split('\0')
+                .filter(|f| !f.is_empty() && root.join(f).is_file())
+                .map(str::to_owned),
+        );
+    }
+    listing.files.sort();
+    listing.files.dedup();
+    listing
 }
 
 /// Every file below `root` but in `.git`, never through a link to a folder.

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::doc::Doc;
 use super::finding::Finding;
-use super::generate::{Generated, Generation};
+use super::generate::{Empty, Generated, Generation};
 use crate::analyze::model::Version;
 use crate::diagnostic::did_you_mean;
 use crate::load::yaml::{Node, Value};
@@ -75,8 +75,9 @@ pub(super) fn appset(doc: &Doc<'_>, version: Version, findings: &mut Vec<Finding
     membership(doc, steps, findings);
 }
 
-/// What the controller would make of the generators: nothing at all when it fails on
-/// them (`generator-error`); nothing from a git generator that matches no folder or file
+/// What the controller would make of the generators: an error when it fails on them
+/// (`generator-error`: the ApplicationSet's `ErrorOccurred` condition, and no change
+/// to its Applications until it is fixed, `applicationset_controller.go:199-212`); nothing from a git generator that matches no folder or file
 /// of the checkout (`generator-empty`), and with nothing left, the deletion of every
 /// Application it generated before (unless `syncPolicy.applicationsSync` keeps them).
 fn generation(doc: &Doc<'_>, findings: &mut Vec<Finding>) {
@@ -84,8 +85,11 @@ fn generation(doc: &Doc<'_>, findings: &mut Vec<Finding>) {
         Some(Generation::Fails(pos, why)) => findings.push(doc.finding(
             &"generator-error",
             *pos,
-            format!("ApplicationSet `{}` generates no Applications: {why}", doc.name()),
-            "correct the generator; `kubectl describe applicationset` shows the controller's error in its conditions".into(),
+            format!(
+                "ApplicationSet `{}` cannot be generated, and the controller leaves its Applications as they are until this is fixed: {why}",
+                doc.name()
+            ),
+            "correct the generator; the controller reports the error in the ApplicationSet's `ErrorOccurred` condition (`kubectl describe applicationset`)".into(),
         )),
         Some(Generation::Apps(apps, empty)) => {
             let policy = doc
@@ -95,7 +99,7 @@ fn generation(doc: &Doc<'_>, findings: &mut Vec<Finding>) {
                 .and_then(|p| p.get("applicationsSync"))
                 .and_then(Node::as_str);
             let keeps = matches!(policy, Some("create-only" | "create-update"));
-            for (pos, what) in empty {
+            for Empty { pos, what, current } in empty {
                 let effect = if !apps.is_empty() {
                     "no Application comes from it"
                 } else if keeps {
@@ -103,12 +107,20 @@ fn generation(doc: &Doc<'_>, findings: &mut Vec<Finding>) {
                 } else {
                     "the ApplicationSet generates no Applications, and the controller deletes every Application it generated before"
                 };
-                findings.push(doc.finding(
+                let mut finding = doc.finding(
                     &"generator-empty",
                     *pos,
                     format!("ApplicationSet `{}`: {what}, so {effect}", doc.name()),
-                    "correct the path pattern (it is relative to the repository root; `*` does not cross `/` in `directories`)".into(),
-                ));
+                    if *current {
+                        "correct the path pattern (it is relative to the repository root; `*` does not cross `/` in `directories`)".into()
+                    } else {
+                        "lint reads the working tree; check the pattern against that revision, or lint a checkout of it".into()
+                    },
+                );
+                if !*current {
+                    finding.severity = super::rules::Severity::Note;
+                }
+                findings.push(finding);
             }
         }
         Some(Generation::Unknown(..) | Generation::Elsewhere(..)) | None => {}

@@ -63,7 +63,7 @@ pub const RULES: &[Rule] = &[
     Rule {
         name: "generator-error",
         severity: Severity::Error,
-        reason: "the controller refuses the generators (a git file that is not YAML, a matrix without exactly two generators, merge keys that are not unique, fasttemplate parameters that clash) and generates no Application at all",
+        reason: "the controller refuses the generators (a git file that is not YAML, a matrix without exactly two generators, merge keys that are not unique, fasttemplate parameters that clash, list values that are not strings): it reports `ErrorOccurred` and stops updating the ApplicationSet's Applications, so no change to them rolls out",
         fix: "correct the generator; the ApplicationSet's conditions show the controller's error",
     },
     Rule {

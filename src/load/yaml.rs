@@ -285,6 +285,69 @@ pub fn parse(file: &str, text: &str) -> Result<Node, Diagnostic> {
         .map_err(|e| with_line_hints(to_diagnostic(file, &e), text))
 }
 
+/// Parses YAML as Argo CD's controller reads a generator's file or `elementsYaml`
+/// (sigs.k8s.io/yaml over go-yaml v2): the first document only, YAML 1.1 scalars
+/// (`yes` is true, `0755` octal), and the last of duplicate keys wins.
+pub fn parse_as_go(file: &str, text: &str) -> Result<Node, Diagnostic> {
+    let mut options = options();
+    options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::LastWins;
+    options.strict_booleans = false;
+    options.leading_zero_numbers_as_strings = false;
+    options.legacy_octal_numbers = true;
+    options.underscored_numbers_as_strings = false;
+    let mut node = serde_saphyr::from_str_with_options::<Node>(first_document(text), options)
+        .map_err(|e| to_diagnostic(file, &e))?;
+    last_key_wins(&mut node);
+    Ok(node)
+}
+
+/// The text of the first YAML document: up to a `---` after content, or a `...`.
+fn first_document(text: &str) -> &str {
+    let mut content = false;
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        let bare = line.trim_end_matches(['\n', '\r']);
+        let marker = |m: &str| {
+            bare.strip_prefix(m)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t']))
+        };
+        if marker("...") || (marker("---") && content) {
+            return &text[..at];
+        }
+        let rest = bare.strip_prefix("---").unwrap_or(bare).trim();
+        if !(rest.is_empty() || rest.starts_with('#') || bare.starts_with('%')) {
+            content = true;
+        }
+        at += line.len();
+    }
+    text
+}
+
+/// Keeps the last value of each key in every mapping, where the key first stood.
+fn last_key_wins(node: &mut Node) {
+    match &mut node.value {
+        Value::Map(entries) => {
+            let mut kept: Vec<(Node, Node)> = Vec::with_capacity(entries.len());
+            let mut index: std::collections::BTreeMap<String, usize> =
+                std::collections::BTreeMap::new();
+            for (key, mut value) in std::mem::take(entries) {
+                last_key_wins(&mut value);
+                if let Some(i) = key.key_text().and_then(|k| index.get(&k).copied()) {
+                    kept[i].1 = value;
+                } else {
+                    if let Some(k) = key.key_text() {
+                        index.insert(k, kept.len());
+                    }
+                    kept.push((key, value));
+                }
+            }
+            *entries = kept;
+        }
+        Value::Seq(items) => items.iter_mut().for_each(last_key_wins),
+        _ => {}
+    }
+}
+
 /// A YAML error on a line with an unquoted `{{` (a `{{ env }}` template, which YAML
 /// reads as the start of a flow mapping) gets the fix: quote the string.
 fn with_line_hints(d: Diagnostic, text: &str) -> Diagnostic {
@@ -518,116 +581,4 @@ fn plain_is_safe(text: &str, original: &str) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-
-    /// Regression: the caret of an unclosed `[` landed on the next line, where the
-    /// parser noticed it, with nothing pointing at the bracket.
-    #[test]
-    fn an_unclosed_bracket_is_pointed_at_on_its_own_line() {
-        let text = "components:\n  - name: a\n    dependsOn: [b\nenvironments: []\n";
-        let d = parse("ladder.yaml", text).unwrap_err();
-        assert_eq!(d.notes.first().map(|n| n.0), Some(Pos::new(3, 16)), "{d:?}");
-        assert_eq!(
-            d.help.as_deref(),
-            Some("close the `[` opened on line 3 with `]`")
-        );
-    }
-
-    #[test]
-    fn brackets_in_quotes_comments_and_plain_scalars_are_not_flow() {
-        let text = "a: \"[x\"  # {y\nimage: nginx[1\nb: [1, {c: 2}]\nd: e: f\n";
-        assert_eq!(unclosed_flow(text, Pos::new(4, 5)), None);
-        let open = "a: [1,\n  {b: 2\n";
-        assert_eq!(
-            unclosed_flow(open, Pos::new(3, 1)),
-            Some((Pos::new(2, 3), '{'))
-        );
-    }
-
-    /// Regression: a stream of more than 1,024 documents (ordinary `helm template`
-    /// output) was refused with the alias-bomb message.
-    #[test]
-    fn a_stream_of_2000_documents_parses() {
-        let text = "---\na: 1\n".repeat(2000);
-        assert_eq!(parse_all("t.yaml", &text).unwrap().len(), 2000);
-        let too_many = "---\na: 1\n".repeat(MAX_DOCUMENTS + 1);
-        let e = parse_all("t.yaml", &too_many).unwrap_err();
-        assert!(
-            e.message.contains("more than 100000 YAML documents"),
-            "{}",
-            e.message
-        );
-        assert!(!e.help.unwrap_or_default().contains("alias"));
-    }
-
-    /// Regression: DEL, C1 controls and NEL were written raw inside double quotes.
-    #[test]
-    fn scalars_escape_what_go_yaml_refuses_or_folds() {
-        for c in (0u32..=0xa0)
-            .chain([0x2028, 0x2029, 0xfeff, 0xfffe, 0xffff])
-            .filter_map(char::from_u32)
-        {
-            let s = format!("a{c}b");
-            let out = scalar(&s);
-            assert!(
-                !out.chars()
-                    .any(|o| o == c && (o.is_control() || o > '\u{2000}')),
-                "{c:?} raw in {out}"
-            );
-            let back = parse("t.yaml", &format!("k: {out}\n")).unwrap();
-            assert_eq!(
-                back.get("k").and_then(Node::as_str),
-                Some(s.as_str()),
-                "{out}"
-            );
-        }
-    }
-
-    use super::*;
-
-    #[test]
-    fn nodes_keep_positions_and_strict_scalars() {
-        let node = parse("t.yaml", "a: yes\nb:\n  - 0755\n  - 3\n").unwrap();
-        let a = node.get("a").unwrap();
-        assert_eq!(a.as_str(), Some("yes"));
-        assert_eq!((a.pos.line, a.pos.column), (1, 4));
-        let b0 = node.get("b").unwrap().at(0).unwrap();
-        assert_eq!(b0.as_str(), Some("0755"));
-        assert_eq!(node.get("b").unwrap().at(1).unwrap().value, Value::Int(3));
-    }
-
-    #[test]
-    fn duplicate_keys_are_errors_with_a_position() {
-        let err = parse("t.yaml", "a: 1\na: 2\n").unwrap_err();
-        assert_eq!((err.pos.line, err.pos.column), (2, 1));
-        assert!(err.message.contains("duplicate"), "{}", err.message);
-    }
-
-    #[test]
-    fn scalars_that_yaml_1_1_misreads_are_quoted() {
-        for s in [
-            "yes",
-            "on",
-            "N",
-            "0755",
-            "1",
-            "-5",
-            "12:30",
-            "2024-01-01",
-            "true",
-            "~",
-            "",
-            " x",
-            "a: b",
-            "#x",
-        ] {
-            let out = scalar(s);
-            assert!(
-                out.starts_with('"') || out.starts_with('\''),
-                "{s:?} -> {out}"
-            );
-        }
-        assert_eq!(scalar("nextjs-shop-dev"), "nextjs-shop-dev");
-        assert_eq!(scalar("overlays/dev"), "overlays/dev");
-    }
-}
+mod tests;

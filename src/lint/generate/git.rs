@@ -19,7 +19,9 @@
 //! The checkout is the working tree the CLI lists, not a revision: `revision` is not
 //! read.
 
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
+use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use super::render::{map, render, scalar_text, text};
 use super::set::{Failure, ParamSet};
@@ -33,6 +35,12 @@ pub trait Tree {
     fn files(&self) -> &[String];
     /// The text of a root-relative file, or why it cannot be read.
     fn read(&self, path: &str) -> Result<String, String>;
+    /// Whether a generator's `revision` (not empty, not `HEAD`) names what is checked
+    /// out, so that what lint reads is what the controller reads.
+    fn checks_out(&self, revision: &str) -> bool {
+        let _ = revision;
+        true
+    }
 }
 
 /// A local checkout of a repository that ApplicationSet git generators read.
@@ -43,7 +51,19 @@ pub struct Checkout<'a> {
     pub root: String,
     tree: &'a dyn Tree,
     dirs: OnceCell<Vec<String>>,
+    /// What each pattern lists (folders or files), asked once: a matrix renders its
+    /// second generator again for every set of its first.
+    listed: RefCell<BTreeMap<Listed, Rc<[String]>>>,
+    /// Each generator file's objects, parsed once.
+    parsed: RefCell<BTreeMap<String, Rc<Parsed>>>,
 }
+
+/// A pattern asked for: (folders rather than files, the pattern).
+type Listed = (bool, String);
+
+/// A file's objects, or why the controller cannot read it (a message without the
+/// generator's place, which differs from one generator to another).
+type Parsed = Result<Vec<Node>, (bool, String)>;
 
 impl std::fmt::Debug for Checkout<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -62,7 +82,45 @@ impl<'a> Checkout<'a> {
             root,
             tree,
             dirs: OnceCell::new(),
+            listed: RefCell::new(BTreeMap::new()),
+            parsed: RefCell::new(BTreeMap::new()),
         }
+    }
+
+    /// The folders (`dirs`) or files a pattern lists, in path order.
+    fn listed(&self, dirs: bool, pattern: &str) -> Rc<[String]> {
+        let key = (dirs, pattern.to_owned());
+        if let Some(hit) = self.listed.borrow().get(&key) {
+            return Rc::clone(hit);
+        }
+        let hits: Rc<[String]> = if dirs {
+            self.dirs()
+                .iter()
+                .filter(|d| glob_with(pattern, d, Slash::Stops))
+                .cloned()
+                .collect()
+        } else {
+            self.tree
+                .files()
+                .iter()
+                .filter(|f| pathspec(pattern, f))
+                .cloned()
+                .collect()
+        };
+        self.listed.borrow_mut().insert(key, Rc::clone(&hits));
+        hits
+    }
+
+    /// A generator file's objects, parsed once.
+    fn parsed(&self, file: &str) -> Rc<Parsed> {
+        if let Some(hit) = self.parsed.borrow().get(file) {
+            return Rc::clone(hit);
+        }
+        let parsed = Rc::new(parse_objects(self.tree, file));
+        self.parsed
+            .borrow_mut()
+            .insert(file.to_owned(), Rc::clone(&parsed));
+        parsed
     }
 
     /// Whether Argo CD's `repoURL` names this checkout: the same host and path, whatever
@@ -112,8 +170,16 @@ fn identity(url: &str) -> String {
     rest.strip_suffix(".git").unwrap_or(rest).to_owned()
 }
 
-/// A generator that matched nothing: where, and what to say.
-pub(super) type Empty = (Pos, String);
+/// A git generator that yields nothing.
+#[derive(Debug, Clone)]
+pub(crate) struct Empty {
+    pub pos: Pos,
+    /// What it matched, as a sentence part (`its git generator's `directories` match …`).
+    pub what: String,
+    /// Whether the checkout is the revision it reads: otherwise lint read another
+    /// state of the repository, and the finding is only a note.
+    pub current: bool,
+}
 
 /// What one git generator asks for.
 pub(super) struct Request<'n> {
@@ -132,6 +198,19 @@ pub(super) fn params(
         .get("pathParamPrefix")
         .and_then(Node::as_str)
         .unwrap_or_default();
+    let revision = git
+        .get("revision")
+        .and_then(Node::as_str)
+        .unwrap_or_default();
+    let current = matches!(revision, "" | "HEAD") || checkout.tree.checks_out(revision);
+    let read = if current {
+        shown(checkout)
+    } else {
+        format!(
+            "{}, which is not the revision `{revision}` the generator reads",
+            shown(checkout)
+        )
+    };
     let mut sets = Vec::new();
     let empty;
     if let Some((
@@ -143,15 +222,26 @@ pub(super) fn params(
     )) = git.entry("directories").filter(|(_, d)| !is_empty_seq(d))
     {
         let items = patterns(items)?;
-        for dir in checkout.dirs() {
-            let hit = |i: &&Pattern<'_>| glob_with(i.path, dir, Slash::Stops);
-            let Some(first) = items.iter().filter(|i| !i.exclude).find(hit) else {
-                continue;
-            };
-            if items.iter().filter(|i| i.exclude).any(|i| hit(&i)) {
+        let mut found: BTreeMap<&str, Pos> = BTreeMap::new();
+        let mut excluded = std::collections::BTreeSet::new();
+        let listed: Vec<(&Pattern<'_>, Rc<[String]>)> = items
+            .iter()
+            .map(|i| (i, checkout.listed(true, i.path)))
+            .collect();
+        for (item, dirs) in &listed {
+            for dir in dirs.iter() {
+                if item.exclude {
+                    excluded.insert(dir.as_str());
+                } else {
+                    found.entry(dir).or_insert(item.pos);
+                }
+            }
+        }
+        for (dir, pos) in found {
+            if excluded.contains(dir) {
                 continue;
             }
-            let params = path_params(dir, None, prefix, request.go, first.pos);
+            let params = path_params(dir, None, prefix, request.go, pos);
             sets.push(ParamSet {
                 params,
                 origin: Some(format!("folder `{dir}`")),
@@ -164,13 +254,11 @@ pub(super) fn params(
                 .find_map(|i| suggest(i.path, checkout.dirs()))
                 .map(|p| format!(" (did you mean `{p}`?)"))
                 .unwrap_or_default();
-            (
-                key.pos,
-                format!(
-                    "its git generator's `directories` match no folder of {}{hint}",
-                    shown(checkout)
-                ),
-            )
+            Empty {
+                pos: key.pos,
+                what: format!("its git generator's `directories` match no folder of {read}{hint}"),
+                current,
+            }
         });
     } else if let Some((
         key,
@@ -181,38 +269,45 @@ pub(super) fn params(
     )) = git.entry("files").filter(|(_, f)| !is_empty_seq(f))
     {
         let items = patterns(items)?;
-        let all = checkout.tree.files();
-        let listed = |i: &Pattern<'_>| -> Vec<&String> {
-            all.iter().filter(|f| pathspec(i.path, f)).collect()
-        };
-        let mut files: std::collections::BTreeMap<&str, Pos> = std::collections::BTreeMap::new();
+        let mut files: BTreeMap<String, Pos> = BTreeMap::new();
         for item in items.iter().filter(|i| !i.exclude) {
-            for f in listed(item) {
-                files.entry(f).or_insert(item.pos);
+            for f in checkout.listed(false, item.path).iter() {
+                files.entry(f.clone()).or_insert(item.pos);
             }
         }
         for item in items.iter().filter(|i| i.exclude) {
-            for f in listed(item) {
-                files.remove(f.as_str());
+            for f in checkout.listed(false, item.path).iter() {
+                files.remove(f);
             }
         }
-        for (file, pos) in files {
-            for object in objects(checkout, file, pos)? {
-                let params = path_params(file, Some(object), prefix, request.go, pos);
+        for (file, pos) in &files {
+            for object in objects(checkout, file, *pos)? {
+                let params = path_params(file, Some(object), prefix, request.go, *pos);
                 sets.push(ParamSet {
                     params,
                     origin: Some(format!("file `{file}`")),
                 });
             }
         }
-        empty = sets.is_empty().then(|| {
-            (
-                key.pos,
+        empty = sets.is_empty().then(|| Empty {
+            pos: key.pos,
+            what: if files.is_empty() {
+                format!("its git generator's `files` match no file of {read}")
+            } else {
                 format!(
-                    "its git generator's `files` match no file of {}",
-                    shown(checkout)
-                ),
-            )
+                    "its git generator's `files` match {} of {read}, and {} an empty list",
+                    match files.len() {
+                        1 => format!("`{}`", files.keys().next().unwrap_or(&String::new())),
+                        n => format!("{n} files"),
+                    },
+                    if files.len() == 1 {
+                        "it holds"
+                    } else {
+                        "each holds"
+                    }
+                )
+            },
+            current,
         });
     } else {
         return Err(Failure::Fails(
@@ -311,34 +406,56 @@ fn pathspec(pattern: &str, file: &str) -> bool {
 /// empty), each item when it is a list of mappings; anything else fails the generator,
 /// as it fails the controller ("unable to process file").
 fn objects(checkout: &Checkout<'_>, file: &str, pos: Pos) -> Result<Vec<Node>, Failure> {
-    let text = checkout.tree.read(file).map_err(|why| {
-        Failure::Unknown(
+    match &*checkout.parsed(file) {
+        Ok(objects) => Ok(objects
+            .iter()
+            .map(|o| {
+                let mut o = o.clone();
+                if o.value == Value::Map(Vec::new()) {
+                    o.pos = pos;
+                }
+                o
+            })
+            .collect()),
+        Err((false, why)) => Err(Failure::Unknown(pos, why.clone())),
+        Err((true, why)) => Err(Failure::Fails(
             pos,
+            format!(
+                "its git generator reads `{file}`, which {why}: the controller fails with \"unable to process file\""
+            ),
+        )),
+    }
+}
+
+/// A file's objects as sigs.k8s.io/yaml reads them (its first document, the last of
+/// duplicate keys), or why not: `(true, …)` when the controller fails on it too.
+fn parse_objects(tree: &dyn Tree, file: &str) -> Parsed {
+    let text = tree.read(file).map_err(|why| {
+        (
+            false,
             format!("ladder cannot read `{file}` of the checkout: {why}"),
         )
     })?;
-    let fails = |why: String| {
-        Failure::Fails(
-            pos,
+    let node = yaml::parse_as_go(file, &text).map_err(|d| {
+        (
+            true,
             format!(
-                "its git generator reads `{file}`, which {why}: the controller fails with \"unable to process file\" and generates nothing"
+                "does not parse ({}:{}: {})",
+                d.pos.line, d.pos.column, d.message
             ),
         )
-    };
-    let node = yaml::parse(file, &text).map_err(|d| {
-        fails(format!(
-            "does not parse ({}:{}: {})",
-            d.pos.line, d.pos.column, d.message
-        ))
     })?;
     match node.value {
-        Value::Null => Ok(vec![map(Vec::new(), pos)]),
+        Value::Null => Ok(vec![map(Vec::new(), node.pos)]),
         Value::Map(_) => Ok(vec![node]),
         Value::Seq(items) if items.iter().all(|i| matches!(i.value, Value::Map(_))) => Ok(items),
-        other => Err(fails(format!(
-            "holds {}, not a mapping or a list of mappings",
-            other.kind()
-        ))),
+        other => Err((
+            true,
+            format!(
+                "holds {}, not a mapping or a list of mappings",
+                other.kind()
+            ),
+        )),
     }
 }
 
@@ -420,7 +537,7 @@ fn path_params(found: &str, object: Option<Node>, prefix: &str, go: bool, pos: P
 
 /// A file's object as fasttemplate parameters: nested keys joined with `.`, list items
 /// by index (`a.0`), scalars as text (`jeremywohl/flatten`'s dot style).
-fn flatten(prefix: &str, node: &Node, out: &mut Vec<(String, Node)>) {
+pub(super) fn flatten(prefix: &str, node: &Node, out: &mut Vec<(String, Node)>) {
     let join = |k: &str| {
         if prefix.is_empty() {
             k.to_owned()
@@ -510,53 +627,4 @@ fn sanitize(name: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn urls_of_one_repository_are_one_identity() {
-        for url in [
-            "https://github.com/Acme/Platform.git",
-            "git@github.com:acme/platform.git",
-            "ssh://git@github.com/acme/platform",
-            "https://token@github.com/acme/platform/",
-        ] {
-            assert_eq!(identity(url), "github.com/acme/platform", "{url}");
-        }
-        assert_ne!(
-            identity("https://github.com/acme/platform-x"),
-            identity("https://github.com/acme/platform")
-        );
-    }
-
-    #[test]
-    fn a_folder_pattern_that_matches_nothing_gets_the_closest_folder() {
-        let dirs: Vec<String> = ["addons", "addons/metrics", "clusters", "clusters/dev"]
-            .map(String::from)
-            .to_vec();
-        assert_eq!(suggest("addon/*", &dirs).as_deref(), Some("addons/*"));
-        assert_eq!(
-            suggest("clusters/devv", &dirs).as_deref(),
-            Some("clusters/dev")
-        );
-        assert_eq!(suggest("zzz/*", &dirs), None);
-        assert_eq!(suggest("*/x", &dirs), None);
-    }
-
-    #[test]
-    fn names_are_sanitized_as_argo_cd_does() {
-        assert_eq!(sanitize("My_App.v2"), "my-app.v2");
-        assert_eq!(sanitize("-._x_-"), "x");
-        assert_eq!(sanitize(&"a".repeat(300)).len(), 253);
-        assert_eq!(sanitize("ü-app"), "app");
-    }
-
-    #[test]
-    fn pathspecs_match_as_git_ls_files_does() {
-        assert!(pathspec("apps/*/config.json", "apps/a/b/config.json"));
-        assert!(pathspec("apps", "apps/a/config.json"));
-        assert!(!pathspec("apps", "apps-old/config.json"));
-        assert!(pathspec("apps/a/config.json", "apps/a/config.json"));
-        assert!(!pathspec("apps/*.json", "other/apps/x.json"));
-    }
-}
+mod tests;

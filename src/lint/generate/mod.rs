@@ -17,6 +17,7 @@ use indexmap::IndexMap;
 
 use crate::diagnostic::Pos;
 use crate::load::yaml::{Node, Value};
+pub(crate) use git::Empty;
 pub use git::{Checkout, Tree};
 use render::{render, scalar_text};
 use set::{Failure, ParamSet};
@@ -38,8 +39,8 @@ pub(super) struct Generated {
 /// What an ApplicationSet generates.
 #[derive(Debug, Clone)]
 pub(super) enum Generation {
-    /// Its Applications, and the git generators that matched nothing (where, what).
-    Apps(Vec<Generated>, Vec<(Pos, String)>),
+    /// Its Applications, and the git generators that matched nothing.
+    Apps(Vec<Generated>, Vec<Empty>),
     /// ladder cannot tell: where, and why.
     Unknown(Pos, String),
     /// A git generator reads a repository that is not among the checkouts: where, why,
@@ -68,7 +69,7 @@ pub(crate) fn sources(spec: Option<&Node>) -> Vec<&Node> {
     }
 }
 
-type Evaluated = (Vec<Generated>, Vec<(Pos, String)>);
+type Evaluated = (Vec<Generated>, Vec<Empty>);
 
 fn evaluate(appset: &Node, checkouts: &[Checkout<'_>]) -> Result<Evaluated, Failure> {
     let spec = appset.get("spec");

@@ -4,13 +4,12 @@
 //! generators; the second is rendered with each set of the first and the two sets are
 //! combined, `matrix.go:40-80`) and `merge` (sets of the later generators override the
 //! first generator's sets with the same `mergeKeys`, `merge.go:52-100`). Cluster, SCM,
-//! pull-request, plugin and cluster-decision generators, selectors and per-generator
-//! templates are not evaluated.
+//! pull-request, plugin and cluster-decision generators and per-generator templates are
+//! not evaluated; a generator's `selector` filters its sets (`Transform`).
 
-use super::git::{self, Checkout, Request};
-use super::render::{interpolate, merge, scalar_text};
+use super::git::{self, Checkout, Empty, Request, flatten};
+use super::render::{interpolate, merge, scalar_text, text};
 use super::set::{Failure, ParamSet};
-use crate::diagnostic::Pos;
 use crate::load::yaml::{self, Node, Value};
 
 /// One ApplicationSet's evaluation: its template form, the checkouts git generators may
@@ -18,8 +17,8 @@ use crate::load::yaml::{self, Node, Value};
 pub(super) struct Eval<'a> {
     pub go: bool,
     pub checkouts: &'a [Checkout<'a>],
-    /// Git generators that matched nothing: where, and what to say.
-    pub empty: Vec<(Pos, String)>,
+    /// Git generators that matched nothing.
+    pub empty: Vec<Empty>,
 }
 
 impl Eval<'_> {
@@ -60,20 +59,20 @@ impl Eval<'_> {
                 "a generator is not a mapping".into(),
             ));
         };
-        if nested && entries.len() > 1 {
+        let selector = generator.get("selector");
+        let kinds = entries.len() - usize::from(selector.is_some());
+        if nested && kinds > 1 {
             return Err(Failure::Fails(
                 generator.pos,
                 "a generator inside a matrix or merge has more than one kind: the controller fails (\"found more than one generator in matrix.Generators\")".into(),
             ));
         }
+        let selector = selector.map(Selector::read).transpose()?;
         let mut sets = Vec::new();
         for (key, value) in entries {
             let kind = key.key_text().unwrap_or_default();
             if kind == "selector" {
-                return Err(Failure::Unknown(
-                    key.pos,
-                    "a generator has a `selector`".into(),
-                ));
+                continue;
             }
             if value.get("template").is_some() {
                 return Err(Failure::Unknown(
@@ -82,7 +81,7 @@ impl Eval<'_> {
                 ));
             }
             sets.extend(match kind.as_str() {
-                "list" => list(value)?,
+                "list" => list(value, self.go)?,
                 "git" => self.git(value)?,
                 "matrix" => self.matrix(value)?,
                 "merge" => self.merge(value)?,
@@ -94,6 +93,9 @@ impl Eval<'_> {
                 }
             });
         }
+        if let Some(selector) = selector {
+            sets.retain(|set| selector.matches(&set.params));
+        }
         Ok(sets)
     }
 
@@ -102,6 +104,12 @@ impl Eval<'_> {
             .get("repoURL")
             .and_then(Node::as_str)
             .unwrap_or_default();
+        if url.contains("{{") {
+            return Err(Failure::Unknown(
+                git.get("repoURL").map_or(git.pos, |u| u.pos),
+                format!("its git generator's `repoURL` is the template `{url}`"),
+            ));
+        }
         let Some(checkout) = self.checkouts.iter().find(|c| c.is(url)) else {
             let known: Vec<String> = self
                 .checkouts
@@ -262,8 +270,10 @@ impl Eval<'_> {
     }
 }
 
-/// A list generator's sets: its `elements`, then its `elementsYaml` (`list.go`).
-fn list(list: &Node) -> Result<Vec<ParamSet>, Failure> {
+/// A list generator's sets: its `elements`, then its `elementsYaml` (`list.go`). For
+/// fasttemplate an element's values must be strings, and those of its `values` mapping
+/// become `values.KEY`; `elementsYaml` sets are taken as they are.
+fn list(list: &Node, go: bool) -> Result<Vec<ParamSet>, Failure> {
     let mut sets = Vec::new();
     let literal = match list.get("elements") {
         Some(Node {
@@ -287,13 +297,140 @@ fn list(list: &Node) -> Result<Vec<ParamSet>, Failure> {
             "its list generator has no `elements` ladder can read".into(),
         ));
     }
-    for element in literal.into_iter().chain(from_yaml).flatten() {
+    for element in literal.into_iter().flatten() {
+        let params = if go { element } else { flat_element(element)? };
+        sets.push(ParamSet {
+            params,
+            origin: None,
+        });
+    }
+    for element in from_yaml.into_iter().flatten() {
         sets.push(ParamSet {
             params: element,
             origin: None,
         });
     }
     Ok(sets)
+}
+
+/// A fasttemplate list element as the controller reads it: string values, and the
+/// strings of `values` as `values.KEY`; anything else fails the generator.
+fn flat_element(element: Node) -> Result<Node, Failure> {
+    let fails = |at: &Node, what: &str| {
+        Failure::Fails(
+            at.pos,
+            format!(
+                "its list element's {what} is {}, not a string: without `goTemplate: true` the controller fails (\"error parsing value as string\")",
+                at.value.kind()
+            ),
+        )
+    };
+    let Value::Map(entries) = element.value else {
+        return Err(Failure::Fails(
+            element.pos,
+            format!(
+                "a list element is {}, not a mapping: the controller fails (\"error unmarshling list element\")",
+                element.value.kind()
+            ),
+        ));
+    };
+    let mut flat = Vec::new();
+    for (key, value) in entries {
+        let name = key.key_text().unwrap_or_default();
+        if name == "values" {
+            let Value::Map(values) = value.value else {
+                return Err(Failure::Fails(
+                    value.pos,
+                    "its list element's `values` is not a mapping: the controller fails (\"error parsing values map\")".into(),
+                ));
+            };
+            for (k, v) in values {
+                let k = k.key_text().unwrap_or_default();
+                if !matches!(v.value, Value::Str(_)) {
+                    return Err(fails(&v, &format!("`values.{k}`")));
+                }
+                flat.push((text(&format!("values.{k}"), key.pos), v));
+            }
+        } else if matches!(value.value, Value::Str(_)) {
+            flat.push((key, value));
+        } else {
+            return Err(fails(&value, &format!("`{name}`")));
+        }
+    }
+    Ok(Node {
+        value: Value::Map(flat),
+        pos: element.pos,
+    })
+}
+
+/// A generator's `selector`: a label selector over the flattened parameters
+/// (`generator_spec_processor.go` `Transform`, `flattenParameters`).
+struct Selector {
+    /// (key, operator, values): `In` for `matchLabels`.
+    requirements: Vec<(String, String, Vec<String>)>,
+}
+
+impl Selector {
+    fn read(node: &Node) -> Result<Selector, Failure> {
+        let unknown =
+            |at: &Node, why: &str| Failure::Unknown(at.pos, format!("its `selector` {why}"));
+        let mut requirements = Vec::new();
+        if let Some(labels) = node.get("matchLabels") {
+            let Value::Map(entries) = &labels.value else {
+                return Err(unknown(labels, "has a `matchLabels` that is not a mapping"));
+            };
+            for (k, v) in entries {
+                let (Some(k), Some(v)) = (k.key_text(), scalar_text(v)) else {
+                    return Err(unknown(v, "has a label that is not a string"));
+                };
+                requirements.push((k, "In".to_owned(), vec![v]));
+            }
+        }
+        if let Some(Node {
+            value: Value::Seq(expressions),
+            ..
+        }) = node.get("matchExpressions")
+        {
+            for e in expressions {
+                let key = e.get("key").and_then(scalar_text);
+                let op = e.get("operator").and_then(scalar_text);
+                let values = match e.get("values").map(|v| &v.value) {
+                    Some(Value::Seq(vs)) => vs.iter().filter_map(scalar_text).collect(),
+                    _ => Vec::new(),
+                };
+                match (key, op) {
+                    (Some(key), Some(op))
+                        if matches!(op.as_str(), "In" | "NotIn" | "Exists" | "DoesNotExist") =>
+                    {
+                        requirements.push((key, op, values));
+                    }
+                    _ => return Err(unknown(e, "has an expression ladder cannot read")),
+                }
+            }
+        }
+        Ok(Selector { requirements })
+    }
+
+    /// Whether a parameter set is selected; an empty selector selects every set.
+    fn matches(&self, params: &Node) -> bool {
+        let mut flat = Vec::new();
+        flatten("", params, &mut flat);
+        let get = |key: &str| {
+            flat.iter()
+                .rev()
+                .find(|(k, _)| k == key)
+                .and_then(|(_, v)| scalar_text(v))
+        };
+        self.requirements.iter().all(|(key, op, values)| {
+            let value = get(key);
+            match op.as_str() {
+                "In" => value.is_some_and(|v| values.contains(&v)),
+                "NotIn" => value.is_none_or(|v| !values.contains(&v)),
+                "Exists" => value.is_some(),
+                _ => value.is_none(),
+            }
+        })
+    }
 }
 
 /// `elementsYaml`: a YAML list of mappings in a string, each set at the string's place.
@@ -308,11 +445,11 @@ fn elements_yaml(node: &Node, text: &str) -> Result<Vec<Node>, Failure> {
         Failure::Fails(
             node.pos,
             format!(
-                "its list generator's `elementsYaml` {why}: the controller fails and generates nothing"
+                "its list generator's `elementsYaml` {why}: the controller fails (\"error unmarshling decoded ElementsYaml\")"
             ),
         )
     };
-    let parsed = yaml::parse("elementsYaml", text)
+    let parsed = yaml::parse_as_go("elementsYaml", text)
         .map_err(|d| fails(format!("does not parse ({})", d.message)))?;
     match parsed.value {
         Value::Null => Ok(Vec::new()),

@@ -1,49 +1,56 @@
 //! ApplicationSet template strings rendered against one parameter set, in Argo CD's two
-//! forms: fasttemplate `{{key}}` (the default: a key is looked up as written, `path[0]`
-//! and `values.x` included, and, for list elements, nested as `{{a.b}}`) and, with
-//! `goTemplate: true`, Go's `{{ .a.b }}` and `{{ index .a.b 1 }}`. Anything else
-//! (functions, pipelines, a parameter the set lacks) is `None`: not evaluated, never
-//! guessed.
+//! forms (`applicationset/utils/utils.go` `Replace`): fasttemplate `{{key}}` (the
+//! default: a string parameter looked up as written, `path[0]` and `values.x` included;
+//! any other tag stays in the text as written) and, with `goTemplate: true`, Go's
+//! `{{ .a.b }}` and `{{ index .a.b 1 }}`. Anything else in a Go template (functions,
+//! pipelines, a parameter the set lacks) is `None`: not evaluated, never guessed.
 
 use crate::diagnostic::Pos;
 use crate::load::yaml::{Node, Value};
 
 /// Renders one template string against a parameter set; `None` when it uses anything
-/// beyond parameter references, or a parameter the set lacks.
+/// beyond parameter references, or a parameter the set lacks (Go templates), or is not a
+/// template the controller can parse (fasttemplate: a `{{` left open after a tag).
 pub(super) fn render(text: &str, params: &Node, go: bool) -> Option<String> {
+    // fasttemplate runs only on a line with `{{` before `}}` (`isTemplatedRegex`).
+    if !go
+        && !text
+            .lines()
+            .any(|l| l.find("{{").is_some_and(|at| l[at..].contains("}}")))
+    {
+        return Some(text.to_owned());
+    }
     let mut out = String::new();
     let mut rest = text;
     while let Some(start) = rest.find("{{") {
         out.push_str(&rest[..start]);
         let after = &rest[start + 2..];
         let end = after.find("}}")?;
-        let inner = after[..end].trim();
-        let value = if go {
-            go_action(inner, params)?
+        let tag = &after[..end];
+        if go {
+            out.push_str(&go_action(tag.trim(), params)?);
         } else {
-            fast_tag(inner, params)?
-        };
-        out.push_str(&value);
+            fast_tag(tag, params, &mut out);
+        }
         rest = &after[end + 2..];
     }
     out.push_str(rest);
     Some(out)
 }
 
-/// A fasttemplate tag: the key as written (flat parameter sets: `path.basename`,
-/// `path[1]`), else a nested key of a list element (`a.b`).
-fn fast_tag(tag: &str, params: &Node) -> Option<String> {
-    if tag.is_empty() || tag.contains(char::is_whitespace) {
-        return None;
+/// A fasttemplate tag: the string parameter named as written (flat parameter sets:
+/// `path.basename`, `path[1]`, `values.x`); any other tag stays as it was written
+/// (`Render.Replace`).
+fn fast_tag(tag: &str, params: &Node, out: &mut String) {
+    let trimmed = tag.trim();
+    match params.get(trimmed).map(|v| &v.value) {
+        Some(Value::Str(s)) if !trimmed.is_empty() => out.push_str(s),
+        _ => {
+            out.push_str("{{");
+            out.push_str(tag);
+            out.push_str("}}");
+        }
     }
-    if let Some(v) = params.get(tag) {
-        return scalar_text(v);
-    }
-    let mut node = params;
-    for part in tag.split('.') {
-        node = node.get(part)?;
-    }
-    scalar_text(node)
 }
 
 /// A Go template action that only reads a parameter: `.a.b` or `index .a.b N`
@@ -80,11 +87,43 @@ fn go_field<'a>(field: &str, params: &'a Node) -> Option<&'a Node> {
     Some(node)
 }
 
-/// The text of a scalar as a template prints it.
+/// The text of a scalar as a template prints it: numbers as Go prints the `float64`
+/// JSON gives (`%v`: `1e+06`, `0.5`).
 pub(super) fn scalar_text(node: &Node) -> Option<String> {
     match &node.value {
         Value::Seq(_) | Value::Map(_) => None,
+        #[expect(
+            clippy::cast_precision_loss,
+            reason = "Go holds JSON numbers as float64"
+        )]
+        Value::Int(i) => Some(go_float(*i as f64)),
+        Value::Float(f) => Some(go_float(*f)),
         _ => node.key_text(),
+    }
+}
+
+/// Go's `%v` of a `float64` (`strconv.FormatFloat(f, 'g', -1, 64)`): the shortest
+/// digits, in exponent form when the exponent is below -4 or at least 6 (`ftoa.go`:
+/// "if precision was the shortest possible, use precision 6 for this decision").
+fn go_float(f: f64) -> String {
+    if !f.is_finite() {
+        return if f.is_nan() {
+            "NaN".into()
+        } else if f > 0.0 {
+            "+Inf".into()
+        } else {
+            "-Inf".into()
+        };
+    }
+    // `{:e}` gives the shortest digits that round-trip, as `d.ddde±x`.
+    let sci = format!("{f:e}");
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    if (-4..6).contains(&exp) {
+        format!("{f}")
+    } else {
+        let sign = if exp < 0 { '-' } else { '+' };
+        format!("{mantissa}e{sign}{:02}", exp.abs())
     }
 }
 
@@ -169,17 +208,14 @@ mod tests {
     fn both_template_forms_render_parameters() {
         let e = element();
         assert_eq!(render("app-{{env}}", &e, false).as_deref(), Some("app-dev"));
-        assert_eq!(
-            render("{{ env }}-{{n}}", &e, false).as_deref(),
-            Some("dev-3")
-        );
-        assert_eq!(render("{{nested.phase}}", &e, false).as_deref(), Some("10"));
+        assert_eq!(render("{{ env }}-x", &e, false).as_deref(), Some("dev-x"));
         assert_eq!(render("{{path[1]}}", &e, false).as_deref(), Some("web"));
         assert_eq!(
             render("app-{{ .env }}", &e, true).as_deref(),
             Some("app-dev")
         );
         assert_eq!(render("{{.nested.phase}}", &e, true).as_deref(), Some("10"));
+        assert_eq!(render("{{ .n }}", &e, true).as_deref(), Some("3"));
         assert_eq!(
             render("{{ index .segments 1 }}", &e, true).as_deref(),
             Some("b")
@@ -190,15 +226,50 @@ mod tests {
         );
     }
 
+    /// Regression: fasttemplate keeps a tag it has no string parameter for as written
+    /// (Argo CD's `Replace`), where ladder used to give up on the whole ApplicationSet.
+    #[test]
+    fn fasttemplate_keeps_unknown_and_non_string_tags_as_written() {
+        let e = element();
+        assert_eq!(
+            render("{{missing}}-{{ n }}", &e, false).as_deref(),
+            Some("{{missing}}-{{ n }}")
+        );
+        assert_eq!(
+            render("{{nested.phase}}", &e, false).as_deref(),
+            Some("{{nested.phase}}")
+        );
+        assert_eq!(render("{{env", &e, false).as_deref(), Some("{{env"));
+        assert_eq!(render("{{}}", &e, false).as_deref(), Some("{{}}"));
+    }
+
     #[test]
     fn what_cannot_be_evaluated_is_none() {
         let e = element();
-        assert_eq!(render("{{missing}}", &e, false), None);
+        assert_eq!(render("{{ .missing }}", &e, true), None);
         assert_eq!(render("{{ .env | upper }}", &e, true), None);
         assert_eq!(render("{{ env }}", &e, true), None);
-        assert_eq!(render("{{env", &e, false), None);
+        assert_eq!(render("{{ .env", &e, true), None);
+        assert_eq!(render("{{env}} {{x", &e, false), None);
         assert_eq!(render("{{ index .segments 5 }}", &e, true), None);
         assert_eq!(render("{{ .path-x }}", &e, true), None);
+    }
+
+    /// Regression: numbers print as Go prints the float64 JSON gives, not as written.
+    #[test]
+    fn numbers_print_as_go_prints_them() {
+        for (n, go) in [
+            (3.0, "3"),
+            (0.5, "0.5"),
+            (123_456.0, "123456"),
+            (1_000_000.0, "1e+06"),
+            (1_234_567.0, "1.234567e+06"),
+            (0.0001, "0.0001"),
+            (0.000_01, "1e-05"),
+            (-2.5e30, "-2.5e+30"),
+        ] {
+            assert_eq!(go_float(n), go, "{n}");
+        }
     }
 
     #[test]

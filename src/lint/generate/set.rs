@@ -17,7 +17,7 @@ pub(super) struct ParamSet {
 pub(super) enum Failure {
     /// ladder cannot evaluate it (a generator kind, a template function): where, why.
     Unknown(Pos, String),
-    /// The controller fails on it too, and generates nothing: where, why.
+    /// The controller fails on it too (and changes no Application): where, why.
     Fails(Pos, String),
     /// A git generator reads a repository no checkout among the inputs is: where, why,
     /// and its URL.

@@ -110,8 +110,11 @@ fn files_give_one_set_per_object_with_their_keys_and_path() {
             "team: '{{team.name}}', owner: '{{values.owner}}', file: '{{path.filename}}'",
         ),
     );
-    // `api` has no `team`: fasttemplate cannot render it, so nothing is guessed.
-    assert!(matches!(fast, Generation::Unknown(..)), "{fast:?}");
+    // `api` has no `team`: fasttemplate leaves the tag as written, as the controller does.
+    assert_eq!(
+        apps(&fast)[0],
+        "api-back{team={{team.name}},owner=team-api,file=config.yaml}"
+    );
     let fast = run(
         &tree(),
         &appset(
@@ -209,9 +212,122 @@ fn a_generator_that_matches_nothing_or_reads_another_repository_is_said() {
         panic!()
     };
     assert!(apps.is_empty());
-    assert!(empty[0].1.contains("did you mean `apps/*`?"), "{empty:?}");
+    assert!(
+        empty[0].what.contains("did you mean `apps/*`?"),
+        "{empty:?}"
+    );
     let other = "    - git:\n        repoURL: https://git.example.com/other.git\n        directories: [{path: '*'}]\n";
     assert!(
         matches!(run(&tree(), &appset(false, other, "x", "")), Generation::Elsewhere(_, _, url) if url.ends_with("other.git"))
     );
+}
+
+/// Regression: a `selector` beside a matrix's child generator counted as a second kind
+/// of generator (a false generator-error); it filters the child's sets instead.
+#[test]
+fn a_selector_filters_sets_and_is_not_a_generator_kind() {
+    let g = format!(
+        "    - matrix:\n        generators:\n          - git:\n              repoURL: {URL}\n              directories: [{{path: 'clusters/*'}}]\n            selector:\n              matchExpressions: [{{key: path.basename, operator: NotIn, values: [prod]}}]\n          - list:\n              elements: [{{tier: a}}]\n              selector: {{matchLabels: {{tier: a}}}}\n"
+    );
+    assert_eq!(
+        apps(&run(&tree(), &appset(false, &g, "{{path.basename}}", ""))),
+        ["dev{}"]
+    );
+    assert_eq!(
+        apps(&run(&tree(), &appset(true, &g, "{{.path.basename}}", ""))),
+        ["dev{}"]
+    );
+}
+
+/// Regression: fasttemplate list elements were rendered as written; the controller
+/// flattens `values` into `values.KEY` and refuses values that are not strings.
+#[test]
+fn fasttemplate_list_elements_are_strings_with_values_flattened() {
+    let g = "    - merge:\n        mergeKeys: [values.env]\n        generators:\n          - list: {elements: [{app: a, values: {env: dev}}, {app: b, values: {env: prod}}]}\n          - list: {elements: [{values.env: prod, app: c}]}\n";
+    assert_eq!(
+        apps(&run(
+            &tree(),
+            &appset(false, g, "{{app}}-{{values.env}}", "")
+        )),
+        ["a-dev{}", "c-prod{}"]
+    );
+    let number = "    - list: {elements: [{app: a, replicas: 3}]}\n";
+    assert!(
+        matches!(run(&tree(), &appset(false, number, "{{app}}", "")), Generation::Fails(_, why) if why.contains("`replicas` is an integer") && why.contains("error parsing value as string")),
+    );
+    // Go templates take the element as it is, and print numbers as Go does.
+    assert_eq!(
+        apps(&run(
+            &tree(),
+            &appset(true, number, "{{.app}}-{{.replicas}}", "")
+        )),
+        ["a-3{}"]
+    );
+}
+
+/// Regression: a generator file with a second document or a repeated key failed the
+/// generator; the controller's YAML reader takes the first document and the last key.
+#[test]
+fn generator_files_are_read_as_the_controller_reads_them() {
+    let tree = files(&[(
+        "apps/web/config.yaml",
+        "tier: front\ntier: back\nenabled: yes\n---\ntier: [unclosed\n",
+    )]);
+    let g = format!(
+        "    - git:\n        repoURL: {URL}\n        files: [{{path: 'apps/*/config.yaml'}}]\n"
+    );
+    assert_eq!(
+        apps(&run(
+            &tree,
+            &appset(false, &g, "{{tier}}", "on: '{{enabled}}'")
+        )),
+        ["back{on=true}"]
+    );
+    let empty = files(&[("apps/web/config.yaml", "[]\n")]);
+    let Generation::Apps(apps, empty) = run(&empty, &appset(false, &g, "x", "")) else {
+        panic!()
+    };
+    assert!(apps.is_empty());
+    assert!(
+        empty[0].what.contains("match `apps/web/config.yaml`")
+            && empty[0].what.contains("an empty list"),
+        "{empty:?}"
+    );
+}
+
+/// A checkout at another revision than the generator reads.
+struct Elsewhere(Files);
+
+impl Tree for Elsewhere {
+    fn files(&self) -> &[String] {
+        self.0.files()
+    }
+    fn read(&self, path: &str) -> Result<String, String> {
+        self.0.read(path)
+    }
+    fn checks_out(&self, revision: &str) -> bool {
+        revision == "main"
+    }
+}
+
+#[test]
+fn an_empty_match_at_another_revision_is_not_sure() {
+    let tree = Elsewhere(tree());
+    let checkout = Checkout::new(vec![URL.into()], ".".into(), &tree);
+    for (revision, current) in [("main", true), ("HEAD", true), ("v1.2", false)] {
+        let text = appset(
+            false,
+            &format!(
+                "    - git:\n        repoURL: {URL}\n        revision: {revision}\n        directories: [{{path: 'nothing/*'}}]\n"
+            ),
+            "x",
+            "",
+        );
+        let node = crate::load::yaml::parse("a.yaml", &text).unwrap();
+        let Generation::Apps(_, empty) = generated(&node, std::slice::from_ref(&checkout)) else {
+            panic!()
+        };
+        assert_eq!(empty[0].current, current, "{revision}: {empty:?}");
+        assert_eq!(empty[0].what.contains("`v1.2`"), !current, "{empty:?}");
+    }
 }

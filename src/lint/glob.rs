@@ -3,13 +3,16 @@
 //! v3.5.1 `applicationset/generators/git.go` `filterApps`), and git file generators'
 //! pathspecs (`git ls-files -- PATTERN`, where `*` matches `/` too).
 
-/// Whether `*` and `?` may match a `/`.
+/// Which matcher a pattern is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Slash {
-    /// They may (git pathspecs, names without `/`).
+    /// Go's `filepath.Match` on names without `/`: `*` and `?` match any character,
+    /// `[^…]` negates.
     Any,
-    /// They may not (Go's `path.Match`).
+    /// Go's `path.Match`: `*` and `?` never match a `/`, `[^…]` negates (`!` is itself).
     Stops,
+    /// git's pathspecs (wildmatch): `*` and `?` match `/` too, `[^…]` and `[!…]` negate.
+    Git,
 }
 
 /// [`glob_with`] where `/` is an ordinary character.
@@ -18,15 +21,15 @@ pub(super) fn glob(pattern: &str, text: &str) -> bool {
 }
 
 /// Matches `text` against a shell pattern: `*` any run of characters, `?` one, `[…]` a
-/// class (`[^…]` or `[!…]` negated, with ranges), `\\` escapes. With [`Slash::Stops`],
-/// `*` and `?` never match a `/` (Go's `path.Match`); with [`Slash::Any`] they do (Go's
-/// `filepath.Match` on names without `/`, and git's pathspecs). A malformed pattern
-/// matches nothing, as Argo CD treats its error.
+/// class (negated as the matcher negates, with ranges), `\\` escapes; where `/` stops
+/// `*` and `?` depends on the matcher ([`Slash`]). A malformed pattern matches nothing,
+/// as Argo CD treats its error.
 pub(super) fn glob_with(pattern: &str, text: &str, slash: Slash) -> bool {
-    fn class(p: &[char], c: char) -> Option<(bool, usize)> {
+    let bang = slash == Slash::Git;
+    let class = |p: &[char], c: char| -> Option<(bool, usize)> {
         // p starts after '['; returns (matched, length of the class including ']').
         let mut i = 0;
-        let negated = matches!(p.first(), Some('^' | '!'));
+        let negated = p.first() == Some(&'^') || (bang && p.first() == Some(&'!'));
         if negated {
             i += 1;
         }
@@ -62,17 +65,17 @@ pub(super) fn glob_with(pattern: &str, text: &str, slash: Slash) -> bool {
                 matched = true;
             }
         }
-    }
-    /// Whether the one-character token at the start of `p` matches `c`: `Some(length of
-    /// the token)` if it does, `Some(0)` if not, `None` for a malformed token.
-    fn one(p: &[char], c: char, stops: bool) -> Option<usize> {
+    };
+    // Whether the one-character token at the start of `p` matches `c`: `Some(length of
+    // the token)` if it does, `Some(0)` if not, `None` for a malformed token.
+    let one = |p: &[char], c: char, stops: bool| -> Option<usize> {
         match p[0] {
             '?' => Some(usize::from(!(stops && c == '/'))),
             '[' => class(&p[1..], c).map(|(hit, len)| if hit { 1 + len } else { 0 }),
             '\\' => Some(if *p.get(1)? == c { 2 } else { 0 }),
             other => Some(usize::from(other == c)),
         }
-    }
+    };
     // Iterative, with one backtracking point (the last `*`): no recursion whose depth
     // comes from the pattern, and at most |pattern| × |text| steps (a recursive matcher
     // overflowed the stack on 20,000 `*`s and took exponential time on `*a*a…b`).
@@ -149,5 +152,16 @@ mod tests {
         assert!(glob_with("*/*", "apps/web", Slash::Stops));
         assert!(!glob_with("*", "apps/web", Slash::Stops));
         assert!(glob_with("apps/*", "apps/web/base", Slash::Any));
+    }
+
+    /// Regression: `[!…]` negated in Go patterns too, where `!` is an ordinary character.
+    #[test]
+    fn only_git_negates_a_class_with_a_bang() {
+        assert!(glob_with("apps/[!w]eb", "apps/!eb", Slash::Stops));
+        assert!(glob_with("apps/[!w]eb", "apps/web", Slash::Stops));
+        assert!(!glob_with("apps/[!w]eb", "apps/xeb", Slash::Stops));
+        assert!(glob_with("apps/[!w]eb", "apps/xeb", Slash::Git));
+        assert!(!glob_with("apps/[!w]eb", "apps/web", Slash::Git));
+        assert!(!glob_with("apps/[^w]eb", "apps/web", Slash::Stops));
     }
 }

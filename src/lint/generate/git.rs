@@ -151,7 +151,7 @@ impl<'a> Checkout<'a> {
 }
 
 /// A repository URL as host and path: `git@host:org/repo.git`,
-/// `ssh://git@host/org/repo` and `https://host/org/repo/` are all `host/org/repo`.
+/// `ssh://git@host:22/org/repo` and `https://host/org/repo/` are all `host/org/repo`.
 fn identity(url: &str) -> String {
     let url = url.trim().to_ascii_lowercase();
     let rest = match url.split_once("://") {
@@ -162,6 +162,11 @@ fn identity(url: &str) -> String {
     let rest = match rest.split_once('/') {
         Some((authority, path)) => {
             let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+            // A port says how to reach the host, not which repository it is.
+            let host = match host.rsplit_once(':') {
+                Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) => h,
+                _ => host,
+            };
             format!("{host}/{path}")
         }
         None => rest,
@@ -390,7 +395,7 @@ fn patterns(items: &[Node]) -> Result<Vec<Pattern<'_>>, Failure> {
 fn pathspec(pattern: &str, file: &str) -> bool {
     let pattern = pattern.trim_start_matches("./");
     if pattern.contains(['*', '?', '[']) {
-        glob_with(pattern, file, Slash::Any)
+        glob_with(pattern, file, Slash::Git)
     } else {
         let pattern = pattern.trim_end_matches('/');
         pattern.is_empty()

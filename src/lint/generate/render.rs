@@ -175,7 +175,10 @@ pub(super) fn map(entries: Vec<(String, Node)>, pos: Pos) -> Node {
 }
 
 /// `base` with `over`'s entries set on it: mappings merged key by key, anything else
-/// replaced (mergo's `WithOverride`, as Argo CD merges Go-template parameter sets).
+/// replaced (mergo's `WithOverride`, as Argo CD merges Go-template parameter sets). An
+/// empty string, `false`, `0` or `null` replaces too: in a `map[string]any` every value
+/// is an interface, which mergo v1.0.2 `deepMerge` sets whenever it overrides; only its
+/// struct fields keep their value against an empty one.
 pub(super) fn merge(base: &mut Node, over: &Node) {
     let (Value::Map(entries), Value::Map(over_entries)) = (&mut base.value, &over.value) else {
         *base = over.clone();

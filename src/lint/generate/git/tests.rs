@@ -9,6 +9,8 @@ fn urls_of_one_repository_are_one_identity() {
         "git@github.com:acme/platform.git",
         "ssh://git@github.com/acme/platform",
         "https://token@github.com/acme/platform/",
+        "ssh://git@github.com:22/acme/platform.git",
+        "https://github.com:443/acme/platform",
     ] {
         assert_eq!(identity(url), "github.com/acme/platform", "{url}");
     }

@@ -140,8 +140,9 @@ pub(super) enum Command {
         /// inside a folder, `**` spans folders.
         #[arg(long, value_name = "GLOB")]
         exclude: Vec<String>,
-        /// The lint config (`exclude`, `rules` with a severity or `off` per rule, and
-        /// `assume`) [default: .ladder-lint.yaml, when there is one].
+        /// The lint config (`exclude`, `rules` with a severity or `off` per rule,
+        /// `assume` and `repositories`) [default: .ladder-lint.yaml, when there is one,
+        /// else the spec's `lint` section].
         #[arg(long, value_name = "PATH")]
         config: Option<PathBuf>,
         /// Take a setting as installed where lint cannot see it (a bootstrap script,

@@ -19,37 +19,68 @@ pub(super) struct Select {
     pub(super) repository: Vec<String>,
 }
 
-/// The lint config: `--config`'s, else `.ladder-lint.yaml` where there is one; `Err`
-/// with the exit code after printing its problems.
+/// The lint config: `--config`'s, else `.ladder-lint.yaml` where there is one, else the
+/// `lint` section of the spec (`-f`'s, or `ladder.yaml` where there is one); `Err` with
+/// the exit code after printing its problems. Both a `.ladder-lint.yaml` and a section
+/// is an error: which one counts would be a guess.
 fn lint_config(
     path: Option<&Path>,
+    spec: Option<&Path>,
 ) -> anyhow::Result<Result<(ladder::lint::config::Config, PathBuf), ExitCode>> {
     let default = Path::new(".ladder-lint.yaml");
-    let path = match path {
-        Some(p) => p,
-        None if default.is_file() => default,
-        None => {
-            return Ok(Ok((
-                ladder::lint::config::Config::default(),
-                PathBuf::from("."),
-            )));
-        }
+    let spec = spec.unwrap_or(Path::new("ladder.yaml"));
+    let section = || -> Option<(String, String)> {
+        let text = std::fs::read_to_string(spec).ok()?;
+        let name = spec.display().to_string();
+        ladder::lint::config::section(&name, &text).map(|_| (name, text))
     };
-    // Paths in the config are relative to its folder.
-    let folder = path
+    // (file, text, whether it is a spec's section)
+    let (file, text, in_spec) = match path {
+        Some(p) => (p, read_config(p)?, false),
+        None if default.is_file() => {
+            if let Some((name, _)) = section() {
+                eprintln!(
+                    "error: both `{}` and the `lint` section of `{name}` configure lint; keep one, or name one with `--config`",
+                    default.display()
+                );
+                return Ok(Err(ExitCode::from(INVALID)));
+            }
+            (default, read_config(default)?, false)
+        }
+        None => match section() {
+            Some((_, text)) => (spec, text, true),
+            None => {
+                return Ok(Ok((
+                    ladder::lint::config::Config::default(),
+                    PathBuf::from("."),
+                )));
+            }
+        },
+    };
+    // Paths in the config are relative to its file's folder.
+    let folder = file
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."))
         .to_path_buf();
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
-    let name = path.display().to_string();
-    Ok(ladder::lint::config::parse(&name, &text)
+    let name = file.display().to_string();
+    let parsed = if in_spec {
+        ladder::lint::config::section(&name, &text)
+            .unwrap_or_else(|| Ok(ladder::lint::config::Config::default()))
+    } else {
+        ladder::lint::config::parse(&name, &text)
+    };
+    Ok(parsed
         .map(|config| (config, folder))
         .map_err(|diagnostics| {
             eprint!("{}", diagnostic::render(&diagnostics, Some(&text)));
             ExitCode::from(INVALID)
         }))
+}
+
+fn read_config(path: &Path) -> anyhow::Result<String> {
+    std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))
 }
 
 pub(super) fn lint(
@@ -59,7 +90,7 @@ pub(super) fn lint(
     select: &Select,
 ) -> anyhow::Result<ExitCode> {
     let format = select.format;
-    let (mut config, config_folder) = match lint_config(select.config.as_deref())? {
+    let (mut config, config_folder) = match lint_config(select.config.as_deref(), spec)? {
         Ok(found) => found,
         Err(code) => return Ok(code),
     };

@@ -1,5 +1,5 @@
-//! `.ladder-lint.yaml`: what a repository tells `ladder lint` once instead of on every
-//! command line: paths to leave out (`exclude`, globs) and a severity per rule (`rules`,
+//! `.ladder-lint.yaml`, or the spec's `lint` section: what a repository tells
+//! `ladder lint` once instead of on every command line: paths to leave out (`exclude`, globs) and a severity per rule (`rules`,
 //! `error`, `warning`, `note` or `off`), and what is set up where lint cannot see it
 //! (`assume`). Read from texts the CLI gives; pure.
 //!
@@ -75,6 +75,17 @@ impl Config {
 /// Reads a config; every problem with file, line and column.
 pub fn parse(file: &str, text: &str) -> Result<Config, Vec<Diagnostic>> {
     let doc = yaml::parse(file, text).map_err(|d| vec![d])?;
+    read(file, &doc)
+}
+
+/// The `lint` section of a spec, when it has one (`None` too when the spec is not YAML:
+/// linting the spec says why).
+pub fn section(file: &str, spec: &str) -> Option<Result<Config, Vec<Diagnostic>>> {
+    let doc = yaml::parse(file, spec).ok()?;
+    doc.get("lint").map(|section| read(file, section))
+}
+
+fn read(file: &str, doc: &Node) -> Result<Config, Vec<Diagnostic>> {
     let mut config = Config::default();
     let mut problems = Vec::new();
     let Value::Map(entries) = &doc.value else {
@@ -384,5 +395,56 @@ mod tests {
             e[0].help.as_deref().unwrap().contains("empty-step"),
             "{e:?}"
         );
+    }
+
+    /// The spec's `lint` section (its schema comes from `load::spec::Lint`) and this
+    /// reader know the same settings, levels and assumptions.
+    #[test]
+    fn the_spec_section_and_the_config_file_are_one_format() {
+        use crate::load::spec::{Lint, LintAssumption, LintLevel, LintRepository};
+        let lint = Lint {
+            exclude: vec!["charts/**".into()],
+            rules: [
+                ("empty-step", LintLevel::Error),
+                ("max-update-zero", LintLevel::Off),
+                ("generator-empty", LintLevel::Note),
+                ("dependency-order", LintLevel::Warning),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect(),
+            assume: vec![
+                LintAssumption::ApplicationHealthCheck,
+                LintAssumption::ProgressiveSyncs,
+            ],
+            repositories: vec![LintRepository {
+                url: "https://git.example.com/a.git".into(),
+                path: ".".into(),
+            }],
+        };
+        let json = serde_json::to_value(&lint).unwrap();
+        let keys: Vec<&str> = json
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut settings = SETTINGS.to_vec();
+        settings.sort_unstable();
+        let mut keys = keys;
+        keys.sort_unstable();
+        assert_eq!(keys, settings);
+        let spec = format!("name: x\nlint: {json}\n");
+        let c = section("ladder.yaml", &spec).unwrap().unwrap();
+        assert_eq!(c.exclude, lint.exclude);
+        assert_eq!(c.rules.len(), 4);
+        assert_eq!(c.rules["generator-empty"], Some(Severity::Note));
+        assert_eq!(c.assume.len(), Assume::ALL.len());
+        assert_eq!(c.repositories[0].path, ".");
+        assert!(section("ladder.yaml", "name: x\n").is_none());
+        let bad = section("ladder.yaml", "lint: {rulez: {}}\n")
+            .unwrap()
+            .unwrap_err();
+        assert!(bad[0].help.as_deref().unwrap().contains("rules"), "{bad:?}");
     }
 }

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 mod application;
 mod component;
 mod environment;
+mod lint;
 pub mod resources;
 mod source;
 
@@ -28,6 +29,7 @@ pub use environment::{
     Confirm, Confirmable, Destination, Environment, PropagationPolicy, Sync, SyncOptions,
     SyncWindow, WindowKind,
 };
+pub use lint::{Lint, LintAssumption, LintLevel, LintRepository};
 pub use source::{
     Directory, Helm, HelmFileParameter, HelmParameter, Jsonnet, JsonnetVar, Kustomize,
     KustomizePatch, KustomizeReplica, PatchTarget, Plugin, PluginEnv, PluginParameter, Source,
@@ -71,6 +73,10 @@ pub struct Spec {
     /// An environment that lists the fleet's members itself keeps its list.
     #[serde(default)]
     pub fleets: IndexMap<String, FleetFolders>,
+    /// `ladder lint`'s settings, when the repository keeps them in the spec rather than
+    /// in a `.ladder-lint.yaml`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lint: Option<Lint>,
 }
 
 /// Where the version files are.

@@ -185,6 +185,8 @@ pub(super) fn lint(
             files.push((name, text));
         }
     }
+    // Charts that template Argo CD resources: linted as `helm template` renders them.
+    super::helm::render_charts(&mut files, &mut unreadable);
     let source = |name: &str| {
         files
             .iter()

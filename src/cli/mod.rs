@@ -12,6 +12,7 @@ mod diff;
 mod envs;
 mod fs_safe;
 mod git;
+mod helm;
 mod in_place;
 mod init;
 mod new_env;

@@ -22,6 +22,7 @@
 
 mod apps;
 mod appset;
+pub mod charts;
 pub mod config;
 mod doc;
 pub mod finding;

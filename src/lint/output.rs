@@ -214,15 +214,32 @@ pub fn gitlab(report: &Report) -> String {
                     Severity::Warning => "minor",
                     Severity::Note => "info",
                 },
-                "location": { "path": path(&d.file), "lines": { "begin": d.pos.line.max(1) } },
+                "location": {
+                    "path": path(in_repository(&d.file).0),
+                    "lines": { "begin": if in_repository(&d.file).1 { 1 } else { d.pos.line.max(1) } },
+                },
             })
         })
         .collect();
     pretty(&Json::Array(issues))
 }
 
+/// The file a finding is in as the repository holds it, and whether its lines are
+/// another text's: a document lint rendered (`T (helm template R)`) or generated
+/// (`ladder.yaml (generated F)`) is reported at its source file, from the top.
+fn in_repository(file: &str) -> (&str, bool) {
+    match file.strip_suffix(')').and_then(|f| f.rsplit_once(" (")) {
+        Some((real, how)) if how.starts_with("helm template") || how.starts_with("generated ") => {
+            (real, true)
+        }
+        _ => (file, false),
+    }
+}
+
 /// A SARIF location of a file (as a relative URI) and, when known, a line and column.
 fn location(file: &str, line: u32, column: u32) -> Json {
+    let (file, elsewhere) = in_repository(file);
+    let (line, column) = if elsewhere { (1, 1) } else { (line, column) };
     let mut physical = json!({ "artifactLocation": { "uri": uri(file) } });
     // GitHub code scanning wants a region on every result's location: a problem of the
     // whole file is at its start.

@@ -1,0 +1,1 @@
+{{- define "platform.app" -}}{{ .root.Values.cluster }}-{{ .app.name }}{{- end -}}

@@ -229,6 +229,7 @@ fn generated_manifests_pass_lint() {
             inputs: &none,
             named_specs: &[],
             unreadable: &[],
+            rendered: &[],
             config: &ladder::lint::config::Config::default(),
             excluded: 0,
             checkouts: &[],

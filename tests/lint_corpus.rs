@@ -22,7 +22,8 @@ fn trees() -> Vec<String> {
 }
 
 /// Whether a tree holds a chart that templates Argo CD resources, which lint renders
-/// with `helm template`; without helm such a tree is skipped (CI has it).
+/// with `helm template`, or kustomizations (`kustomize-*`) lint builds, and the tool is
+/// absent: such a tree is skipped (CI has both).
 fn skipped_without_helm(tree: &str) -> bool {
     fn charts_with_applications(dir: &std::path::Path) -> bool {
         std::fs::read_dir(dir).unwrap().any(|e| {
@@ -36,6 +37,7 @@ fn skipped_without_helm(tree: &str) -> bool {
     }
     let dir = root().join("tests/lint-corpus").join(tree);
     charts_with_applications(&dir) && crate::support::helm_template().is_none()
+        || tree.starts_with("kustomize-") && crate::support::kustomize().is_none()
 }
 
 #[test]
@@ -43,7 +45,7 @@ fn every_tree_of_the_corpus_lints_as_committed_and_never_exits_2() {
     let dir = root().join("tests/lint-corpus");
     for tree in trees() {
         if skipped_without_helm(&tree) {
-            eprintln!("skipped {tree}: it renders a chart with helm");
+            eprintln!("skipped {tree}: it needs helm or kustomize");
             continue;
         }
         let out = ladder(&dir, &["lint", &tree]);
@@ -68,7 +70,7 @@ fn every_tree_of_the_corpus_has_a_valid_sarif_report_with_the_same_exit_code() {
     let dir = root().join("tests/lint-corpus");
     for tree in trees() {
         if skipped_without_helm(&tree) {
-            eprintln!("skipped {tree}: it renders a chart with helm");
+            eprintln!("skipped {tree}: it needs helm or kustomize");
             continue;
         }
         let text = ladder(&dir, &["lint", &tree]);
@@ -257,6 +259,25 @@ fn a_chart_of_applications_without_helm_is_skipped_with_the_reason() {
         stdout.contains(
             "charts/platform/Chart.yaml: a Helm chart that makes Argo CD resources, not rendered"
         ),
+        "{stdout}"
+    );
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+}
+
+/// Without kustomize or kubectl, a kustomization that changes Argo CD resources says
+/// so, and the files it includes are linted as written (here: no finding, where the
+/// build has one).
+#[test]
+fn a_kustomization_without_kustomize_is_linted_as_written_with_the_reason() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ladder"))
+        .args(["lint", "kustomize-overlays"])
+        .current_dir(root().join("tests/lint-corpus"))
+        .env("PATH", "")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.contains("overlays/prod/kustomization.yaml: a kustomization that changes Argo CD resources, not built: neither kustomize nor kubectl is on PATH; 1 file it includes is linted as written"),
         "{stdout}"
     );
     assert_eq!(out.status.code(), Some(0), "{stdout}");

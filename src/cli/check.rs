@@ -186,7 +186,10 @@ pub(super) fn lint(
         }
     }
     // Charts that template Argo CD resources: linted as `helm template` renders them.
-    super::helm::render_charts(&mut files, &mut unreadable);
+    let mut rendered = Vec::new();
+    super::helm::render_charts(&mut files, &mut unreadable, &mut rendered);
+    // Kustomize trees that change Argo CD resources: linted as `kustomize build` prints them.
+    super::kustomize::build_kustomizations(&mut files, &mut rendered);
     let source = |name: &str| {
         files
             .iter()
@@ -203,6 +206,7 @@ pub(super) fn lint(
         inputs: &inputs,
         named_specs: &named_specs,
         unreadable: &unreadable,
+        rendered: &rendered,
         config: &config,
         excluded,
         checkouts: &checkouts,

@@ -12,15 +12,18 @@ use std::process::Command;
 use ladder::lint::charts::{self, Chart, Render};
 
 /// Renders the charts among `files` that make Argo CD resources: their templates leave
-/// `files`, and what they render (or why not) takes their place.
+/// `files`, and what they render (or why not, in `skipped`) takes their place; what to
+/// say of each chart's `Chart.yaml` goes in `rendered`.
 pub(super) fn render_charts(
     files: &mut Vec<(String, String)>,
     skipped: &mut Vec<(String, String)>,
+    rendered: &mut Vec<(String, String)>,
 ) {
     let charts = charts::charts(files);
     for chart in &charts {
         let chart_file = format!("{}/Chart.yaml", chart.dir.trim_end_matches('/'));
-        files.retain(|(name, _)| !chart.templates.contains(name) && *name != chart_file);
+        // The chart's `Chart.yaml` stays: settings read it (an argo-cd umbrella chart).
+        files.retain(|(name, _)| !chart.templates.contains(name));
         let mut rendered_any = vec![false; chart.templates.len()];
         let mut said = Vec::new();
         for render in &chart.renders {
@@ -72,7 +75,7 @@ pub(super) fn render_charts(
             ));
         }
         if !said.is_empty() {
-            skipped.push((
+            rendered.push((
                 chart_file,
                 format!(
                     "a Helm chart that makes Argo CD resources, {}",

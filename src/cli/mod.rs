@@ -15,6 +15,7 @@ mod git;
 mod helm;
 mod in_place;
 mod init;
+mod kustomize;
 mod new_env;
 mod output;
 mod promote;

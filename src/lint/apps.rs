@@ -294,7 +294,7 @@ fn duplicate_names(docs: &[Doc<'_>], findings: &mut Vec<Finding>) {
             // Two folders may be two clusters, each with its own Argo CD (and `argocd`
             // namespace): only one ApplicationSet, or one folder, is surely one instance.
             let same_place =
-                std::ptr::eq(doc.node, first.node) || folder(doc.file) == folder(first.file);
+                std::ptr::eq(doc.node, first.node) || place(doc.file) == place(first.file);
             let maybe = if same_place {
                 ""
             } else {
@@ -320,6 +320,20 @@ fn duplicate_names(docs: &[Doc<'_>], findings: &mut Vec<Finding>) {
 /// The folder part of a file name.
 fn folder(file: &str) -> &str {
     file.rsplit_once(['/', '\\']).map_or("", |(d, _)| d)
+}
+
+/// Where a document is applied from: its folder, and for one lint rendered
+/// (`FILE (helm template R)`, `FILE (kustomize build DIR)`) the render too, since two
+/// renders of one file (a dev and a prod overlay) may go to two clusters.
+fn place(file: &str) -> (&str, &str) {
+    match file.strip_suffix(')').and_then(|f| f.rsplit_once(" (")) {
+        Some((real, how))
+            if how.starts_with("helm template") || how.starts_with("kustomize build") =>
+        {
+            (folder(real), how)
+        }
+        _ => (folder(file), ""),
+    }
 }
 
 /// Who writes an Application: the document, where, and what it is (for messages).

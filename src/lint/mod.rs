@@ -22,6 +22,7 @@
 
 mod apps;
 mod appset;
+pub mod builds;
 pub mod charts;
 pub mod config;
 mod doc;
@@ -60,6 +61,9 @@ pub struct Options<'a> {
     pub named_specs: &'a [String],
     /// Files the caller could not read as text (not UTF-8, say): file and why.
     pub unreadable: &'a [(String, String)],
+    /// Files the CLI rendered rather than lint as they are (a chart's `Chart.yaml`, a
+    /// kustomization it built), and what to say of each in place of why it is skipped.
+    pub rendered: &'a [(String, String)],
     /// Per-rule severities (`.ladder-lint.yaml`'s `rules`).
     pub config: &'a config::Config,
     /// How many files the caller left out (`--exclude`), for the summary.
@@ -185,7 +189,11 @@ pub fn lint(files: &[(String, String)], options: Options<'_>) -> Result<Report, 
             Some(_) if settings.files.contains(file) => settings_files += 1,
             Some(why) => skipped.push(Skipped {
                 file: file.to_owned(),
-                why,
+                why: options
+                    .rendered
+                    .iter()
+                    .find(|(f, _)| f == file)
+                    .map_or(why, |(_, said)| said.clone()),
             }),
             // An Application a kustomization patches with is partial: linted alone, its
             // missing fields and its name would be false findings.

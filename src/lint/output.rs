@@ -225,11 +225,16 @@ pub fn gitlab(report: &Report) -> String {
 }
 
 /// The file a finding is in as the repository holds it, and whether its lines are
-/// another text's: a document lint rendered (`T (helm template R)`) or generated
+/// another text's: a document lint rendered (`T (helm template R)`, `T (kustomize build
+/// D)`) or generated
 /// (`ladder.yaml (generated F)`) is reported at its source file, from the top.
 fn in_repository(file: &str) -> (&str, bool) {
     match file.strip_suffix(')').and_then(|f| f.rsplit_once(" (")) {
-        Some((real, how)) if how.starts_with("helm template") || how.starts_with("generated ") => {
+        Some((real, how))
+            if how.starts_with("helm template")
+                || how.starts_with("kustomize build")
+                || how.starts_with("generated ") =>
+        {
             (real, true)
         }
         _ => (file, false),

@@ -53,7 +53,8 @@ pub fn charts(files: &[(String, String)]) -> Vec<Chart> {
         .filter(|(name, _)| base(name) == "Chart.yaml")
         .map(|(name, _)| parent(name).to_owned())
         .collect();
-    let apps = applications(files);
+    // Parsed only when a chart needs them: most repositories have none.
+    let mut apps = None;
     let mut charts = Vec::new();
     for dir in &dirs {
         // A subchart is rendered by the chart it is in.
@@ -78,7 +79,7 @@ pub fn charts(files: &[(String, String)]) -> Vec<Chart> {
             continue;
         }
         let mut renders: Vec<Render> = Vec::new();
-        for (file, app) in &apps {
+        for (file, app) in apps.get_or_insert_with(|| applications(files)).iter() {
             for render in renders_of(file, app, dir) {
                 if !renders.iter().any(|r| same(r, &render)) {
                     renders.push(render);

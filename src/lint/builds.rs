@@ -7,7 +7,8 @@
 //! A build is made of each kustomization no other linted kustomization includes (a
 //! root, as an Application's path names it), when its tree holds a file with Argo CD
 //! resources and transforms something (any field but `resources` and `bases`); a tree
-//! with a remote resource is not built (kustomize would fetch it). Argo CD applies what
+//! with a resource that is neither a linted file nor a kustomization is not built: it may
+//! be remote, and kustomize would fetch it. Argo CD applies what
 //! the build prints, never the files alone, so those files are linted as built, once
 //! per root that builds them.
 
@@ -105,19 +106,17 @@ impl Tree {
             });
         }
         for entry in entries(k) {
-            if entry.contains("://") || entry.contains("?ref=") || entry.starts_with("github.com/")
-            {
-                self.remote = true;
-                continue;
-            }
             let path = join(dir, entry);
             if kustomizations.contains_key(&path) {
                 self.walk(&path, kustomizations, names);
-            } else if names
-                .get(&path)
-                .is_some_and(|t| t.contains("apiVersion: argoproj.io/"))
-            {
-                self.consumed.insert(path);
+            } else if let Some(text) = names.get(&path) {
+                if text.contains("apiVersion: argoproj.io/") {
+                    self.consumed.insert(path);
+                }
+            } else {
+                // Neither a linted file nor a kustomization: a remote base, or one that
+                // kustomize would try as a URL when no such folder exists.
+                self.remote = true;
             }
         }
     }

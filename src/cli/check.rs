@@ -185,22 +185,47 @@ pub(super) fn lint(
             files.push((name, text));
         }
     }
+    let found = super::checkout::discover(paths, &repositories);
+    let checkouts: Vec<ladder::lint::Checkout<'_>> = found
+        .iter()
+        .map(|f| ladder::lint::Checkout::new(f.urls.clone(), f.shown.clone(), &f.tree))
+        .collect();
+    // The checkout a folder is in, and the repository it is: charts and kustomizations
+    // are rendered inside it only, for Applications of that repository only.
+    let checkout_of = |dir: &Path| {
+        let real = std::fs::canonicalize(dir).ok()?;
+        found.iter().position(|f| real.starts_with(f.tree.root()))
+    };
+    let root_of = |dir: &Path| -> PathBuf {
+        if let Some(i) = checkout_of(dir) {
+            return found[i].tree.root().to_path_buf();
+        }
+        let real = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+        match std::env::current_dir().and_then(std::fs::canonicalize) {
+            Ok(cwd) if real.starts_with(&cwd) => cwd,
+            _ => real,
+        }
+    };
+    let points_here = |url: &str, dir: &str| {
+        url.is_empty() || checkout_of(Path::new(dir)).is_none_or(|i| checkouts[i].is(url))
+    };
     // Charts that template Argo CD resources: linted as `helm template` renders them.
     let mut rendered = Vec::new();
-    super::helm::render_charts(&mut files, &mut unreadable, &mut rendered);
+    super::helm::render_charts(
+        &mut files,
+        &mut unreadable,
+        &mut rendered,
+        &root_of,
+        &points_here,
+    );
     // Kustomize trees that change Argo CD resources: linted as `kustomize build` prints them.
-    super::kustomize::build_kustomizations(&mut files, &mut rendered);
+    super::kustomize::build_kustomizations(&mut files, &mut rendered, &root_of);
     let source = |name: &str| {
         files
             .iter()
             .find(|(file, _)| file == name)
             .map(|(_, text)| text.as_str())
     };
-    let found = super::checkout::discover(paths, &repositories);
-    let checkouts: Vec<ladder::lint::Checkout<'_>> = found
-        .iter()
-        .map(|f| ladder::lint::Checkout::new(f.urls.clone(), f.shown.clone(), &f.tree))
-        .collect();
     let options = ladder::lint::Options {
         version,
         inputs: &inputs,

@@ -4,9 +4,10 @@
 //!
 //! A checkout's files are what its next commit would hold, as Argo CD's clone of it
 //! would: `git ls-files --cached --others --exclude-standard` (tracked, and new files
-//! that are not ignored), with the files of its submodules (Argo CD clones them, its
-//! `ARGOCD_GIT_MODULES_ENABLED` is on by default) and the files a sparse checkout leaves
-//! out of the working tree (read from the index); outside git, every file below the
+//! that are not ignored) and the files a sparse checkout leaves out of the working tree
+//! (read from the index); for `directories` generators, which walk the clone, the files
+//! of its submodules too (Argo CD clones them, `ARGOCD_GIT_MODULES_ENABLED` is on by
+//! default; a `files` generator's `git ls-files` does not list them); outside git, every file below the
 //! folder but `.git`. They are listed only when a generator asks, and read on demand:
 //! regular files inside the checkout only, never through a link that leaves it.
 //!
@@ -27,16 +28,24 @@ pub(super) struct DiskTree {
     revisions: RefCell<BTreeMap<String, bool>>,
 }
 
-/// A checkout's files, and those only its index holds (sparse, skip-worktree).
+/// A checkout's files, those of its submodules too, and those only its index holds
+/// (sparse, skip-worktree).
 #[derive(Default)]
 struct Listing {
     files: Vec<String>,
+    /// `files` and the submodules' files: a `files` generator's `git ls-files` does not
+    /// go into submodules, the `directories` generator's walk of the clone does.
+    on_disk: Vec<String>,
     index_only: BTreeSet<String>,
 }
 
 impl ladder::lint::Tree for DiskTree {
     fn files(&self) -> &[String] {
         &self.listing().files
+    }
+
+    fn on_disk(&self) -> &[String] {
+        &self.listing().on_disk
     }
 
     fn read(&self, path: &str) -> Result<String, String> {
@@ -74,6 +83,11 @@ impl ladder::lint::Tree for DiskTree {
 }
 
 impl DiskTree {
+    /// The checkout's folder (canonical).
+    pub(super) fn root(&self) -> &Path {
+        &self.root
+    }
+
     fn listing(&self) -> &Listing {
         self.files.get_or_init(|| list(&self.root))
     }
@@ -230,6 +244,7 @@ fn list(root: &Path) -> Listing {
         let mut files = walk(root);
         files.sort();
         return Listing {
+            on_disk: files.clone(),
             files,
             index_only: BTreeSet::new(),
         };
@@ -253,16 +268,19 @@ fn list(root: &Path) -> Listing {
         }
         listing.files.push(file.to_owned());
     }
+    listing.files.sort();
+    listing.files.dedup();
+    listing.on_disk.clone_from(&listing.files);
     if submodules && let Some(out) = git(root, &["ls-files", "-z", "--recurse-submodules"]) {
-        listing.files.extend(
+        listing.on_disk.extend(
             String::from_utf8_lossy(&out)
                 .split('\0')
                 .filter(|f| !f.is_empty() && root.join(f).is_file())
                 .map(str::to_owned),
         );
+        listing.on_disk.sort();
+        listing.on_disk.dedup();
     }
-    listing.files.sort();
-    listing.files.dedup();
     listing
 }
 

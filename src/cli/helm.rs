@@ -2,32 +2,53 @@
 //! as [`ladder::lint::charts`] plans: each template is replaced by what it renders, or,
 //! without `helm` on PATH or when the render fails, skipped with a note that says so.
 //!
-//! `helm template` needs no cluster and fetches nothing (no `--dependency-update`); it
-//! runs without plugins (`HELM_NO_PLUGINS`), so a chart's folder runs no code of its own.
+//! The chart may be anyone's. helm runs as Argo CD runs it
+//! (`util/helm/cmd.go` `template`: `--name-template`, `--namespace`, `--values`,
+//! `--set`, `--include-crds`), with every value in `--flag=value` form and the chart
+//! after `--`, so nothing a repository writes becomes a flag of its own (a release name
+//! `--post-renderer=x.sh` would run `x.sh`); without plugins (`HELM_NO_PLUGINS`) and
+//! without fetching (no `--dependency-update`). Values files are resolved as Argo CD
+//! resolves them (relative to the chart, `/` at the repository root) and must stay inside
+//! the repository, as must every link in the chart folder; a `Chart.lock` helm writes is
+//! removed again, as Argo CD removes it.
 
 use std::io::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use ladder::lint::charts::{self, Chart, Render};
 
+/// The API versions a cluster with Argo CD serves, for charts that check
+/// `.Capabilities.APIVersions.Has` before making Argo CD resources.
+const API_VERSIONS: [&str; 4] = [
+    "argoproj.io/v1alpha1",
+    "argoproj.io/v1alpha1/Application",
+    "argoproj.io/v1alpha1/ApplicationSet",
+    "argoproj.io/v1alpha1/AppProject",
+];
+
 /// Renders the charts among `files` that make Argo CD resources: their templates leave
 /// `files`, and what they render (or why not, in `skipped`) takes their place; what to
-/// say of each chart's `Chart.yaml` goes in `rendered`.
+/// say of each chart's `Chart.yaml` goes in `rendered`. `root_of` gives the repository
+/// a chart folder is in; `points_here` whether a repository URL is that repository.
 pub(super) fn render_charts(
     files: &mut Vec<(String, String)>,
     skipped: &mut Vec<(String, String)>,
     rendered: &mut Vec<(String, String)>,
+    root_of: &dyn Fn(&Path) -> PathBuf,
+    points_here: &dyn Fn(&str, &str) -> bool,
 ) {
-    let charts = charts::charts(files);
+    let charts = charts::charts(files, points_here);
     for chart in &charts {
         let chart_file = format!("{}/Chart.yaml", chart.dir.trim_end_matches('/'));
         // The chart's `Chart.yaml` stays: settings read it (an argo-cd umbrella chart).
         files.retain(|(name, _)| !chart.templates.contains(name));
+        let root = root_of(Path::new(&chart.dir));
         let mut rendered_any = vec![false; chart.templates.len()];
         let mut said = Vec::new();
+        let mut failed = None;
         for render in &chart.renders {
-            match run(chart, render) {
+            match run(chart, render, &root) {
                 Ok(out) => {
                     for (name, text) in charts::rendered(chart, render, &out) {
                         if let Some(i) = chart
@@ -54,52 +75,71 @@ pub(super) fn render_charts(
                     said.push(format!("rendered with `helm template` {by}{missing}"));
                 }
                 Err(why) => {
-                    for t in &chart.templates {
-                        skipped.push((t.clone(), format!("a Helm template, not linted: {why}")));
-                    }
-                    rendered_any.fill(true);
-                    said.push("not rendered (its templates say why)".to_owned());
-                    break;
+                    let by = render
+                        .by
+                        .as_deref()
+                        .map_or_else(String::new, |b| format!(" (as {b} renders it)"));
+                    said.push(format!("not rendered{by}: {why}"));
+                    failed.get_or_insert(why);
                 }
             }
         }
-        for (t, _) in chart
-            .templates
-            .iter()
-            .zip(&rendered_any)
-            .filter(|(_, r)| !**r)
-        {
-            skipped.push((
-                t.clone(),
-                "a Helm template that renders nothing with these values".into(),
-            ));
+        for (t, done) in chart.templates.iter().zip(&rendered_any) {
+            if *done {
+                continue;
+            }
+            let why = match &failed {
+                Some(why) => format!("a Helm template, not linted: {why}"),
+                None => "a Helm template that renders nothing with these values".to_owned(),
+            };
+            skipped.push((t.clone(), why));
         }
-        if !said.is_empty() {
-            rendered.push((
-                chart_file,
-                format!(
-                    "a Helm chart that makes Argo CD resources, {}",
-                    said.join("; ")
-                ),
-            ));
-        }
+        rendered.push((
+            chart_file,
+            format!(
+                "a Helm chart that makes Argo CD resources, {}",
+                said.join("; ")
+            ),
+        ));
     }
 }
 
 /// `helm template` of one render: its output, or why there is none.
-fn run(chart: &Chart, render: &Render) -> Result<String, String> {
-    let dir = Path::new(&chart.dir);
+fn run(chart: &Chart, render: &Render, root: &Path) -> Result<String, String> {
+    if !valid_release(&render.release) {
+        return Err(format!(
+            "the release name `{}` is not one helm accepts (lower-case letters, digits, `-` and `.`, at most 53)",
+            render.release
+        ));
+    }
+    let dir = std::fs::canonicalize(&chart.dir).map_err(|e| e.to_string())?;
+    if let Some(link) = link_out_of(&dir, root) {
+        return Err(format!(
+            "the chart has a link that leaves the repository (`{}`)",
+            link.display()
+        ));
+    }
     let mut command = Command::new("helm");
     command
         .arg("template")
-        .arg(&render.release)
-        .arg(dir)
+        .arg(format!("--name-template={}", render.release))
         .env("HELM_NO_PLUGINS", "1");
     if !render.namespace.is_empty() {
-        command.args(["--namespace", &render.namespace]);
+        command.arg(format!("--namespace={}", render.namespace));
+    }
+    for (name, value, string) in &render.set {
+        let flag = if *string { "--set-string" } else { "--set" };
+        command.arg(format!("{flag}={name}={value}"));
     }
     for file in &render.value_files {
-        command.arg("--values").arg(dir.join(file));
+        match values_file(&dir, root, file) {
+            Ok(Some(path)) => {
+                command.arg(format!("--values={}", path.display()));
+            }
+            Ok(None) if render.ignore_missing => {}
+            Ok(None) => return Err(format!("the values file `{file}` does not exist")),
+            Err(why) => return Err(why),
+        }
     }
     // Inline values: one more values file, as Argo CD writes them.
     let inline = match &render.values {
@@ -107,32 +147,103 @@ fn run(chart: &Chart, render: &Render) -> Result<String, String> {
             let mut file = tempfile::NamedTempFile::new().map_err(|e| e.to_string())?;
             file.write_all(values.as_bytes())
                 .map_err(|e| e.to_string())?;
-            command.arg("--values").arg(file.path());
+            command.arg(format!("--values={}", file.path().display()));
             Some(file)
         }
         None => None,
     };
-    for (name, value, string) in &render.set {
-        command
-            .arg(if *string { "--set-string" } else { "--set" })
-            .arg(format!("{name}={value}"));
+    for version in API_VERSIONS {
+        command.arg(format!("--api-versions={version}"));
     }
-    let out = command.output().map_err(|e| {
+    command.arg("--include-crds").arg("--").arg(&dir);
+    let lock = dir.join("Chart.lock");
+    let had_lock = lock.exists();
+    let out = command.output();
+    if !had_lock {
+        let _ = std::fs::remove_file(&lock);
+    }
+    let out = out.map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
             "`helm` is not on PATH, so what the chart renders is not linted (install helm to lint it)".to_owned()
         } else {
             format!("`helm template` could not run: {e}")
         }
     })?;
-    drop(inline);
     if !out.status.success() {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        let first = stderr
-            .lines()
-            .find(|l| !l.trim().is_empty())
-            .unwrap_or("no message");
-        return Err(format!("`helm template {}` failed: {first}", chart.dir));
+        let mut why = error_line(&String::from_utf8_lossy(&out.stderr));
+        if let Some(file) = &inline {
+            why = why.replace(&file.path().display().to_string(), "(its inline values)");
+        }
+        return Err(format!("`helm template {}` failed: {why}", chart.dir));
     }
+    drop(inline);
     String::from_utf8(out.stdout)
         .map_err(|_| "`helm template` printed text that is not UTF-8".to_owned())
+}
+
+/// The line of a tool's error output that says what failed: its `Error:` line, else the
+/// last line (warnings come first).
+pub(super) fn error_line(stderr: &str) -> String {
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    lines
+        .iter()
+        .find(|l| l.trim_start().starts_with("Error:") || l.contains("error:"))
+        .or(lines.last())
+        .map_or_else(|| "no message".to_owned(), |l| l.trim().to_owned())
+}
+
+/// Helm's rule for release names (a DNS subdomain, at most 53 characters).
+fn valid_release(name: &str) -> bool {
+    let label = |l: &str| {
+        !l.is_empty()
+            && l.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    !name.is_empty() && name.len() <= 53 && name.split('.').all(label)
+}
+
+/// A values file as Argo CD resolves it (relative to the chart; `/` is the repository's
+/// root): its path when it exists, `None` when not, `Err` when it is outside the
+/// repository.
+fn values_file(dir: &Path, root: &Path, file: &str) -> Result<Option<PathBuf>, String> {
+    let path = match file.strip_prefix('/') {
+        Some(rest) => root.join(rest),
+        None => dir.join(file),
+    };
+    let outside = || format!("the values file `{file}` is outside the repository");
+    let lexical = PathBuf::from(ladder::lint::builds::normalize(&path.display().to_string()));
+    if !lexical.starts_with(root) {
+        return Err(outside());
+    }
+    match std::fs::canonicalize(&lexical) {
+        Ok(real) if real.starts_with(root) => Ok(Some(real)),
+        Ok(_) => Err(outside()),
+        Err(_) => Ok(None),
+    }
+}
+
+/// A link under `dir` whose target is outside `root`, if there is one.
+pub(super) fn link_out_of(dir: &Path, root: &Path) -> Option<PathBuf> {
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(folder) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&folder) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            if kind.is_symlink() {
+                if !std::fs::canonicalize(&path).is_ok_and(|real| real.starts_with(root)) {
+                    return Some(path);
+                }
+            } else if kind.is_dir() {
+                stack.push(path);
+            }
+        }
+    }
+    None
 }

@@ -16,10 +16,12 @@ use ladder::lint::builds::{self, Build};
 
 /// Builds the kustomize trees among `files` that change Argo CD resources: the files a
 /// build includes leave `files` for what it prints; what to say of each kustomization
-/// goes in `rendered` (it stays among the files: settings read it).
+/// goes in `rendered` (it stays among the files: settings read it). `root_of` gives the
+/// repository a folder is in: no file a build reads may leave it.
 pub(super) fn build_kustomizations(
     files: &mut Vec<(String, String)>,
     rendered: &mut Vec<(String, String)>,
+    root_of: &dyn Fn(&Path) -> PathBuf,
 ) {
     let planned = builds::builds(files);
     if planned.is_empty() {
@@ -30,30 +32,41 @@ pub(super) fn build_kustomizations(
     let mut added = Vec::new();
     for build in &planned {
         let n = build.consumed.len();
-        let files_said = if n == 1 { "1 file" } else { "files" };
-        let why = match &tool {
-            None => Err("neither kustomize nor kubectl is on PATH".to_owned()),
-            Some(tool) => run(tool, build),
+        let result = match (&build.refused, &tool) {
+            (Some(why), _) => Err(why.clone()),
+            (None, None) => Err("neither kustomize nor kubectl is on PATH".to_owned()),
+            (None, Some(tool)) => outside(build, &root_of(Path::new(&build.dir)))
+                .map_or_else(|| run(tool, build), Err),
         };
-        match why {
+        match result {
             Ok(output) => {
                 let origin = origins(build);
                 let parts = builds::built(build, &output, &|p| origin(p));
                 for (name, _) in &parts {
-                    if let Some(file) = build.consumed.iter().find(|f| name.starts_with(&format!("{f} ("))) {
+                    if let Some(file) = build
+                        .consumed
+                        .iter()
+                        .find(|f| name.starts_with(&format!("{f} (")))
+                    {
                         linted_as_built.insert(file.clone());
                     }
                 }
                 added.extend(parts);
+                // `kustomize build` or `kubectl kustomize`: one kustomize either way, and
+                // reports that do not depend on which one this machine has.
                 rendered.push((
                     build.file.clone(),
-                    format!("a kustomization, built with `kustomize build`: the Argo CD resources of {n} {} are linted as it builds them", if n == 1 { "file" } else { "files" }),
+                    format!(
+                        "a kustomization, built with kustomize: the Argo CD resources of {} are linted as it builds them",
+                        if n == 1 { "1 file".to_owned() } else { format!("{n} files") }
+                    ),
                 ));
             }
             Err(why) => rendered.push((
                 build.file.clone(),
                 format!(
-                    "a kustomization that changes Argo CD resources, not built: {why}; {files_said} it includes {} linted as written",
+                    "a kustomization that changes Argo CD resources, not built: {why}; {} it includes {} linted as written",
+                    if n == 1 { "1 file" } else { "the files" },
                     if n == 1 { "is" } else { "are" }
                 ),
             )),
@@ -61,6 +74,24 @@ pub(super) fn build_kustomizations(
     }
     files.retain(|(name, _)| !linted_as_built.contains(name));
     files.extend(added);
+}
+
+/// Why a build would read outside the repository `root` (a link that leaves it), if it
+/// would.
+fn outside(build: &Build, root: &Path) -> Option<String> {
+    let dir = std::fs::canonicalize(&build.dir).ok()?;
+    if let Some(link) = super::helm::link_out_of(&dir, root) {
+        return Some(format!(
+            "`{}` is a link that leaves the repository",
+            link.display()
+        ));
+    }
+    build
+        .consumed
+        .iter()
+        .chain(&build.reads)
+        .find(|f| std::fs::canonicalize(f).is_ok_and(|real| !real.starts_with(root)))
+        .map(|f| format!("`{f}` is a link that leaves the repository"))
 }
 
 /// `kustomize build`, or else `kubectl kustomize`, when one runs.
@@ -98,12 +129,9 @@ fn run((program, verb): &(&str, &str), build: &Build) -> Result<String, String> 
         .output()
         .map_err(|e| format!("`{program} {verb}` could not run: {e}"))?;
     if !out.status.success() {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        let first = stderr
-            .lines()
-            .find(|l| !l.trim().is_empty())
-            .unwrap_or("no message");
-        return Err(format!("`{program} {verb} {}` failed: {first}", build.dir));
+        let why = super::helm::error_line(&String::from_utf8_lossy(&out.stderr))
+            .replace(&from.display().to_string(), "(ladder's wrapper)");
+        return Err(format!("`{program} {verb} {}` failed: {why}", build.dir));
     }
     // Origins are relative to the wrapper: resolve them while it exists.
     let output = String::from_utf8(out.stdout)

@@ -6,9 +6,12 @@
 //!
 //! A build is made of each kustomization no other linted kustomization includes (a
 //! root, as an Application's path names it), when its tree holds a file with Argo CD
-//! resources and transforms something (any field but `resources` and `bases`); a tree
-//! with a resource that is neither a linted file nor a kustomization is not built: it may
-//! be remote, and kustomize would fetch it. Argo CD applies what
+//! resources and transforms something (any field but `resources` and `bases`). A tree is
+//! not built, and says why, when a kustomization in it has a field that runs or fetches
+//! something (`generators`, `transformers`, `helmCharts`…), reads a file outside its own
+//! folder or by URL (kustomize's default load restrictor, which Argo CD keeps, refuses
+//! the first), or includes what is neither a linted file nor a kustomization (it may be
+//! remote: kustomize would fetch it). Argo CD applies what
 //! the build prints, never the files alone, so those files are linted as built, once
 //! per root that builds them.
 
@@ -25,6 +28,11 @@ pub struct Build {
     pub file: String,
     /// The linted files with Argo CD resources its tree includes: linted as built.
     pub consumed: Vec<String>,
+    /// The other files the build reads (the CLI checks that none leaves the repository).
+    pub reads: Vec<String>,
+    /// Why it is not built, when it is not: a field that runs or fetches something, a
+    /// file outside a kustomization's folder, a resource that may be remote.
+    pub refused: Option<String>,
 }
 
 /// The origin annotation kustomize adds with `originAnnotations`.
@@ -58,18 +66,30 @@ pub fn builds(files: &[(String, String)]) -> Vec<Build> {
         }
         let mut tree = Tree::default();
         tree.walk(dir, &kustomizations, &names);
-        if tree.remote || !tree.transforms || tree.consumed.is_empty() {
+        if !tree.transforms || tree.consumed.is_empty() {
             continue;
         }
-        let consumed = files
-            .iter()
-            .filter(|(n, _)| tree.consumed.contains(&normalize(n)))
-            .map(|(n, _)| n.clone())
-            .collect();
+        let named = |set: &BTreeSet<String>| -> Vec<String> {
+            files
+                .iter()
+                .filter(|(n, _)| set.contains(&normalize(n)))
+                .map(|(n, _)| n.clone())
+                .collect()
+        };
+        let mut reads = named(&tree.reads);
+        // Files the build reads that lint was not given (a patch that is not YAML).
+        reads.extend(
+            tree.reads
+                .iter()
+                .filter(|r| !names.contains_key(*r))
+                .cloned(),
+        );
         builds.push(Build {
             dir: parent(file).to_owned(),
             file: file.clone(),
-            consumed,
+            consumed: named(&tree.consumed),
+            reads,
+            refused: tree.refused,
         });
     }
     builds
@@ -80,11 +100,46 @@ pub fn builds(files: &[(String, String)]) -> Vec<Build> {
 struct Tree {
     seen: BTreeSet<String>,
     consumed: BTreeSet<String>,
-    remote: bool,
+    /// Every other file the build reads (patches, generators' files).
+    reads: BTreeSet<String>,
+    /// Why ladder does not build it, when it does not.
+    refused: Option<String>,
     transforms: bool,
 }
 
+/// The fields a kustomization may have for ladder to build it: the rest run or fetch
+/// what lint should not (`generators`, `transformers`, `helmCharts`, …).
+const BUILDS: [&str; 23] = [
+    "apiVersion",
+    "kind",
+    "metadata",
+    "resources",
+    "bases",
+    "components",
+    "namePrefix",
+    "nameSuffix",
+    "namespace",
+    "commonLabels",
+    "labels",
+    "commonAnnotations",
+    "images",
+    "replicas",
+    "patches",
+    "patchesStrategicMerge",
+    "patchesJson6902",
+    "replacements",
+    "configMapGenerator",
+    "secretGenerator",
+    "generatorOptions",
+    "sortOptions",
+    "buildMetadata",
+];
+
 impl Tree {
+    fn refuse(&mut self, why: String) {
+        self.refused.get_or_insert(why);
+    }
+
     fn walk(
         &mut self,
         dir: &str,
@@ -94,31 +149,107 @@ impl Tree {
         if !self.seen.insert(dir.to_owned()) {
             return;
         }
-        let Some((_, k)) = kustomizations.get(dir) else {
+        let Some((file, k)) = kustomizations.get(dir) else {
             return;
         };
         if let Value::Map(fields) = &k.value {
-            self.transforms |= fields.iter().any(|(key, _)| {
-                !matches!(
-                    key.as_str(),
-                    Some("apiVersion" | "kind" | "metadata" | "resources" | "bases")
-                )
-            });
+            for (key, _) in fields {
+                let key = key.as_str().unwrap_or_default();
+                if !matches!(
+                    key,
+                    "apiVersion" | "kind" | "metadata" | "resources" | "bases"
+                ) {
+                    self.transforms = true;
+                }
+                if !BUILDS.contains(&key) {
+                    self.refuse(format!("`{file}` uses `{key}`, which ladder does not run"));
+                }
+            }
         }
         for entry in entries(k) {
             let path = join(dir, entry);
-            if kustomizations.contains_key(&path) {
+            if kustomizations.contains_key(&path) && !is_url(entry) {
                 self.walk(&path, kustomizations, names);
-            } else if let Some(text) = names.get(&path) {
+            } else if let Some(text) = names.get(&path).filter(|_| !is_url(entry)) {
+                if !inside(dir, &path) {
+                    self.refuse(format!(
+                        "`{file}` includes `{entry}`, a file outside its folder, which kustomize refuses (as Argo CD builds it)"
+                    ));
+                }
                 if text.contains("apiVersion: argoproj.io/") {
                     self.consumed.insert(path);
+                } else {
+                    self.reads.insert(path);
                 }
             } else {
                 // Neither a linted file nor a kustomization: a remote base, or one that
                 // kustomize would try as a URL when no such folder exists.
-                self.remote = true;
+                self.refuse(format!(
+                    "`{file}` includes `{entry}`, which is not among the linted files (it may be remote, and nothing is fetched)"
+                ));
             }
         }
+        for read in files_read(k) {
+            let path = join(dir, read);
+            if is_url(read) || read.starts_with('/') || !inside(dir, &path) {
+                self.refuse(format!(
+                    "`{file}` reads `{read}`, which is not a file inside its folder"
+                ));
+            } else {
+                self.reads.insert(path);
+            }
+        }
+    }
+}
+
+/// The files a kustomization reads besides its resources: patches, replacements and
+/// the generators' `files`, `envs` and `env`.
+fn files_read(k: &Node) -> Vec<&str> {
+    fn seq(node: Option<&Node>) -> Vec<&Node> {
+        match node.map(|n| &n.value) {
+            Some(Value::Seq(items)) => items.iter().collect(),
+            _ => Vec::new(),
+        }
+    }
+    let mut out = Vec::new();
+    for key in ["patches", "patchesJson6902", "replacements"] {
+        out.extend(
+            seq(k.get(key))
+                .into_iter()
+                .filter_map(|p| p.get("path").and_then(Node::as_str)),
+        );
+    }
+    // A strategic merge patch is a file name or the patch itself.
+    out.extend(
+        seq(k.get("patchesStrategicMerge"))
+            .into_iter()
+            .filter_map(Node::as_str)
+            .filter(|p| !p.contains('\n') && !p.contains(": ")),
+    );
+    for key in ["configMapGenerator", "secretGenerator"] {
+        for generator in seq(k.get(key)) {
+            for list in ["files", "envs"] {
+                out.extend(seq(generator.get(list)).into_iter().filter_map(|f| {
+                    let f = f.as_str()?;
+                    Some(f.split_once('=').map_or(f, |(_, path)| path))
+                }));
+            }
+            out.extend(generator.get("env").and_then(Node::as_str));
+        }
+    }
+    out
+}
+
+fn is_url(entry: &str) -> bool {
+    entry.contains("://") || entry.starts_with("git@") || entry.contains("?ref=")
+}
+
+/// Whether `path` is inside the folder `dir` (both normalized).
+fn inside(dir: &str, path: &str) -> bool {
+    if dir == "." {
+        !path.starts_with("../") && path != ".." && !path.starts_with('/')
+    } else {
+        path.starts_with(&format!("{dir}/"))
     }
 }
 
@@ -254,9 +385,63 @@ mod tests {
     #[test]
     fn roots_that_transform_argo_cd_resources_are_built() {
         let builds = builds(&files());
-        assert_eq!(builds.len(), 1, "{builds:?}");
+        assert_eq!(builds.len(), 2, "{builds:?}");
         assert_eq!(builds[0].dir, "./apps/prod");
         assert_eq!(builds[0].consumed, ["./apps/base/app.yaml"]);
+        assert_eq!(builds[0].refused, None);
+        assert!(
+            builds[1]
+                .refused
+                .as_deref()
+                .unwrap()
+                .contains("not among the linted files")
+        );
+    }
+
+    /// Regression: a kustomization could make the build read a URL or a file outside
+    /// the repository (the build runs without kustomize's load restrictor).
+    #[test]
+    fn kustomizations_that_fetch_or_reach_outside_are_not_built() {
+        for (field, why) in [
+            (
+                "patches: [{path: https://x.example/p.yaml}]",
+                "not a file inside its folder",
+            ),
+            (
+                "configMapGenerator: [{name: c, files: [k=/etc/passwd]}]",
+                "not a file inside its folder",
+            ),
+            (
+                "patchesStrategicMerge: [../../secret.yaml]",
+                "not a file inside its folder",
+            ),
+            ("transformers: [t.yaml]", "uses `transformers`"),
+            ("helmCharts: [{name: x}]", "uses `helmCharts`"),
+        ] {
+            let mut files = files();
+            files.push((
+                "./apps/qa/kustomization.yaml".into(),
+                format!("resources: [../base]\n{field}\n"),
+            ));
+            let qa = builds(&files)
+                .into_iter()
+                .find(|b| b.dir == "./apps/qa")
+                .unwrap();
+            assert!(
+                qa.refused.as_deref().is_some_and(|r| r.contains(why)),
+                "{field}: {qa:?}"
+            );
+        }
+        let mut files = files();
+        files.push((
+            "./x/kustomization.yaml".into(),
+            "resources: [../apps/base/app.yaml]\nnamespace: y\n".into(),
+        ));
+        let x = builds(&files).into_iter().find(|b| b.dir == "./x").unwrap();
+        assert!(
+            x.refused.as_deref().unwrap().contains("outside its folder"),
+            "{x:?}"
+        );
     }
 
     #[test]

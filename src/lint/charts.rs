@@ -33,6 +33,8 @@ pub struct Render {
     pub values: Option<String>,
     /// `--set NAME=VALUE` (`false`) and `--set-string` (`true`).
     pub set: Vec<(String, String, bool)>,
+    /// `helm.ignoreMissingValueFiles`: a values file that does not exist is left out.
+    pub ignore_missing: bool,
     /// The Application that renders it this way (`argocd/root.yaml`'s `root`).
     pub by: Option<String>,
     /// What ladder cannot pass on (`$ref` values files): said in the skip note.
@@ -46,53 +48,58 @@ impl Render {
     }
 }
 
-/// The charts among `files` whose templates hold Argo CD resources.
-pub fn charts(files: &[(String, String)]) -> Vec<Chart> {
-    let dirs: Vec<String> = files
+/// The charts among `files` whose templates hold Argo CD resources. `points_here(repo
+/// URL, chart folder)` says whether an Application's source repository is the one the
+/// chart is in (so that another repository's `charts/apps` is not this one's).
+pub fn charts(files: &[(String, String)], points_here: &dyn Fn(&str, &str) -> bool) -> Vec<Chart> {
+    let dirs: Vec<(String, &str)> = files
         .iter()
         .filter(|(name, _)| base(name) == "Chart.yaml")
-        .map(|(name, _)| parent(name).to_owned())
+        .map(|(name, text)| (parent(name).to_owned(), text.as_str()))
         .collect();
     // Parsed only when a chart needs them: most repositories have none.
     let mut apps = None;
     let mut charts = Vec::new();
-    for dir in &dirs {
+    for (dir, chart_yaml) in &dirs {
         // A subchart is rendered by the chart it is in.
-        let nested = dirs
-            .iter()
-            .any(|outer| outer != dir && dir.starts_with(&format!("{}/charts/", prefix(outer))));
+        let nested = dirs.iter().any(|(outer, _)| {
+            outer != dir && bare(dir).starts_with(&format!("{}charts/", prefix(outer)))
+        });
         if nested {
             continue;
         }
         let under = format!("{}templates/", prefix(dir));
         let templates: Vec<String> = files
             .iter()
-            .filter(|(name, _)| {
-                name.starts_with(&under) || (dir == "." && name.starts_with("templates/"))
-            })
+            .filter(|(name, _)| bare(name).starts_with(&under))
             .map(|(name, _)| name.clone())
             .collect();
-        let argo = files
-            .iter()
-            .any(|(name, text)| templates.contains(name) && text.contains("argoproj.io"));
+        let argo = files.iter().any(|(name, text)| {
+            templates.contains(name) && text.contains("apiVersion: argoproj.io/")
+        });
         if !argo {
             continue;
         }
         let mut renders: Vec<Render> = Vec::new();
         for (file, app) in apps.get_or_insert_with(|| applications(files)).iter() {
-            for render in renders_of(file, app, dir) {
+            for render in renders_of(file, app, dir, points_here) {
                 if !renders.iter().any(|r| same(r, &render)) {
                     renders.push(render);
                 }
             }
         }
         if renders.is_empty() {
+            // As `helm template` of the chart alone: its own name as the release.
+            let name = yaml::parse(dir, chart_yaml)
+                .ok()
+                .and_then(|c| c.get("name").and_then(Node::as_str).map(str::to_owned));
             renders.push(Render {
-                release: base(dir).trim_start_matches('.').to_owned(),
+                release: name.unwrap_or_else(|| base(dir).to_owned()),
                 namespace: "argocd".into(),
                 value_files: Vec::new(),
                 values: None,
                 set: Vec::new(),
+                ignore_missing: false,
                 by: None,
                 missing: Vec::new(),
             });
@@ -121,7 +128,15 @@ pub fn rendered(chart: &Chart, render: &Render, output: &str) -> Vec<(String, St
         };
         // `CHART/templates/x.yaml`, or `CHART/charts/SUB/templates/x.yaml`.
         let inside = source.split_once('/').map_or(source, |(_, rest)| rest);
-        let name = format!("{}{inside} ({label})", prefix(&chart.dir));
+        let file = format!("{}{inside}", prefix(&chart.dir));
+        // Named as the linted template is (`./templates/x.yaml`), when it is one.
+        let file = chart
+            .templates
+            .iter()
+            .find(|t| bare(t) == file)
+            .cloned()
+            .unwrap_or(file);
+        let name = format!("{file} ({label})");
         let mut text = document.trim_start_matches(['-', '\n']).to_owned();
         if !text.ends_with('\n') {
             text.push('\n');
@@ -168,7 +183,12 @@ fn applications(files: &[(String, String)]) -> Vec<(&str, Node)> {
 /// How the Application renders the chart at `dir`: once per source whose `path` is
 /// the chart's folder (its last folders, since a source path is relative to the
 /// repository root and `dir` to where lint runs).
-fn renders_of(file: &str, app: &Node, dir: &str) -> Vec<Render> {
+fn renders_of(
+    file: &str,
+    app: &Node,
+    dir: &str,
+    points_here: &dyn Fn(&str, &str) -> bool,
+) -> Vec<Render> {
     let name = app
         .get("metadata")
         .and_then(|m| m.get("name"))
@@ -186,9 +206,24 @@ fn renders_of(file: &str, app: &Node, dir: &str) -> Vec<Render> {
         let Some(path) = text(source, "path") else {
             continue;
         };
-        if source.get("chart").is_some() || !ends_with_folders(dir, &path) {
+        let repo = text(source, "repoURL").unwrap_or_default();
+        if source.get("chart").is_some()
+            || !ends_with_folders(dir, &path)
+            || !points_here(&repo, dir)
+        {
             continue;
         }
+        // Argo CD substitutes its build environment in values file paths and
+        // parameters (`ARGOCD_APP_NAME`, …); the others are not known offline.
+        let env = |s: &str| {
+            let s = s
+                .replace("${ARGOCD_APP_NAMESPACE}", namespace)
+                .replace("$ARGOCD_APP_NAMESPACE", namespace)
+                .replace("${ARGOCD_APP_NAME}", name)
+                .replace("$ARGOCD_APP_NAME", name);
+            let unknown = s.contains("$ARGOCD_") || s.contains("${ARGOCD_") || s.contains("$KUBE_");
+            (!unknown).then_some(s)
+        };
         let helm = source.get("helm");
         let field = |k: &str| helm.and_then(|h| text(h, k)).filter(|s| !s.is_empty());
         let mut value_files = Vec::new();
@@ -199,10 +234,9 @@ fn renders_of(file: &str, app: &Node, dir: &str) -> Vec<Render> {
         }) = helm.and_then(|h| h.get("valueFiles"))
         {
             for f in files.iter().filter_map(Node::as_str) {
-                if f.starts_with('$') || f.contains("://") {
-                    missing.push(format!("the values file `{f}`"));
-                } else {
-                    value_files.push(f.to_owned());
+                match env(f) {
+                    Some(f) if !f.starts_with('$') && !f.contains("://") => value_files.push(f),
+                    _ => missing.push(format!("the values file `{f}`")),
                 }
             }
         }
@@ -223,7 +257,10 @@ fn renders_of(file: &str, app: &Node, dir: &str) -> Vec<Render> {
                     let string = p
                         .get("forceString")
                         .is_some_and(|f| f.value == Value::Bool(true));
-                    set.push((n, v, string));
+                    match env(&v) {
+                        Some(v) => set.push((n, v, string)),
+                        None => missing.push(format!("the parameter `{n}`")),
+                    }
                 }
             }
         }
@@ -233,6 +270,9 @@ fn renders_of(file: &str, app: &Node, dir: &str) -> Vec<Render> {
             value_files,
             values,
             set,
+            ignore_missing: helm
+                .and_then(|h| h.get("ignoreMissingValueFiles"))
+                .is_some_and(|i| i.value == Value::Bool(true)),
             by: Some(format!("Application `{name}` of {file}")),
             missing,
         });
@@ -249,7 +289,11 @@ fn ends_with_folders(dir: &str, path: &str) -> bool {
             .collect()
     };
     let (dir, path) = (folders(dir), folders(path));
-    !path.is_empty() && dir.ends_with(&path)
+    // `.` is the repository's root: a chart there is linted from there.
+    if path.is_empty() {
+        return dir.is_empty();
+    }
+    dir.ends_with(&path)
 }
 
 fn base(name: &str) -> &str {
@@ -264,13 +308,23 @@ fn parent(name: &str) -> &str {
     }
 }
 
-/// `dir/`, or nothing for `.`.
+/// `dir/` without a leading `./`, or nothing for `.`.
 fn prefix(dir: &str) -> String {
-    if dir == "." {
+    let dir = bare(dir);
+    if dir == "." || dir.is_empty() {
         String::new()
     } else {
         format!("{}/", dir.trim_end_matches('/'))
     }
+}
+
+/// A name without its leading `./`s, as names are compared.
+fn bare(name: &str) -> &str {
+    let mut name = name;
+    while let Some(rest) = name.strip_prefix("./") {
+        name = rest;
+    }
+    name
 }
 
 #[cfg(test)]
@@ -299,7 +353,7 @@ mod tests {
 
     #[test]
     fn a_chart_that_templates_applications_is_rendered_as_its_applications_render_it() {
-        let charts = charts(&files());
+        let charts = charts(&files(), &|_, _| true);
         assert_eq!(charts.len(), 1, "{charts:?}");
         let chart = &charts[0];
         assert_eq!(chart.dir, "deploy/apps");
@@ -319,13 +373,16 @@ mod tests {
     fn without_an_application_a_chart_renders_with_its_own_values() {
         let mut files = files();
         files.retain(|(n, _)| n != "deploy/root.yaml");
-        let r = &charts(&files)[0].renders[0];
+        let r = &charts(&files, &|_, _| true)[0].renders[0];
         assert_eq!((r.release.as_str(), r.by.as_deref()), ("apps", None));
+        // An Application of another repository's `apps` chart is not this chart's.
+        let r = &charts(&self::files(), &|_, _| false)[0].renders[0];
+        assert_eq!(r.by, None);
     }
 
     #[test]
     fn output_is_split_per_template() {
-        let chart = &charts(&files())[0];
+        let chart = &charts(&files(), &|_, _| true)[0];
         let out = "---\n# Source: apps/templates/web.yaml\nkind: Application\nmetadata: {name: a}\n---\n# Source: apps/templates/web.yaml\nkind: Application\n---\n# Source: apps/charts/sub/templates/a.yaml\nkind: X\n";
         let parts = rendered(chart, &chart.renders[0], out);
         let names: Vec<&str> = parts.iter().map(|(n, _)| n.as_str()).collect();
@@ -342,5 +399,39 @@ mod tests {
             "{}",
             parts[0].1
         );
+    }
+
+    /// Regression: with `ladder lint .` a chart at the root (`./Chart.yaml`) was not
+    /// found, subcharts were rendered alone, and an Argo CD annotation made any chart
+    /// one of Applications.
+    #[test]
+    fn a_chart_at_the_root_is_found_and_its_subcharts_are_not_rendered_alone() {
+        let files: Vec<(String, String)> = [
+            ("./Chart.yaml", "name: root-apps\n"),
+            ("./templates/a.yaml", "apiVersion: argoproj.io/v1alpha1\nkind: Application\n"),
+            ("./charts/sub/Chart.yaml", "name: sub\n"),
+            ("./charts/sub/templates/b.yaml", "apiVersion: argoproj.io/v1alpha1\nkind: Application\n"),
+            ("./other/Chart.yaml", "name: other\n"),
+            ("./other/templates/d.yaml", "kind: Deployment\nmetadata:\n  annotations: {argocd.argoproj.io/sync-wave: '1'}\n"),
+            (
+                "./root.yaml",
+                "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: r}\nspec:\n  destination: {namespace: ns}\n  source:\n    path: .\n    helm: {valueFiles: [values-$ARGOCD_APP_NAME.yaml, $KUBE_VERSION.yaml]}\n",
+            ),
+        ]
+        .into_iter()
+        .map(|(n, t)| (n.to_owned(), t.to_owned()))
+        .collect();
+        let charts = charts(&files, &|_, _| true);
+        assert_eq!(charts.len(), 1, "{charts:?}");
+        assert_eq!(charts[0].templates, ["./templates/a.yaml"]);
+        let r = &charts[0].renders[0];
+        assert_eq!(r.value_files, ["values-r.yaml"]);
+        assert_eq!(r.missing, ["the values file `$KUBE_VERSION.yaml`"]);
+        let parts = rendered(
+            &charts[0],
+            r,
+            "---\n# Source: root-apps/templates/a.yaml\nkind: Application\n",
+        );
+        assert_eq!(parts[0].0, "./templates/a.yaml (helm template r)");
     }
 }

@@ -31,8 +31,14 @@ use crate::load::yaml::{self, Node, Value};
 
 /// The files of a checkout, as the CLI reads them.
 pub trait Tree {
-    /// Every file under the root: root-relative, `/`-separated, sorted.
+    /// Every file `git ls-files` lists under the root (what a `files` generator sees):
+    /// root-relative, `/`-separated, sorted.
     fn files(&self) -> &[String];
+    /// Every file of the clone on disk, submodules' too (whose folders a `directories`
+    /// generator sees); by default the same as [`Tree::files`].
+    fn on_disk(&self) -> &[String] {
+        self.files()
+    }
     /// The text of a root-relative file, or why it cannot be read.
     fn read(&self, path: &str) -> Result<String, String>;
     /// Whether a generator's `revision` (not empty, not `HEAD`) names what is checked
@@ -135,7 +141,7 @@ impl<'a> Checkout<'a> {
     fn dirs(&self) -> &[String] {
         self.dirs.get_or_init(|| {
             let mut dirs = std::collections::BTreeSet::new();
-            for file in self.tree.files() {
+            for file in self.tree.on_disk() {
                 let mut parts: Vec<&str> = file.split('/').collect();
                 parts.pop();
                 for n in 1..=parts.len() {

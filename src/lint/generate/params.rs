@@ -402,6 +402,22 @@ impl Selector {
                     (Some(key), Some(op))
                         if matches!(op.as_str(), "In" | "NotIn" | "Exists" | "DoesNotExist") =>
                     {
+                        // apimachinery's `NewRequirement`, which the controller's copy of
+                        // `LabelSelectorAsSelector` keeps.
+                        let listing = matches!(op.as_str(), "In" | "NotIn");
+                        if listing == values.is_empty() {
+                            return Err(Failure::Fails(
+                                e.pos,
+                                format!(
+                                    "its `selector` has `{op}` {}: the controller fails (\"error parsing label selector\")",
+                                    if listing {
+                                        "without values"
+                                    } else {
+                                        "with values"
+                                    }
+                                ),
+                            ));
+                        }
                         requirements.push((key, op, values));
                     }
                     _ => return Err(unknown(e, "has an expression ladder cannot read")),

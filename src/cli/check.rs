@@ -192,19 +192,42 @@ pub(super) fn lint(
         .collect();
     // The checkout a folder is in, and the repository it is: charts and kustomizations
     // are rendered inside it only, for Applications of that repository only.
+    // The innermost checkout holding a folder (a configured one inside a git repository).
     let checkout_of = |dir: &Path| {
         let real = std::fs::canonicalize(dir).ok()?;
-        found.iter().position(|f| real.starts_with(f.tree.root()))
+        (0..found.len())
+            .filter(|&i| real.starts_with(found[i].tree.root()))
+            .max_by_key(|&i| found[i].tree.root().components().count())
     };
+    // The repository a folder is in: its checkout, else its git repository (remote or
+    // not), else the linted path that holds it; never more than what was named.
+    let linted: Vec<PathBuf> = paths
+        .iter()
+        .filter_map(|p| std::fs::canonicalize(p).ok())
+        .map(|p| {
+            if p.is_dir() {
+                p
+            } else {
+                p.parent().map_or(p.clone(), Path::to_path_buf)
+            }
+        })
+        .collect();
     let root_of = |dir: &Path| -> PathBuf {
         if let Some(i) = checkout_of(dir) {
             return found[i].tree.root().to_path_buf();
         }
         let real = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-        match std::env::current_dir().and_then(std::fs::canonicalize) {
-            Ok(cwd) if real.starts_with(&cwd) => cwd,
-            _ => real,
+        if let Some(top) =
+            super::checkout::git_top(&real).and_then(|t| std::fs::canonicalize(t).ok())
+        {
+            return top;
         }
+        linted
+            .iter()
+            .filter(|p| real.starts_with(p))
+            .min_by_key(|p| p.components().count())
+            .cloned()
+            .unwrap_or(real)
     };
     let points_here = |url: &str, dir: &str| {
         url.is_empty() || checkout_of(Path::new(dir)).is_none_or(|i| checkouts[i].is(url))

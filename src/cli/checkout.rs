@@ -209,7 +209,7 @@ fn git(dir: &Path, args: &[&str]) -> Option<Vec<u8>> {
     out.status.success().then_some(out.stdout)
 }
 
-fn git_top(dir: &Path) -> Option<PathBuf> {
+pub(super) fn git_top(dir: &Path) -> Option<PathBuf> {
     let out = git(dir, &["rev-parse", "--show-toplevel"])?;
     let top = String::from_utf8(out).ok()?;
     Some(PathBuf::from(top.trim_end_matches(['\n', '\r'])))

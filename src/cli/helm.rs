@@ -10,7 +10,8 @@
 //! without fetching (no `--dependency-update`). Values files are resolved as Argo CD
 //! resolves them (relative to the chart, `/` at the repository root) and must stay inside
 //! the repository, as must every link in the chart folder; a `Chart.lock` helm writes is
-//! removed again, as Argo CD removes it.
+//! removed again, as Argo CD removes it. Values schemas are not checked (a `$ref` may
+//! name a URL), and helm runs fenced in ([`super::tool::run`]).
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -113,7 +114,7 @@ fn run(chart: &Chart, render: &Render, root: &Path) -> Result<String, String> {
         ));
     }
     let dir = std::fs::canonicalize(&chart.dir).map_err(|e| e.to_string())?;
-    if let Some(link) = link_out_of(&dir, root) {
+    if let Some(link) = super::tool::link_out_of(&dir, root) {
         return Err(format!(
             "the chart has a link that leaves the repository (`{}`)",
             link.display()
@@ -155,10 +156,15 @@ fn run(chart: &Chart, render: &Render, root: &Path) -> Result<String, String> {
     for version in API_VERSIONS {
         command.arg(format!("--api-versions={version}"));
     }
-    command.arg("--include-crds").arg("--").arg(&dir);
+    // A values schema's `$ref` may name a URL or a file anywhere: helm resolves it.
+    command
+        .arg("--include-crds")
+        .arg("--skip-schema-validation")
+        .arg("--")
+        .arg(&dir);
     let lock = dir.join("Chart.lock");
     let had_lock = lock.exists();
-    let out = command.output();
+    let out = super::tool::run(command);
     if !had_lock {
         let _ = std::fs::remove_file(&lock);
     }
@@ -166,11 +172,11 @@ fn run(chart: &Chart, render: &Render, root: &Path) -> Result<String, String> {
         if e.kind() == std::io::ErrorKind::NotFound {
             "`helm` is not on PATH, so what the chart renders is not linted (install helm to lint it)".to_owned()
         } else {
-            format!("`helm template` could not run: {e}")
+            format!("`helm template` did not finish: {e}")
         }
     })?;
     if !out.status.success() {
-        let mut why = error_line(&String::from_utf8_lossy(&out.stderr));
+        let mut why = super::tool::error_line(&String::from_utf8_lossy(&out.stderr));
         if let Some(file) = &inline {
             why = why.replace(&file.path().display().to_string(), "(its inline values)");
         }
@@ -179,17 +185,6 @@ fn run(chart: &Chart, render: &Render, root: &Path) -> Result<String, String> {
     drop(inline);
     String::from_utf8(out.stdout)
         .map_err(|_| "`helm template` printed text that is not UTF-8".to_owned())
-}
-
-/// The line of a tool's error output that says what failed: its `Error:` line, else the
-/// last line (warnings come first).
-pub(super) fn error_line(stderr: &str) -> String {
-    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
-    lines
-        .iter()
-        .find(|l| l.trim_start().starts_with("Error:") || l.contains("error:"))
-        .or(lines.last())
-        .map_or_else(|| "no message".to_owned(), |l| l.trim().to_owned())
 }
 
 /// Helm's rule for release names (a DNS subdomain, at most 53 characters).
@@ -222,28 +217,4 @@ fn values_file(dir: &Path, root: &Path, file: &str) -> Result<Option<PathBuf>, S
         Ok(_) => Err(outside()),
         Err(_) => Ok(None),
     }
-}
-
-/// A link under `dir` whose target is outside `root`, if there is one.
-pub(super) fn link_out_of(dir: &Path, root: &Path) -> Option<PathBuf> {
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(folder) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&folder) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            let Ok(kind) = entry.file_type() else {
-                continue;
-            };
-            if kind.is_symlink() {
-                if !std::fs::canonicalize(&path).is_ok_and(|real| real.starts_with(root)) {
-                    return Some(path);
-                }
-            } else if kind.is_dir() {
-                stack.push(path);
-            }
-        }
-    }
-    None
 }

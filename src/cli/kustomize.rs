@@ -28,6 +28,7 @@ pub(super) fn build_kustomizations(
         return;
     }
     let tool = tool();
+    let mut links = BTreeMap::new();
     let mut linted_as_built = BTreeSet::new();
     let mut added = Vec::new();
     for build in &planned {
@@ -35,7 +36,7 @@ pub(super) fn build_kustomizations(
         let result = match (&build.refused, &tool) {
             (Some(why), _) => Err(why.clone()),
             (None, None) => Err("neither kustomize nor kubectl is on PATH".to_owned()),
-            (None, Some(tool)) => outside(build, &root_of(Path::new(&build.dir)))
+            (None, Some(tool)) => outside(build, &root_of(Path::new(&build.dir)), &mut links)
                 .map_or_else(|| run(tool, build), Err),
         };
         match result {
@@ -76,11 +77,19 @@ pub(super) fn build_kustomizations(
     files.extend(added);
 }
 
-/// Why a build would read outside the repository `root` (a link that leaves it), if it
-/// would.
-fn outside(build: &Build, root: &Path) -> Option<String> {
-    let dir = std::fs::canonicalize(&build.dir).ok()?;
-    if let Some(link) = super::helm::link_out_of(&dir, root) {
+/// Why a build would read outside the repository `root` (a link that leaves it, found
+/// once per repository in `links`), if it would.
+fn outside(
+    build: &Build,
+    root: &Path,
+    links: &mut BTreeMap<PathBuf, Option<PathBuf>>,
+) -> Option<String> {
+    // Its bases may be anywhere in the repository: any link there counts, as Argo CD
+    // refuses a repository with a link out of it.
+    let link = links
+        .entry(root.to_path_buf())
+        .or_insert_with(|| super::tool::link_out_of(root, root));
+    if let Some(link) = link {
         return Some(format!(
             "`{}` is a link that leaves the repository",
             link.display()
@@ -122,14 +131,15 @@ fn run((program, verb): &(&str, &str), build: &Build) -> Result<String, String> 
         serde_json::Value::String(rel.display().to_string())
     );
     std::fs::write(from.join("kustomization.yaml"), text).map_err(|e| e.to_string())?;
-    let out = Command::new(program)
+    let mut command = Command::new(program);
+    command
         .arg(verb)
         .args(["--load-restrictor", "LoadRestrictionsNone"])
-        .arg(&from)
-        .output()
-        .map_err(|e| format!("`{program} {verb}` could not run: {e}"))?;
+        .arg(&from);
+    let out =
+        super::tool::run(command).map_err(|e| format!("`{program} {verb}` did not finish: {e}"))?;
     if !out.status.success() {
-        let why = super::helm::error_line(&String::from_utf8_lossy(&out.stderr))
+        let why = super::tool::error_line(&String::from_utf8_lossy(&out.stderr))
             .replace(&from.display().to_string(), "(ladder's wrapper)");
         return Err(format!("`{program} {verb} {}` failed: {why}", build.dir));
     }

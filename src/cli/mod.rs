@@ -21,6 +21,7 @@ mod output;
 mod promote;
 mod read;
 mod spec_file;
+mod tool;
 mod waves;
 
 use std::process::ExitCode;

@@ -140,18 +140,64 @@ impl Tree {
         self.refused.get_or_insert(why);
     }
 
+    /// Walks the kustomizations a root includes (iteratively: a chain may be long).
     fn walk(
         &mut self,
-        dir: &str,
+        root: &str,
         kustomizations: &BTreeMap<String, (String, Node)>,
         names: &BTreeMap<String, &str>,
     ) {
-        if !self.seen.insert(dir.to_owned()) {
-            return;
+        let mut stack = vec![root.to_owned()];
+        while let Some(dir) = stack.pop() {
+            if !self.seen.insert(dir.clone()) {
+                continue;
+            }
+            let Some((file, k)) = kustomizations.get(&dir) else {
+                continue;
+            };
+            self.fields(file, k);
+            for entry in entries(k) {
+                let path = join(&dir, entry);
+                if is_url(entry) {
+                    self.refuse(format!(
+                        "`{file}` includes `{entry}`, which kustomize may fetch (nothing is fetched)"
+                    ));
+                } else if kustomizations.contains_key(&path) {
+                    stack.push(path);
+                } else if let Some(text) = names.get(&path) {
+                    if !inside(&dir, &path) {
+                        self.refuse(format!(
+                            "`{file}` includes `{entry}`, a file outside its folder, which kustomize refuses (as Argo CD builds it)"
+                        ));
+                    }
+                    if text.contains("apiVersion: argoproj.io/") {
+                        self.consumed.insert(path);
+                    } else {
+                        self.reads.insert(path);
+                    }
+                } else {
+                    // Neither a linted file nor a kustomization: a remote base, or one
+                    // that kustomize would try as a URL when no such folder exists.
+                    self.refuse(format!(
+                        "`{file}` includes `{entry}`, which is not among the linted files (it may be remote, and nothing is fetched)"
+                    ));
+                }
+            }
+            for read in files_read(k) {
+                let path = join(&dir, read);
+                if is_url(read) || !inside(&dir, &path) {
+                    self.refuse(format!(
+                        "`{file}` reads `{read}`, which is not a file inside its folder"
+                    ));
+                } else {
+                    self.reads.insert(path);
+                }
+            }
         }
-        let Some((file, k)) = kustomizations.get(dir) else {
-            return;
-        };
+    }
+
+    /// Whether a kustomization transforms, and whether ladder builds what it asks for.
+    fn fields(&mut self, file: &str, k: &Node) {
         if let Value::Map(fields) = &k.value {
             for (key, _) in fields {
                 let key = key.as_str().unwrap_or_default();
@@ -164,39 +210,6 @@ impl Tree {
                 if !BUILDS.contains(&key) {
                     self.refuse(format!("`{file}` uses `{key}`, which ladder does not run"));
                 }
-            }
-        }
-        for entry in entries(k) {
-            let path = join(dir, entry);
-            if kustomizations.contains_key(&path) && !is_url(entry) {
-                self.walk(&path, kustomizations, names);
-            } else if let Some(text) = names.get(&path).filter(|_| !is_url(entry)) {
-                if !inside(dir, &path) {
-                    self.refuse(format!(
-                        "`{file}` includes `{entry}`, a file outside its folder, which kustomize refuses (as Argo CD builds it)"
-                    ));
-                }
-                if text.contains("apiVersion: argoproj.io/") {
-                    self.consumed.insert(path);
-                } else {
-                    self.reads.insert(path);
-                }
-            } else {
-                // Neither a linted file nor a kustomization: a remote base, or one that
-                // kustomize would try as a URL when no such folder exists.
-                self.refuse(format!(
-                    "`{file}` includes `{entry}`, which is not among the linted files (it may be remote, and nothing is fetched)"
-                ));
-            }
-        }
-        for read in files_read(k) {
-            let path = join(dir, read);
-            if is_url(read) || read.starts_with('/') || !inside(dir, &path) {
-                self.refuse(format!(
-                    "`{file}` reads `{read}`, which is not a file inside its folder"
-                ));
-            } else {
-                self.reads.insert(path);
             }
         }
     }
@@ -224,7 +237,7 @@ fn files_read(k: &Node) -> Vec<&str> {
         seq(k.get("patchesStrategicMerge"))
             .into_iter()
             .filter_map(Node::as_str)
-            .filter(|p| !p.contains('\n') && !p.contains(": ")),
+            .filter(|p| !p.contains('\n') && !p.trim_start().starts_with('{')),
     );
     for key in ["configMapGenerator", "secretGenerator"] {
         for generator in seq(k.get(key)) {
@@ -240,8 +253,26 @@ fn files_read(k: &Node) -> Vec<&str> {
     out
 }
 
+/// Whether kustomize may take an entry for a repository to clone, or a path is not one
+/// ladder can check: a scheme, `user@host:`, `?` or `::`, a forge's host name (kustomize
+/// tries `github.com/org/repo` as a repository before a folder of that name), an
+/// absolute path, or a `\\` (a name character for kustomize, a separator for nobody).
 fn is_url(entry: &str) -> bool {
-    entry.contains("://") || entry.starts_with("git@") || entry.contains("?ref=")
+    let first = entry
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    entry.contains("://")
+        || entry.contains("::")
+        || entry.contains('?')
+        || entry.contains('\\')
+        || entry.starts_with('/')
+        || first.contains('@')
+        || first.contains(':')
+        || ["github.com", "gitlab.com", "bitbucket.org"]
+            .iter()
+            .any(|host| first.starts_with(host))
 }
 
 /// Whether `path` is inside the folder `dir` (both normalized).
@@ -346,7 +377,7 @@ fn join(dir: &str, rel: &str) -> String {
 /// A path with `.` and `..` worked out and `/` separators (`a/./b/../c` is `a/c`).
 pub fn normalize(path: &str) -> String {
     let mut parts: Vec<&str> = Vec::new();
-    for part in path.split(['/', '\\']) {
+    for part in path.split('/') {
         match part {
             "" | "." => {}
             ".." if parts.last().is_some_and(|p| *p != "..") => {
@@ -389,13 +420,7 @@ mod tests {
         assert_eq!(builds[0].dir, "./apps/prod");
         assert_eq!(builds[0].consumed, ["./apps/base/app.yaml"]);
         assert_eq!(builds[0].refused, None);
-        assert!(
-            builds[1]
-                .refused
-                .as_deref()
-                .unwrap()
-                .contains("not among the linted files")
-        );
+        assert!(builds[1].refused.as_deref().unwrap().contains("may fetch"));
     }
 
     /// Regression: a kustomization could make the build read a URL or a file outside
@@ -417,11 +442,14 @@ mod tests {
             ),
             ("transformers: [t.yaml]", "uses `transformers`"),
             ("helmCharts: [{name: x}]", "uses `helmCharts`"),
+            ("components: [github.com/evil/repo]", "may fetch"),
+            ("bases: [x@evil.example:r]", "may fetch"),
+            ("bases: [/home/u/secrets.yaml]", "may fetch"),
         ] {
             let mut files = files();
             files.push((
                 "./apps/qa/kustomization.yaml".into(),
-                format!("resources: [../base]\n{field}\n"),
+                format!("resources: [../base]\nnamespace: q\n{field}\n"),
             ));
             let qa = builds(&files)
                 .into_iter()

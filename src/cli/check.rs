@@ -190,9 +190,9 @@ pub(super) fn lint(
         .iter()
         .map(|f| ladder::lint::Checkout::new(f.urls.clone(), f.shown.clone(), &f.tree))
         .collect();
-    // The checkout a folder is in, and the repository it is: charts and kustomizations
-    // are rendered inside it only, for Applications of that repository only.
-    // The innermost checkout holding a folder (a configured one inside a git repository).
+    // Charts and kustomizations are rendered inside their repository only, for
+    // Applications of that repository only. The innermost checkout holding a folder
+    // (a configured one inside a git repository) is its checkout.
     let checkout_of = |dir: &Path| {
         let real = std::fs::canonicalize(dir).ok()?;
         (0..found.len())

@@ -240,17 +240,22 @@ fn a_linted_checkout_runs_none_of_its_commands_and_is_read_as_argo_cd_clones_it(
     );
 }
 
-/// Without `helm` on PATH a chart that templates Applications is not guessed at: its
-/// templates are skipped, each with the reason, and the rest is linted.
-#[test]
-fn a_chart_of_applications_without_helm_is_skipped_with_the_reason() {
+/// `ladder lint TREE` with nothing on PATH (no helm, kustomize, kubectl or git).
+fn lint_without_tools(tree: &str) -> (String, std::process::Output) {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_ladder"))
-        .args(["lint", "helm-app-of-apps"])
+        .args(["lint", tree])
         .current_dir(root().join("tests/lint-corpus"))
         .env("PATH", "")
         .output()
         .unwrap();
-    let stdout = String::from_utf8(out.stdout).unwrap();
+    (String::from_utf8(out.stdout.clone()).unwrap(), out)
+}
+
+/// Without `helm` on PATH a chart that templates Applications is not guessed at: its
+/// templates are skipped, each with the reason, and the rest is linted.
+#[test]
+fn a_chart_of_applications_without_helm_is_skipped_with_the_reason() {
+    let (stdout, out) = lint_without_tools("helm-app-of-apps");
     assert!(
         stdout.contains("skipped helm-app-of-apps/charts/platform/templates/applications.yaml: a Helm template, not linted: `helm` is not on PATH"),
         "{stdout}"
@@ -269,13 +274,7 @@ fn a_chart_of_applications_without_helm_is_skipped_with_the_reason() {
 /// build has one).
 #[test]
 fn a_kustomization_without_kustomize_is_linted_as_written_with_the_reason() {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ladder"))
-        .args(["lint", "kustomize-overlays"])
-        .current_dir(root().join("tests/lint-corpus"))
-        .env("PATH", "")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8(out.stdout).unwrap();
+    let (stdout, out) = lint_without_tools("kustomize-overlays");
     assert!(
         stdout.contains("overlays/prod/kustomization.yaml: a kustomization that changes Argo CD resources, not built: neither kustomize nor kubectl is on PATH; 1 file it includes is linted as written"),
         "{stdout}"

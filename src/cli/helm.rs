@@ -208,7 +208,7 @@ fn values_file(dir: &Path, root: &Path, file: &str) -> Result<Option<PathBuf>, S
         None => dir.join(file),
     };
     let outside = || format!("the values file `{file}` is outside the repository");
-    let lexical = PathBuf::from(ladder::lint::builds::normalize(&path.display().to_string()));
+    let lexical = PathBuf::from(ladder::lint::normalize_path(&path.display().to_string()));
     if !lexical.starts_with(root) {
         return Err(outside());
     }

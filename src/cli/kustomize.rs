@@ -157,7 +157,7 @@ fn rewrite_origins(output: &str, from: &Path) -> String {
             Some(path) if !path.starts_with('/') && path.starts_with("..") => {
                 let indent = &line[..line.len() - line.trim_start().len()];
                 let absolute = from.join(path.trim()).display().to_string();
-                format!("{indent}path: {}", builds::normalize(&absolute))
+                format!("{indent}path: {}", ladder::lint::normalize_path(&absolute))
             }
             _ => line.to_owned(),
         })

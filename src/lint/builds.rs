@@ -17,6 +17,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::order::join;
+use super::path::{is_kustomization, parent};
+use super::settings::normalize_name as normalize;
 use crate::load::yaml::{self, Node, Value};
 
 /// One `kustomize build` to run.
@@ -277,7 +280,7 @@ fn is_url(entry: &str) -> bool {
 
 /// Whether `path` is inside the folder `dir` (both normalized).
 fn inside(dir: &str, path: &str) -> bool {
-    if dir == "." {
+    if dir.is_empty() {
         !path.starts_with("../") && path != ".." && !path.starts_with('/')
     } else {
         path.starts_with(&format!("{dir}/"))
@@ -353,47 +356,6 @@ fn entries(k: &Node) -> Vec<&str> {
         })
         .flatten()
         .collect()
-}
-
-fn is_kustomization(name: &str) -> bool {
-    matches!(
-        name.rsplit(['/', '\\']).next(),
-        Some("kustomization.yaml" | "kustomization.yml" | "Kustomization")
-    )
-}
-
-fn parent(name: &str) -> &str {
-    match name.rfind(['/', '\\']) {
-        Some(at) => &name[..at],
-        None => ".",
-    }
-}
-
-/// `rel` under `dir`, normalized.
-fn join(dir: &str, rel: &str) -> String {
-    normalize(&format!("{dir}/{rel}"))
-}
-
-/// A path with `.` and `..` worked out and `/` separators (`a/./b/../c` is `a/c`).
-pub fn normalize(path: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." if parts.last().is_some_and(|p| *p != "..") => {
-                parts.pop();
-            }
-            other => parts.push(other),
-        }
-    }
-    let joined = parts.join("/");
-    if path.starts_with('/') {
-        format!("/{joined}")
-    } else if joined.is_empty() {
-        ".".to_owned()
-    } else {
-        joined
-    }
 }
 
 #[cfg(test)]
@@ -486,13 +448,5 @@ mod tests {
         );
         assert!(!parts[0].1.contains("origin"), "{}", parts[0].1);
         assert!(parts[0].1.contains("name: web-prod"));
-    }
-
-    #[test]
-    fn paths_normalize() {
-        assert_eq!(normalize("./a/./b/../c"), "a/c");
-        assert_eq!(normalize("../a"), "../a");
-        assert_eq!(normalize("/x/../y"), "/y");
-        assert_eq!(normalize("."), ".");
     }
 }

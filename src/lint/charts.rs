@@ -9,6 +9,7 @@
 //! to the chart, `helm.values`/`valuesObject` as one more values file, `parameters` as
 //! `--set`), or once with its own values when no linted Application points at it.
 
+use super::path::{base, parent};
 use crate::load::yaml::{self, Node, Value};
 
 /// A chart whose templates hold Argo CD resources.
@@ -294,18 +295,6 @@ fn ends_with_folders(dir: &str, path: &str) -> bool {
         return dir.is_empty();
     }
     dir.ends_with(&path)
-}
-
-fn base(name: &str) -> &str {
-    name.rsplit(['/', '\\']).next().unwrap_or(name)
-}
-
-fn parent(name: &str) -> &str {
-    match name.rfind(['/', '\\']) {
-        Some(0) => "/",
-        Some(at) => &name[..at],
-        None => ".",
-    }
 }
 
 /// `dir/` without a leading `./`, or nothing for `.`.

@@ -32,6 +32,7 @@ mod glob;
 mod manifests;
 mod order;
 pub mod output;
+mod path;
 pub mod rules;
 mod settings;
 mod spec;
@@ -44,6 +45,7 @@ use crate::diagnostic::Diagnostic;
 use crate::load::yaml::{self};
 use finding::{Finding, Report, Skipped};
 pub use generate::{Checkout, Tree};
+pub use settings::normalize_name as normalize_path;
 use std::collections::BTreeMap;
 
 /// The version linted for when neither `--argocd-version` nor a spec says.
@@ -96,7 +98,7 @@ pub fn lint(files: &[(String, String)], options: Options<'_>) -> Result<Report, 
     let mut spec_problems = Vec::new();
     for (file, text) in files {
         let named = options.named_specs.iter().any(|n| n == file);
-        let spec_by_name = named || base_name(file) == "ladder.yaml";
+        let spec_by_name = named || path::base(file) == "ladder.yaml";
         // One broken document of a manifest file: the others are still linted.
         let parsed = match yaml::parse_all(file, text) {
             Err(d) if !spec_by_name => match by_document(file, text) {
@@ -366,7 +368,7 @@ fn not_argo(file: &str, docs: &[yaml::Node]) -> Option<String> {
         .iter()
         .filter_map(|d| Some((field(d, "apiVersion")?, field(d, "kind")?)))
         .collect();
-    if is_kustomization_file(file)
+    if path::is_kustomization(file)
         || objects
             .iter()
             .any(|(a, _)| a.starts_with("kustomize.config.k8s.io/"))
@@ -402,22 +404,13 @@ fn not_argo(file: &str, docs: &[yaml::Node]) -> Option<String> {
     })
 }
 
-/// `kustomization.yaml`, `kustomization.yml` or `Kustomization`: what `kustomize build`
-/// reads in a folder.
-fn is_kustomization_file(file: &str) -> bool {
-    let base = file.rsplit(['/', '\\']).next().unwrap_or(file);
-    matches!(
-        base,
-        "kustomization.yaml" | "kustomization.yml" | "Kustomization"
-    )
-}
-
 /// A ladder spec rather than a manifest: a file named `ladder.yaml`, or one document
 /// with the keys every spec has (`environments` and `components`) and neither
 /// `apiVersion` nor `kind`; never a kustomization (which lists `components:` too).
 pub fn is_spec_doc(file: &str, doc: &yaml::Node) -> bool {
-    let base = base_name(file);
-    if is_kustomization_file(file) || doc.get("apiVersion").is_some() || doc.get("kind").is_some() {
+    let base = path::base(file);
+    if path::is_kustomization(file) || doc.get("apiVersion").is_some() || doc.get("kind").is_some()
+    {
         return false;
     }
     let list = |key: &str| matches!(doc.get(key).map(|n| &n.value), Some(yaml::Value::Seq(_)));
@@ -428,11 +421,6 @@ pub fn is_spec_doc(file: &str, doc: &yaml::Node) -> bool {
         _ => false,
     };
     base == "ladder.yaml" || (list("environments") && list("components") && named_components)
-}
-
-/// The last part of a path.
-fn base_name(file: &str) -> &str {
-    file.rsplit(['/', '\\']).next().unwrap_or(file)
 }
 
 /// Whether `text` is a ladder spec as [`lint`] decides it, for callers that gather each

@@ -107,7 +107,8 @@ fn folder(file: &str) -> &str {
     file.rsplit_once('/').map_or("", |(d, _)| d)
 }
 
-fn join(dir: &str, rel: &str) -> String {
+/// `rel` under the folder `dir` (`` for the root), normalized.
+pub(super) fn join(dir: &str, rel: &str) -> String {
     if dir.is_empty() {
         normalize_name(rel)
     } else {

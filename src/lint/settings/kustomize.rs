@@ -223,7 +223,7 @@ fn is_remote(resource: &str) -> bool {
 }
 
 /// A path with `\` as `/`, without `.` segments and with `..` applied where it can be.
-pub(crate) fn normalize(path: &str) -> String {
+pub fn normalize(path: &str) -> String {
     let mut parts: Vec<&str> = Vec::new();
     let path = path.replace('\\', "/");
     let absolute = path.starts_with('/');

@@ -32,7 +32,7 @@ use kustomize::{is_kustomization, join, kustomization, normalize, patch_paths};
 use sources::{chart_values, config_map, env, flags, inline, items, operator};
 
 pub(super) use found::{APP_HEALTH_KEY, PROGRESSIVE_KEY, Place, Settings};
-pub(crate) use kustomize::normalize as normalize_name;
+pub use kustomize::normalize as normalize_name;
 
 mod found;
 mod kustomize;

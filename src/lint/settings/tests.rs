@@ -116,6 +116,10 @@ fn paths_join_against_the_kustomization_folder() {
     );
     assert_eq!(join("kustomization.yaml", "./d.yaml"), "d.yaml");
     assert_eq!(normalize("./x\\y.yaml"), "x/y.yaml");
+    assert_eq!(normalize("./a/./b/../c"), "a/c");
+    assert_eq!(normalize("../a"), "../a");
+    assert_eq!(normalize("/x/../y"), "/y");
+    assert_eq!(normalize("."), "");
 }
 
 /// Regression: a patch that removes a key (`null`, an empty script, `$patch: delete`)

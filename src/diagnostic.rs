@@ -48,7 +48,7 @@ pub struct Diagnostic {
     /// The likely fix, e.g. "did you mean `postgres`?".
     pub help: Option<String>,
     /// Further positions worth showing, e.g. the first definition of a duplicate.
-    pub notes: Vec<(Pos, String)>,
+    pub notes: Vec<Note>,
     /// The `ladder lint` rule this problem belongs to (kebab-case), where one applies.
     /// A reference to the name (`&"rule-name"`) keeps `Diagnostic` small.
     pub rule: Option<&'static &'static str>,
@@ -86,9 +86,30 @@ impl Diagnostic {
 
     #[must_use]
     pub fn note(mut self, pos: Pos, note: impl Into<String>) -> Self {
-        self.notes.push((pos, note.into()));
+        self.add_note(pos, note);
         self
     }
+
+    /// Adds a note at `pos` of the diagnostic's own file.
+    pub fn add_note(&mut self, pos: Pos, note: impl Into<String>) -> &mut Self {
+        self.notes.push(Note {
+            pos,
+            text: note.into(),
+            file: None,
+        });
+        self
+    }
+}
+
+/// A further position worth showing with a diagnostic: the first definition of a
+/// duplicate, say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    pub pos: Pos,
+    pub text: String,
+    /// The file it points into, when not the diagnostic's own (a component defined
+    /// first in another component file).
+    pub file: Option<String>,
 }
 
 /// "did you mean `x`?" for the known name closest to `wanted`, if any is close.
@@ -274,7 +295,7 @@ fn fold_repeats(diagnostics: &mut Vec<Diagnostic>) {
             } else {
                 "the same problem here".to_owned()
             };
-            d.notes.push((*pos, note));
+            d.add_note(*pos, note);
         }
     }
     let mut i = 0;
@@ -288,11 +309,16 @@ fn fold_repeats(diagnostics: &mut Vec<Diagnostic>) {
 ///
 /// `source` is the text of the file the diagnostics point into, when known.
 pub fn render(diagnostics: &[Diagnostic], source: Option<&str>) -> String {
-    let lines: Vec<&str> = source.map(|s| s.lines().collect()).unwrap_or_default();
-    let mut out = String::new();
-    for d in diagnostics {
-        render_into(&mut out, d, "error", &lines);
-    }
+    render_in(diagnostics, &|_| source)
+}
+
+/// [`render`] for diagnostics that point into several files: `source` gives each
+/// file's text, when known.
+pub fn render_in<'a>(
+    diagnostics: &[Diagnostic],
+    source: &dyn Fn(&str) -> Option<&'a str>,
+) -> String {
+    let mut out = render_each(diagnostics, "error", source);
     let n = diagnostics.len();
     let _ = writeln!(
         out,
@@ -305,25 +331,67 @@ pub fn render(diagnostics: &[Diagnostic], source: Option<&str>) -> String {
 /// Renders warnings as text, rustc style (`warning[rule]: …`), each with its source line
 /// and help; no summary, as they stop nothing.
 pub fn render_warnings(diagnostics: &[Diagnostic], source: Option<&str>) -> String {
-    let lines: Vec<&str> = source.map(|s| s.lines().collect()).unwrap_or_default();
+    render_warnings_in(diagnostics, &|_| source)
+}
+
+/// [`render_warnings`] for warnings that point into several files.
+pub fn render_warnings_in<'a>(
+    diagnostics: &[Diagnostic],
+    source: &dyn Fn(&str) -> Option<&'a str>,
+) -> String {
+    render_each(diagnostics, "warning", source)
+}
+
+/// Each diagnostic under `heading` (a warning's with its rule), the lines of each file
+/// split once for a run of diagnostics in it.
+fn render_each<'a>(
+    diagnostics: &[Diagnostic],
+    heading: &str,
+    source: &dyn Fn(&str) -> Option<&'a str>,
+) -> String {
     let mut out = String::new();
+    let mut lines: (Option<&str>, Vec<&str>) = (None, Vec::new());
     for d in diagnostics {
-        let heading = d
-            .rule
-            .map_or_else(|| "warning".to_owned(), |rule| format!("warning[{rule}]"));
-        render_into(&mut out, d, &heading, &lines);
+        if lines.0 != Some(d.file.as_str()) {
+            lines = (
+                Some(d.file.as_str()),
+                source(&d.file)
+                    .map(|s| s.lines().collect())
+                    .unwrap_or_default(),
+            );
+        }
+        let heading = match d.rule {
+            Some(rule) if heading == "warning" => format!("warning[{rule}]"),
+            _ => heading.to_owned(),
+        };
+        render_into(&mut out, d, &heading, &lines.1, source);
     }
     out
 }
 
 /// Renders one diagnostic under a heading (`error`, `warning[rule]`…), with its source
 /// line, notes and help, followed by a blank line; no summary. `lines` are the lines of
-/// the file it points into (split once by the caller), or empty.
-pub fn render_into(out: &mut String, d: &Diagnostic, heading: &str, lines: &[&str]) {
+/// the file it points into (split once by the caller), or empty; `others` gives the
+/// text of the other files its notes point into.
+pub fn render_into<'a>(
+    out: &mut String,
+    d: &Diagnostic,
+    heading: &str,
+    lines: &[&str],
+    others: &dyn Fn(&str) -> Option<&'a str>,
+) {
     let _ = writeln!(out, "{heading}: {}", d.message);
     render_location(out, &d.file, d.pos, lines, None);
-    for (pos, note) in &d.notes {
-        render_location(out, &d.file, *pos, lines, Some(note));
+    for note in &d.notes {
+        match &note.file {
+            None => render_location(out, &d.file, note.pos, lines, Some(&note.text)),
+            Some(file) => {
+                let lines: Vec<&str> = others(file)
+                    .map(|s| s.lines().collect())
+                    .unwrap_or_default();
+                render_location(out, file, note.pos, &lines, Some(&note.text));
+            }
+        }
     }
     if let Some(help) = &d.help {
         let _ = writeln!(out, "  = help: {help}");

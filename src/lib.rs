@@ -19,6 +19,7 @@ pub mod dag;
 pub mod diagnostic;
 pub mod edit;
 pub mod emit;
+pub mod glob;
 pub mod lint;
 pub mod load;
 pub mod pipeline;

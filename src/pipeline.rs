@@ -42,6 +42,12 @@ pub struct Inputs {
     /// none of these. Folders the caller did not read (missing, or through a link) are
     /// absent and not checked.
     pub overlays: BTreeMap<String, crate::analyze::wave_components::Overlay>,
+    /// The component files the spec's `include` globs ([`Wanted::include`]) match,
+    /// relative to the spec's folder: path to text.
+    pub includes: BTreeMap<String, String>,
+    /// Files those globs match that the caller did not read, with the reason (a
+    /// symbolic link, not UTF-8 text, …).
+    pub unread: BTreeMap<String, String>,
 }
 
 /// What a spec reads beside itself, relative to its folder.
@@ -51,6 +57,8 @@ pub struct Wanted {
     pub files: Vec<String>,
     /// Fleet folders, one per fleet and environment.
     pub folders: Vec<String>,
+    /// The globs of component files (`include`), as the spec writes them.
+    pub include: Vec<String>,
 }
 
 /// Templates supplied in place of the embedded ones, and the folder they came from (for
@@ -129,7 +137,8 @@ impl<'a> Request<'a> {
     /// version files and fleet folders, one per environment. Empty for a spec that does
     /// not load (its problems are reported by [`Request::load`]).
     pub fn wanted(&self) -> Wanted {
-        let Ok(loaded) = self.load() else {
+        let name = self.inputs.and_then(|i| i.name.as_deref());
+        let Ok(loaded) = crate::load::load_with(self.file, self.bytes, name, None) else {
             return Wanted::default();
         };
         let spec = &loaded.spec;
@@ -157,6 +166,7 @@ impl<'a> Request<'a> {
                 .flat_map(|f| per_env(&f.folders))
                 .filter(inside)
                 .collect(),
+            include: spec.include.clone(),
         }
     }
 
@@ -187,8 +197,18 @@ impl<'a> Request<'a> {
 
     /// Stage 1: the typed spec and its node tree.
     pub fn load(&self) -> Result<Loaded, Vec<Diagnostic>> {
-        let name = self.inputs.and_then(|i| i.name.as_deref());
-        crate::load::load_named(self.file, self.bytes, name)
+        let empty = Inputs::default();
+        let inputs = self.inputs.unwrap_or(&empty);
+        let included = crate::load::include::Included {
+            files: &inputs.includes,
+            unread: &inputs.unread,
+        };
+        crate::load::load_with(
+            self.file,
+            self.bytes,
+            inputs.name.as_deref(),
+            Some(included),
+        )
     }
 
     /// Stages 1 to 3: loaded, analyzed and planned.
@@ -199,6 +219,17 @@ impl<'a> Request<'a> {
     /// Stages 2 and 3 of a spec already loaded (by [`Request::load`]): fleets expanded,
     /// analyzed, version files applied, planned.
     pub fn plan_loaded(&self, loaded: Loaded) -> Result<Planned, Vec<Diagnostic>> {
+        let sources = std::sync::Arc::clone(&loaded.sources);
+        let relocated = |mut diagnostics: Vec<Diagnostic>| {
+            sources.relocate(&mut diagnostics);
+            diagnostics
+        };
+        let mut planned = self.plan_here(loaded).map_err(relocated)?;
+        sources.relocate(&mut planned.model.warnings);
+        Ok(planned)
+    }
+
+    fn plan_here(&self, loaded: Loaded) -> Result<Planned, Vec<Diagnostic>> {
         let empty = Inputs::default();
         let inputs = self.inputs.unwrap_or(&empty);
         let paths = version_files::check_input_paths(&loaded, &inputs.refused);
@@ -230,6 +261,14 @@ impl<'a> Request<'a> {
     /// An ApplicationSet that etcd could not store once Argo CD writes its status is an
     /// error too (see [`stored_sizes`]), so nothing is written for it.
     pub fn render(&self, planned: Planned) -> Result<Compilation, Vec<Diagnostic>> {
+        let sources = std::sync::Arc::clone(&planned.loaded.sources);
+        self.render_here(planned).map_err(|mut diagnostics| {
+            sources.relocate(&mut diagnostics);
+            diagnostics
+        })
+    }
+
+    fn render_here(&self, planned: Planned) -> Result<Compilation, Vec<Diagnostic>> {
         let Planned {
             loaded,
             model,

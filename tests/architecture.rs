@@ -24,6 +24,7 @@ use crate::support::root;
 const LAYERS: &[(&str, u8)] = &[
     ("diagnostic", 0),
     ("dag", 0),
+    ("glob", 0),
     ("load", 1),
     ("analyze", 2),
     ("plan", 3),

@@ -13,6 +13,7 @@ mod docs;
 mod gates;
 mod golden;
 mod hardening;
+mod includes;
 mod lint_corpus;
 mod lint_formats;
 mod project;

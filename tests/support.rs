@@ -119,8 +119,22 @@ pub(crate) fn ladder(dir: &Path, args: &[&str]) -> std::process::Output {
 /// The version files and fleet folders a spec at `spec` names, read as the CLI does.
 pub(crate) fn inputs(spec: &Path, bytes: &[u8]) -> ladder::Inputs {
     let dir = spec.parent().unwrap();
-    let ladder::Wanted { files, folders } = ladder::Request::new("spec", bytes).wanted();
+    let ladder::Wanted {
+        files,
+        folders,
+        include,
+    } = ladder::Request::new("spec", bytes).wanted();
     let mut inputs = ladder::Inputs::default();
+    if !include.is_empty() {
+        for (rel, bytes) in read_dir_files(dir) {
+            let own = spec.file_name().is_some_and(|n| n.to_string_lossy() == rel);
+            if !own && include.iter().any(|g| ladder::glob::paths(g, &rel)) {
+                inputs
+                    .includes
+                    .insert(rel, String::from_utf8(bytes).unwrap());
+            }
+        }
+    }
     for file in files {
         if let Ok(text) = std::fs::read_to_string(dir.join(&file)) {
             inputs.files.insert(file, text);

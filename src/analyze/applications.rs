@@ -141,8 +141,7 @@ pub(super) fn check_application_names(
                         component.name, components[other].name, instance.app
                     ),
                 )
-                .notes
-                .push((first, "the other component".into()));
+                .add_note(first, "the other component");
             } else {
                 seen.insert(&instance.app, (model_index, env));
             }

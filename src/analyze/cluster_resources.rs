@@ -205,8 +205,7 @@ pub(super) fn cluster_resources(
                 &at(&[Key("clusterResources"), Index(i)]),
                 format!("`{}` is listed twice in `clusterResources`", entry.label()),
             )
-            .notes
-            .push((first_pos, "first listed here".into()));
+            .add_note(first_pos, "first listed here");
             continue;
         }
         if ok {

@@ -40,8 +40,7 @@ pub(super) fn dependencies(
                 &path,
                 format!("`{dep}` is listed twice in `{key}` of `{}`", c.name),
             )
-            .notes
-            .push((first_pos, "first listed here".into()));
+            .add_note(first_pos, "first listed here");
             continue;
         }
         seen.insert(dep, j);

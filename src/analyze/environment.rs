@@ -192,8 +192,7 @@ pub(super) fn environments(
         if let Some(&first) = seen.get(e.name.as_str()) {
             let first_pos = cx.pos(&[Key("environments"), Index(first), Key("name")]);
             cx.error(&at, format!("duplicate environment `{}`", e.name))
-                .notes
-                .push((first_pos, "first defined here".into()));
+                .add_note(first_pos, "first defined here");
         } else {
             seen.insert(&e.name, i);
         }

@@ -97,7 +97,15 @@ fn build(cx: &mut Cx<'_>, spec: &spec::Spec) -> Option<Model> {
             .then(a.cmp(&b))
     });
     if spec.components.is_empty() {
-        cx.error(&[Key("components")], "the spec has no components");
+        let included = if spec.include.is_empty() {
+            "or list component files in `include`"
+        } else {
+            "or to the files `include` names"
+        };
+        cx.error(&[Key("components")], "the spec has no components")
+            .help = Some(format!(
+            "add `components` (one Argo CD Application each, per environment), for example `components: [{{name: api, source: {{path: \"apps/api/{{{{ env }}}}\"}}}}]`, {included}"
+        ));
     }
 
     // Duplicates: the first definition (in spec order) wins, the others are errors.
@@ -110,8 +118,7 @@ fn build(cx: &mut Cx<'_>, spec: &spec::Spec) -> Option<Model> {
                 &[Key("components"), Index(i), Key("name")],
                 format!("duplicate component `{}`", c.name),
             )
-            .notes
-            .push((first_pos, "first defined here".into()));
+            .add_note(first_pos, "first defined here");
         } else {
             first_at.insert(&c.name, i);
         }

@@ -253,8 +253,7 @@ pub fn plan<'a>(
             };
             errors
                 .at(&d.at, format!("duplicate resource group `{}`", d.name))
-                .notes
-                .push((first_pos, format!("first defined here{what}")));
+                .add_note(first_pos, format!("first defined here{what}"));
         } else {
             index.insert(&d.name, i);
         }
@@ -365,8 +364,7 @@ pub fn plan<'a>(
                     drafts[extra].name
                 ),
             )
-            .notes
-            .push((first_pos, "the first anchor".into()));
+            .add_note(first_pos, "the first anchor");
     }
 
     if !errors.list.is_empty() {
@@ -504,8 +502,7 @@ fn overlaps(drafts: &[Draft<'_>], index: &BTreeMap<&str, usize>, errors: &mut Er
                 };
                 let note_pos = errors.tree.lookup(&item_at(gb, mb)).pos;
                 let d = errors.at(&item_at(ga, ma), message);
-                d.notes
-                    .push((note_pos, format!("`{covered_name}` matches it here")));
+                d.add_note(note_pos, format!("`{covered_name}` matches it here"));
                 d.help = Some(format!(
                     "a resource belongs to one group: `ladder waves` refuses it, and the kustomize Component would patch it twice, the later patch winning; narrow `{covering_name}`'s item (add a `name` or a label), or remove it from one of the groups"
                 ));

@@ -308,8 +308,7 @@ fn check_refs(cx: &mut Cx<'_>, raw: &[(&spec::Source, Vec<PathSeg<'static>>)]) -
         p.push(Key("name"));
         if let Some(&first) = names.get(name) {
             cx.error(&p, format!("two sources are named `{name}`"))
-                .notes
-                .push((first, "first named here".into()));
+                .add_note(first, "first named here");
             ok = false;
         } else {
             names.insert(name, cx.pos(&p));
@@ -333,8 +332,7 @@ fn check_refs(cx: &mut Cx<'_>, raw: &[(&spec::Source, Vec<PathSeg<'static>>)]) -
         if let Some(first) = seen.get(r) {
             let first = *first;
             cx.error(&p, format!("`ref: {r}` is used by two sources"))
-                .notes
-                .push((first, "first used here".into()));
+                .add_note(first, "first used here");
             ok = false;
         } else {
             seen.insert(r, cx.pos(&p));

@@ -35,7 +35,7 @@ pub(super) fn build(
     let spec_ref = output::relative_path(&out, &spec.path)?;
     let files = match request.spec_ref(&spec_ref).render(planned) {
         Ok(compiled) => compiled.files,
-        Err(diagnostics) if diagnostics.iter().all(|d| d.file == spec.display) => {
+        Err(diagnostics) if diagnostics.iter().all(|d| spec.owns(&d.file)) => {
             return Ok(report(&spec, &diagnostics));
         }
         Err(diagnostics) => {

@@ -289,7 +289,7 @@ pub(super) fn lint(
                     .map(|s| s.lines().collect())
                     .unwrap_or_default();
                 let mut text = String::new();
-                diagnostic::render_into(&mut text, d, "error", &lines);
+                diagnostic::render_into(&mut text, d, "error", &lines, &source);
                 eprint!("{text}");
             }
             let n = diagnostics.len();

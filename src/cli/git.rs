@@ -77,9 +77,12 @@ pub(crate) fn inputs_at(spec: &Path, rev: &str, bytes: &[u8]) -> anyhow::Result<
         name: super::spec_file::folder_name(spec),
         ..ladder::Inputs::default()
     };
-    let ladder::Wanted { files, folders } =
-        ladder::Request::new("spec", bytes).inputs(&inputs).wanted();
-    if files.is_empty() && folders.is_empty() {
+    let ladder::Wanted {
+        files,
+        folders,
+        include,
+    } = ladder::Request::new("spec", bytes).inputs(&inputs).wanted();
+    if files.is_empty() && folders.is_empty() && include.is_empty() {
         return Ok(inputs);
     }
     let dir = match spec.parent() {
@@ -95,6 +98,13 @@ pub(crate) fn inputs_at(spec: &Path, rev: &str, bytes: &[u8]) -> anyhow::Result<
         .components()
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
         .collect();
+    if !include.is_empty() {
+        let own = spec
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        super::includes::read_at(&root, rev, &prefix.join("/"), &own, &include, &mut inputs)?;
+    }
     let object = |rel: &str| {
         let mut parts = prefix.clone();
         parts.push(rel.trim_end_matches('/').to_owned());

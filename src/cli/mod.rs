@@ -14,6 +14,7 @@ mod fs_safe;
 mod git;
 mod helm;
 mod in_place;
+mod includes;
 mod init;
 mod kustomize;
 mod new_env;

@@ -87,9 +87,20 @@ pub(super) fn read_inputs(path: &Path, display: &str, bytes: &[u8]) -> ladder::I
         name: folder_name(path),
         ..ladder::Inputs::default()
     };
-    let ladder::Wanted { files, folders } = ladder::Request::new(display, bytes)
+    let ladder::Wanted {
+        files,
+        folders,
+        include,
+    } = ladder::Request::new(display, bytes)
         .inputs(&inputs)
         .wanted();
+    if !include.is_empty() {
+        let own = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        super::includes::read(dir, &own, &include, &mut inputs);
+    }
     let shown = |p: &Path| {
         p.strip_prefix(dir)
             .unwrap_or(p)
@@ -198,17 +209,46 @@ fn read_overlays(dir: &Path, display: &str, bytes: &[u8], inputs: &mut ladder::I
     }
 }
 
+impl SpecFile {
+    /// The component file that diagnostics name `file`, relative to the spec's folder.
+    fn included(&self, file: &str) -> Option<&String> {
+        let folder = self.display.rfind('/').map_or("", |i| &self.display[..=i]);
+        self.inputs.includes.get(file.strip_prefix(folder)?)
+    }
+
+    /// Whether diagnostics naming `file` point into the spec or one of its component
+    /// files.
+    pub(super) fn owns(&self, file: &str) -> bool {
+        file == self.display || self.included(file).is_some()
+    }
+
+    /// The text of the spec or one of its component files, as diagnostics name it.
+    fn source<'a>(&'a self, spec: &'a str, file: &str) -> Option<&'a str> {
+        if file == self.display {
+            Some(spec)
+        } else {
+            self.included(file).map(String::as_str)
+        }
+    }
+}
+
 pub(super) fn report(spec: &SpecFile, diagnostics: &[Diagnostic]) -> ExitCode {
-    let source = String::from_utf8_lossy(&spec.bytes);
-    eprint!("{}", diagnostic::render(diagnostics, Some(&source)));
+    let text = String::from_utf8_lossy(&spec.bytes);
+    eprint!(
+        "{}",
+        diagnostic::render_in(diagnostics, &|file| spec.source(&text, file))
+    );
     ExitCode::from(INVALID)
 }
 
 /// Prints what the spec may want to change but that does not stop it (to stderr).
 pub(super) fn warn(spec: &SpecFile, warnings: &[Diagnostic]) {
     if !warnings.is_empty() {
-        let source = String::from_utf8_lossy(&spec.bytes);
-        eprint!("{}", diagnostic::render_warnings(warnings, Some(&source)));
+        let text = String::from_utf8_lossy(&spec.bytes);
+        eprint!(
+            "{}",
+            diagnostic::render_warnings_in(warnings, &|file| spec.source(&text, file))
+        );
     }
 }
 

@@ -94,7 +94,7 @@ pub fn render<'a>(report: &Report, source: impl Fn(&str) -> Option<&'a str>) -> 
             );
         }
         let heading = format!("{}[{}]", f.severity.as_str(), f.rule());
-        diagnostic::render_into(&mut out, &f.diagnostic, &heading, &lines.1);
+        diagnostic::render_into(&mut out, &f.diagnostic, &heading, &lines.1, &source);
     }
     let plural = |n: usize, word: &str| {
         if n == 1 {

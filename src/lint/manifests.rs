@@ -14,10 +14,10 @@ use crate::load::yaml::{Node, Value};
 use super::appset::{appset, automated_enabled, steps};
 use super::doc::Doc;
 use super::finding::Finding;
-use super::glob::glob;
 use super::rules::Severity;
 use super::settings::{APP_HEALTH_KEY, PROGRESSIVE_KEY, Place, Settings};
 use crate::diagnostic::Diagnostic;
+use crate::glob::glob;
 
 /// Lints every document for the target Argo CD version, with the settings found.
 pub(super) fn lint(

@@ -28,7 +28,6 @@ pub mod config;
 mod doc;
 pub mod finding;
 mod generate;
-mod glob;
 mod manifests;
 mod order;
 pub mod output;
@@ -186,9 +185,23 @@ pub fn lint(files: &[(String, String)], options: Options<'_>) -> Result<Report, 
         .assumes(config::Assume::ApplicationHealthCheck);
     settings.assume_progressive_syncs = options.config.assumes(config::Assume::ProgressiveSyncs);
     let mut settings_files = 0;
+    // The component files of the linted specs, named as the files are.
+    let component_files: BTreeMap<String, &str> = options
+        .inputs
+        .iter()
+        .flat_map(|(spec, inputs)| {
+            let folder = spec.rfind('/').map_or("", |i| &spec[..=i]);
+            inputs
+                .includes
+                .keys()
+                .map(move |path| (format!("{folder}{path}"), spec.as_str()))
+        })
+        .collect();
     for (file, text, docs) in candidates {
         match not_argo(file, &docs) {
             Some(_) if settings.files.contains(file) => settings_files += 1,
+            // Linted as part of its spec.
+            Some(_) if component_files.contains_key(file) => {}
             Some(why) => skipped.push(Skipped {
                 file: file.to_owned(),
                 why: options

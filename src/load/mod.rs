@@ -12,11 +12,15 @@
 //!
 //! May import: `diagnostic`.
 
+use std::sync::Arc;
+
 use crate::diagnostic::{Diagnostic, Pos};
+use include::{Included, Sources};
 use spec::Spec;
 use yaml::{Node, Value};
 
 pub mod conform;
+pub mod include;
 pub mod spec;
 pub mod yaml;
 
@@ -29,8 +33,11 @@ pub const MAX_SPEC_BYTES: usize = 64 * 1024 * 1024;
 pub struct Loaded {
     pub file: String,
     pub text: String,
+    /// The spec's tree with the components of its component files merged in.
     pub tree: Node,
     pub spec: Spec,
+    /// The component files the tree holds, to point diagnostics back into them.
+    pub sources: Arc<Sources>,
 }
 
 /// Reads a spec from bytes. `file` names it in diagnostics. A spec without `name` is an
@@ -45,6 +52,18 @@ pub fn load_named(
     file: &str,
     bytes: &[u8],
     default_name: Option<&str>,
+) -> Result<Loaded, Vec<Diagnostic>> {
+    load_with(file, bytes, default_name, None)
+}
+
+/// [`load_named`], with the component files the caller found for the spec's `include`
+/// globs merged into its components ([`include::merge`]). With `None`, `include` is not
+/// read (to learn what the spec names before reading it).
+pub fn load_with(
+    file: &str,
+    bytes: &[u8],
+    default_name: Option<&str>,
+    included: Option<Included<'_>>,
 ) -> Result<Loaded, Vec<Diagnostic>> {
     if bytes.len() > MAX_SPEC_BYTES {
         return Err(vec![Diagnostic::new(
@@ -80,25 +99,41 @@ pub fn load_named(
         }
     };
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let tree = yaml::parse(file, text).map_err(|d| vec![d])?;
+    let mut tree = yaml::parse(file, text).map_err(|d| vec![d])?;
     if tree.value == Value::Null {
         return Err(vec![
             Diagnostic::new(file, Pos::new(1, 1), "the spec is empty")
                 .help("a spec needs at least `environments` and `components`; `ladder init` writes a starter spec"),
         ]);
     }
+    let (sources, mut problems) = match included {
+        Some(included) => include::merge(
+            file,
+            &mut tree,
+            text.lines().count(),
+            included,
+            MAX_SPEC_BYTES,
+        )?,
+        None => (Sources::default(), Vec::new()),
+    };
+    let relocated = |mut diagnostics: Vec<Diagnostic>| {
+        sources.relocate(&mut diagnostics);
+        diagnostics
+    };
     let unreadable = unreadable_characters(file, &tree);
     if !unreadable.is_empty() {
-        return Err(unreadable);
+        problems.extend(unreadable);
+        return Err(relocated(problems));
     }
     let schema = spec::json_schema();
     let issues = conform::check(&tree, &schema, &schema);
     let unnamed =
         matches!(tree.value, Value::Map(_)) && tree.get("name").is_none() && default_name.is_none();
-    if !issues.is_empty() || unnamed {
+    if !issues.is_empty() || unnamed || !problems.is_empty() {
         let mut diagnostics: Vec<Diagnostic> = issues
             .into_iter()
             .map(|i| Diagnostic::new(file, i.pos, i.message).help_opt(i.help))
+            .chain(problems)
             .collect();
         if unnamed {
             diagnostics.push(
@@ -107,7 +142,7 @@ pub fn load_named(
             );
         }
         crate::diagnostic::sort(&mut diagnostics);
-        return Err(diagnostics);
+        return Err(relocated(diagnostics));
     }
     // The tree already passed the schema, so building the typed spec from it cannot
     // meet a type error; doing so from the tree spares a second YAML parse.
@@ -126,6 +161,7 @@ pub fn load_named(
         text: text.to_owned(),
         tree,
         spec,
+        sources: Arc::new(sources),
     })
 }
 

@@ -377,8 +377,7 @@ fn with_line_hints(d: Diagnostic, text: &str) -> Diagnostic {
     {
         let close = if open == '[' { ']' } else { '}' };
         let mut d = d;
-        d.notes
-            .push((at, format!("this `{open}` is not closed before the error")));
+        d.add_note(at, format!("this `{open}` is not closed before the error"));
         return d.help(format!(
             "close the `{open}` opened on line {} with `{close}`",
             at.line

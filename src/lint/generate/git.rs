@@ -26,7 +26,7 @@ use std::rc::Rc;
 use super::render::{map, render, scalar_text, text};
 use super::set::{Failure, ParamSet};
 use crate::diagnostic::Pos;
-use crate::lint::glob::{Slash, glob_with};
+use crate::glob::{Slash, glob_with};
 use crate::load::yaml::{self, Node, Value};
 
 /// The files of a checkout, as the CLI reads them.

@@ -59,7 +59,7 @@ impl Settings {
                 self.health
                     .iter()
                     .filter(|(k, _)| k.contains('*'))
-                    .find(|(k, _)| crate::lint::glob::glob(k, group_kind))
+                    .find(|(k, _)| crate::glob::glob(k, group_kind))
                     .and_then(|(_, p)| p.first())
             })
     }

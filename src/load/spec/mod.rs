@@ -62,8 +62,16 @@ pub struct Spec {
     pub rollout: Rollout,
     /// The environments, in rollout order (e.g. dev, staging, prod).
     pub environments: Vec<Environment>,
-    /// The components: one Argo CD Application each, per environment.
+    /// The components: one Argo CD Application each, per environment. The components
+    /// of the `include` files are added to them.
+    #[serde(default)]
     pub components: Vec<Component>,
+    /// Component files, as globs relative to the spec's folder
+    /// (`components/**/component.yaml`: `*` stays inside a folder, `**` spans folders).
+    /// Each file holds one component or a list of them, so each team can own its
+    /// folder; a glob that matches no file is an error.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub include: Vec<String>,
     /// Version pins, one file per environment next to the spec (by default
     /// `versions/<env>.yaml`), the one source of truth for chart versions and image tags.
     #[serde(default)]

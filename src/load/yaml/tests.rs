@@ -6,7 +6,11 @@
 fn an_unclosed_bracket_is_pointed_at_on_its_own_line() {
     let text = "components:\n  - name: a\n    dependsOn: [b\nenvironments: []\n";
     let d = parse("ladder.yaml", text).unwrap_err();
-    assert_eq!(d.notes.first().map(|n| n.0), Some(Pos::new(3, 16)), "{d:?}");
+    assert_eq!(
+        d.notes.first().map(|n| n.pos),
+        Some(Pos::new(3, 16)),
+        "{d:?}"
+    );
     assert_eq!(
         d.help.as_deref(),
         Some("close the `[` opened on line 3 with `]`")

@@ -1,11 +1,15 @@
 //! Shell-style patterns as Go and git match them: AppProject namespace patterns
 //! (`filepath.Match`), git directory generators (`path.Match`: `*` stops at `/`,
 //! v3.5.1 `applicationset/generators/git.go` `filterApps`), and git file generators'
-//! pathspecs (`git ls-files -- PATTERN`, where `*` matches `/` too).
+//! pathspecs (`git ls-files -- PATTERN`, where `*` matches `/` too); and ladder's own
+//! path globs ([`paths`]: `**` spans folders), for lint's excludes and a spec's
+//! `include`.
+//!
+//! A shared piece at the bottom of the tree: imports nothing of ladder's.
 
 /// Which matcher a pattern is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Slash {
+pub enum Slash {
     /// Go's `filepath.Match` on names without `/`: `*` and `?` match any character,
     /// `[^…]` negates.
     Any,
@@ -16,7 +20,7 @@ pub(super) enum Slash {
 }
 
 /// [`glob_with`] where `/` is an ordinary character.
-pub(super) fn glob(pattern: &str, text: &str) -> bool {
+pub fn glob(pattern: &str, text: &str) -> bool {
     glob_with(pattern, text, Slash::Any)
 }
 
@@ -24,7 +28,7 @@ pub(super) fn glob(pattern: &str, text: &str) -> bool {
 /// class (negated as the matcher negates, with ranges), `\\` escapes; where `/` stops
 /// `*` and `?` depends on the matcher ([`Slash`]). A malformed pattern matches nothing,
 /// as Argo CD treats its error.
-pub(super) fn glob_with(pattern: &str, text: &str, slash: Slash) -> bool {
+pub fn glob_with(pattern: &str, text: &str, slash: Slash) -> bool {
     let bang = slash == Slash::Git;
     let class = |p: &[char], c: char| -> Option<(bool, usize)> {
         // p starts after '['; returns (matched, length of the class including ']').
@@ -116,6 +120,51 @@ pub(super) fn glob_with(pattern: &str, text: &str, slash: Slash) -> bool {
     }
 }
 
+/// Whether path `text` (with `/`) matches `pattern`: `*` and `?` stay inside one
+/// segment, `**` spans segments, and `**/` also matches no segment at all. By dynamic
+/// programming over (pattern, text) positions: linear in their product, whatever the
+/// pattern (no backtracking blowup).
+pub fn paths(pattern: &str, text: &str) -> bool {
+    let (pattern, text) = (pattern.as_bytes(), text.as_bytes());
+    // reach[j]: the first j bytes of `text` are matched by the pattern read so far.
+    let mut reach = vec![false; text.len() + 1];
+    reach[0] = true;
+    let mut p = 0;
+    while p < pattern.len() {
+        let mut next = vec![false; text.len() + 1];
+        if pattern[p..].starts_with(b"**") {
+            let slash = pattern.get(p + 2) == Some(&b'/');
+            // `**` matches anything; `**/` also matches nothing at all.
+            let mut any = false;
+            for j in 0..=text.len() {
+                any |= reach[j];
+                if slash {
+                    // Anything ending in `/`, or nothing.
+                    next[j] = reach[j] || (any && j > 0 && text[j - 1] == b'/');
+                } else {
+                    next[j] = any;
+                }
+            }
+            p += if slash { 3 } else { 2 };
+        } else if pattern[p] == b'*' {
+            let mut run = false;
+            for j in 0..=text.len() {
+                run = reach[j] || (run && j > 0 && text[j - 1] != b'/');
+                next[j] = run;
+            }
+            p += 1;
+        } else {
+            let c = pattern[p];
+            for j in 1..=text.len() {
+                next[j] = reach[j - 1] && (text[j - 1] == c || (c == b'?' && text[j - 1] != b'/'));
+            }
+            p += 1;
+        }
+        reach = next;
+    }
+    reach[text.len()]
+}
+
 #[cfg(test)]
 mod tests {
     /// Regression: the glob matcher recursed once per pattern character (20,000 `*`s
@@ -163,5 +212,31 @@ mod tests {
         assert!(glob_with("apps/[!w]eb", "apps/xeb", Slash::Git));
         assert!(!glob_with("apps/[!w]eb", "apps/web", Slash::Git));
         assert!(!glob_with("apps/[^w]eb", "apps/web", Slash::Stops));
+    }
+
+    #[test]
+    fn globs_match_by_segment() {
+        let cases = [
+            ("**/templates/**", "templates/a.yaml", true),
+            ("**/templates/**", "charts/web/templates/a.yaml", true),
+            ("charts/**", "charts/web/values.yaml", true),
+            ("charts/*", "charts/web/values.yaml", false),
+            ("charts/*/values.yaml", "charts/web/values.yaml", true),
+            ("*.yaml", "a/b.yaml", false),
+            ("**/*.yaml", "a/b.yaml", true),
+            ("**/*.yaml", "b.yaml", true),
+            ("a?c", "abc", true),
+            ("a?c", "a/c", false),
+        ];
+        for (glob, path, want) in cases {
+            assert_eq!(super::paths(glob, path), want, "{glob} {path}");
+        }
+    }
+
+    #[test]
+    fn a_long_pattern_of_stars_is_linear() {
+        let glob = "*a".repeat(200);
+        let text = "a".repeat(5000) + "b";
+        assert!(!super::paths(&glob, &text));
     }
 }

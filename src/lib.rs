@@ -19,6 +19,7 @@ pub mod dag;
 pub mod diagnostic;
 pub mod edit;
 pub mod emit;
+pub mod generate;
 pub mod glob;
 pub mod lint;
 pub mod load;

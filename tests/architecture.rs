@@ -27,6 +27,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("glob", 0),
     ("load", 1),
     ("analyze", 2),
+    ("generate", 2),
     ("plan", 3),
     ("render", 4),
     ("emit", 5),

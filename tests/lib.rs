@@ -7,6 +7,7 @@ mod appset;
 mod architecture;
 mod as_written;
 mod cli;
+mod compare;
 mod conformance;
 mod diff;
 mod docs;

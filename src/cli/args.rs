@@ -98,6 +98,24 @@ pub(super) enum Command {
         #[arg(long, value_name = "ENV")]
         env: Option<String>,
     },
+    /// Compare the Applications two trees of Argo CD manifests make, and their order.
+    ///
+    /// Reads Application manifests and the Applications ApplicationSets generate (list,
+    /// matrix and merge generators, templates and `templatePatch` rendered) in each
+    /// tree, and compares them by name: project, sources, destination, sync policy,
+    /// ignored differences, finalizers, labels and annotations (ladder's own and the
+    /// labels RollingSync steps select on are left out), and the order (sync-wave, then
+    /// RollingSync step) of the Applications that share a group (an ApplicationSet, or a
+    /// folder of Applications) in both. Exit 0 when they are the same, 1 when they
+    /// differ, 2 when a file cannot be read.
+    Compare {
+        /// The first tree: a manifest file or folder (searched recursively).
+        #[arg(value_name = "A")]
+        a: PathBuf,
+        /// The second tree.
+        #[arg(value_name = "B")]
+        b: PathBuf,
+    },
     /// Check manifests against the schemas of CustomResourceDefinitions.
     ///
     /// Every Argo CD manifest under PATH is checked against the openAPIV3Schema of its

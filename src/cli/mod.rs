@@ -8,6 +8,7 @@ mod args;
 mod build;
 mod check;
 mod checkout;
+mod compare;
 mod diff;
 mod envs;
 mod fs_safe;
@@ -117,6 +118,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }),
         Command::Validate { crds, paths } => check::validate(&crds, &paths),
+        Command::Compare { a, b } => compare::compare(&a, &b),
         Command::Lint {
             spec,
             argocd_version,

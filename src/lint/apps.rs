@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 
 use super::doc::{Doc, SYNC_WAVE};
 use super::finding::Finding;
-use super::generate::Generation;
 use crate::diagnostic::{Pos, did_you_mean};
+use crate::generate::Generation;
 use crate::load::yaml::{Node, Value};
 
 /// Every rule of this module, over all documents.
@@ -86,7 +86,7 @@ fn template_sync_wave(doc: &Doc<'_>, template: Option<&Node>, findings: &mut Vec
 /// `/x.yaml` from the repository root: a warning. Templated refs and value files are
 /// not judged.
 fn refs(doc: &Doc<'_>, spec: &Node, what: &str, findings: &mut Vec<Finding>) {
-    let sources = super::generate::sources(Some(spec));
+    let sources = crate::generate::sources(Some(spec));
     let multi = spec.get("sources").is_some();
     let mut defined: BTreeMap<String, (&Node, bool)> = BTreeMap::new();
     if multi {

@@ -7,9 +7,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::doc::Doc;
 use super::finding::Finding;
-use super::generate::{Empty, Generated, Generation};
 use crate::analyze::model::Version;
 use crate::diagnostic::did_you_mean;
+use crate::generate::{Empty, Generated, Generation};
 use crate::load::yaml::{Node, Value};
 
 pub(super) fn appset(doc: &Doc<'_>, version: Version, findings: &mut Vec<Finding>) {

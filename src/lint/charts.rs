@@ -202,7 +202,7 @@ fn renders_of(
         .and_then(Node::as_str)
         .unwrap_or_default();
     let mut renders = Vec::new();
-    for source in super::generate::sources(spec) {
+    for source in crate::generate::sources(spec) {
         let text = |n: &Node, k: &str| n.get(k).and_then(Node::as_str).map(str::to_owned);
         let Some(path) = text(source, "path") else {
             continue;

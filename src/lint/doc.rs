@@ -3,8 +3,8 @@
 use std::collections::BTreeSet;
 
 use super::finding::Finding;
-use super::generate::Generation;
 use crate::diagnostic::{Diagnostic, Pos};
+use crate::generate::Generation;
 use crate::load::yaml::Node;
 
 /// The sync-wave annotation (§2).

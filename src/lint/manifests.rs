@@ -408,7 +408,7 @@ pub(super) fn lint_files(
     trees: &[(&str, &str, Vec<Node>)],
     version: Version,
     settings: &Settings,
-    checkouts: &[super::generate::Checkout<'_>],
+    checkouts: &[crate::generate::Checkout<'_>],
     resources: &super::order::Resources,
 ) -> (Vec<Finding>, usize) {
     let manual: Vec<BTreeSet<u32>> = trees
@@ -431,7 +431,7 @@ pub(super) fn lint_files(
         })
         .map(|mut doc| {
             if doc.is_argo() && doc.kind() == Some("ApplicationSet") {
-                doc.generated = Some(super::generate::generated(doc.node, checkouts));
+                doc.generated = Some(crate::generate::generated(doc.node, checkouts));
             }
             doc
         })

@@ -27,7 +27,6 @@ pub mod charts;
 pub mod config;
 mod doc;
 pub mod finding;
-mod generate;
 mod manifests;
 mod order;
 pub mod output;
@@ -41,9 +40,9 @@ use std::fmt::Write as _;
 
 use crate::analyze::model::Version;
 use crate::diagnostic::Diagnostic;
+pub use crate::generate::{Checkout, Tree};
 use crate::load::yaml::{self};
 use finding::{Finding, Report, Skipped};
-pub use generate::{Checkout, Tree};
 pub use settings::normalize_name as normalize_path;
 use std::collections::BTreeMap;
 

@@ -8,7 +8,7 @@
 //! inputs installs what it needs, a note.
 //!
 //! Which files an Application installs is read from its sources: a source whose
-//! `repoURL` is a checkout lint has ([`super::generate::Checkout`]) and whose `path` is
+//! `repoURL` is a checkout lint has ([`crate::generate::Checkout`]) and whose `path` is
 //! among the linted folders installs that folder's manifests: the resources its
 //! `kustomization.yaml` lists (folders followed), a chart's `crds/`, or the folder's own
 //! files (below it too with `directory.recurse`). Helm templates and remote sources
@@ -19,9 +19,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::appset::{parse_step, selects, steps};
 use super::doc::Doc;
 use super::finding::Finding;
-use super::generate::{Checkout, Generation};
 use super::settings::normalize_name;
 use crate::diagnostic::Pos;
+use crate::generate::{Checkout, Generation};
 use crate::load::yaml::{Node, Value};
 
 /// What one resource provides or needs, as the rule matches them.
@@ -357,7 +357,7 @@ pub(super) fn tree(docs: &[Doc<'_>], resources: &Resources, checkouts: &[Checkou
     for doc in docs.iter().filter(|d| d.is_argo()) {
         match doc.kind() {
             Some("Application") => {
-                let sources = super::generate::sources(doc.node.get("spec"))
+                let sources = crate::generate::sources(doc.node.get("spec"))
                     .into_iter()
                     .filter_map(|s| {
                         let recurse = s

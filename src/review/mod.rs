@@ -6,6 +6,7 @@
 //!
 //! May import any pipeline stage; no stage imports a review tool.
 
+pub mod compare;
 pub mod deletions;
 pub mod diff;
 pub mod explain;

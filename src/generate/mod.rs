@@ -7,9 +7,13 @@
 //! reported as not evaluated rather than guessed; what the controller itself refuses
 //! (a file that is not YAML, a matrix of three, merge keys that are not unique) is a
 //! failure.
+//!
+//! Used by lint (rules over what is generated) and by compare (the Applications two
+//! trees make). May import: `load`, `glob`, `diagnostic`.
 
 mod git;
 mod params;
+mod patch;
 mod render;
 mod set;
 
@@ -58,6 +62,69 @@ pub(super) fn generated(appset: &Node, checkouts: &[Checkout<'_>]) -> Generation
         Err(Failure::Fails(pos, why)) => Generation::Fails(pos, why),
         Err(Failure::Elsewhere(pos, why, url)) => Generation::Elsewhere(pos, why, url),
     }
+}
+
+/// The Applications an ApplicationSet generates, whole: its template with every string
+/// rendered against each parameter set (`metadata` and `spec` as the controller would
+/// create them), or where and why that cannot be told (what [`Generation`] says
+/// otherwise). A `templatePatch` is rendered and merged in, for the actions
+/// [`patch`] knows.
+pub fn applications(appset: &Node, checkouts: &[Checkout<'_>]) -> Result<Vec<Node>, (Pos, String)> {
+    let failure = |f: Failure| match f {
+        Failure::Unknown(pos, why) | Failure::Fails(pos, why) | Failure::Elsewhere(pos, why, _) => {
+            (pos, why)
+        }
+    };
+    let spec = appset.get("spec");
+    let go = spec
+        .and_then(|s| s.get("goTemplate"))
+        .is_some_and(|g| g.value == Value::Bool(true));
+    let template = spec
+        .and_then(|s| s.get("template"))
+        .ok_or_else(|| (appset.pos, "it has no `spec.template`".to_owned()))?;
+    let Some(Value::Seq(generators)) = spec.and_then(|s| s.get("generators")).map(|g| &g.value)
+    else {
+        return Err((appset.pos, "it has no `spec.generators` list".into()));
+    };
+    let mut eval = params::Eval {
+        go,
+        checkouts,
+        empty: Vec::new(),
+    };
+    let sets = eval.all(generators).map_err(failure)?;
+    let patch = spec.and_then(|s| s.get("templatePatch"));
+    let patch = match patch {
+        None => None,
+        Some(p) if !go => return Err((p.pos, "a `templatePatch` needs `goTemplate: true`".into())),
+        Some(p) => Some((
+            p.pos,
+            p.as_str()
+                .ok_or_else(|| (p.pos, "`templatePatch` is not a string".to_owned()))?,
+        )),
+    };
+    sets.iter()
+        .map(|set| {
+            let mut app = render::interpolate(template, &set.params, go).ok_or_else(|| {
+                (
+                    set.params.pos,
+                    "ladder cannot evaluate a template value for this parameter set".to_owned(),
+                )
+            })?;
+            if let Some((pos, text)) = patch {
+                let rendered = patch::render(text, &set.params)
+                    .map_err(|why| (pos, format!("its `templatePatch`: {why}")))?;
+                let node =
+                    crate::load::yaml::parse_as_go("templatePatch", &rendered).map_err(|d| {
+                        (
+                            pos,
+                            format!("its rendered `templatePatch` is not YAML: {}", d.message),
+                        )
+                    })?;
+                render::merge(&mut app, &node);
+            }
+            Ok(app)
+        })
+        .collect()
 }
 
 /// An Application spec's sources: `sources` when it has them (Argo CD then ignores

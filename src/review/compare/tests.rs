@@ -1,0 +1,140 @@
+use super::{compare, read};
+
+fn side(files: &[(&str, &str)]) -> super::Side {
+    let files: Vec<(String, String)> = files
+        .iter()
+        .map(|(f, t)| ((*f).to_owned(), (*t).to_owned()))
+        .collect();
+    read(&files).unwrap()
+}
+
+/// One ApplicationSet, a list generator and RollingSync steps by phase label, the way
+/// ladder writes it (its `templatePatch` included).
+const APPSET: &str = r#"apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: shop, namespace: argocd}
+spec:
+  goTemplate: true
+  generators:
+    - list:
+        elements:
+          - {app: postgres-dev, phase: "1", sync: auto, source: {repoURL: https://git.example.com/shop.git, path: postgres, targetRevision: main}}
+          - {app: api-dev, phase: "2", sync: auto, source: {repoURL: https://git.example.com/shop.git, path: api, targetRevision: main}}
+  template:
+    metadata:
+      name: "{{ .app }}"
+      labels: {app.kubernetes.io/managed-by: ladder, rollout-phase: "{{ .phase }}"}
+    spec:
+      project: shop
+      destination: {server: https://kubernetes.default.svc, namespace: shop}
+  templatePatch: |
+    spec:
+      source: {{ toJson .source }}
+      {{- if eq .sync "auto" }}
+      syncPolicy:
+        automated:
+          prune: true
+      {{- end }}
+  strategy:
+    type: RollingSync
+    rollingSync:
+      steps:
+        - matchExpressions: [{key: rollout-phase, operator: In, values: ["1"]}]
+        - matchExpressions: [{key: rollout-phase, operator: In, values: ["2"]}]
+"#;
+
+fn application(name: &str, wave: i64, path: &str, namespace: &str) -> String {
+    format!(
+        r#"apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: {name}
+  annotations: {{argocd.argoproj.io/sync-wave: "{wave}"}}
+spec:
+  project: shop
+  source: {{repoURL: https://git.example.com/shop.git, path: {path}, targetRevision: main}}
+  destination: {{server: https://kubernetes.default.svc, namespace: {namespace}}}
+  syncPolicy: {{automated: {{prune: true}}}}
+"#
+    )
+}
+
+#[test]
+fn an_application_set_and_the_applications_it_makes_are_the_same() {
+    let a = side(&[("a/appset.yaml", APPSET)]);
+    let b = side(&[
+        (
+            "b/apps/postgres.yaml",
+            &application("postgres-dev", -1, "postgres", "shop"),
+        ),
+        ("b/apps/api.yaml", &application("api-dev", 3, "api", "shop")),
+    ]);
+    assert_eq!(a.apps.len(), 2, "{:?}", a.not_evaluated);
+    let c = compare(&a, &b);
+    assert!(c.is_empty(), "{c:#?}");
+}
+
+#[test]
+fn a_changed_field_a_missing_application_and_a_swapped_order_are_differences() {
+    let a = side(&[("a/appset.yaml", APPSET)]);
+    let b = side(&[
+        (
+            "b/postgres.yaml",
+            &application("postgres-dev", 2, "postgres", "db"),
+        ),
+        ("b/api.yaml", &application("api-dev", 1, "api", "shop")),
+        ("b/web.yaml", &application("web-dev", 3, "web", "shop")),
+    ]);
+    let c = compare(&a, &b);
+    assert_eq!(c.only_b, ["web-dev"]);
+    assert!(c.only_a.is_empty());
+    assert_eq!(c.fields.len(), 1, "{c:#?}");
+    assert_eq!(c.fields[0].1, "spec.destination.namespace");
+    assert_eq!(c.order_total, 1);
+    assert!(
+        c.order[0].contains("in A (step 2 and step 1), before it in B (wave 1 and wave 2)"),
+        "{}",
+        c.order[0]
+    );
+    let text = super::text(&a, &b, &c, "a", "b");
+    assert!(
+        text.contains("postgres-dev: spec.destination.namespace: \"shop\" in A, \"db\" in B"),
+        "{text}"
+    );
+}
+
+/// Applications in different folders (two clusters' roots) are not ordered against
+/// each other.
+#[test]
+fn order_is_compared_only_inside_a_group() {
+    let a = side(&[
+        (
+            "a/dev/postgres.yaml",
+            &application("postgres-dev", 1, "postgres", "shop"),
+        ),
+        (
+            "a/prod/api.yaml",
+            &application("api-prod", 0, "api", "shop"),
+        ),
+    ]);
+    let b = side(&[
+        (
+            "b/dev/postgres.yaml",
+            &application("postgres-dev", 0, "postgres", "shop"),
+        ),
+        (
+            "b/prod/api.yaml",
+            &application("api-prod", 5, "api", "shop"),
+        ),
+    ]);
+    assert!(compare(&a, &b).is_empty());
+}
+
+/// What cannot be evaluated is said, not guessed.
+#[test]
+fn a_generator_ladder_cannot_evaluate_is_a_note() {
+    let appset = APPSET.replace("    - list:", "    - clusters: {}\n    - list:");
+    let a = side(&[("a/appset.yaml", &appset)]);
+    assert!(a.apps.is_empty());
+    assert_eq!(a.not_evaluated.len(), 1, "{:?}", a.not_evaluated);
+}

@@ -21,6 +21,7 @@ pub mod edit;
 pub mod emit;
 pub mod generate;
 pub mod glob;
+pub mod import;
 pub mod lint;
 pub mod load;
 pub mod pipeline;

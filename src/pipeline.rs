@@ -139,7 +139,12 @@ impl<'a> Request<'a> {
     pub fn wanted(&self) -> Wanted {
         let name = self.inputs.and_then(|i| i.name.as_deref());
         let Ok(loaded) = crate::load::load_with(self.file, self.bytes, name, None) else {
-            return Wanted::default();
+            // The component files are still read, so a problem elsewhere in the spec
+            // does not make every `include` glob "match no file".
+            return Wanted {
+                include: raw_include(self.bytes),
+                ..Wanted::default()
+            };
         };
         let spec = &loaded.spec;
         let per_env = |template: &str| -> Vec<String> {
@@ -342,6 +347,24 @@ impl<'a> Request<'a> {
         })?;
         rendered.extend(crate::render::resource_waves::files(model));
         Ok(crate::emit::emit(self.spec_ref, rendered))
+    }
+}
+
+/// The `include` globs of a spec that does not load, read from its YAML as far as it
+/// parses.
+fn raw_include(bytes: &[u8]) -> Vec<String> {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return Vec::new();
+    };
+    let Ok(tree) = crate::load::yaml::parse("spec", text) else {
+        return Vec::new();
+    };
+    match tree.get("include").map(|i| &i.value) {
+        Some(crate::load::yaml::Value::Seq(items)) => items
+            .iter()
+            .filter_map(|i| i.as_str().map(str::to_owned))
+            .collect(),
+        _ => Vec::new(),
     }
 }
 

@@ -36,6 +36,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("lint", 7),
     ("validate", 7),
     ("edit", 7),
+    ("import", 7),
 ];
 
 /// The longest a source file may grow, in lines.

@@ -4,6 +4,7 @@
 //! prints (with its exit code) is held against the folder's `compare.stdout`.
 
 use std::fmt::Write as _;
+use std::path::Path;
 
 use crate::support::{assert_file, copy_tree, ladder, root};
 
@@ -20,18 +21,25 @@ fn hand_written_trees_compare_with_the_specs_that_reproduce_them() {
     for case in names {
         let dir = tempfile::tempdir().unwrap();
         copy_tree(&case, dir.path());
-        let built = ladder(dir.path(), &["build", "-o", "built"]);
-        assert_eq!(
-            built.status.code(),
-            Some(0),
-            "{}: {}",
-            case.display(),
-            String::from_utf8_lossy(&built.stderr)
-        );
-        let out = ladder(dir.path(), &["compare", "tree", "built"]);
-        let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
-        text.push_str(&String::from_utf8_lossy(&out.stderr));
-        writeln!(text, "exit {}", out.status.code().unwrap_or(-1)).unwrap();
+        let text = build_and_compare(dir.path(), &case, &["build", "-o", "built"]);
         assert_file(&case.join("compare.stdout"), &text);
     }
+}
+
+/// Builds the spec in `dir` with `build` (the arguments of `ladder build`) into `built`,
+/// and what `ladder compare tree built` prints, with its exit code.
+pub(crate) fn build_and_compare(dir: &Path, case: &Path, build: &[&str]) -> String {
+    let built = ladder(dir, build);
+    assert_eq!(
+        built.status.code(),
+        Some(0),
+        "{}: {}",
+        case.display(),
+        String::from_utf8_lossy(&built.stderr)
+    );
+    let out = ladder(dir, &["compare", "tree", "built"]);
+    let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.push_str(&String::from_utf8_lossy(&out.stderr));
+    writeln!(text, "exit {}", out.status.code().unwrap_or(-1)).unwrap();
+    text
 }

@@ -14,6 +14,7 @@ mod docs;
 mod gates;
 mod golden;
 mod hardening;
+mod import;
 mod includes;
 mod lint_corpus;
 mod lint_formats;

@@ -98,6 +98,32 @@ pub(super) enum Command {
         #[arg(long, value_name = "ENV")]
         env: Option<String>,
     },
+    /// Write a spec that reproduces an existing tree of Argo CD manifests.
+    ///
+    /// Reads Applications and the Applications ApplicationSets generate (as `compare`
+    /// does), and makes each one environment's instance of a component: the environment
+    /// is its `env` label, else the last `-part` of its name; the component is the rest.
+    /// Sources and namespaces become the component's with `{{ env }}` for the
+    /// environment's name; destinations and sync policies the environment's. The order
+    /// is kept: `layout: pinned`, each phase a place among the environment's
+    /// Applications (sync-wave, then RollingSync step). What cannot be mapped is
+    /// printed and written to `ladder-import.txt`, with its place. Never overwrites a spec
+    /// without --force. Exit 0 when the spec is written and plans, 1 when it is written but
+    /// does not plan yet, 2 when an input cannot be read or a file would be overwritten.
+    Import {
+        /// Manifest files or folders (searched recursively for .yaml and .yml files).
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// Folder to write `ladder.yaml` and the report `ladder-import.txt` into.
+        #[arg(short = 'o', long = "out", value_name = "DIR", default_value = ".")]
+        out: PathBuf,
+        /// The spec's name [default: the ApplicationSet's, when there is one].
+        #[arg(long)]
+        name: Option<String>,
+        /// Replace an existing `ladder.yaml` and report.
+        #[arg(long)]
+        force: bool,
+    },
     /// Compare the Applications two trees of Argo CD manifests make, and their order.
     ///
     /// Reads Application manifests and the Applications ApplicationSets generate (list,
@@ -105,8 +131,8 @@ pub(super) enum Command {
     /// tree, and compares them by name: project, sources, destination, sync policy,
     /// ignored differences, finalizers, labels and annotations (ladder's own and the
     /// labels RollingSync steps select on are left out), and the order (sync-wave, then
-    /// RollingSync step) of the Applications that share a group (an ApplicationSet, or a
-    /// folder of Applications) in both. Exit 0 when they are the same, 1 when they
+    /// RollingSync step) of the Applications that share a group (the folder of their
+    /// manifests or ApplicationSets) in both. Exit 0 when they are the same, 1 when they
     /// differ, 2 when a file cannot be read.
     Compare {
         /// The first tree: a manifest file or folder (searched recursively).

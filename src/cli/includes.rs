@@ -25,12 +25,38 @@ fn fixed_prefix(glob: &str) -> String {
     parts[..fixed.min(parts.len() - 1)].join("/")
 }
 
+/// Component files larger than this are not read (the core's limit for all of them).
+const MAX_BYTES: u64 = ladder::load::MAX_SPEC_BYTES as u64;
+
 /// Why a component file that is a symbolic link is not read.
 const LINK: &str =
     "it is a symbolic link, and ladder reads only regular files inside the spec's folder";
 
 fn matches_any(globs: &[String], path: &str) -> bool {
     globs.iter().any(|g| ladder::glob::paths(g, path))
+}
+
+/// Whether a file below folder `folder` could match one of `globs`: each of the
+/// folder's parts matches the glob's part there, until a `**`.
+fn could_hold(globs: &[String], folder: &str) -> bool {
+    use ladder::glob::{Slash, glob_with};
+    globs.iter().any(|g| {
+        let parts: Vec<&str> = g.split('/').collect();
+        for (i, name) in folder.split('/').enumerate() {
+            match parts.get(i) {
+                Some(&"**") => return true,
+                // The glob's last part names the file, not a folder.
+                Some(part) if i + 1 < parts.len() && glob_with(part, name, Slash::Stops) => {}
+                _ => return false,
+            }
+        }
+        true
+    })
+}
+
+/// Why a folder is not read, under the path the core reports folders by (`teams/b/`).
+fn unread_folder(inputs: &mut ladder::Inputs, folder: &str, why: String) {
+    inputs.unread.insert(format!("{folder}/"), why);
 }
 
 /// Finds the files below `dir` that `globs` match and reads them into `inputs`,
@@ -65,8 +91,16 @@ pub(super) fn read(dir: &Path, spec: &str, globs: &[String], inputs: &mut ladder
         // Iterative: the depth of a folder tree comes from the repository.
         let mut stack = vec![(at, start.clone())];
         while let Some((folder, rel)) = stack.pop() {
-            let Ok(entries) = std::fs::read_dir(&folder) else {
-                continue;
+            let entries = match std::fs::read_dir(&folder) {
+                Ok(entries) => entries,
+                Err(e) => {
+                    // The spec's folder itself, or a glob's fixed folder that does not
+                    // exist, is the core's "matches no file".
+                    if !rel.is_empty() && folder.exists() && could_hold(globs, &rel) {
+                        unread_folder(inputs, &rel, e.to_string());
+                    }
+                    continue;
+                }
             };
             for entry in entries.filter_map(Result::ok) {
                 let name = entry.file_name().to_string_lossy().into_owned();
@@ -83,7 +117,18 @@ pub(super) fn read(dir: &Path, spec: &str, globs: &[String], inputs: &mut ladder
                     Ok(t) if t.is_symlink() && matches_any(globs, &path) => {
                         inputs.unread.insert(path, LINK.into());
                     }
+                    Ok(t)
+                        if t.is_symlink() && entry.path().is_dir() && could_hold(globs, &path) =>
+                    {
+                        unread_folder(inputs, &path, LINK.into());
+                    }
                     Ok(t) if t.is_file() && path != spec && matches_any(globs, &path) => {
+                        if entry.metadata().is_ok_and(|m| m.len() > MAX_BYTES) {
+                            inputs
+                                .unread
+                                .insert(path, format!("it is larger than {MAX_BYTES} bytes"));
+                            continue;
+                        }
                         match std::fs::read(entry.path()) {
                             Ok(bytes) => match String::from_utf8(bytes) {
                                 Ok(text) => {
@@ -147,10 +192,15 @@ pub(super) fn read_at(
         let Some(rel) = path.strip_prefix(&below) else {
             continue;
         };
-        if rel == spec
-            || rel.split('/').any(|p| p.eq_ignore_ascii_case(".git"))
-            || !matches_any(globs, rel)
-        {
+        if rel == spec || rel.split('/').any(|p| p.eq_ignore_ascii_case(".git")) {
+            continue;
+        }
+        // A link that may stand for a folder of component files is not followed either.
+        if meta.starts_with("120000 ") && !matches_any(globs, rel) && could_hold(globs, rel) {
+            unread_folder(inputs, rel, LINK.into());
+            continue;
+        }
+        if !matches_any(globs, rel) {
             continue;
         }
         let mut fields = meta.split(' ');
@@ -220,6 +270,19 @@ pub(super) fn read_at(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_folder_could_hold_a_match_only_where_the_glob_reaches() {
+        let globs = ["teams/*/component.yaml".to_owned()];
+        assert!(super::could_hold(&globs, "teams"));
+        assert!(super::could_hold(&globs, "teams/b"));
+        assert!(!super::could_hold(&globs, "teams/b/c"));
+        assert!(!super::could_hold(&globs, "other"));
+        assert!(super::could_hold(
+            &["teams/**/c.yaml".to_owned()],
+            "teams/x/y/z"
+        ));
+    }
+
     #[test]
     fn a_glob_is_walked_from_its_fixed_folder() {
         assert_eq!(

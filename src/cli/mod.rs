@@ -14,6 +14,7 @@ mod envs;
 mod fs_safe;
 mod git;
 mod helm;
+mod import;
 mod in_place;
 mod includes;
 mod init;
@@ -119,6 +120,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }),
         Command::Validate { crds, paths } => check::validate(&crds, &paths),
         Command::Compare { a, b } => compare::compare(&a, &b),
+        Command::Import {
+            paths,
+            out,
+            name,
+            force,
+        } => import::import(&paths, &out, name.as_deref(), force),
         Command::Lint {
             spec,
             argocd_version,

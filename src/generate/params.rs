@@ -21,12 +21,27 @@ pub(super) struct Eval<'a> {
     pub empty: Vec<Empty>,
 }
 
+/// The most parameter sets (Applications) one ApplicationSet is evaluated to: a
+/// matrix of two long lists multiplies, and each set is rendered into a whole
+/// Application, so past this it is "not evaluated" rather than memory exhausted.
+const MAX_SETS: usize = 100_000;
+
+fn too_many(pos: crate::diagnostic::Pos) -> Failure {
+    Failure::Unknown(
+        pos,
+        format!("it generates more than {MAX_SETS} Applications, more than ladder evaluates"),
+    )
+}
+
 impl Eval<'_> {
     /// The sets of every top-level generator, one after the other.
     pub(super) fn all(&mut self, generators: &[Node]) -> Result<Vec<ParamSet>, Failure> {
         let mut sets = Vec::new();
         for generator in generators {
             sets.extend(self.generator(generator, None, false)?);
+            if sets.len() > MAX_SETS {
+                return Err(too_many(generator.pos));
+            }
         }
         Ok(sets)
     }
@@ -159,6 +174,9 @@ impl Eval<'_> {
         let mut sets = Vec::new();
         for a in self.generator(first, None, true)? {
             for b in self.generator(second, Some(&a.params), true)? {
+                if sets.len() >= MAX_SETS {
+                    return Err(too_many(matrix.pos));
+                }
                 sets.push(self.combine(&a, b)?);
             }
         }

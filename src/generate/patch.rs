@@ -40,12 +40,20 @@ pub(super) fn render(text: &str, params: &Node) -> Result<String, String> {
             .ok_or_else(|| "an action that is not closed".to_owned())?;
         let mut inner = &after[..close];
         rest = &after[close + 2..];
-        if let Some(trimmed) = inner.strip_prefix('-') {
+        // `{{- ` and ` -}}` trim only with the space (Go's text/template: `{{-3}}` is
+        // the number -3).
+        if let Some(trimmed) = inner
+            .strip_prefix("- ")
+            .or_else(|| inner.strip_prefix("-\n"))
+        {
             literal = literal.trim_end();
             inner = trimmed;
         }
         trim_next = false;
-        if let Some(trimmed) = inner.strip_suffix('-') {
+        if let Some(trimmed) = inner
+            .strip_suffix(" -")
+            .or_else(|| inner.strip_suffix("\n-"))
+        {
             trim_next = true;
             inner = trimmed;
         }
@@ -57,6 +65,16 @@ pub(super) fn render(text: &str, params: &Node) -> Result<String, String> {
             ["if", cond @ ..] => {
                 let on = emitting(&open) && condition(cond, params)?;
                 open.push((on, on));
+            }
+            // Control the evaluator does not follow, in a branch taken or not: its `end`
+            // would close the wrong `if`.
+            [keyword, ..]
+                if matches!(
+                    *keyword,
+                    "range" | "with" | "define" | "block" | "template" | "break" | "continue"
+                ) || (*keyword == "else" && words.len() > 1) =>
+            {
+                return Err(format!("the action `{}` is not evaluated", inner.trim()));
             }
             ["else"] => {
                 let outer = open.len().saturating_sub(1);
@@ -112,11 +130,14 @@ fn field<'a>(path: &str, params: &'a Node) -> Result<Option<&'a Node>, String> {
     let Some(path) = path.strip_prefix('.') else {
         return Err(format!("`{path}` is not a parameter reference"));
     };
+    let keys: Vec<&str> = path.split('.').filter(|k| !k.is_empty()).collect();
     let mut node = params;
-    for key in path.split('.').filter(|k| !k.is_empty()) {
+    for (i, key) in keys.iter().enumerate() {
         match node.get(key) {
             Some(next) => node = next,
-            None => return Ok(None),
+            // The last key missing is "no value"; one before it, Go fails on nil.
+            None if i + 1 == keys.len() => return Ok(None),
+            None => return Err(format!("`.{path}` goes through a missing `{key}`")),
         }
     }
     Ok(Some(node))
@@ -135,7 +156,15 @@ fn condition(words: &[&str], params: &Node) -> Result<bool, String> {
         }
         ["eq", path, text] if path.starts_with('.') => {
             let want = unquote(text).ok_or_else(|| format!("`eq {path} {text}` needs a string"))?;
-            Ok(field(path, params)?.and_then(super::render::scalar_text) == Some(want))
+            match field(path, params)?.map(|n| &n.value) {
+                Some(Value::Str(s)) => Ok(*s == want),
+                // Go's eq fails on values of different types.
+                Some(other) => Err(format!(
+                    "`eq {path} {text}` compares {} with a string",
+                    other.kind()
+                )),
+                None => Ok(false),
+            }
         }
         [path] if path.starts_with('.') => Ok(field(path, params)?.is_some_and(truthy)),
         _ => Err(format!(
@@ -187,6 +216,20 @@ mod tests {
         assert_eq!(
             super::render("{{ if .missing }}x{{ else }}y{{ end }}", &params()).unwrap(),
             "y"
+        );
+        // Regression: `else if` after a false branch was skipped, so the patch lost the
+        // branch Go takes.
+        let err = super::render("{{ if .missing }}a{{ else if .sync }}b{{ end }}", &params())
+            .unwrap_err();
+        assert!(err.contains("not evaluated"), "{err}");
+        let range = "{{ if .missing }}{{ range .labels }}x{{ end }}{{ end }}";
+        assert!(super::render(range, &params()).is_err());
+        assert!(super::render("{{ if eq .labels \"x\" }}x{{ end }}", &params()).is_err());
+        assert!(super::render("{{ .missing.deeper }}", &params()).is_err());
+        // Trimming needs its space.
+        assert_eq!(
+            super::render("a  {{- .sync }}", &params()).unwrap(),
+            "aauto"
         );
     }
 }

@@ -141,7 +141,8 @@ impl Sources {
             let (file, pos) = self
                 .locate(d.pos)
                 .map_or((None, d.pos), |(s, p)| (Some(s), p));
-            for note in &mut d.notes {
+            // A note that already names its file was placed by an earlier pass.
+            for note in d.notes.iter_mut().filter(|n| n.file.is_none()) {
                 let (note_file, at) = self
                     .locate(note.pos)
                     .map_or((None, note.pos), |(s, p)| (Some(s), p));
@@ -180,8 +181,14 @@ pub(super) fn merge(
         return Ok((sources, Vec::new()));
     };
     let mut problems = Vec::new();
-    // Each file matched, with the first glob that matched it.
-    let mut matched: BTreeMap<&str, Pos> = BTreeMap::new();
+    // Each file matched, with the first glob that matched it; a folder the caller could
+    // not read (a link, no permission) may hold component files, so it is always one.
+    let mut matched: BTreeMap<&str, Pos> = included
+        .unread
+        .keys()
+        .filter(|p| p.ends_with('/'))
+        .map(|p| (p.as_str(), globs.first().map_or(Pos::default(), |g| g.1)))
+        .collect();
     for (glob, pos) in &globs {
         if let Some(why) = outside(glob) {
             problems.push(
@@ -197,7 +204,7 @@ pub(super) fn merge(
                 matched.entry(path).or_insert(*pos);
             }
         }
-        if !any {
+        if !any && !included.unread.keys().any(|p| p.ends_with('/')) {
             problems.push(
                 Diagnostic::new(file, *pos, format!("`{glob}` matches no file"))
                     .help("a component file is a YAML file below the spec's folder; check the glob (`*` stays inside a folder, `**` spans folders), or remove it"),
@@ -234,7 +241,11 @@ pub(super) fn merge(
                 Diagnostic::new(
                     file,
                     *glob_at,
-                    format!("the component file `{shown}` was not read: {why}"),
+                    if path.ends_with('/') {
+                        format!("the folder `{shown}` was not read: {why}")
+                    } else {
+                        format!("the component file `{shown}` was not read: {why}")
+                    },
                 )
                 .help("a component file is a regular UTF-8 file inside the spec's folder"),
             );
@@ -297,7 +308,7 @@ pub(super) fn merge(
             count: own + components.len() - start,
             single,
         });
-        let taken = u32::try_from(text.lines().count()).unwrap_or(u32::MAX);
+        let taken = u32::try_from(yaml::line_count(text)).unwrap_or(u32::MAX);
         first = first.saturating_add(taken).saturating_add(2);
     }
     append(tree, components);
@@ -328,6 +339,16 @@ fn outside(glob: &str) -> Option<&'static str> {
     }
     if glob.split('/').any(|s| s.eq_ignore_ascii_case(".git")) {
         return Some("reaches into `.git`");
+    }
+    if glob.split('/').any(|s| s.is_empty() || s == ".") {
+        return Some(
+            "has an empty or `.` part; write the path from the spec's folder, without `./` or `//`",
+        );
+    }
+    if glob.contains(['[', ']', '{', '}']) {
+        return Some(
+            "uses `[…]` or `{…}`, which ladder's globs do not have: they have `*`, `?` and `**`",
+        );
     }
     None
 }
@@ -504,6 +525,22 @@ mod tests {
         assert_eq!(diagnostics[1].file, "s.yaml");
         assert_eq!(diagnostics[1].notes[0].file.as_deref(), Some("a.yaml"));
         assert_eq!(diagnostics[1].notes[0].pos, Pos::new(2, 2));
+    }
+
+    /// Regression: lines were counted with `str::lines`, which does not break at a lone
+    /// `\r` as YAML does, so a spec with old Mac line ends pushed its lines into the
+    /// first component file's and a problem in the spec was shown there.
+    #[test]
+    fn a_spec_with_carriage_return_line_ends_keeps_its_own_lines() {
+        let spec = SPEC.replace('\n', "\r") + "  - name: api\r    dependsOn: [nope]\r";
+        let loaded = load(&spec, &[("teams/web.yaml", "name: web\n\n\n\n\n\n\n\n\n")]).unwrap();
+        let mut d = vec![crate::diagnostic::Diagnostic::new(
+            "repo/ladder.yaml",
+            Pos::new(7, 17),
+            "x",
+        )];
+        loaded.sources.relocate(&mut d);
+        assert_eq!(d[0].file, "repo/ladder.yaml");
     }
 
     #[test]

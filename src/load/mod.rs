@@ -110,7 +110,7 @@ pub fn load_with(
         Some(included) => include::merge(
             file,
             &mut tree,
-            text.lines().count(),
+            yaml::line_count(text),
             included,
             MAX_SPEC_BYTES,
         )?,

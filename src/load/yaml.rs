@@ -440,6 +440,18 @@ fn unclosed_flow(text: &str, until: Pos) -> Option<(Pos, char)> {
     stack.pop()
 }
 
+/// How many lines the YAML parser sees in `text`: breaks are `\n`, `\r\n` and a lone
+/// `\r` (YAML 1.2 §5.4), which `str::lines` does not count.
+pub fn line_count(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    let breaks = bytes
+        .iter()
+        .enumerate()
+        .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
+        .count();
+    breaks + 1
+}
+
 /// Parses a stream of YAML documents (`---` separated), skipping empty ones.
 pub fn parse_all(file: &str, text: &str) -> Result<Vec<Node>, Diagnostic> {
     let docs = serde_saphyr::from_str_multiple_with_options::<Node, Vec<Node>>(text, options())

@@ -5,15 +5,23 @@
 //! [`crate::generate::applications`]), not ladder's model, so it can hold an imported
 //! spec's output against the hand-written tree it came from.
 //!
-//! Compared per Application name: the project, sources, destination, sync policy,
-//! ignored differences, info, revision history limit, finalizers, and the labels and
-//! annotations other than ladder's own and the labels RollingSync steps select on
-//! (ordering machinery, compared as order). Under RollingSync `selfHeal` is left out:
-//! the controller ignores it there.
+//! Compared per Application name: its namespace, the project, sources, destination,
+//! sync policy, ignored differences, info, revision history limit, finalizers, and the
+//! labels and annotations other than ladder's own and the labels its ApplicationSet's
+//! RollingSync steps select on (ordering machinery, compared as order). A label an
+//! Application ladder made has and the other side's lacks is one ladder adds on purpose
+//! (its environment and phase). Under RollingSync `selfHeal` is left out: the controller
+//! ignores it there. What either tree cannot be evaluated in keeps the two from being
+//! called the same.
+//!
+//! Not compared yet: the resources finalizer the ApplicationSet controller adds to the
+//! Applications it generates (unless `preserveResourcesOnDeletion`), RollingSync
+//! `maxUpdate`, and the ApplicationSet's own `syncPolicy`.
 //!
 //! Order: each Application's key is (sync-wave of its manifest or of its
 //! ApplicationSet, RollingSync step), compared lexicographically among the Applications
-//! of one group (one ApplicationSet's folder, or one folder of Application manifests).
+//! of one group (the folder of their manifests or ApplicationSets: one app-of-apps'
+//! children, whose waves order the ApplicationSets among them too).
 //! Two Applications that share a group on both sides must come in the same order
 //! (before, together, after) on both.
 
@@ -23,9 +31,8 @@ use std::fmt::Write as _;
 use serde_json::Value as Json;
 
 use crate::diagnostic::{Diagnostic, Pos};
-use crate::load::yaml::{Node, Value};
 
-const SYNC_WAVE: &str = "argocd.argoproj.io/sync-wave";
+use crate::generate::tree::{Made, SYNC_WAVE, string_map};
 
 /// The label and annotation keys ladder writes on purpose, not compared.
 const LADDERS: [&str; 3] = [
@@ -44,6 +51,10 @@ pub struct App {
     fields: BTreeMap<String, Json>,
     group: String,
     key: (i64, i64),
+    /// Whether ladder made it (`app.kubernetes.io/managed-by: ladder`): the labels it
+    /// adds that the other side lacks (its environment and phase labels) are no
+    /// difference.
+    ladder: bool,
     /// Where it comes, for messages: "wave 1", "wave 0, step 3".
     at: String,
 }
@@ -58,105 +69,20 @@ pub struct Side {
     pub duplicates: Vec<(String, String, Pos)>,
 }
 
-/// Reads the Applications of `files` (path, text). Files that are not YAML are errors.
+/// Reads the Applications of `files` (path, text) ([`crate::generate::tree`]). Files
+/// that are not YAML are errors.
 pub fn read(files: &[(String, String)]) -> Result<Side, Vec<Diagnostic>> {
-    let mut problems = Vec::new();
-    let mut side = Side::default();
-    // The step-selected label keys of every RollingSync, to leave out of the labels.
-    let mut made: Vec<(App, BTreeMap<String, String>)> = Vec::new();
-    let mut step_keys: Vec<String> = Vec::new();
-    for (file, text) in files {
-        let docs = match crate::load::yaml::parse_all(file, text) {
-            Ok(docs) => docs,
-            Err(d) => {
-                problems.push(d);
-                continue;
-            }
-        };
-        let group = file.rfind('/').map_or(".", |i| &file[..i]).to_owned();
-        for doc in &docs {
-            let kind = doc.get("kind").and_then(Node::as_str);
-            let argo = doc
-                .get("apiVersion")
-                .and_then(Node::as_str)
-                .is_some_and(|v| v.starts_with("argoproj.io/"));
-            if !argo {
-                continue;
-            }
-            match kind {
-                Some("Application") => {
-                    let wave = wave(doc);
-                    let at = format!("wave {wave}");
-                    made.push(app(doc, file, doc.pos, &group, (wave, 0), at, false));
-                }
-                Some("ApplicationSet") => {
-                    let name = doc
-                        .get("metadata")
-                        .and_then(|m| m.get("name"))
-                        .and_then(Node::as_str)
-                        .unwrap_or("");
-                    let generated = match crate::generate::applications(doc, &[]) {
-                        Ok(apps) => apps,
-                        Err((pos, why)) => {
-                            side.not_evaluated.push((
-                                file.clone(),
-                                pos,
-                                format!("ApplicationSet `{name}`: {why}"),
-                            ));
-                            continue;
-                        }
-                    };
-                    let steps = steps(doc);
-                    for s in &steps {
-                        step_keys.extend(s.iter().map(|(k, _, _)| k.clone()));
-                    }
-                    let wave = wave(doc);
-                    let group = format!("{group} (ApplicationSet `{name}`)");
-                    for generated in &generated {
-                        let labels =
-                            string_map(generated.get("metadata").and_then(|m| m.get("labels")));
-                        let step = steps.iter().position(|s| selects(s, &labels));
-                        // An ApplicationSet's wave is worth saying only where it is set.
-                        let waved = |what: String| {
-                            if wave == 0 {
-                                what
-                            } else {
-                                format!("wave {wave}, {what}")
-                            }
-                        };
-                        let (step, at) = match step {
-                            Some(i) => (
-                                i64::try_from(i).unwrap_or(i64::MAX) + 1,
-                                waved(format!("step {}", i + 1)),
-                            ),
-                            None if steps.is_empty() => (0, format!("wave {wave}")),
-                            None => (i64::MAX, waved("in no step".into())),
-                        };
-                        made.push(app(
-                            generated,
-                            file,
-                            doc.pos,
-                            &group,
-                            (wave, step),
-                            at,
-                            !steps.is_empty(),
-                        ));
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    step_keys.sort();
-    step_keys.dedup();
-    for (mut app, labels) in made {
-        for (k, v) in labels {
-            if !LADDERS.contains(&k.as_str()) && !step_keys.contains(&k) {
+    let tree = crate::generate::tree::read(files)?;
+    let mut side = Side {
+        not_evaluated: tree.not_evaluated.clone(),
+        ..Side::default()
+    };
+    for made in &tree.apps {
+        let mut app = app(made);
+        for (k, v) in &made.labels {
+            if !LADDERS.contains(&k.as_str()) && !made.step_keys.contains(k) {
                 app.fields
-                    .insert(format!("metadata.labels.{k}"), Json::String(v));
+                    .insert(key_path("metadata.labels", k), Json::String(v.clone()));
             }
         }
         if side.apps.contains_key(&app.name) {
@@ -169,22 +95,11 @@ pub fn read(files: &[(String, String)]) -> Result<Side, Vec<Diagnostic>> {
     Ok(side)
 }
 
-/// The compared fields of one Application (labels are added once every step label is
-/// known).
-fn app(
-    node: &Node,
-    file: &str,
-    pos: Pos,
-    group: &str,
-    key: (i64, i64),
-    at: String,
-    rolling_sync: bool,
-) -> (App, BTreeMap<String, String>) {
+/// The compared fields of one Application (its labels are added by [`read`], once
+/// every step label is known).
+fn app(made: &Made) -> App {
+    let node = &made.node;
     let metadata = node.get("metadata");
-    let name = metadata
-        .and_then(|m| m.get("name"))
-        .and_then(Node::scalar_text)
-        .unwrap_or_default();
     let mut fields = BTreeMap::new();
     let spec = node.get("spec");
     for key in [
@@ -206,12 +121,15 @@ fn app(
         if let Some(options) = policy.get_mut("syncOptions").and_then(Json::as_array_mut) {
             options.sort_by_key(Json::to_string);
         }
-        if rolling_sync
+        if made.rolling_sync
             && let Some(automated) = policy.get_mut("automated").and_then(Json::as_object_mut)
         {
             automated.remove("selfHeal");
         }
         flatten("spec.syncPolicy", &policy, &mut fields);
+    }
+    if let Some(namespace) = &made.namespace {
+        fields.insert("metadata.namespace".into(), Json::String(namespace.clone()));
     }
     if let Some(finalizers) = metadata.and_then(|m| m.get("finalizers")) {
         let mut list = finalizers.to_json();
@@ -222,33 +140,38 @@ fn app(
     }
     for (k, v) in string_map(metadata.and_then(|m| m.get("annotations"))) {
         if k != SYNC_WAVE && !k.starts_with("ladder.dev/") && !LADDERS.contains(&k.as_str()) {
-            fields.insert(format!("metadata.annotations.{k}"), Json::String(v));
+            fields.insert(key_path("metadata.annotations", &k), Json::String(v));
         }
     }
-    let labels = string_map(metadata.and_then(|m| m.get("labels")));
-    (
-        App {
-            name,
-            file: file.to_owned(),
-            pos,
-            fields,
-            group: group.to_owned(),
-            key,
-            at,
-        },
-        labels,
-    )
+    App {
+        name: made.name.clone(),
+        file: made.file.clone(),
+        pos: made.pos,
+        fields,
+        group: made.group.clone(),
+        key: made.key,
+        ladder: made.labels.get(LADDERS[0]).is_some_and(|v| v == "ladder"),
+        at: made.at.clone(),
+    }
 }
 
-/// `value` as leaves under `path`: objects key by key, lists item by item, and empty
-/// values (null, "", {}, []) left out, as Argo CD reads them as unset.
+/// `value` as leaves under `path`: objects key by key (a key with a `.` as `["k"]`,
+/// so two shapes never flatten alike), lists item by item, and empty values (null,
+/// "", [], {}) left out, as Argo CD reads them as unset; but an empty `automated`,
+/// `retry` or `managedNamespaceMetadata` is kept, as its presence is the setting
+/// (`automated: {}` syncs automatically).
 fn flatten(path: &str, value: &Json, out: &mut BTreeMap<String, Json>) {
     match value {
         Json::Null => {}
         Json::String(s) if s.is_empty() => {}
+        Json::Object(map) if map.is_empty() => {
+            if PRESENCE.iter().any(|p| path.ends_with(&format!(".{p}"))) {
+                out.insert(path.to_owned(), value.clone());
+            }
+        }
         Json::Object(map) => {
             for (k, v) in map {
-                flatten(&format!("{path}.{k}"), v, out);
+                flatten(&key_path(path, k), v, out);
             }
         }
         Json::Array(items) => {
@@ -262,76 +185,17 @@ fn flatten(path: &str, value: &Json, out: &mut BTreeMap<String, Json>) {
     }
 }
 
-/// A mapping of scalars as strings (labels, annotations).
-fn string_map(node: Option<&Node>) -> BTreeMap<String, String> {
-    let mut map = BTreeMap::new();
-    if let Some(Node {
-        value: Value::Map(entries),
-        ..
-    }) = node
-    {
-        for (k, v) in entries {
-            if let (Some(k), Some(v)) = (k.key_text(), v.scalar_text()) {
-                map.insert(k, v);
-            }
-        }
+/// `path.key`, or `path["key"]` for a key with a `.` (every label key with a prefix).
+fn key_path(path: &str, key: &str) -> String {
+    if key.contains(['.', '[', '"']) {
+        format!("{path}[{}]", Json::String(key.to_owned()))
+    } else {
+        format!("{path}.{key}")
     }
-    map
 }
 
-/// A manifest's sync-wave (0 when unset or not an integer).
-fn wave(doc: &Node) -> i64 {
-    string_map(doc.get("metadata").and_then(|m| m.get("annotations")))
-        .get(SYNC_WAVE)
-        .and_then(|w| w.trim().parse().ok())
-        .unwrap_or(0)
-}
-
-/// Each RollingSync step's match expressions: (key, `In` or not, values).
-type Step = Vec<(String, bool, Vec<String>)>;
-
-fn steps(appset: &Node) -> Vec<Step> {
-    let strategy = appset.get("spec").and_then(|s| s.get("strategy"));
-    if strategy.and_then(|s| s.get("type")).and_then(Node::as_str) != Some("RollingSync") {
-        return Vec::new();
-    }
-    let Some(Value::Seq(steps)) = strategy
-        .and_then(|s| s.get("rollingSync"))
-        .and_then(|r| r.get("steps"))
-        .map(|s| &s.value)
-    else {
-        return Vec::new();
-    };
-    steps
-        .iter()
-        .map(|step| {
-            let Some(Value::Seq(exprs)) = step.get("matchExpressions").map(|m| &m.value) else {
-                return Vec::new();
-            };
-            exprs
-                .iter()
-                .filter_map(|e| {
-                    let key = e.get("key")?.scalar_text()?;
-                    let op = e.get("operator")?.as_str()?;
-                    let values = match e.get("values").map(|v| &v.value) {
-                        Some(Value::Seq(vs)) => vs.iter().filter_map(Node::scalar_text).collect(),
-                        _ => Vec::new(),
-                    };
-                    Some((key, op == "In", values))
-                })
-                .collect()
-        })
-        .collect()
-}
-
-/// Whether a step selects an Application with these labels (every expression holds;
-/// v3.5.1 `applicationset/controllers/applicationset_controller.go` `buildAppDependencyList`).
-fn selects(step: &Step, labels: &BTreeMap<String, String>) -> bool {
-    step.iter().all(|(key, is_in, values)| {
-        let found = labels.get(key).is_some_and(|v| values.contains(v));
-        found == *is_in
-    })
-}
+/// Settings whose presence, empty, means something.
+const PRESENCE: [&str; 3] = ["automated", "retry", "managedNamespaceMetadata"];
 
 /// What differs between two trees.
 #[derive(Debug, Clone, Default)]
@@ -343,6 +207,11 @@ pub struct Comparison {
     /// Two Applications ordered differently: each one's place on both sides.
     pub order: Vec<String>,
     pub order_total: usize,
+    /// Pairs in one group on one side and in two on the other, whose order is not
+    /// compared.
+    pub uncompared: usize,
+    /// What either side could not evaluate, or holds twice: the trees may differ there.
+    pub unknown: usize,
 }
 
 impl Comparison {
@@ -351,6 +220,7 @@ impl Comparison {
             && self.only_b.is_empty()
             && self.fields.is_empty()
             && self.order_total == 0
+            && self.unknown == 0
     }
 }
 
@@ -368,7 +238,9 @@ pub fn compare(a: &Side, b: &Side) -> Comparison {
             app.fields.keys().chain(other.fields.keys()).collect();
         for key in keys {
             let (x, y) = (app.fields.get(key), other.fields.get(key));
-            if x != y {
+            let added_by_ladder = key.starts_with("metadata.labels")
+                && ((x.is_none() && other.ladder) || (y.is_none() && app.ladder));
+            if x != y && !added_by_ladder {
                 out.fields
                     .push((name.clone(), key.clone(), x.cloned(), y.cloned()));
             }
@@ -387,6 +259,21 @@ pub fn compare(a: &Side, b: &Side) -> Comparison {
             groups.entry((&x.group, &y.group)).or_default().push((x, y));
         }
     }
+    // Pairs that share a group on one side only: counted, not compared.
+    let pairs_of = |n: usize| n * n.saturating_sub(1) / 2;
+    let mut in_a: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut in_b: BTreeMap<&str, usize> = BTreeMap::new();
+    for ((ga, gb), pairs) in &groups {
+        *in_a.entry(ga).or_default() += pairs.len();
+        *in_b.entry(gb).or_default() += pairs.len();
+    }
+    let both: usize = groups.values().map(|p| pairs_of(p.len())).sum();
+    let one_side = |counts: &BTreeMap<&str, usize>| {
+        counts.values().map(|n| pairs_of(*n)).sum::<usize>() - both
+    };
+    out.uncompared = one_side(&in_a) + one_side(&in_b);
+    out.unknown =
+        a.not_evaluated.len() + a.duplicates.len() + b.not_evaluated.len() + b.duplicates.len();
     for pairs in groups.values() {
         for (i, (x1, y1)) in pairs.iter().enumerate() {
             for (x2, y2) in &pairs[i + 1..] {
@@ -473,7 +360,20 @@ pub fn text(a: &Side, b: &Side, c: &Comparison, a_name: &str, b_name: &str) -> S
             let _ = writeln!(out, "  and {} more", c.order_total - c.order.len());
         }
     }
-    if c.is_empty() {
+    if c.uncompared > 0 {
+        let _ = writeln!(
+            out,
+            "note: {} pairs share a folder on one side only; their order is not compared",
+            c.uncompared
+        );
+    }
+    if c.unknown > 0 {
+        let _ = writeln!(
+            out,
+            "cannot tell whether the trees are the same: {} ApplicationSets or Applications above are not evaluated or are defined twice",
+            c.unknown
+        );
+    } else if c.is_empty() {
         let _ = writeln!(out, "the same Applications, in the same order");
     }
     out

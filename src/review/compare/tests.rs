@@ -49,6 +49,7 @@ fn application(name: &str, wave: i64, path: &str, namespace: &str) -> String {
 kind: Application
 metadata:
   name: {name}
+  namespace: argocd
   annotations: {{argocd.argoproj.io/sync-wave: "{wave}"}}
 spec:
   project: shop
@@ -137,4 +138,58 @@ fn a_generator_ladder_cannot_evaluate_is_a_note() {
     let a = side(&[("a/appset.yaml", &appset)]);
     assert!(a.apps.is_empty());
     assert_eq!(a.not_evaluated.len(), 1, "{:?}", a.not_evaluated);
+}
+
+/// Regressions from review: each of these compared as "the same".
+#[test]
+fn empty_automated_labels_beside_a_rolling_sync_and_dotted_keys_are_compared() {
+    let manual = application("web-dev", 0, "web", "shop");
+    let auto = manual.replace(
+        "syncPolicy: {automated: {prune: true}}",
+        "syncPolicy: {automated: {}}",
+    );
+    let none = manual.replace("  syncPolicy: {automated: {prune: true}}\n", "");
+    let c = compare(
+        &side(&[("a/web.yaml", &auto)]),
+        &side(&[("b/web.yaml", &none)]),
+    );
+    assert_eq!(c.fields.len(), 1, "{c:#?}");
+    assert_eq!(c.fields[0].1, "spec.syncPolicy.automated");
+    // A RollingSync elsewhere in the tree selects on `env`: a plain Application's `env`
+    // label is still compared.
+    let labelled = |env: &str| {
+        manual.replace(
+            "  namespace: argocd\n",
+            &format!("  namespace: argocd\n  labels: {{env: {env}}}\n"),
+        )
+    };
+    let a = side(&[("a/appset.yaml", APPSET), ("a/web.yaml", &labelled("prod"))]);
+    let b = side(&[("a/appset.yaml", APPSET), ("a/web.yaml", &labelled("dev"))]);
+    let c = compare(&a, &b);
+    assert_eq!(c.fields.len(), 1, "{c:#?}");
+    assert_eq!(c.fields[0].1, "metadata.labels.env");
+    // `image.tag` and `image: {tag}` are two fields.
+    let helm = |values: &str| {
+        manual.replace(
+            "targetRevision: main}",
+            &format!("targetRevision: main, helm: {{valuesObject: {values}}}}}"),
+        )
+    };
+    let c = compare(
+        &side(&[("a/web.yaml", &helm("{image.tag: \"1\"}"))]),
+        &side(&[("b/web.yaml", &helm("{image: {tag: \"1\"}}"))]),
+    );
+    assert_eq!(c.fields.len(), 2, "{c:#?}");
+}
+
+/// Two trees whose ApplicationSets ladder cannot evaluate are never "the same".
+#[test]
+fn what_is_not_evaluated_keeps_the_trees_from_being_the_same() {
+    let appset = APPSET.replace("    - list:", "    - clusters: {}\n    - list:");
+    let a = side(&[("a/appset.yaml", &appset)]);
+    let b = side(&[("b/appset.yaml", &appset)]);
+    let c = compare(&a, &b);
+    assert_eq!(c.unknown, 2);
+    assert!(!c.is_empty());
+    assert!(super::text(&a, &b, &c, "a", "b").contains("cannot tell"));
 }

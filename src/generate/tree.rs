@@ -1,0 +1,256 @@
+//! The Applications a tree of Argo CD manifests makes: its Application manifests, and
+//! the Applications each ApplicationSet generates ([`super::applications`]), each with
+//! its place in the rollout (sync-wave, then RollingSync step) and the group that
+//! place is compared in (the folder of the manifests: one app-of-apps' children). Read by
+//! `ladder compare` and `ladder import`.
+
+use std::collections::BTreeMap;
+
+use crate::diagnostic::{Diagnostic, Pos};
+use crate::load::yaml::{Node, Value};
+
+/// The sync-wave annotation.
+pub const SYNC_WAVE: &str = "argocd.argoproj.io/sync-wave";
+
+/// One Application as Argo CD would create it, and where it comes.
+#[derive(Debug, Clone)]
+pub struct Made {
+    pub name: String,
+    /// The file of its manifest or of its ApplicationSet, and that document's position.
+    pub file: String,
+    pub pos: Pos,
+    /// The Application (rendered, for a generated one).
+    pub node: Node,
+    pub labels: BTreeMap<String, String>,
+    /// What its order is compared among: the folder of its manifest or ApplicationSet
+    /// (an app-of-apps' children, whose waves order the ApplicationSets among them).
+    pub group: String,
+    /// (sync-wave, RollingSync step from 1; 0 without steps, `i64::MAX` in none).
+    pub key: (i64, i64),
+    /// Where it comes, for messages: "wave 1", "step 3".
+    pub at: String,
+    /// Whether a RollingSync strategy syncs it (the controller then ignores selfHeal).
+    pub rolling_sync: bool,
+    /// The ApplicationSet that generates it, if one does.
+    pub appset: Option<String>,
+    /// The label keys its ApplicationSet's RollingSync steps select on, sorted.
+    pub step_keys: Vec<String>,
+    /// The namespace it is created in, where the manifests say.
+    pub namespace: Option<String>,
+}
+
+/// The Applications of a tree, in the order of its files and documents.
+#[derive(Debug, Clone, Default)]
+pub struct Tree {
+    pub apps: Vec<Made>,
+    /// Place and why, for each ApplicationSet that could not be evaluated.
+    pub not_evaluated: Vec<(String, Pos, String)>,
+}
+
+/// Reads the Applications of `files` (path, text). Files that are not YAML are errors.
+pub fn read(files: &[(String, String)]) -> Result<Tree, Vec<Diagnostic>> {
+    let mut problems = Vec::new();
+    let mut tree = Tree::default();
+    for (file, text) in files {
+        let docs = match crate::load::yaml::parse_all(file, text) {
+            Ok(docs) => docs,
+            Err(d) => {
+                problems.push(d);
+                continue;
+            }
+        };
+        let group = file.rfind('/').map_or(".", |i| &file[..i]).to_owned();
+        for doc in &docs {
+            let kind = doc.get("kind").and_then(Node::as_str);
+            let argo = doc
+                .get("apiVersion")
+                .and_then(Node::as_str)
+                .is_some_and(|v| v.starts_with("argoproj.io/"));
+            if !argo {
+                continue;
+            }
+            match kind {
+                Some("Application") => {
+                    let wave = wave(doc);
+                    let at = format!("wave {wave}");
+                    tree.apps
+                        .push(made(doc, file, &group, (wave, 0), at, false, None));
+                }
+                Some("ApplicationSet") => {
+                    let name = doc
+                        .get("metadata")
+                        .and_then(|m| m.get("name"))
+                        .and_then(Node::as_str)
+                        .unwrap_or("");
+                    let generated = match super::applications(doc, &[]) {
+                        Ok(apps) => apps,
+                        Err((pos, why)) => {
+                            tree.not_evaluated.push((
+                                file.clone(),
+                                pos,
+                                format!("ApplicationSet `{name}`: {why}"),
+                            ));
+                            continue;
+                        }
+                    };
+                    let steps = steps(doc);
+                    let mut step_keys: Vec<String> =
+                        steps.iter().flatten().map(|(k, _, _)| k.clone()).collect();
+                    step_keys.sort();
+                    step_keys.dedup();
+                    let namespace = doc
+                        .get("metadata")
+                        .and_then(|m| m.get("namespace"))
+                        .and_then(Node::scalar_text);
+                    let wave = wave(doc);
+                    for generated in &generated {
+                        let labels =
+                            string_map(generated.get("metadata").and_then(|m| m.get("labels")));
+                        let step = steps.iter().position(|s| selects(s, &labels));
+                        // An ApplicationSet's wave is worth saying only where it is set.
+                        let waved = |what: String| {
+                            if wave == 0 {
+                                what
+                            } else {
+                                format!("wave {wave}, {what}")
+                            }
+                        };
+                        let (step, at) = match step {
+                            Some(i) => (
+                                i64::try_from(i).unwrap_or(i64::MAX) + 1,
+                                waved(format!("step {}", i + 1)),
+                            ),
+                            None if steps.is_empty() => (0, format!("wave {wave}")),
+                            None => (i64::MAX, waved("in no step".into())),
+                        };
+                        let mut one = made(
+                            generated,
+                            file,
+                            &group,
+                            (wave, step),
+                            at,
+                            !steps.is_empty(),
+                            Some(name),
+                        );
+                        one.pos = doc.pos;
+                        one.step_keys.clone_from(&step_keys);
+                        // Created in the ApplicationSet's namespace unless the template
+                        // names one.
+                        if one.namespace.is_none() {
+                            one.namespace.clone_from(&namespace);
+                        }
+                        tree.apps.push(one);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok(tree)
+}
+
+/// One Application's entry.
+fn made(
+    node: &Node,
+    file: &str,
+    group: &str,
+    key: (i64, i64),
+    at: String,
+    rolling_sync: bool,
+    appset: Option<&str>,
+) -> Made {
+    let metadata = node.get("metadata");
+    Made {
+        name: metadata
+            .and_then(|m| m.get("name"))
+            .and_then(Node::scalar_text)
+            .unwrap_or_default(),
+        file: file.to_owned(),
+        pos: node.pos,
+        node: node.clone(),
+        labels: string_map(metadata.and_then(|m| m.get("labels"))),
+        group: group.to_owned(),
+        key,
+        at,
+        rolling_sync,
+        appset: appset.map(str::to_owned),
+        step_keys: Vec::new(),
+        namespace: metadata
+            .and_then(|m| m.get("namespace"))
+            .and_then(Node::scalar_text),
+    }
+}
+
+/// A mapping of scalars as strings (labels, annotations).
+pub fn string_map(node: Option<&Node>) -> BTreeMap<String, String> {
+    let mut map = BTreeMap::new();
+    if let Some(Node {
+        value: Value::Map(entries),
+        ..
+    }) = node
+    {
+        for (k, v) in entries {
+            if let (Some(k), Some(v)) = (k.key_text(), v.scalar_text()) {
+                map.insert(k, v);
+            }
+        }
+    }
+    map
+}
+
+/// A manifest's sync-wave (0 when unset or not an integer).
+pub fn wave(doc: &Node) -> i64 {
+    string_map(doc.get("metadata").and_then(|m| m.get("annotations")))
+        .get(SYNC_WAVE)
+        .and_then(|w| w.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// Each RollingSync step's match expressions: (key, `In` or not, values).
+type Step = Vec<(String, bool, Vec<String>)>;
+
+fn steps(appset: &Node) -> Vec<Step> {
+    let strategy = appset.get("spec").and_then(|s| s.get("strategy"));
+    if strategy.and_then(|s| s.get("type")).and_then(Node::as_str) != Some("RollingSync") {
+        return Vec::new();
+    }
+    let Some(Value::Seq(steps)) = strategy
+        .and_then(|s| s.get("rollingSync"))
+        .and_then(|r| r.get("steps"))
+        .map(|s| &s.value)
+    else {
+        return Vec::new();
+    };
+    steps
+        .iter()
+        .map(|step| {
+            let Some(Value::Seq(exprs)) = step.get("matchExpressions").map(|m| &m.value) else {
+                return Vec::new();
+            };
+            exprs
+                .iter()
+                .filter_map(|e| {
+                    let key = e.get("key")?.scalar_text()?;
+                    let op = e.get("operator")?.as_str()?;
+                    let values = match e.get("values").map(|v| &v.value) {
+                        Some(Value::Seq(vs)) => vs.iter().filter_map(Node::scalar_text).collect(),
+                        _ => Vec::new(),
+                    };
+                    Some((key, op == "In", values))
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Whether a step selects an Application with these labels (every expression holds;
+/// v3.5.1 `applicationset/controllers/applicationset_controller.go` `buildAppDependencyList`).
+fn selects(step: &Step, labels: &BTreeMap<String, String>) -> bool {
+    step.iter().all(|(key, is_in, values)| {
+        let found = labels.get(key).is_some_and(|v| values.contains(v));
+        found == *is_in
+    })
+}

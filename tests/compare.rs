@@ -6,29 +6,24 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::support::{assert_file, copy_tree, ladder, root};
+use crate::support::{assert_file, case_dirs, copy_tree, ladder};
 
 #[test]
 fn hand_written_trees_compare_with_the_specs_that_reproduce_them() {
-    let cases = root().join("tests/compare");
-    let mut names: Vec<_> = std::fs::read_dir(&cases)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .collect();
-    names.sort();
+    let names = case_dirs("compare");
     assert!(!names.is_empty());
     for case in names {
         let dir = tempfile::tempdir().unwrap();
         copy_tree(&case, dir.path());
-        let text = build_and_compare(dir.path(), &case, &["build", "-o", "built"]);
+        let text = build_and_compare(dir.path(), &case, &["build", "-o", "built"], &[]);
         assert_file(&case.join("compare.stdout"), &text);
     }
 }
 
 /// Builds the spec in `dir` with `build` (the arguments of `ladder build`) into `built`,
-/// and what `ladder compare tree built` prints, with its exit code.
-pub(crate) fn build_and_compare(dir: &Path, case: &Path, build: &[&str]) -> String {
+/// and what `ladder compare tree built` (with `extra` arguments) prints, with its exit
+/// code.
+pub(crate) fn build_and_compare(dir: &Path, case: &Path, build: &[&str], extra: &[&str]) -> String {
     let built = ladder(dir, build);
     assert_eq!(
         built.status.code(),
@@ -37,7 +32,9 @@ pub(crate) fn build_and_compare(dir: &Path, case: &Path, build: &[&str]) -> Stri
         case.display(),
         String::from_utf8_lossy(&built.stderr)
     );
-    let out = ladder(dir, &["compare", "tree", "built"]);
+    let mut args = vec!["compare", "tree", "built"];
+    args.extend(extra);
+    let out = ladder(dir, &args);
     let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
     text.push_str(&String::from_utf8_lossy(&out.stderr));
     writeln!(text, "exit {}", out.status.code().unwrap_or(-1)).unwrap();

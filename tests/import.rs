@@ -1,22 +1,16 @@
 //! `ladder import` on repository-shaped trees: each folder under `tests/import/` holds a
-//! hand-written tree (`tree/`, and the spec's name in `name` where no ApplicationSet
-//! names it). The tree is imported, the spec built, and the build compared with the
+//! hand-written tree (`tree/`, the spec's name in `name` where no ApplicationSet names
+//! it, and in `args` arguments for both import and compare, one a line). The tree is imported, the spec built, and the build compared with the
 //! tree: the imported spec (`ladder.yaml`), the report (`ladder-import.txt`) and what
 //! compare prints (`compare.stdout`) are held against the folder's files, so the first
 //! build of an imported spec is seen to change nothing but what ladder adds on purpose.
 
-use crate::support::{assert_file, copy_tree, ladder, root};
+use crate::support::{assert_file, case_dirs, copy_tree, ladder};
 
 #[test]
 fn imported_trees_build_to_the_same_applications_in_the_same_order() {
-    let cases = root().join("tests/import");
-    let mut names: Vec<_> = std::fs::read_dir(&cases)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .collect();
-    names.sort();
-    assert!(names.len() >= 2);
+    let names = case_dirs("import");
+    assert!(names.len() >= 3);
     for case in names {
         let dir = tempfile::tempdir().unwrap();
         copy_tree(&case.join("tree"), &dir.path().join("tree"));
@@ -25,6 +19,10 @@ fn imported_trees_build_to_the_same_applications_in_the_same_order() {
         if !name.trim().is_empty() {
             args.extend(["--name", name.trim()]);
         }
+        // Arguments for import and compare both, one a line (`--repository`, `URL=DIR`).
+        let extra = std::fs::read_to_string(case.join("args")).unwrap_or_default();
+        let extra: Vec<&str> = extra.lines().filter(|l| !l.is_empty()).collect();
+        args.extend(&extra);
         let imported = ladder(dir.path(), &args);
         assert_eq!(
             imported.status.code(),
@@ -47,6 +45,7 @@ fn imported_trees_build_to_the_same_applications_in_the_same_order() {
             dir.path(),
             &case,
             &["build", "-f", "spec", "-o", "built"],
+            &extra,
         );
         assert_file(&case.join("compare.stdout"), &text);
     }

@@ -193,6 +193,17 @@ pub(crate) fn git(dir: &Path, args: &[&str]) {
 }
 
 /// Copies the files under `from` into `to` (created as needed), keeping relative paths.
+/// The case folders under `tests/{suite}`, sorted.
+pub(crate) fn case_dirs(suite: &str) -> Vec<PathBuf> {
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(root().join("tests").join(suite))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    cases.sort();
+    cases
+}
+
 pub(crate) fn copy_tree(from: &Path, to: &Path) {
     let mut stack = vec![PathBuf::new()];
     while let Some(rel) = stack.pop() {

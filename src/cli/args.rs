@@ -123,6 +123,11 @@ pub(super) enum Command {
         /// Replace an existing `ladder.yaml` and report.
         #[arg(long)]
         force: bool,
+        /// The local checkout of a repository ApplicationSet git generators read
+        /// (repeatable): `--repository https://github.com/acme/platform.git=../platform`.
+        /// The git repository each PATH is in is found by itself, by its remotes' URLs.
+        #[arg(long, value_name = "URL=DIR")]
+        repository: Vec<String>,
     },
     /// Compare the Applications two trees of Argo CD manifests make, and their order.
     ///
@@ -141,6 +146,11 @@ pub(super) enum Command {
         /// The second tree.
         #[arg(value_name = "B")]
         b: PathBuf,
+        /// The local checkout of a repository ApplicationSet git generators read
+        /// (repeatable): `--repository https://github.com/acme/platform.git=../platform`.
+        /// The git repository each PATH is in is found by itself, by its remotes' URLs.
+        #[arg(long, value_name = "URL=DIR")]
+        repository: Vec<String>,
     },
     /// Check manifests against the schemas of CustomResourceDefinitions.
     ///

@@ -106,21 +106,12 @@ pub(super) fn lint(
         );
         return Ok(ExitCode::from(INVALID));
     }
-    for given in &select.repository {
-        let Some((url, dir)) = given
-            .rsplit_once('=')
-            .filter(|(u, d)| !u.is_empty() && !d.is_empty())
-        else {
-            eprintln!(
-                "error: `--repository {given}` is not URL=DIR, e.g. `--repository https://github.com/acme/platform.git=../platform`"
-            );
-            return Ok(ExitCode::from(INVALID));
-        };
-        if !Path::new(dir).is_dir() {
-            eprintln!("error: `--repository {given}`: `{dir}` is not a folder");
+    match super::checkout::parse_repositories(&select.repository) {
+        Ok(given) => repositories.extend(given),
+        Err(message) => {
+            eprintln!("{message}");
             return Ok(ExitCode::from(INVALID));
         }
-        repositories.push((url.to_owned(), PathBuf::from(dir)));
     }
     for a in &select.assume {
         use ladder::lint::config::Assume;
@@ -186,10 +177,7 @@ pub(super) fn lint(
         }
     }
     let found = super::checkout::discover(paths, &repositories);
-    let checkouts: Vec<ladder::lint::Checkout<'_>> = found
-        .iter()
-        .map(|f| ladder::lint::Checkout::new(f.urls.clone(), f.shown.clone(), &f.tree))
-        .collect();
+    let checkouts = super::checkout::checkouts(&found);
     // Charts and kustomizations are rendered inside their repository only, for
     // Applications of that repository only. The innermost checkout holding a folder
     // (a configured one inside a git repository) is its checkout.

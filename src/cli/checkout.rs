@@ -124,6 +124,36 @@ pub(super) struct Found {
     pub(super) tree: DiskTree,
 }
 
+/// The core's view of `found`: what git generators read.
+pub(super) fn checkouts(found: &[Found]) -> Vec<ladder::generate::Checkout<'_>> {
+    found
+        .iter()
+        .map(|f| ladder::generate::Checkout::new(f.urls.clone(), f.shown.clone(), &f.tree))
+        .collect()
+}
+
+/// `--repository URL=DIR` arguments as (URL, folder), or the message for the first that
+/// is not one.
+pub(super) fn parse_repositories(given: &[String]) -> Result<Vec<(String, PathBuf)>, String> {
+    given
+        .iter()
+        .map(|given| {
+            let Some((url, dir)) = given
+                .rsplit_once('=')
+                .filter(|(u, d)| !u.is_empty() && !d.is_empty())
+            else {
+                return Err(format!(
+                    "error: `--repository {given}` is not URL=DIR, e.g. `--repository https://github.com/acme/platform.git=../platform`"
+                ));
+            };
+            if !Path::new(dir).is_dir() {
+                return Err(format!("error: `--repository {given}`: `{dir}` is not a folder"));
+            }
+            Ok((url.to_owned(), PathBuf::from(dir)))
+        })
+        .collect()
+}
+
 /// The checkouts for these linted paths, and the configured ones (URL, folder).
 pub(super) fn discover(paths: &[PathBuf], configured: &[(String, PathBuf)]) -> Vec<Found> {
     let mut found: Vec<(PathBuf, Found)> = Vec::new();

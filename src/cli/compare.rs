@@ -6,13 +6,23 @@ use std::process::ExitCode;
 
 use super::{FOUND, INVALID, read};
 
-pub(super) fn compare(a: &Path, b: &Path) -> anyhow::Result<ExitCode> {
+pub(super) fn compare(a: &Path, b: &Path, repository: &[String]) -> anyhow::Result<ExitCode> {
+    let repositories = match super::checkout::parse_repositories(repository) {
+        Ok(r) => r,
+        Err(message) => {
+            eprintln!("{message}");
+            return Ok(ExitCode::from(INVALID));
+        }
+    };
     let mut sides = Vec::new();
     let mut problems = Vec::new();
     let mut texts = Vec::new();
     for path in [a, b] {
         let files = read::read_yaml_files(path, true)?;
-        match ladder::review::compare::read(&files) {
+        // Each tree's git generators read its own repository, and the ones given.
+        let found = super::checkout::discover(&[path.to_path_buf()], &repositories);
+        let checkouts = super::checkout::checkouts(&found);
+        match ladder::review::compare::read(&files, &checkouts) {
             Ok(side) => sides.push(side),
             Err(diagnostics) => problems.extend(diagnostics),
         }

@@ -15,24 +15,44 @@ pub(super) fn import(
     out: &Path,
     name: Option<&str>,
     force: bool,
+    repository: &[String],
 ) -> anyhow::Result<ExitCode> {
-    let mut files = Vec::new();
-    for path in paths {
-        files.extend(read::read_yaml_files(path, true)?);
-    }
-    let imported = match ladder::import::import(&files, name) {
-        Ok(imported) => imported,
-        Err(diagnostics) => {
-            let source = |file: &str| {
-                files
-                    .iter()
-                    .find(|(name, _)| name == file)
-                    .map(|(_, text)| text.as_str())
-            };
-            eprint!("{}", ladder::diagnostic::render_in(&diagnostics, &source));
+    let repositories = match super::checkout::parse_repositories(repository) {
+        Ok(r) => r,
+        Err(message) => {
+            eprintln!("{message}");
             return Ok(ExitCode::from(INVALID));
         }
     };
+    let mut files = Vec::new();
+    let mut unreadable = Vec::new();
+    for path in paths {
+        let (texts, not_text) = read::read_yaml_files_lenient(path, true)?;
+        files.extend(texts);
+        unreadable.extend(not_text);
+    }
+    let found = super::checkout::discover(paths, &repositories);
+    let checkouts = super::checkout::checkouts(&found);
+    let mut imported = ladder::import::import(&files, name, &checkouts);
+    // Files that are not text: reported, as the core reports those that are not YAML.
+    for (file, why) in unreadable {
+        imported.report.push(ladder::import::Line {
+            file,
+            pos: ladder::diagnostic::Pos::default(),
+            what: format!("not imported: {why}"),
+        });
+    }
+    imported
+        .report
+        .sort_by(|a, b| (&a.file, a.pos, &a.what).cmp(&(&b.file, b.pos, &b.what)));
+    if imported.found == 0 {
+        let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        eprintln!(
+            "error: no Argo CD Application or ApplicationSet in {}\n  = help: pass the files or folders that hold the manifests Argo CD reads",
+            names.join(", ")
+        );
+        return Ok(ExitCode::from(INVALID));
+    }
     let spec_path = out.join("ladder.yaml");
     let report_path = out.join(REPORT);
     if !force {

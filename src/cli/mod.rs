@@ -119,13 +119,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }),
         Command::Validate { crds, paths } => check::validate(&crds, &paths),
-        Command::Compare { a, b } => compare::compare(&a, &b),
+        Command::Compare { a, b, repository } => compare::compare(&a, &b, &repository),
         Command::Import {
             paths,
             out,
             name,
             force,
-        } => import::import(&paths, &out, name.as_deref(), force),
+            repository,
+        } => import::import(&paths, &out, name.as_deref(), force, &repository),
         Command::Lint {
             spec,
             argocd_version,

@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 
+use super::Checkout;
 use crate::diagnostic::{Diagnostic, Pos};
 use crate::load::yaml::{Node, Value};
 
@@ -45,10 +46,49 @@ pub struct Tree {
     pub apps: Vec<Made>,
     /// Place and why, for each ApplicationSet that could not be evaluated.
     pub not_evaluated: Vec<(String, Pos, String)>,
+    /// Whether an `argocd-cm` among the files gives Applications a health check, without
+    /// which an app-of-apps' waves do not wait for its children to be healthy.
+    pub application_health: bool,
 }
 
-/// Reads the Applications of `files` (path, text). Files that are not YAML are errors.
-pub fn read(files: &[(String, String)]) -> Result<Tree, Vec<Diagnostic>> {
+/// Whether `doc` is an `argocd-cm` with a health check for Applications: the key
+/// `resource.customizations.health.argoproj.io_Application`, or the older
+/// `resource.customizations` block naming `argoproj.io/Application` with a `health.lua`
+/// (argocd-semantics.md §3).
+fn application_health(doc: &Node) -> bool {
+    let is_cm = doc.get("kind").and_then(Node::as_str) == Some("ConfigMap")
+        && doc
+            .get("metadata")
+            .and_then(|m| m.get("name"))
+            .and_then(Node::as_str)
+            == Some("argocd-cm");
+    let data = doc.get("data");
+    is_cm
+        && (data
+            .and_then(|d| d.get("resource.customizations.health.argoproj.io_Application"))
+            .is_some()
+            || data
+                .and_then(|d| d.get("resource.customizations"))
+                .and_then(Node::as_str)
+                .is_some_and(|t| t.contains("argoproj.io/Application") && t.contains("health.lua")))
+}
+
+/// Reads the Applications of `files` (path, text), git generators reading
+/// `checkouts`. Files that are not YAML are errors.
+pub fn read(
+    files: &[(String, String)],
+    checkouts: &[Checkout<'_>],
+) -> Result<Tree, Vec<Diagnostic>> {
+    let (tree, problems) = read_all(files, checkouts);
+    if problems.is_empty() {
+        Ok(tree)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Reads the Applications of the `files` that are YAML, and the problems of the others.
+pub fn read_all(files: &[(String, String)], checkouts: &[Checkout<'_>]) -> (Tree, Vec<Diagnostic>) {
     let mut problems = Vec::new();
     let mut tree = Tree::default();
     for (file, text) in files {
@@ -67,6 +107,7 @@ pub fn read(files: &[(String, String)]) -> Result<Tree, Vec<Diagnostic>> {
                 .and_then(Node::as_str)
                 .is_some_and(|v| v.starts_with("argoproj.io/"));
             if !argo {
+                tree.application_health |= application_health(doc);
                 continue;
             }
             match kind {
@@ -82,7 +123,7 @@ pub fn read(files: &[(String, String)]) -> Result<Tree, Vec<Diagnostic>> {
                         .and_then(|m| m.get("name"))
                         .and_then(Node::as_str)
                         .unwrap_or("");
-                    let generated = match super::applications(doc, &[]) {
+                    let generated = match super::applications(doc, checkouts) {
                         Ok(apps) => apps,
                         Err((pos, why)) => {
                             tree.not_evaluated.push((
@@ -146,10 +187,7 @@ pub fn read(files: &[(String, String)]) -> Result<Tree, Vec<Diagnostic>> {
             }
         }
     }
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    Ok(tree)
+    (tree, problems)
 }
 
 /// One Application's entry.

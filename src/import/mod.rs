@@ -1,48 +1,40 @@
 //! `ladder import`: a spec that reproduces an existing tree of Argo CD manifests.
 //!
 //! The tree is read as Argo CD would create it ([`crate::generate::tree`]: Application
-//! manifests and what ApplicationSets generate). Each Application becomes one
-//! environment's instance of a component: the environment is its `env` (or
-//! `environment`) label, else the last `-part` of its name when that reads as an
-//! environment; the component is the name without that part. What the Applications of
-//! one component share, with the environment's name made `{{ env }}`, becomes the
-//! component's source and namespace; each environment gets its destination cluster and
-//! sync policy. The existing order is kept exactly: `layout: pinned`, each component's
-//! phase its rank (sync-wave, then RollingSync step) among its environment's
-//! Applications, so the first `ladder build` changes no order.
+//! manifests and what ApplicationSets generate). An app-of-apps (an Application whose
+//! source path holds other Applications) is not a component: ladder's root takes its
+//! place. Each other Application becomes one environment's instance of a component:
+//! the environment is its `env` (or `environment`) label, else the last `-part` of its
+//! name when that reads as an environment; the component is the name without that
+//! part. What an environment's Applications agree on is the environment's
+//! ([`derive`]); a component's sources and namespace are one value for every
+//! environment, the environment's name made `{{ env }}` where ladder substitutes it
+//! ([`unify`]); its other settings are the component's or one environment's override
+//! ([`fields`]). The existing order is kept exactly ([`order`]): `layout: pinned`, each
+//! component's phase its place (sync-waves from the top app-of-apps down, then
+//! RollingSync step) among its environment's Applications, so the first `ladder build`
+//! changes no order.
 //!
-//! Nothing is dropped silently: what cannot be mapped is a line of the report, with its
-//! place and why. A pure function of the files' texts; the CLI reads and writes.
+//! Nothing is dropped silently: what cannot be mapped, and what Argo CD does not order
+//! (separate trees), is a line of the report, with its place and why. A pure function
+//! of the files' texts; the CLI reads and writes.
 
+mod derive;
+mod fields;
+mod instance;
+mod order;
+mod unify;
 mod write;
 
+use instance::{Instance, env_label, suffix_environments};
 pub use write::Line;
 use write::common;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use crate::diagnostic::{Diagnostic, Pos};
+use crate::diagnostic::Pos;
 use crate::generate::tree::Made;
 use crate::load::yaml::Node;
-
-/// Names that read as environments when they end an Application's name, in rollout
-/// order (the order for environments whose Applications do not order them).
-const ENVIRONMENTS: [&str; 14] = [
-    "dev",
-    "development",
-    "sandbox",
-    "test",
-    "qa",
-    "int",
-    "uat",
-    "stage",
-    "staging",
-    "preprod",
-    "perf",
-    "demo",
-    "prod",
-    "production",
-];
 
 /// What an import makes: the spec's text, and the report.
 #[derive(Debug, Clone)]
@@ -50,24 +42,28 @@ pub struct Imported {
     pub spec: String,
     /// Not mapped, or decided: in file order.
     pub report: Vec<Line>,
+    /// How many Applications and ApplicationSets the files hold.
+    pub found: usize,
     /// How many Applications became how many components and environments.
     pub applications: usize,
     pub components: usize,
     pub environments: Vec<String>,
 }
 
-/// One Application placed as a component's instance in an environment.
-struct Instance<'a> {
-    made: &'a Made,
-    component: String,
-    env: String,
-}
-
 /// Imports the Applications of `files` (path, text) into a spec named `name` (by
-/// default the ApplicationSet's, when one makes them all). Files that are not YAML are
-/// errors; everything else is imported as far as it goes.
-pub fn import(files: &[(String, String)], name: Option<&str>) -> Result<Imported, Vec<Diagnostic>> {
-    let tree = crate::generate::tree::read(files)?;
+/// default the ApplicationSet's, when one makes them all), git generators reading
+/// `checkouts`. The files are read in the
+/// order of their names, so the order they are given in changes nothing; a file that
+/// is not YAML is reported and the rest imported.
+pub fn import(
+    files: &[(String, String)],
+    name: Option<&str>,
+    checkouts: &[crate::generate::Checkout<'_>],
+) -> Imported {
+    let mut files = files.to_vec();
+    files.sort();
+    files.dedup_by(|a, b| a.0 == b.0);
+    let (tree, unreadable) = crate::generate::tree::read_all(&files, checkouts);
     let mut report: Vec<Line> = tree
         .not_evaluated
         .iter()
@@ -77,25 +73,54 @@ pub fn import(files: &[(String, String)], name: Option<&str>) -> Result<Imported
             what: format!("not imported: {why}"),
         })
         .collect();
-    let line = write::line;
-    let by_label = tree.apps.iter().all(|m| env_label(m).is_some());
-    // Suffixes that read as environments, or that several components share.
-    let mut suffix_count: BTreeMap<&str, usize> = BTreeMap::new();
-    for m in &tree.apps {
-        if let Some((_, suffix)) = m.name.rsplit_once('-') {
-            *suffix_count.entry(suffix).or_default() += 1;
-        }
+    for d in &unreadable {
+        report.push(Line {
+            file: d.file.clone(),
+            pos: d.pos,
+            what: format!("not imported, not YAML: {}", d.message),
+        });
     }
+    let line = write::line;
+    let parents = order::parents(&tree.apps, &mut report);
+    let mut children: BTreeMap<usize, usize> = BTreeMap::new();
+    for p in parents.iter().flatten() {
+        *children.entry(*p).or_default() += 1;
+    }
+    for (p, n) in &children {
+        report.push(line(
+            &tree.apps[*p],
+            &format!("is an app-of-apps of {n} Applications: not a component; ladder's root Application takes its place, and its children's order is kept"),
+        ));
+    }
+    let found = tree.apps.len() + tree.not_evaluated.len();
+    let apps: Vec<(usize, &Made)> = tree
+        .apps
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !children.contains_key(i))
+        .collect();
+    let suffix_envs = suffix_environments(apps.iter().map(|(_, m)| m.name.as_str()));
+    let mut label_keys: BTreeSet<&str> = BTreeSet::new();
     let mut instances: Vec<Instance<'_>> = Vec::new();
     let mut seen: BTreeMap<(String, String), &Made> = BTreeMap::new();
-    for m in &tree.apps {
-        let env = if by_label {
-            env_label(m)
-        } else {
-            m.name.rsplit_once('-').and_then(|(_, s)| {
-                (ENVIRONMENTS.contains(&s) || suffix_count.get(s).is_some_and(|&n| n > 1))
-                    .then(|| s.to_owned())
-            })
+    for (index, m) in apps {
+        let suffix = m
+            .name
+            .rsplit_once('-')
+            .map(|(_, s)| s)
+            .filter(|s| suffix_envs.contains(s));
+        let env = match env_label(m) {
+            Some((key, env)) => {
+                label_keys.insert(key);
+                if suffix.is_some_and(|s| s != env) || !m.name.ends_with(&format!("-{env}")) {
+                    report.push(line(
+                        m,
+                        &format!("its `{key}` label is `{env}`, which does not end its name: ladder names it `{}-{env}`", m.name),
+                    ));
+                }
+                Some(env)
+            }
+            None => suffix.map(str::to_owned),
         };
         let Some(env) = env else {
             report.push(line(
@@ -122,12 +147,21 @@ pub fn import(files: &[(String, String)], name: Option<&str>) -> Result<Imported
         }
         seen.insert((component.clone(), env.clone()), m);
         instances.push(Instance {
+            index,
             made: m,
             component,
             env,
         });
     }
-    let environments = order_environments(&instances);
+    let placed = order::place(&instances, &tree.apps, &parents);
+    let environments = order::environments(&instances, &placed, &mut report);
+    let ranks = order::ranks(&instances, &placed, &mut report);
+    let env_index = |e: &str| {
+        environments
+            .iter()
+            .position(|x| x == e)
+            .unwrap_or(usize::MAX)
+    };
     let appset = common(
         instances
             .iter()
@@ -156,34 +190,52 @@ pub fn import(files: &[(String, String)], name: Option<&str>) -> Result<Imported
             what: format!("{rolling} of the {} Applications are rolled out by RollingSync and the others by sync-waves; ladder rolls a spec out one way, so the spec uses RollingSync", instances.len()),
         });
     }
-    // Environments: destination, sync, prune, selfHeal, syncOptions where every
-    // Application of the environment agrees.
+    if !spec.rolling_sync && !tree.application_health && instances.iter().any(|i| i.made.key.0 != 0)
+    {
+        report.push(Line {
+            file: String::new(),
+            pos: Pos::default(),
+            what: "no `argocd-cm` among the files gives Applications a health check, so Argo CD starts each wave of these app-of-apps without waiting for the one before to be healthy; ladder's tree has that check (`patches/`), so its waves wait: if your `argocd-cm` lives elsewhere, import it too".into(),
+        });
+    }
+    let env_label_key = match label_keys.iter().copied().collect::<Vec<_>>().as_slice() {
+        [one] => *one,
+        _ => "env",
+    };
+    if env_label_key != "env" {
+        spec.environment_label = Some(env_label_key.to_owned());
+    }
     for env in &environments {
-        let apps: Vec<&Instance<'_>> = instances.iter().filter(|i| &i.env == env).collect();
-        spec.environments.push(write::environment(
-            env,
-            &apps.iter().map(|i| i.made).collect::<Vec<_>>(),
-            &mut report,
-        ));
+        let apps: Vec<&Made> = instances
+            .iter()
+            .filter(|i| &i.env == env)
+            .map(|i| i.made)
+            .collect();
+        spec.environments
+            .push(derive::environment(env, &apps, &mut report));
     }
     // Components, with their phase: the rank of their place among their environment's
     // Applications, the same in every environment.
     let mut names: Vec<&str> = instances.iter().map(|i| i.component.as_str()).collect();
     names.sort_unstable();
     names.dedup();
-    let ranks = ranks(&instances);
     for component in &names {
-        let mine: Vec<&Instance<'_>> = instances
+        let mut mine: Vec<(&Instance<'_>, i64)> = instances
             .iter()
-            .filter(|i| i.component == *component)
+            .zip(&ranks)
+            .filter(|(i, _)| i.component == *component)
+            .map(|(i, r)| (i, *r))
             .collect();
-        let phase = phase(component, &mine, &ranks, &mut report);
-        let per_env: Vec<(&str, &Made)> = mine.iter().map(|i| (i.env.as_str(), i.made)).collect();
-        spec.components.push(write::component(
+        mine.sort_by_key(|(i, _)| env_index(&i.env));
+        let phase = order::phase(component, &mine, &mut report);
+        let per_env: Vec<(&str, &Made)> =
+            mine.iter().map(|(i, _)| (i.env.as_str(), i.made)).collect();
+        spec.components.push(derive::component(
             component,
             phase,
             &per_env,
-            &environments,
+            &spec.environments,
+            env_label_key,
             &mut report,
         ));
     }
@@ -202,91 +254,30 @@ pub fn import(files: &[(String, String)], name: Option<&str>) -> Result<Imported
             what: "the Applications use several AppProjects; ladder gives them one (`argocd.project`), so the spec names none and ladder emits its own".into(),
         });
     }
+    let namespaces = common(
+        instances
+            .iter()
+            .map(|i| i.made.namespace.clone().unwrap_or_else(|| "argocd".into())),
+    );
+    match namespaces {
+        Some(ns) if ns != "argocd" => spec.namespace = Some(ns),
+        Some(_) => {}
+        None => report.push(Line {
+            file: String::new(),
+            pos: Pos::default(),
+            what: "the Applications are created in several namespaces; ladder creates them in one (`argocd.namespace`), so the spec names none and ladder uses `argocd`".into(),
+        }),
+    }
     report.sort_by(|a, b| (&a.file, a.pos, &a.what).cmp(&(&b.file, b.pos, &b.what)));
     report.dedup();
-    Ok(Imported {
+    Imported {
         spec: spec.text(),
         report,
+        found,
         applications: instances.len(),
         components: names.len(),
         environments,
-    })
-}
-
-fn env_label(m: &Made) -> Option<String> {
-    m.labels
-        .get("env")
-        .or_else(|| m.labels.get("environment"))
-        .cloned()
-}
-
-/// The environments in rollout order: by where their first Application comes (in one
-/// ApplicationSet, steps by environment order them), then as [`ENVIRONMENTS`] lists
-/// them, then by name.
-fn order_environments(instances: &[Instance<'_>]) -> Vec<String> {
-    let mut first: BTreeMap<&str, (i64, i64)> = BTreeMap::new();
-    for i in instances {
-        let key = first.entry(&i.env).or_insert(i.made.key);
-        *key = (*key).min(i.made.key);
     }
-    let mut envs: Vec<(&str, (i64, i64))> = first.into_iter().collect();
-    let known = |e: &str| {
-        ENVIRONMENTS
-            .iter()
-            .position(|k| *k == e)
-            .unwrap_or(usize::MAX)
-    };
-    envs.sort_by(|a, b| (a.1, known(a.0), a.0).cmp(&(b.1, known(b.0), b.0)));
-    envs.into_iter().map(|(e, _)| e.to_owned()).collect()
-}
-
-/// Each Application's rank (from 1) among the Applications of its environment and
-/// group: the distinct places before it, plus one.
-fn ranks(instances: &[Instance<'_>]) -> BTreeMap<String, i64> {
-    let mut places: BTreeMap<(&str, &str), Vec<(i64, i64)>> = BTreeMap::new();
-    for i in instances {
-        places
-            .entry((&i.env, &i.made.group))
-            .or_default()
-            .push(i.made.key);
-    }
-    for keys in places.values_mut() {
-        keys.sort_unstable();
-        keys.dedup();
-    }
-    instances
-        .iter()
-        .map(|i| {
-            let keys = &places[&(i.env.as_str(), i.made.group.as_str())];
-            let rank = keys.partition_point(|k| *k < i.made.key) + 1;
-            (i.made.name.clone(), i64::try_from(rank).unwrap_or(i64::MAX))
-        })
-        .collect()
-}
-
-/// A component's phase: its rank, which must be the same in every environment; where
-/// it is not, the first environment's, with a report line.
-fn phase(
-    component: &str,
-    mine: &[&Instance<'_>],
-    ranks: &BTreeMap<String, i64>,
-    report: &mut Vec<Line>,
-) -> i64 {
-    let first = ranks[&mine[0].made.name];
-    for i in &mine[1..] {
-        let rank = ranks[&i.made.name];
-        if rank != first {
-            report.push(Line {
-                file: i.made.file.clone(),
-                pos: i.made.pos,
-                what: format!(
-                    "`{}` comes at place {rank} of `{}` but `{}` at place {first} of `{}`: `{component}` gets phase {first} everywhere, so its order in `{}` changes",
-                    i.made.name, i.env, mine[0].made.name, mine[0].env, i.env
-                ),
-            });
-        }
-    }
-    first
 }
 
 /// The report as text: one line per item, `file:line: what`.

@@ -5,7 +5,7 @@ fn import(files: &[(&str, &str)]) -> super::Imported {
         .iter()
         .map(|(f, t)| ((*f).to_owned(), (*t).to_owned()))
         .collect();
-    super::import(&files, None).unwrap()
+    super::import(&files, None, &[])
 }
 
 /// One ApplicationSet with a list generator and RollingSync steps by environment: the
@@ -32,8 +32,8 @@ fn a_list_generator_with_steps_by_environment_round_trips() {
         .iter()
         .map(|(p, b)| (format!("out/{p}"), String::from_utf8_lossy(b).into_owned()))
         .collect();
-    let a = crate::review::compare::read(&[("tree/appset.yaml".into(), TREE.into())]).unwrap();
-    let b = crate::review::compare::read(&built).unwrap();
+    let a = crate::review::compare::read(&[("tree/appset.yaml".into(), TREE.into())], &[]).unwrap();
+    let b = crate::review::compare::read(&built, &[]).unwrap();
     let c = crate::review::compare::compare(&a, &b);
     assert!(
         c.only_a.is_empty() && c.fields.is_empty() && c.order_total == 0,
@@ -79,5 +79,142 @@ fn waves_become_ranked_phases_and_the_rest_is_reported() {
         what.iter()
             .any(|w| w.starts_with("`tools`: maps to no environment")),
         "{what:?}"
+    );
+}
+
+fn app(name: &str, labels: &str, spec: &str) -> String {
+    format!(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: {name}\n  labels: {{{labels}}}\nspec:\n  project: default\n  destination: {{server: https://kubernetes.default.svc, namespace: x}}\n{spec}"
+    )
+}
+
+fn what(imported: &super::Imported) -> Vec<&str> {
+    imported.report.iter().map(|l| l.what.as_str()).collect()
+}
+
+fn plans(imported: &super::Imported) {
+    crate::Request::new("ladder.yaml", imported.spec.as_bytes())
+        .plan()
+        .unwrap_or_else(|d| panic!("{}\n{d:#?}", imported.spec));
+}
+
+/// A manual environment gets no automated-sync settings, which ladder refuses there;
+/// `automated:` with no value is no automated sync, as in Argo CD.
+#[test]
+fn manual_environments_write_no_prune_and_a_null_automated_is_manual() {
+    let source = "  source: {repoURL: https://g/p.git, path: a}\n";
+    let imported = import(&[
+        (
+            "a/dev.yaml",
+            &app(
+                "a-dev",
+                "",
+                &format!("{source}  syncPolicy:\n    automated: {{prune: true, selfHeal: true}}\n"),
+            ),
+        ),
+        (
+            "a/prod.yaml",
+            &app(
+                "a-prod",
+                "",
+                &format!("{source}  syncPolicy:\n    automated:\n"),
+            ),
+        ),
+    ]);
+    assert!(
+        imported.spec.contains("  - name: prod\n    destination:\n      server: https://kubernetes.default.svc\n    sync: manual\ncomponents:"),
+        "{}",
+        imported.spec
+    );
+    plans(&imported);
+}
+
+/// `{{ env }}` only where ladder substitutes it, on word boundaries; what differs
+/// elsewhere is reported; files in any order give the same spec.
+#[test]
+fn env_is_templated_only_where_ladder_substitutes_it() {
+    let source = |env: &str| {
+        format!(
+            "  source:\n    repoURL: https://g/devtools.git\n    path: apps/{env}\n    helm:\n      values: \"tier: {env}\"\n      valueFiles: [values-{env}.yaml]\n"
+        )
+    };
+    let files = [
+        ("t/prod.yaml", app("api-prod", "", &source("prod"))),
+        ("t/dev.yaml", app("api-dev", "", &source("dev"))),
+    ];
+    let files: Vec<(&str, &str)> = files.iter().map(|(f, t)| (*f, t.as_str())).collect();
+    let imported = import(&files);
+    assert!(
+        imported.spec.contains(
+            "      repoURL: https://g/devtools.git\n      path: apps/{{ env }}\n      helm:\n        values: \"tier: dev\"\n        valueFiles:\n          - values-{{ env }}.yaml\n"
+        ),
+        "{}",
+        imported.spec
+    );
+    assert!(
+        what(&imported)
+            .iter()
+            .any(|w| w.contains("`source.helm.values` differ")),
+        "{:?}",
+        what(&imported)
+    );
+    let reversed: Vec<(&str, &str)> = files.iter().rev().copied().collect();
+    assert_eq!(import(&reversed).spec, imported.spec);
+    plans(&imported);
+}
+
+/// Suffixes that only look shared (`cert-manager`, `trust-manager`) are not
+/// environments; a label that is not the name's suffix is said; a file that is not
+/// YAML is reported and the rest imported; sync options ladder has no name for are
+/// reported.
+#[test]
+fn what_does_not_map_is_reported_and_the_rest_imported() {
+    let source = "  source: {repoURL: https://g/p.git, path: a}\n";
+    let options = format!(
+        "{source}  syncPolicy:\n    syncOptions: [CreateNamespace=true, Frobnicate=true]\n"
+    );
+    let imported = import(&[
+        ("a/cert.yaml", &app("cert-manager", "", source)),
+        ("a/trust.yaml", &app("trust-manager", "", source)),
+        ("a/api.yaml", &app("api", "env: dev", &options)),
+        ("a/web.yaml", &app("web-dev", "", source)),
+        ("a/broken.yaml", "a: [\n"),
+    ]);
+    assert_eq!(imported.environments, ["dev"]);
+    assert_eq!(imported.components, 2);
+    let what = what(&imported);
+    for expected in [
+        "`cert-manager`: maps to no environment",
+        "`trust-manager`: maps to no environment",
+        "`api`: its `env` label is `dev`, which does not end its name: ladder names it `api-dev`",
+        "not imported, not YAML",
+        "`api`: the sync option `Frobnicate=true` is not imported",
+    ] {
+        assert!(
+            what.iter().any(|w| w.starts_with(expected)),
+            "{expected}: {what:?}"
+        );
+    }
+    assert!(
+        imported
+            .spec
+            .contains("    syncOptions:\n      CreateNamespace: true\n"),
+        "{}",
+        imported.spec
+    );
+}
+
+/// An Application RollingSync selects in no step is never synced by it: reported, and
+/// placed last.
+#[test]
+fn an_application_in_no_step_is_reported_and_comes_last() {
+    let tree = TREE.replace("values: [prod]", "values: [nowhere]");
+    let imported = import(&[("tree/appset.yaml", &tree)]);
+    assert!(
+        what(&imported)
+            .iter()
+            .any(|w| w.contains("is in no RollingSync step")),
+        "{:?}",
+        what(&imported)
     );
 }

@@ -20,8 +20,9 @@
 //!
 //! Order: each Application's key is (sync-wave of its manifest or of its
 //! ApplicationSet, RollingSync step), compared lexicographically among the Applications
-//! of one group (the folder of their manifests or ApplicationSets: one app-of-apps'
-//! children, whose waves order the ApplicationSets among them too).
+//! of one group: the folder of their manifests (one app-of-apps' children), or one
+//! ApplicationSet, as an app-of-apps' waves wait only until an ApplicationSet has
+//! generated its Applications, not until they are healthy.
 //! Two Applications that share a group on both sides must come in the same order
 //! (before, together, after) on both.
 
@@ -71,8 +72,11 @@ pub struct Side {
 
 /// Reads the Applications of `files` (path, text) ([`crate::generate::tree`]). Files
 /// that are not YAML are errors.
-pub fn read(files: &[(String, String)]) -> Result<Side, Vec<Diagnostic>> {
-    let tree = crate::generate::tree::read(files)?;
+pub fn read(
+    files: &[(String, String)],
+    checkouts: &[crate::generate::Checkout<'_>],
+) -> Result<Side, Vec<Diagnostic>> {
+    let tree = crate::generate::tree::read(files, checkouts)?;
     let mut side = Side {
         not_evaluated: tree.not_evaluated.clone(),
         ..Side::default()
@@ -126,6 +130,12 @@ fn app(made: &Made) -> App {
         {
             automated.remove("selfHeal");
         }
+        // `automated: {enabled: false}` (Argo CD 3.x) is no automated sync at all.
+        if let Some(p) = policy.as_object_mut()
+            && p.get("automated").and_then(|a| a.get("enabled")) == Some(&Json::Bool(false))
+        {
+            p.remove("automated");
+        }
         flatten("spec.syncPolicy", &policy, &mut fields);
     }
     if let Some(namespace) = &made.namespace {
@@ -148,7 +158,13 @@ fn app(made: &Made) -> App {
         file: made.file.clone(),
         pos: made.pos,
         fields,
-        group: made.group.clone(),
+        // An ApplicationSet's Applications are ordered by its steps only: the waves of
+        // an app-of-apps wait just until an ApplicationSet has generated them
+        // (argocd-semantics.md §3).
+        group: match &made.appset {
+            Some(appset) => format!("{} (ApplicationSet `{appset}`)", made.group),
+            None => made.group.clone(),
+        },
         key: made.key,
         ladder: made.labels.get(LADDERS[0]).is_some_and(|v| v == "ladder"),
         at: made.at.clone(),
@@ -157,19 +173,19 @@ fn app(made: &Made) -> App {
 
 /// `value` as leaves under `path`: objects key by key (a key with a `.` as `["k"]`,
 /// so two shapes never flatten alike), lists item by item, and empty values (null,
-/// "", [], {}) left out, as Argo CD reads them as unset; but an empty `automated`,
-/// `retry` or `managedNamespaceMetadata` is kept, as its presence is the setting
-/// (`automated: {}` syncs automatically).
+/// "", [], {}) left out, as Argo CD reads them as unset; but `automated`, `retry` and
+/// `managedNamespaceMetadata` are recorded as there (as `{}`) whenever they are
+/// objects, as their presence is the setting (`automated: {}` syncs automatically),
+/// and a null one as not there.
 fn flatten(path: &str, value: &Json, out: &mut BTreeMap<String, Json>) {
     match value {
         Json::Null => {}
         Json::String(s) if s.is_empty() => {}
-        Json::Object(map) if map.is_empty() => {
-            if PRESENCE.iter().any(|p| path.ends_with(&format!(".{p}"))) {
-                out.insert(path.to_owned(), value.clone());
-            }
-        }
         Json::Object(map) => {
+            // The setting is there, whatever it holds (`automated: {}` syncs).
+            if PRESENCE.iter().any(|p| path.ends_with(&format!(".{p}"))) {
+                out.insert(path.to_owned(), Json::Object(serde_json::Map::new()));
+            }
             for (k, v) in map {
                 flatten(&key_path(path, k), v, out);
             }
@@ -363,7 +379,7 @@ pub fn text(a: &Side, b: &Side, c: &Comparison, a_name: &str, b_name: &str) -> S
     if c.uncompared > 0 {
         let _ = writeln!(
             out,
-            "note: {} pairs share a folder on one side only; their order is not compared",
+            "note: {} pairs are ordered together on one side only (one folder or ApplicationSet there, separate ones on the other); their order is not compared",
             c.uncompared
         );
     }

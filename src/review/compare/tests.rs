@@ -5,7 +5,7 @@ fn side(files: &[(&str, &str)]) -> super::Side {
         .iter()
         .map(|(f, t)| ((*f).to_owned(), (*t).to_owned()))
         .collect();
-    read(&files).unwrap()
+    read(&files, &[]).unwrap()
 }
 
 /// One ApplicationSet, a list generator and RollingSync steps by phase label, the way

@@ -4,8 +4,10 @@
 //! tree: the imported spec (`ladder.yaml`), the report (`ladder-import.txt`) and what
 //! compare prints (`compare.stdout`) are held against the folder's files, so the first
 //! build of an imported spec is seen to change nothing but what ladder adds on purpose.
+//! The same import with `--split` (each component in its own file) builds byte for
+//! byte alike.
 
-use crate::support::{assert_file, case_dirs, copy_tree, ladder};
+use crate::support::{assert_file, case_dirs, copy_tree, ladder, read_dir_files};
 
 #[test]
 fn imported_trees_build_to_the_same_applications_in_the_same_order() {
@@ -48,5 +50,32 @@ fn imported_trees_build_to_the_same_applications_in_the_same_order() {
             &extra,
         );
         assert_file(&case.join("compare.stdout"), &text);
+        // `--split`: each component in its own file, built byte for byte alike.
+        let split = tempfile::tempdir().unwrap();
+        copy_tree(&case.join("tree"), &split.path().join("tree"));
+        let mut split_args = args.clone();
+        split_args.push("--split");
+        let imported = ladder(split.path(), &split_args);
+        assert_eq!(imported.status.code(), Some(0), "{}", case.display());
+        let components = read_dir_files(&split.path().join("spec/components"));
+        assert!(!components.is_empty(), "{}", case.display());
+        assert!(
+            components.keys().all(|k| k.ends_with("/component.yaml")),
+            "{components:?}"
+        );
+        let built = ladder(split.path(), &["build", "-f", "spec", "-o", "built"]);
+        assert_eq!(
+            built.status.code(),
+            Some(0),
+            "{}: {}",
+            case.display(),
+            String::from_utf8_lossy(&built.stderr)
+        );
+        assert_eq!(
+            read_dir_files(&split.path().join("built")),
+            read_dir_files(&dir.path().join("built")),
+            "{}: the split spec builds otherwise",
+            case.display()
+        );
     }
 }

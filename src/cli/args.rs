@@ -123,6 +123,10 @@ pub(super) enum Command {
         /// Replace an existing `ladder.yaml` and report.
         #[arg(long)]
         force: bool,
+        /// Write each component to its own file, `components/NAME/component.yaml`,
+        /// which the spec includes (`include`), so each team owns its folder.
+        #[arg(long)]
+        split: bool,
         /// The local checkout of a repository ApplicationSet git generators read
         /// (repeatable): `--repository https://github.com/acme/platform.git=../platform`.
         /// The git repository each PATH is in is found by itself, by its remotes' URLs.

@@ -15,6 +15,7 @@ pub(super) fn import(
     out: &Path,
     name: Option<&str>,
     force: bool,
+    split: bool,
     repository: &[String],
 ) -> anyhow::Result<ExitCode> {
     let repositories = match super::checkout::parse_repositories(repository) {
@@ -55,8 +56,18 @@ pub(super) fn import(
     }
     let spec_path = out.join("ladder.yaml");
     let report_path = out.join(REPORT);
+    // What is written: the spec, or with --split the spec and one file per component.
+    let written: Vec<(std::path::PathBuf, &str)> = if split {
+        imported
+            .split
+            .iter()
+            .map(|(path, text)| (out.join(path), text.as_str()))
+            .collect()
+    } else {
+        vec![(spec_path.clone(), imported.spec.as_str())]
+    };
     if !force {
-        for path in [&spec_path, &report_path] {
+        for path in written.iter().map(|(p, _)| p).chain([&report_path]) {
             if std::fs::symlink_metadata(path).is_ok() {
                 eprintln!(
                     "error: {} exists; ladder import never overwrites a file without --force",
@@ -85,11 +96,14 @@ pub(super) fn import(
             );
         }
     }
-    std::fs::create_dir_all(out)?;
-    for (path, bytes) in [
-        (&spec_path, imported.spec.as_bytes()),
-        (&report_path, report.as_bytes()),
-    ] {
+    for (path, bytes) in written
+        .iter()
+        .map(|(p, t)| (p, t.as_bytes()))
+        .chain([(&report_path, report.as_bytes())])
+    {
+        if let Some(folder) = path.parent() {
+            std::fs::create_dir_all(folder)?;
+        }
         if std::fs::symlink_metadata(path).is_ok() {
             fs_safe::replace_file(path, bytes)?;
         } else {
@@ -97,11 +111,20 @@ pub(super) fn import(
         }
     }
     print!("{report}");
-    println!(
-        "wrote {} and {}",
-        spec_path.display(),
-        report_path.display()
-    );
+    if split {
+        println!(
+            "wrote {}, {} component files beside it and {}",
+            spec_path.display(),
+            written.len() - 1,
+            report_path.display()
+        );
+    } else {
+        println!(
+            "wrote {} and {}",
+            spec_path.display(),
+            report_path.display()
+        );
+    }
     Ok(if problems.is_empty() {
         ExitCode::SUCCESS
     } else {

@@ -125,8 +125,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             out,
             name,
             force,
+            split,
             repository,
-        } => import::import(&paths, &out, name.as_deref(), force, &repository),
+        } => import::import(&paths, &out, name.as_deref(), force, split, &repository),
         Command::Lint {
             spec,
             argocd_version,

@@ -40,6 +40,9 @@ use crate::load::yaml::Node;
 #[derive(Debug, Clone)]
 pub struct Imported {
     pub spec: String,
+    /// The same spec with each component in its own file (`ladder import --split`):
+    /// (path relative to the spec's folder, text), `ladder.yaml` first.
+    pub split: Vec<(String, String)>,
     /// Not mapped, or decided: in file order.
     pub report: Vec<Line>,
     /// How many Applications and ApplicationSets the files hold.
@@ -271,7 +274,8 @@ pub fn import(
     report.sort_by(|a, b| (&a.file, a.pos, &a.what).cmp(&(&b.file, b.pos, &b.what)));
     report.dedup();
     Imported {
-        spec: spec.text(),
+        spec: spec.files(false).swap_remove(0).1,
+        split: spec.files(true),
         report,
         found,
         applications: instances.len(),

@@ -81,8 +81,9 @@ impl Spec {
         }
     }
 
-    /// The spec's text: environments in rollout order, components by phase then name.
-    pub(super) fn text(mut self) -> String {
+    /// The spec's files (`ladder.yaml` first): environments in rollout order,
+    /// components by phase then name, in the spec or, `split`, each in its own file.
+    pub(super) fn files(&mut self, split: bool) -> Vec<(String, String)> {
         let mut out = String::new();
         let _ = writeln!(
             out,
@@ -165,32 +166,57 @@ impl Spec {
         }
         self.components
             .sort_by(|a, b| (a.phase, &a.name).cmp(&(b.phase, &b.name)));
-        let _ = writeln!(out, "components:");
-        for c in &self.components {
-            let _ = writeln!(out, "  - name: {}", scalar(&c.name));
-            let _ = writeln!(out, "    phase: {}", c.phase);
-            for (key, value) in &c.fields {
-                let _ = write!(out, "    {key}:");
-                block(&mut out, value, 6);
+        let mut files = Vec::new();
+        if split {
+            let _ = writeln!(
+                out,
+                "# Each component in its own file, so each team owns its folder."
+            );
+            let _ = writeln!(out, "include:\n  - {}", scalar(SPLIT));
+            for c in &self.components {
+                let mut text = String::new();
+                component(&mut text, c, "");
+                files.push((SPLIT.replace('*', &c.name), text));
             }
-            if !c.overrides.is_empty() {
-                let _ = writeln!(out, "    overrides:");
-                for (env, fields) in &c.overrides {
-                    let _ = writeln!(out, "      {}:", scalar(env));
-                    for (key, value) in fields {
-                        let _ = write!(out, "        {key}:");
-                        block(&mut out, value, 10);
-                    }
-                }
-            }
-            if !c.disabled.is_empty() {
-                let _ = writeln!(out, "    enabled:");
-                for env in &c.disabled {
-                    let _ = writeln!(out, "      {}: false", scalar(env));
-                }
+        } else {
+            let _ = writeln!(out, "components:");
+            for c in &self.components {
+                let _ = write!(out, "  - ");
+                component(&mut out, c, "    ");
             }
         }
-        out
+        files.insert(0, ("ladder.yaml".to_owned(), out));
+        files
+    }
+}
+
+/// Where `--split` writes each component, the spec's `include`.
+const SPLIT: &str = "components/*/component.yaml";
+
+/// A component's mapping, its first line already begun; `pad` indents the others.
+fn component(out: &mut String, c: &Component, pad: &str) {
+    let _ = writeln!(out, "name: {}", scalar(&c.name));
+    let _ = writeln!(out, "{pad}phase: {}", c.phase);
+    let width = pad.len();
+    for (key, value) in &c.fields {
+        let _ = write!(out, "{pad}{key}:");
+        block(out, value, width + 2);
+    }
+    if !c.overrides.is_empty() {
+        let _ = writeln!(out, "{pad}overrides:");
+        for (env, fields) in &c.overrides {
+            let _ = writeln!(out, "{pad}  {}:", scalar(env));
+            for (key, value) in fields {
+                let _ = write!(out, "{pad}    {key}:");
+                block(out, value, width + 6);
+            }
+        }
+    }
+    if !c.disabled.is_empty() {
+        let _ = writeln!(out, "{pad}enabled:");
+        for env in &c.disabled {
+            let _ = writeln!(out, "{pad}  {}: false", scalar(env));
+        }
     }
 }
 

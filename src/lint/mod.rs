@@ -173,7 +173,7 @@ pub fn lint(files: &[(String, String)], options: Options<'_>) -> Result<Report, 
             .collect::<Vec<_>>(),
     );
     // What every file provides and needs (CRDs, stores, issuers), Argo CD's or not.
-    let resources = order::Resources::scan(
+    let resources = crate::evidence::Resources::scan(
         &candidates
             .iter()
             .map(|(f, _, d)| (*f, d.as_slice()))

@@ -134,7 +134,7 @@ pub(super) fn lint(
                     target,
                     &settings,
                     &[],
-                    &super::order::Resources::default(),
+                    &crate::evidence::Resources::default(),
                 )
                 .0
                 .into_iter()

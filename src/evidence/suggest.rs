@@ -180,19 +180,25 @@ fn from_sides(sides: &[Side<'_>]) -> Suggestions {
                 continue;
             }
             let optional = if need.optional { " (optional)" } else { "" };
-            let verb = if matches!(thing, Thing::Crd(..)) {
-                "installs"
+            let (one, several) = if matches!(thing, Thing::Crd(..)) {
+                ("installs", "install")
             } else {
-                "creates"
+                ("creates", "create")
             };
-            let said = |(c, p): (&&str, &&Provided)| {
-                format!("`{c}` ({}, {}:{})", p.what, p.file, p.pos.line)
-            };
-            let whom: Vec<String> = by.iter().map(said).collect();
-            let who = match whom.as_slice() {
-                [one] => format!("which {one} {verb}"),
-                [init @ .., last] => format!("which {} and {last} all {verb}", init.join(", ")),
-                [] => continue,
+            let place = |p: &Provided| format!("{}, {}:{}", p.what, p.file, p.pos.line);
+            let who = if let [(c, p)] = by.iter().collect::<Vec<_>>().as_slice() {
+                format!("which `{c}` {one} ({})", place(p))
+            } else {
+                let all: Vec<String> = by
+                    .iter()
+                    .map(|(c, p)| format!("`{c}` ({})", place(p)))
+                    .collect();
+                let (init, last) = all.split_at(all.len().saturating_sub(1));
+                format!(
+                    "which {} and {} all {several}",
+                    init.join(", "),
+                    last.join("")
+                )
             };
             let evidence = Evidence {
                 file: need.file.clone(),

@@ -2,8 +2,9 @@
 //!
 //! Provides: a CRD its (group, kind); a (Cluster)SecretStore, a cert-manager
 //! (Cluster)Issuer, a Namespace, an IngressClass, a StorageClass, a Secret or a ConfigMap
-//! itself; an ExternalSecret the Secret it writes (`spec.target.name`, else its own name,
-//! unless `creationPolicy` is `Merge` or `None`, which write into a Secret made
+//! itself; an ExternalSecret the Secret it writes (`spec.target.name`, else its own name:
+//! <https://external-secrets.io/latest/api/externalsecret/>;
+//! not when `creationPolicy` is `Merge` or `None`, which write into a Secret made
 //! elsewhere: <https://external-secrets.io/latest/guides/ownership-deletion-policy/>);
 //! a cert-manager Certificate the Secret of `spec.secretName`
 //! (<https://cert-manager.io/docs/usage/certificate/>).

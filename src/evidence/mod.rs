@@ -14,6 +14,13 @@
 //! provides and needs), `pods` (a pod spec's Secret and ConfigMap references), `scan`
 //! ([`Resources`]: every file's, the kustomizations and charts, and which files a
 //! source path installs), `suggest` (the edges), `path` (file names normalized).
+//!
+//! Two ways in. With a checkout's files: [`Resources::scan`] them once, take each
+//! component's [`Resources::installed`] files (its source path, `directory.recurse`) and
+//! ask [`Resources::suggest`]. With each component's own documents (its folder's files,
+//! the output of `helm template` or `kustomize build`): [`suggest`]. Either way the
+//! [`Suggestions`] are sorted, each edge with the [`Evidence`] to show (a sentence, its
+//! place, whether the reference is optional).
 
 mod document;
 mod path;

@@ -19,6 +19,7 @@ pub mod dag;
 pub mod diagnostic;
 pub mod edit;
 pub mod emit;
+pub mod evidence;
 pub mod generate;
 pub mod glob;
 pub mod import;

@@ -28,6 +28,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("load", 1),
     ("analyze", 2),
     ("generate", 2),
+    ("evidence", 2),
     ("plan", 3),
     ("render", 4),
     ("emit", 5),

@@ -17,9 +17,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::order::join;
 use super::path::{is_kustomization, parent};
 use super::settings::normalize_name as normalize;
+use crate::evidence::join;
 use crate::load::yaml::{self, Node, Value};
 
 /// One `kustomize build` to run.

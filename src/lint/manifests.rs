@@ -409,7 +409,7 @@ pub(super) fn lint_files(
     version: Version,
     settings: &Settings,
     checkouts: &[crate::generate::Checkout<'_>],
-    resources: &super::order::Resources,
+    resources: &crate::evidence::Resources,
 ) -> (Vec<Finding>, usize) {
     let manual: Vec<BTreeSet<u32>> = trees
         .iter()

@@ -15,7 +15,8 @@
 //! existing manifests, on `doc`s), `apps` (rules across Applications: names, refs,
 //! template waves), `generate` (list generators evaluated), `settings`
 //! (the Argo CD settings rules depend on, found in ConfigMaps, kustomizations, Helm
-//! values and the Operator's resource).
+//! values and the Operator's resource), `order` (`dependency-order`) and `missing`
+//! (`missing-dependency`), on what [`crate::evidence`] reads in the manifests.
 //!
 //! A tool beside the pipeline: may import every stage and the pipeline; no stage
 //! imports it.
@@ -28,6 +29,7 @@ pub mod config;
 mod doc;
 pub mod finding;
 mod manifests;
+mod missing;
 mod order;
 pub mod output;
 mod path;
@@ -91,6 +93,7 @@ pub fn lint(files: &[(String, String)], options: Options<'_>) -> Result<Report, 
     let mut specs = 0;
     let mut trees = Vec::new();
     let mut candidates = Vec::new();
+    let mut ladders = Vec::new();
     // Problems of files that are specs by name (`-f`, `ladder.yaml`) but cannot be read
     // as one: findings, never a silent skip.
     let mut spec_problems = Vec::new();
@@ -153,9 +156,10 @@ pub fn lint(files: &[(String, String)], options: Options<'_>) -> Result<Report, 
             let none = crate::Inputs::default();
             let spec_inputs = options.inputs.get(file).unwrap_or(&none);
             match spec::lint(file, text.as_bytes(), options.version, spec_inputs) {
-                Ok((found, v)) => {
-                    findings.extend(found);
-                    spec_version = spec_version.or(v);
+                Ok(linted) => {
+                    findings.extend(linted.findings);
+                    spec_version = spec_version.or(linted.version);
+                    ladders.extend(linted.ladder);
                 }
                 // A spec of the wrong shape: its problems are findings.
                 Err(diagnostics) => findings.extend(diagnostics.into_iter().map(Finding::error)),
@@ -173,12 +177,16 @@ pub fn lint(files: &[(String, String)], options: Options<'_>) -> Result<Report, 
             .collect::<Vec<_>>(),
     );
     // What every file provides and needs (CRDs, stores, issuers), Argo CD's or not.
-    let resources = order::Resources::scan(
+    let resources = crate::evidence::Resources::scan(
         &candidates
             .iter()
             .map(|(f, _, d)| (*f, d.as_slice()))
             .collect::<Vec<_>>(),
     );
+    // Dependencies the specs' components' manifests imply.
+    for ladder in &ladders {
+        findings.extend(missing::lint(ladder, &resources, options.checkouts));
+    }
     settings.assume_health_check = options
         .config
         .assumes(config::Assume::ApplicationHealthCheck);

@@ -193,6 +193,12 @@ pub const RULES: &[Rule] = &[
         fix: "write the wave as an integer string, e.g. \"2\"",
     },
     Rule {
+        name: "missing-dependency",
+        severity: Severity::Warning,
+        reason: "a component's manifests need what another component's create (a CRD, a (Cluster)SecretStore, a (Cluster)Issuer, a Namespace, an IngressClass, a StorageClass, a Secret or ConfigMap its workloads read) but the spec's `dependsOn` does not put that component first, so both may roll out at once and the first sync fail or the pods wait; a note when several components create it",
+        fix: "add the component that creates it to `dependsOn`",
+    },
+    Rule {
         name: "dependency-not-earlier",
         severity: Severity::Error,
         reason: "a component whose phase is not after each of its dependencies can sync before them",

@@ -11,6 +11,15 @@ use crate::load::yaml::PathSeg;
 
 use super::finding::Finding;
 
+/// What [`lint`] found in a spec.
+pub(super) struct Linted {
+    pub(super) findings: Vec<Finding>,
+    /// The Argo CD version it targets, when it names a valid one.
+    pub(super) version: Option<Version>,
+    /// Its components for `missing-dependency`, when it plans.
+    pub(super) ladder: Option<super::missing::Ladder>,
+}
+
 /// Findings of a spec and the Argo CD version it targets (when it names a valid one);
 /// `Err` when the spec cannot be loaded at all (not YAML, wrong shape).
 ///
@@ -23,7 +32,7 @@ pub(super) fn lint(
     bytes: &[u8],
     target: Option<Version>,
     inputs: &crate::Inputs,
-) -> Result<(Vec<Finding>, Option<Version>), Vec<Diagnostic>> {
+) -> Result<Linted, Vec<Diagnostic>> {
     let request = crate::Request::new(file, bytes).inputs(inputs);
     let loaded = request.load()?;
     let version = crate::analyze::argocd::parse_version(&loaded.spec.argocd.version);
@@ -34,12 +43,14 @@ pub(super) fn lint(
     } = match request.plan_loaded(loaded) {
         Ok(planned) => planned,
         Err(diagnostics) => {
-            return Ok((
-                diagnostics.into_iter().map(Finding::error).collect(),
+            return Ok(Linted {
+                findings: diagnostics.into_iter().map(Finding::error).collect(),
                 version,
-            ));
+                ladder: None,
+            });
         }
     };
+    let ladder = Some(super::missing::ladder(&loaded, &model));
     let mut findings: Vec<Finding> = model.warnings.iter().cloned().map(Finding::new).collect();
     if model.rollout.layout != Layout::Compact {
         let compact = crate::plan::compact(&model);
@@ -134,7 +145,7 @@ pub(super) fn lint(
                     target,
                     &settings,
                     &[],
-                    &super::order::Resources::default(),
+                    &crate::evidence::Resources::default(),
                 )
                 .0
                 .into_iter()
@@ -148,7 +159,11 @@ pub(super) fn lint(
             Err(diagnostics) => findings.extend(diagnostics.into_iter().map(Finding::error)),
         }
     }
-    Ok((findings, version))
+    Ok(Linted {
+        findings,
+        version,
+        ladder,
+    })
 }
 
 /// Environments grouped by a key, groups in the order they start in.

@@ -222,27 +222,7 @@ fn is_remote(resource: &str) -> bool {
         || resource.contains("?ref=")
 }
 
-/// A path with `\` as `/`, without `.` segments and with `..` applied where it can be.
-pub fn normalize(path: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    let path = path.replace('\\', "/");
-    let absolute = path.starts_with('/');
-    for segment in path.split('/') {
-        match segment {
-            "" | "." => {}
-            ".." if parts.last().is_some_and(|p| *p != "..") => {
-                parts.pop();
-            }
-            other => parts.push(other),
-        }
-    }
-    let joined = parts.join("/");
-    if absolute {
-        format!("/{joined}")
-    } else {
-        joined
-    }
-}
+pub use crate::evidence::normalize;
 
 /// `relative` (as a kustomization names a file) from the folder of `file`, normalized.
 pub(super) fn join(file: &str, relative: &str) -> String {

@@ -1,6 +1,7 @@
 //! `ladder import` on repository-shaped trees: each folder under `tests/import/` holds a
 //! hand-written tree (`tree/`, the spec's name in `name` where no ApplicationSet names
-//! it, and in `args` arguments for both import and compare, one a line). The tree is imported, the spec built, and the build compared with the
+//! it, in `args` arguments for both import and compare, one a line, and in
+//! `import-args` those for import alone). The tree is imported, the spec built, and the build compared with the
 //! tree: the imported spec (`ladder.yaml`), the report (`ladder-import.txt`) and what
 //! compare prints (`compare.stdout`) are held against the folder's files, so the first
 //! build of an imported spec is seen to change nothing but what ladder adds on purpose.
@@ -25,6 +26,9 @@ fn imported_trees_build_to_the_same_applications_in_the_same_order() {
         let extra = std::fs::read_to_string(case.join("args")).unwrap_or_default();
         let extra: Vec<&str> = extra.lines().filter(|l| !l.is_empty()).collect();
         args.extend(&extra);
+        // And for import only (`--rendered`).
+        let own = std::fs::read_to_string(case.join("import-args")).unwrap_or_default();
+        args.extend(own.lines().filter(|l| !l.is_empty()));
         let imported = ladder(dir.path(), &args);
         assert_eq!(
             imported.status.code(),

@@ -123,6 +123,11 @@ pub(super) enum Command {
         /// Replace an existing `ladder.yaml` and report.
         #[arg(long)]
         force: bool,
+        /// Rendered manifests of a component (`helm template … > api.yaml`, `kustomize
+        /// build`), read with the files its source path holds for the `dependsOn` the
+        /// manifests imply (repeatable): `--rendered api=rendered/api.yaml`.
+        #[arg(long, value_name = "COMPONENT=FILE")]
+        rendered: Vec<String>,
         /// Write each component to its own file, `components/NAME/component.yaml`,
         /// which the spec includes (`include`), so each team owns its folder.
         #[arg(long)]

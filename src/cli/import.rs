@@ -10,14 +10,27 @@ use super::{FOUND, INVALID, fs_safe, read};
 /// The report's file, beside the spec.
 const REPORT: &str = "ladder-import.txt";
 
+/// The switches of `ladder import`.
+#[derive(Clone, Copy)]
+pub(super) struct Flags<'a> {
+    pub(super) force: bool,
+    pub(super) split: bool,
+    pub(super) repository: &'a [String],
+    pub(super) rendered: &'a [String],
+}
+
 pub(super) fn import(
     paths: &[std::path::PathBuf],
     out: &Path,
     name: Option<&str>,
-    force: bool,
-    split: bool,
-    repository: &[String],
+    flags: Flags<'_>,
 ) -> anyhow::Result<ExitCode> {
+    let Flags {
+        force,
+        split,
+        repository,
+        rendered,
+    } = flags;
     let repositories = match super::checkout::parse_repositories(repository) {
         Ok(r) => r,
         Err(message) => {
@@ -32,9 +45,29 @@ pub(super) fn import(
         files.extend(texts);
         unreadable.extend(not_text);
     }
+    let mut manifests = Vec::new();
+    for given in rendered {
+        let Some((component, file)) = given
+            .split_once('=')
+            .filter(|(c, f)| !c.is_empty() && !f.is_empty())
+        else {
+            eprintln!(
+                "error: `--rendered {given}` is not COMPONENT=FILE, e.g. `--rendered api=rendered/api.yaml`"
+            );
+            return Ok(ExitCode::from(INVALID));
+        };
+        match std::fs::read_to_string(file) {
+            Ok(text) => manifests.push((component.to_owned(), file.to_owned(), text)),
+            Err(e) => {
+                eprintln!("error: `--rendered {given}`: cannot read `{file}`: {e}");
+                return Ok(ExitCode::from(INVALID));
+            }
+        }
+    }
+    let rendered = manifests;
     let found = super::checkout::discover(paths, &repositories);
     let checkouts = super::checkout::checkouts(&found);
-    let mut imported = ladder::import::import(&files, name, &checkouts);
+    let mut imported = ladder::import::import(&files, &rendered, name, &checkouts);
     // Files that are not text: reported, as the core reports those that are not YAML.
     for (file, why) in unreadable {
         imported.report.push(ladder::import::Line {

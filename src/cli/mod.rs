@@ -127,7 +127,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             force,
             split,
             repository,
-        } => import::import(&paths, &out, name.as_deref(), force, split, &repository),
+            rendered,
+        } => import::import(
+            &paths,
+            &out,
+            name.as_deref(),
+            import::Flags {
+                force,
+                split,
+                repository: &repository,
+                rendered: &rendered,
+            },
+        ),
         Command::Lint {
             spec,
             argocd_version,

@@ -436,6 +436,7 @@ pub(super) fn component(
             .filter_map(|e| overrides.remove(&e.name).map(|f| (e.name.clone(), f)))
             .collect(),
         disabled,
+        suggested: Vec::new(),
     }
 }
 

@@ -19,6 +19,7 @@
 //! (separate trees), is a line of the report, with its place and why. A pure function
 //! of the files' texts; the CLI reads and writes.
 
+mod depends;
 mod derive;
 mod fields;
 mod instance;
@@ -26,6 +27,7 @@ mod order;
 mod unify;
 mod write;
 
+pub use depends::Rendered;
 use instance::{Instance, env_label, suffix_environments};
 pub use write::Line;
 use write::common;
@@ -55,11 +57,13 @@ pub struct Imported {
 
 /// Imports the Applications of `files` (path, text) into a spec named `name` (by
 /// default the ApplicationSet's, when one makes them all), git generators reading
-/// `checkouts`. The files are read in the
+/// `checkouts`; `rendered` adds manifests rendered for components to those their
+/// source paths install, for the suggested `dependsOn`. The files are read in the
 /// order of their names, so the order they are given in changes nothing; a file that
 /// is not YAML is reported and the rest imported.
 pub fn import(
     files: &[(String, String)],
+    rendered: &[Rendered],
     name: Option<&str>,
     checkouts: &[crate::generate::Checkout<'_>],
 ) -> Imported {
@@ -241,6 +245,40 @@ pub fn import(
             env_label_key,
             &mut report,
         ));
+    }
+    for (component, file, _) in rendered {
+        if !names.contains(&component.as_str()) {
+            let hint = crate::diagnostic::did_you_mean(component, names.iter().copied())
+                .map_or_else(String::new, |h| format!(" ({h})"));
+            report.push(Line {
+                file: file.clone(),
+                pos: Pos::default(),
+                what: format!("rendered for `{component}`, which is no imported component{hint}: read for none"),
+            });
+        }
+    }
+    // The dependencies the manifests imply, proposed under each component.
+    let suggestions = depends::suggest(&files, rendered, &instances, checkouts);
+    let phases: BTreeMap<String, i64> = spec
+        .components
+        .iter()
+        .map(|c| (c.name.clone(), c.phase))
+        .collect();
+    depends::report(&suggestions, &phases, &mut report);
+    for edge in &suggestions.edges {
+        if let Some(c) = spec
+            .components
+            .iter_mut()
+            .find(|c| c.name == edge.dependent)
+        {
+            let first = &edge.evidence[0];
+            let more = match edge.evidence.len() {
+                1 => String::new(),
+                n => format!(" (and {} more)", n - 1),
+            };
+            c.suggested
+                .push((edge.dependency.clone(), format!("{}{more}", first.what)));
+        }
     }
     spec.project = common(instances.iter().map(|i| {
         i.made

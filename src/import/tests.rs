@@ -5,7 +5,7 @@ fn import(files: &[(&str, &str)]) -> super::Imported {
         .iter()
         .map(|(f, t)| ((*f).to_owned(), (*t).to_owned()))
         .collect();
-    super::import(&files, None, &[])
+    super::import(&files, &[], None, &[])
 }
 
 /// One ApplicationSet with a list generator and RollingSync steps by environment: the

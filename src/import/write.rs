@@ -57,6 +57,8 @@ pub(super) struct Component {
     pub(super) overrides: Vec<(String, Vec<(&'static str, Json)>)>,
     /// Environments it has no Application in.
     pub(super) disabled: Vec<String>,
+    /// `dependsOn` edges its manifests imply: (dependency, why), written commented.
+    pub(super) suggested: Vec<(String, String)>,
 }
 
 /// A report line at an Application.
@@ -216,6 +218,21 @@ fn component(out: &mut String, c: &Component, pad: &str) {
         let _ = writeln!(out, "{pad}enabled:");
         for env in &c.disabled {
             let _ = writeln!(out, "{pad}  {}: false", scalar(env));
+        }
+    }
+    if !c.suggested.is_empty() {
+        let _ = writeln!(
+            out,
+            "{pad}# What its manifests need (see ladder-import.txt); uncomment once checked:"
+        );
+        let _ = writeln!(out, "{pad}# dependsOn:");
+        for (dependency, why) in &c.suggested {
+            let _ = writeln!(
+                out,
+                "{pad}#   - {}  # {}",
+                scalar(dependency),
+                why.replace('\n', " ")
+            );
         }
     }
 }

@@ -173,7 +173,7 @@ fn app(made: &Made) -> App {
 
 /// `value` as leaves under `path`: objects key by key (a key with a `.` as `["k"]`,
 /// so two shapes never flatten alike), lists item by item, and empty values (null,
-/// "", [], {}) left out, as Argo CD reads them as unset; but `automated`, `retry` and
+/// "", [], {}, and `false` but for `enabled`) left out, as Argo CD reads them as unset; but `automated`, `retry` and
 /// `managedNamespaceMetadata` are recorded as there (as `{}`) whenever they are
 /// objects, as their presence is the setting (`automated: {}` syncs automatically),
 /// and a null one as not there.
@@ -181,6 +181,9 @@ fn flatten(path: &str, value: &Json, out: &mut BTreeMap<String, Json>) {
     match value {
         Json::Null => {}
         Json::String(s) if s.is_empty() => {}
+        // Every boolean of an Application defaults to false (Go's zero value, omitted
+        // by `omitempty`), but `automated.enabled`, which defaults to true.
+        Json::Bool(false) if !path.ends_with(".enabled") => {}
         Json::Object(map) => {
             // The setting is there, whatever it holds (`automated: {}` syncs).
             if PRESENCE.iter().any(|p| path.ends_with(&format!(".{p}"))) {

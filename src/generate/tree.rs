@@ -49,6 +49,20 @@ pub struct Tree {
     /// Whether an `argocd-cm` among the files gives Applications a health check, without
     /// which an app-of-apps' waves do not wait for its children to be healthy.
     pub application_health: bool,
+    /// The AppProjects among the files, with their files.
+    pub projects: Vec<(String, Node)>,
+    /// The `argocd-cm` ConfigMaps among the files, with their files.
+    pub settings: Vec<(String, Node)>,
+}
+
+/// Whether `doc` is Argo CD's `argocd-cm` ConfigMap.
+fn is_argocd_cm(doc: &Node) -> bool {
+    doc.get("kind").and_then(Node::as_str) == Some("ConfigMap")
+        && doc
+            .get("metadata")
+            .and_then(|m| m.get("name"))
+            .and_then(Node::as_str)
+            == Some("argocd-cm")
 }
 
 /// Whether `doc` is an `argocd-cm` with a health check for Applications: the key
@@ -56,12 +70,7 @@ pub struct Tree {
 /// `resource.customizations` block naming `argoproj.io/Application` with a `health.lua`
 /// (argocd-semantics.md §3).
 fn application_health(doc: &Node) -> bool {
-    let is_cm = doc.get("kind").and_then(Node::as_str) == Some("ConfigMap")
-        && doc
-            .get("metadata")
-            .and_then(|m| m.get("name"))
-            .and_then(Node::as_str)
-            == Some("argocd-cm");
+    let is_cm = is_argocd_cm(doc);
     let data = doc.get("data");
     is_cm
         && (data
@@ -107,7 +116,12 @@ pub fn read_all(files: &[(String, String)], checkouts: &[Checkout<'_>]) -> (Tree
                 .and_then(Node::as_str)
                 .is_some_and(|v| v.starts_with("argoproj.io/"));
             if !argo {
-                tree.application_health |= application_health(doc);
+                if application_health(doc) {
+                    tree.application_health = true;
+                }
+                if is_argocd_cm(doc) {
+                    tree.settings.push((file.clone(), doc.clone()));
+                }
                 continue;
             }
             match kind {
@@ -117,6 +131,7 @@ pub fn read_all(files: &[(String, String)], checkouts: &[Checkout<'_>]) -> (Tree
                     tree.apps
                         .push(made(doc, file, &group, (wave, 0), at, false, None));
                 }
+                Some("AppProject") => tree.projects.push((file.clone(), doc.clone())),
                 Some("ApplicationSet") => {
                     let name = doc
                         .get("metadata")

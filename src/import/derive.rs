@@ -119,6 +119,7 @@ pub(super) fn environment(name: &str, apps: &[&Made], report: &mut Vec<Line>) ->
         prune,
         self_heal,
         sync_options,
+        sync_windows: Vec::new(),
     }
 }
 

@@ -24,6 +24,7 @@ mod derive;
 mod fields;
 mod instance;
 mod order;
+mod projects;
 mod unify;
 mod write;
 
@@ -295,6 +296,17 @@ pub fn import(
             what: "the Applications use several AppProjects; ladder gives them one (`argocd.project`), so the spec names none and ladder emits its own".into(),
         });
     }
+    let windows = projects::windows(
+        &tree.projects,
+        spec.project.as_deref(),
+        &instances,
+        &environments,
+        &mut report,
+    );
+    for (env, windows) in spec.environments.iter_mut().zip(windows) {
+        env.sync_windows = windows;
+    }
+    projects::settings(&tree.settings, &mut report);
     let namespaces = common(
         instances
             .iter()

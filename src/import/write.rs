@@ -46,6 +46,8 @@ pub(super) struct Env {
     pub(super) prune: bool,
     pub(super) self_heal: bool,
     pub(super) sync_options: Map<String, Json>,
+    /// From the AppProject's windows that cover all of its Applications.
+    pub(super) sync_windows: Vec<Json>,
 }
 
 pub(super) struct Component {
@@ -164,6 +166,10 @@ impl Spec {
             if !e.sync_options.is_empty() {
                 let _ = write!(out, "    syncOptions:");
                 block(&mut out, &Json::Object(e.sync_options.clone()), 6);
+            }
+            if !e.sync_windows.is_empty() {
+                let _ = write!(out, "    syncWindows:");
+                block(&mut out, &Json::Array(e.sync_windows.clone()), 6);
             }
         }
         self.components

@@ -172,6 +172,19 @@ pub(super) fn environments(
         ordered.insert(at, env);
     }
     for pair in ordered.windows(2) {
+        let together = first[pair[0]]
+            .iter()
+            .any(|(t, keys)| first[pair[1]].get(t) == Some(keys));
+        if together {
+            report.push(Line {
+                file: String::new(),
+                pos: crate::diagnostic::Pos::default(),
+                what: format!(
+                    "`{}` and `{}` start at the same place of one tree, so Argo CD syncs them together; the spec rolls `{}` out first, as `environments` lists them",
+                    pair[0], pair[1], pair[0]
+                ),
+            });
+        }
         let shared = first[pair[0]]
             .keys()
             .any(|t| first[pair[1]].contains_key(t));

@@ -84,7 +84,7 @@ fn waves_become_ranked_phases_and_the_rest_is_reported() {
 
 fn app(name: &str, labels: &str, spec: &str) -> String {
     format!(
-        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: {name}\n  labels: {{{labels}}}\nspec:\n  project: default\n  destination: {{server: https://kubernetes.default.svc, namespace: x}}\n{spec}"
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: {name}\n  namespace: argocd\n  labels: {{{labels}}}\nspec:\n  project: default\n  destination: {{server: https://kubernetes.default.svc, namespace: x}}\n{spec}"
     )
 }
 
@@ -217,4 +217,42 @@ fn an_application_in_no_step_is_reported_and_comes_last() {
         "{:?}",
         what(&imported)
     );
+}
+
+/// Multi-source Applications (a chart and a values repository with `ref`) round trip,
+/// `$values/…` value files with `{{ env }}`.
+#[test]
+fn multi_source_applications_with_a_values_ref_round_trip() {
+    let sources = |env: &str| {
+        format!(
+            "  sources:\n    - repoURL: https://charts.example.com\n      chart: api\n      targetRevision: 1.2.0\n      helm:\n        releaseName: api-{env}\n        valueFiles: [$values/envs/{env}/api.yaml]\n    - repoURL: https://git.example.com/values.git\n      targetRevision: main\n      ref: values\n  syncPolicy:\n    automated: {{prune: true}}\n"
+        )
+    };
+    let files = [
+        ("dev/api.yaml", app("api-dev", "", &sources("dev"))),
+        ("prod/api.yaml", app("api-prod", "", &sources("prod"))),
+    ];
+    let files: Vec<(&str, &str)> = files.iter().map(|(f, t)| (*f, t.as_str())).collect();
+    let imported = import(&files);
+    assert!(
+        imported.spec.contains("          - $values/envs/{{ env }}/api.yaml\n"),
+        "{}",
+        imported.spec
+    );
+    let compiled = crate::Request::new("ladder.yaml", imported.spec.as_bytes())
+        .compile()
+        .unwrap_or_else(|d| panic!("{}\n{d:#?}", imported.spec));
+    let built: Vec<(String, String)> = compiled
+        .files
+        .iter()
+        .map(|(p, b)| (format!("out/{p}"), String::from_utf8_lossy(b).into_owned()))
+        .collect();
+    let tree: Vec<(String, String)> = files
+        .iter()
+        .map(|(f, t)| ((*f).to_owned(), (*t).to_owned()))
+        .collect();
+    let a = crate::review::compare::read(&tree, &[]).unwrap();
+    let b = crate::review::compare::read(&built, &[]).unwrap();
+    let c = crate::review::compare::compare(&a, &b);
+    assert!(c.only_a.is_empty() && c.fields.is_empty(), "{c:#?}\n{}", imported.spec);
 }

@@ -87,6 +87,14 @@ pub(super) fn import(
         );
         return Ok(ExitCode::from(INVALID));
     }
+    if imported.applications == 0 {
+        print!("{}", ladder::import::report_text(&imported));
+        eprintln!(
+            "error: none of the {} Applications maps to a component in an environment (see the notes); nothing was written\n  = help: give them an `env` label, or names that end in their environment (`api-prod`)",
+            imported.found
+        );
+        return Ok(ExitCode::from(INVALID));
+    }
     let spec_path = out.join("ladder.yaml");
     let report_path = out.join(REPORT);
     // What is written: the spec, or with --split the spec and one file per component.

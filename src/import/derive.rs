@@ -208,15 +208,20 @@ pub(super) fn component(
             (*env, s)
         })
         .collect();
-    let kind = sources[0].1.as_ref().map(|(k, _)| *k);
-    if let Some(kind) = kind {
-        if sources
+    // The kind of the first environment that has a source.
+    let from = sources
+        .iter()
+        .find_map(|(env, s)| s.as_ref().map(|(k, _)| (*env, *k)));
+    if let Some((from_env, kind)) = from {
+        let lacking: Vec<String> = sources
             .iter()
-            .any(|(_, s)| s.as_ref().map(|(k, _)| *k) != Some(kind))
-        {
+            .filter(|(_, s)| s.as_ref().map(|(k, _)| *k) != Some(kind))
+            .map(|(env, _)| format!("`{env}`"))
+            .collect();
+        if !lacking.is_empty() {
             report.push(line(
                 first,
-                &format!("its environments' Applications do not all have `{kind}`; `{name}` gets `{first_env}`'s"),
+                &format!("the Applications of {} have no `{kind}` as `{from_env}`'s has; `{name}` gets `{from_env}`'s everywhere", lacking.join(", ")),
             ));
         }
         let same: Vec<(&str, &Json)> = sources
@@ -400,6 +405,12 @@ pub(super) fn component(
     });
     put("application", fields::place(&finalizers, &|_| None), report);
     for (_, m) in per_env {
+        if spec_of(m).is_some_and(|s| !matches!(s.value, Value::Map(_))) {
+            report.push(line(
+                m,
+                "its `spec` is not a mapping: nothing of it is imported",
+            ));
+        }
         if let Some(Node {
             value: Value::Map(entries),
             ..

@@ -42,33 +42,55 @@ pub(super) fn env_label(m: &Made) -> Option<(&'static str, String)> {
 }
 
 /// The name suffixes (the last `-part`) that read as environments: the names in
-/// [`ENVIRONMENTS`], and others that several names end in where some of those names'
-/// components also end in another such suffix (`api-eu1`, `api-us1`), so `manager` in
-/// `cert-manager` and `trust-manager` is not one.
+/// [`ENVIRONMENTS`], and the others by the shape of the names: suffixes linked by a
+/// component they share (`api-eu1`, `api-us1`) form a group, and a group of several
+/// suffixes, one of them on several components, is a set of environments (`web-eu1`
+/// need not have `web-us1`). `manager` in `cert-manager` and `trust-manager` is no
+/// environment: no component has another suffix.
 pub(super) fn suffix_environments<'a>(names: impl Iterator<Item = &'a str>) -> BTreeSet<&'a str> {
     let mut by_suffix: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    let mut by_component: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for name in names {
         if let Some((component, suffix)) = name.rsplit_once('-')
             && !component.is_empty()
         {
             by_suffix.entry(suffix).or_default().insert(component);
+            by_component.entry(component).or_default().push(suffix);
         }
     }
-    let shared: Vec<&str> = by_suffix
-        .iter()
-        .filter(|(s, c)| ENVIRONMENTS.contains(s) || c.len() > 1)
-        .map(|(s, _)| *s)
-        .collect();
-    shared
-        .iter()
+    // Groups of suffixes linked through components, found by walking the links.
+    let mut group: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut groups: Vec<Vec<&str>> = Vec::new();
+    for start in by_suffix.keys() {
+        if group.contains_key(start) {
+            continue;
+        }
+        let id = groups.len();
+        let mut members = Vec::new();
+        let mut stack = vec![*start];
+        group.insert(start, id);
+        while let Some(s) = stack.pop() {
+            members.push(s);
+            for component in &by_suffix[s] {
+                for other in &by_component[component] {
+                    if !group.contains_key(other) {
+                        group.insert(other, id);
+                        stack.push(other);
+                    }
+                }
+            }
+        }
+        groups.push(members);
+    }
+    let mut out: BTreeSet<&str> = by_suffix
+        .keys()
         .copied()
-        .filter(|s| {
-            ENVIRONMENTS.contains(s)
-                || by_suffix[s].iter().any(|component| {
-                    shared
-                        .iter()
-                        .any(|other| other != s && by_suffix[other].contains(component))
-                })
-        })
-        .collect()
+        .filter(|s| ENVIRONMENTS.contains(s))
+        .collect();
+    for members in &groups {
+        if members.len() > 1 && members.iter().any(|s| by_suffix[s].len() > 1) {
+            out.extend(members.iter().copied());
+        }
+    }
+    out
 }

@@ -89,15 +89,15 @@ pub fn import(
         });
     }
     let line = write::line;
-    let parents = order::parents(&tree.apps, &mut report);
+    let parents = order::parents(&tree.apps, checkouts, &mut report);
     let mut children: BTreeMap<usize, usize> = BTreeMap::new();
-    for p in parents.iter().flatten() {
+    for p in parents.of.iter().flatten() {
         *children.entry(*p).or_default() += 1;
     }
     for (p, n) in &children {
         report.push(line(
             &tree.apps[*p],
-            &format!("is an app-of-apps of {n} Applications: not a component; ladder's root Application takes its place, and its children's order is kept"),
+            &format!("is an app-of-apps of {n} Applications (its source path is their folder): not a component; ladder's root Application takes its place, and its children's order is kept"),
         ));
     }
     let found = tree.apps.len() + tree.not_evaluated.len();
@@ -105,7 +105,7 @@ pub fn import(
         .apps
         .iter()
         .enumerate()
-        .filter(|(i, _)| !children.contains_key(i))
+        .filter(|(i, _)| !parents.apps_of_apps.contains(i))
         .collect();
     let suffix_envs = suffix_environments(apps.iter().map(|(_, m)| m.name.as_str()));
     let mut label_keys: BTreeSet<&str> = BTreeSet::new();
@@ -161,7 +161,25 @@ pub fn import(
             env,
         });
     }
-    let placed = order::place(&instances, &tree.apps, &parents);
+    let guessed: BTreeSet<&str> = instances
+        .iter()
+        .filter(|i| {
+            env_label(i.made).is_none() && !instance::ENVIRONMENTS.contains(&i.env.as_str())
+        })
+        .map(|i| i.env.as_str())
+        .collect();
+    if !guessed.is_empty() {
+        let named: Vec<String> = guessed.iter().map(|e| format!("`{e}`")).collect();
+        report.push(Line {
+            file: String::new(),
+            pos: Pos::default(),
+            what: format!(
+                "the environments {} are read from the ends of the Applications' names, where several components share them; they are not names ladder knows as environments, so check them (an `env` label says it for sure)",
+                named.join(", ")
+            ),
+        });
+    }
+    let placed = order::place(&instances, &tree.apps, &parents.of);
     let environments = order::environments(&instances, &placed, &mut report);
     let ranks = order::ranks(&instances, &placed, &mut report);
     let env_index = |e: &str| {
@@ -315,6 +333,7 @@ pub fn import(
     match namespaces {
         Some(ns) if ns != "argocd" => spec.namespace = Some(ns),
         Some(_) => {}
+        None if instances.is_empty() => {}
         None => report.push(Line {
             file: String::new(),
             pos: Pos::default(),
@@ -349,6 +368,8 @@ pub fn report_text(imported: &Imported) -> String {
     for l in &imported.report {
         if l.file.is_empty() {
             let _ = writeln!(out, "note: {}", l.what);
+        } else if l.pos.line == 0 {
+            let _ = writeln!(out, "note: {}: {}", l.file, l.what);
         } else {
             let _ = writeln!(
                 out,

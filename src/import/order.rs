@@ -8,26 +8,78 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::instance::{ENVIRONMENTS, Instance};
 use super::write::Line;
+use crate::generate::Checkout;
 use crate::generate::tree::Made;
 use crate::load::yaml::Node;
 
-/// Each Application's parent: the app-of-apps whose source path is the folder of its
-/// manifest (of its ApplicationSet, for a generated one). Matched by the end of the
-/// folder's name, as the files are named from wherever the import was run; the longest
-/// path wins, and a folder two parents claim alike is nobody's child (reported).
-pub(super) fn parents(apps: &[Made], report: &mut Vec<Line>) -> Vec<Option<usize>> {
+/// The app-of-apps among the Applications: each one's parent, and every Application
+/// that installs Applications (a parent, or one of several that claim a folder alike).
+pub(super) struct Parents {
+    pub(super) of: Vec<Option<usize>>,
+    pub(super) apps_of_apps: BTreeSet<usize>,
+}
+
+/// Each Application's parent: the app-of-apps whose source installs the folder of its
+/// manifest (of its ApplicationSet, for a generated one); with `directory.recurse`, the
+/// folders below too. Where a checkout holds the source's repository the folder is
+/// matched exactly; else by the end of its name, and only when another Application of
+/// the folder reads the same repository and the parent is not in the folder itself (the
+/// files are named from wherever the import was run). The longest path wins; a folder several claim alike is nobody's child, and
+/// its claimants are still app-of-apps (reported).
+pub(super) fn parents(
+    apps: &[Made],
+    checkouts: &[Checkout<'_>],
+    report: &mut Vec<Line>,
+) -> Parents {
+    let mut in_folder: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, m) in apps.iter().enumerate() {
+        in_folder.entry(m.group.as_str()).or_default().push(i);
+    }
+    let repos_of = |i: usize| -> Vec<String> {
+        crate::generate::sources(apps[i].node.get("spec"))
+            .into_iter()
+            .filter_map(|s| s.get("repoURL").and_then(Node::scalar_text))
+            .collect()
+    };
     let mut claims: BTreeMap<&str, Vec<(usize, usize)>> = BTreeMap::new();
-    let folders: BTreeSet<&str> = apps.iter().map(|m| m.group.as_str()).collect();
     for (p, parent) in apps.iter().enumerate() {
-        for path in source_paths(parent) {
-            for folder in &folders {
-                if *folder == path || folder.ends_with(&format!("/{path}")) {
+        for (url, path, recurse) in source_paths(parent) {
+            let exact: Vec<String> = checkouts
+                .iter()
+                .filter(|k| k.is(&url))
+                .map(|k| crate::evidence::join(&crate::evidence::normalize(&k.root), &path))
+                .collect();
+            for (folder, members) in &in_folder {
+                if members.iter().all(|m| *m == p) {
+                    continue;
+                }
+                let claimed = if exact.is_empty() {
+                    let named = *folder == path
+                        || folder.ends_with(&format!("/{path}"))
+                        || (recurse
+                            && (folder.starts_with(&format!("{path}/"))
+                                || folder.contains(&format!("/{path}/"))));
+                    // By name only, an Application among the ones it would install is
+                    // more likely a sibling whose path merely looks alike.
+                    named
+                        && *folder != parent.group
+                        && members
+                            .iter()
+                            .any(|m| *m != p && repos_of(*m).contains(&url))
+                } else {
+                    exact.iter().any(|dir| {
+                        *folder == dir.as_str()
+                            || (recurse && folder.starts_with(&format!("{dir}/")))
+                    })
+                };
+                if claimed {
                     claims.entry(folder).or_default().push((path.len(), p));
                 }
             }
         }
     }
     let mut owner: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut apps_of_apps = BTreeSet::new();
     for (folder, mut by) in claims {
         by.sort_by_key(|(len, p)| (std::cmp::Reverse(*len), *p));
         by.dedup_by_key(|(_, p)| *p);
@@ -37,6 +89,7 @@ pub(super) fn parents(apps: &[Made], report: &mut Vec<Line>) -> Vec<Option<usize
             .filter(|(len, _)| *len == longest)
             .map(|(_, p)| *p)
             .collect();
+        apps_of_apps.extend(tied.iter().copied());
         if tied.len() > 1 {
             let names: Vec<String> = tied
                 .iter()
@@ -46,7 +99,7 @@ pub(super) fn parents(apps: &[Made], report: &mut Vec<Line>) -> Vec<Option<usize
                 file: apps[tied[0]].file.clone(),
                 pos: apps[tied[0]].pos,
                 what: format!(
-                    "{} all install `{folder}`; its Applications are ordered as a tree of their own",
+                    "{} all install `{folder}`: none is imported as a component, and its Applications are ordered as a tree of their own",
                     names.join(", ")
                 ),
             });
@@ -54,7 +107,7 @@ pub(super) fn parents(apps: &[Made], report: &mut Vec<Line>) -> Vec<Option<usize
         }
         owner.insert(folder, tied[0]);
     }
-    let mut parent: Vec<Option<usize>> = apps
+    let mut of: Vec<Option<usize>> = apps
         .iter()
         .enumerate()
         .map(|(i, m)| owner.get(m.group.as_str()).copied().filter(|p| *p != i))
@@ -63,30 +116,45 @@ pub(super) fn parents(apps: &[Made], report: &mut Vec<Line>) -> Vec<Option<usize
     for start in 0..apps.len() {
         let mut seen = BTreeSet::from([start]);
         let mut at = start;
-        while let Some(p) = parent[at] {
+        while let Some(p) = of[at] {
             if !seen.insert(p) {
-                parent[at] = None;
+                of[at] = None;
                 break;
             }
             at = p;
         }
     }
-    parent
+    Parents { of, apps_of_apps }
 }
 
-/// The folders an Application's sources read, without `./` or a trailing `/`.
-fn source_paths(m: &Made) -> Vec<String> {
+/// The (repository, folder, `directory.recurse`) of an Application's sources, folders
+/// without `./` or a trailing `/`.
+fn source_paths(m: &Made) -> Vec<(String, String, bool)> {
     crate::generate::sources(m.node.get("spec"))
         .into_iter()
-        .filter_map(|s| s.get("path").and_then(Node::scalar_text))
-        .filter(|p| !p.starts_with('/'))
-        .map(|p| {
-            p.split('/')
+        .filter_map(|s| {
+            let url = s
+                .get("repoURL")
+                .and_then(Node::scalar_text)
+                .unwrap_or_default();
+            let path = s.get("path").and_then(Node::scalar_text)?;
+            let recurse = s
+                .get("directory")
+                .and_then(|d| d.get("recurse"))
+                .and_then(Node::scalar_text)
+                .is_some_and(|r| r == "true");
+            Some((url, path, recurse))
+        })
+        .filter(|(_, p, _)| !p.starts_with('/'))
+        .map(|(url, p, recurse)| {
+            let path = p
+                .split('/')
                 .filter(|s| !s.is_empty() && *s != ".")
                 .collect::<Vec<_>>()
-                .join("/")
+                .join("/");
+            (url, path, recurse)
         })
-        .filter(|p| !p.is_empty())
+        .filter(|(_, p, _)| !p.is_empty())
         .collect()
 }
 
@@ -140,6 +208,7 @@ pub(super) fn environments(
     report: &mut Vec<Line>,
 ) -> Vec<String> {
     let mut first: BTreeMap<&str, BTreeMap<&str, Keys<'_>>> = BTreeMap::new();
+    let mut last: BTreeMap<&str, BTreeMap<&str, Keys<'_>>> = BTreeMap::new();
     for (i, p) in instances.iter().zip(placed) {
         let at = first
             .entry(&i.env)
@@ -147,6 +216,14 @@ pub(super) fn environments(
             .entry(&p.tree)
             .or_insert(&p.keys);
         if p.keys.as_slice() < *at {
+            *at = &p.keys;
+        }
+        let at = last
+            .entry(&i.env)
+            .or_default()
+            .entry(&p.tree)
+            .or_insert(&p.keys);
+        if p.keys.as_slice() > *at {
             *at = &p.keys;
         }
     }
@@ -172,15 +249,17 @@ pub(super) fn environments(
         ordered.insert(at, env);
     }
     for pair in ordered.windows(2) {
-        let together = first[pair[0]]
+        // In a shared tree, the next environment starts before the last place of
+        // this one: Argo CD rolls them out partly together, ladder one after the other.
+        let overlap = last[pair[0]]
             .iter()
-            .any(|(t, keys)| first[pair[1]].get(t) == Some(keys));
-        if together {
+            .any(|(t, end)| first[pair[1]].get(t).is_some_and(|start| start <= end));
+        if overlap {
             report.push(Line {
                 file: String::new(),
                 pos: crate::diagnostic::Pos::default(),
                 what: format!(
-                    "`{}` and `{}` start at the same place of one tree, so Argo CD syncs them together; the spec rolls `{}` out first, as `environments` lists them",
+                    "`{}` and `{}` share places of one tree, so Argo CD rolls them out partly together; the spec rolls all of `{}` out first, as `environments` lists them",
                     pair[0], pair[1], pair[0]
                 ),
             });
@@ -229,7 +308,7 @@ pub(super) fn ranks(
         if i.made.key.1 == i64::MAX {
             report.push(super::write::line(
                 i.made,
-                "is in no RollingSync step, so Argo CD never syncs it (it is synced by hand); ladder gives it the last phase",
+                "is in no RollingSync step, so Argo CD never syncs it (it is synced by hand); ladder gives it the last phase, where its environment's sync applies: with `sync: auto` it now syncs by itself, so disable it there (`enabled`) if it must stay by hand",
             ));
         }
     }
@@ -271,7 +350,7 @@ pub(super) fn ranks(
                 what: format!(
                     "the Applications of `{env}` are in {} trees Argo CD orders apart ({}); the spec puts the same place of each in one phase",
                     list.len(),
-                    list.join("; ")
+                    shown(&list)
                 ),
             });
         }
@@ -304,4 +383,15 @@ pub(super) fn phase(component: &str, mine: &[(&Instance<'_>, i64)], report: &mut
         }
     }
     rank
+}
+
+/// At most a few names of a list, and how many more.
+fn shown(list: &[&str]) -> String {
+    const SHOWN: usize = 5;
+    let text = list[..list.len().min(SHOWN)].join("; ");
+    if list.len() > SHOWN {
+        format!("{text}; and {} more", list.len() - SHOWN)
+    } else {
+        text
+    }
 }

@@ -235,7 +235,9 @@ fn multi_source_applications_with_a_values_ref_round_trip() {
     let files: Vec<(&str, &str)> = files.iter().map(|(f, t)| (*f, t.as_str())).collect();
     let imported = import(&files);
     assert!(
-        imported.spec.contains("          - $values/envs/{{ env }}/api.yaml\n"),
+        imported
+            .spec
+            .contains("          - $values/envs/{{ env }}/api.yaml\n"),
         "{}",
         imported.spec
     );
@@ -254,5 +256,86 @@ fn multi_source_applications_with_a_values_ref_round_trip() {
     let a = crate::review::compare::read(&tree, &[]).unwrap();
     let b = crate::review::compare::read(&built, &[]).unwrap();
     let c = crate::review::compare::compare(&a, &b);
-    assert!(c.only_a.is_empty() && c.fields.is_empty(), "{c:#?}\n{}", imported.spec);
+    assert!(
+        c.only_a.is_empty() && c.fields.is_empty(),
+        "{c:#?}\n{}",
+        imported.spec
+    );
+}
+
+fn source(repo: &str, path: &str) -> String {
+    format!("  source: {{repoURL: https://git.example.com/{repo}.git, path: \"{path}\"}}\n")
+}
+
+/// An Application whose path only looks like a folder of the tree, in another
+/// repository than the Applications there, is a component, not an app-of-apps.
+#[test]
+fn a_path_in_another_repository_is_no_app_of_apps() {
+    let imported = import(&[
+        (
+            "envs/dev/api.yaml",
+            &app("api-dev", "", &source("api", "deploy/dev")),
+        ),
+        (
+            "envs/dev/web.yaml",
+            &app("web-dev", "", &source("web", "dev")),
+        ),
+        (
+            "envs/prod/api.yaml",
+            &app("api-prod", "", &source("api", "deploy/prod")),
+        ),
+        (
+            "envs/prod/web.yaml",
+            &app("web-prod", "", &source("web", "prod")),
+        ),
+    ]);
+    assert_eq!(imported.components, 2, "{:?}", what(&imported));
+}
+
+/// A root with `directory.recurse` installs the folders below its path: one tree, and
+/// the root no component.
+#[test]
+fn a_recursive_root_is_the_parent_of_the_folders_below() {
+    let root = "  source:\n    repoURL: https://git.example.com/p.git\n    path: apps\n    directory: {recurse: true}\n";
+    let imported = import(&[
+        ("bootstrap/root-prod.yaml", &app("root-prod", "", root)),
+        (
+            "apps/dev/api.yaml",
+            &app("api-dev", "", &source("p", "api/dev")),
+        ),
+        (
+            "apps/prod/api.yaml",
+            &app("api-prod", "", &source("p", "api/prod")),
+        ),
+    ]);
+    assert_eq!(imported.components, 1, "{}", imported.spec);
+    let what = what(&imported);
+    assert!(
+        what.iter()
+            .any(|w| w.starts_with("`root-prod`: is an app-of-apps of 2")),
+        "{what:?}"
+    );
+    assert!(
+        !what.iter().any(|w| w.contains("separate trees")),
+        "{what:?}"
+    );
+}
+
+/// Environments by the shape of the names, even where one component lacks one; and
+/// said, as they are guesses.
+#[test]
+fn environments_by_shape_need_not_be_even() {
+    let imported = import(&[
+        ("a/1.yaml", &app("api-eu1", "", &source("p", "api"))),
+        ("a/2.yaml", &app("api-us1", "", &source("p", "api"))),
+        ("a/3.yaml", &app("web-eu1", "", &source("p", "web"))),
+    ]);
+    assert_eq!(imported.environments, ["eu1", "us1"]);
+    assert!(
+        what(&imported)
+            .iter()
+            .any(|w| w.starts_with("the environments `eu1`, `us1` are read from the ends")),
+        "{:?}",
+        what(&imported)
+    );
 }

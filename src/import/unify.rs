@@ -62,7 +62,7 @@ fn walk(
     substituted: &dyn Fn(&str) -> bool,
     differs: &mut Vec<String>,
 ) -> Json {
-    let (first_env, first) = values[0];
+    let first = values[0].1;
     match first {
         Json::Object(map)
             if values.iter().all(|(_, v)| {
@@ -100,17 +100,30 @@ fn walk(
             )
         }
         Json::String(s) if substituted(path) && values.iter().any(|(_, v)| *v != first) => {
-            let templated: Vec<String> = values
+            // Every occurrence of the name made `{{ env }}`, else only the one that
+            // varies (`dev/overlays/dev`, `dev/overlays/prod`: the last), counted from
+            // the end.
+            let all_strings = values.iter().all(|(_, v)| v.is_string());
+            let most = values
                 .iter()
-                .map(|(env, v)| v.as_str().map_or_else(String::new, |s| template(s, env)))
-                .collect();
-            if values.iter().all(|(_, v)| v.is_string())
-                && templated.iter().all(|t| *t == templated[0])
-            {
-                Json::String(templated[0].clone())
+                .map(|(env, v)| occurrences(v.as_str().unwrap_or_default(), env).len())
+                .max()
+                .unwrap_or(0);
+            let unified = std::iter::once(None)
+                .chain((0..most).map(Some))
+                .find_map(|nth| {
+                    let templated: Vec<String> = values
+                        .iter()
+                        .map(|(env, v)| template_nth(v.as_str().unwrap_or_default(), env, nth))
+                        .collect();
+                    (all_strings && templated.iter().all(|t| *t == templated[0]))
+                        .then(|| templated[0].clone())
+                });
+            if let Some(t) = unified {
+                Json::String(t)
             } else {
                 differs.push(path.to_owned());
-                Json::String(template(s, first_env))
+                Json::String(escape(s))
             }
         }
         other => {
@@ -144,37 +157,62 @@ fn escape_all(path: &str, value: &Json, substituted: &dyn Fn(&str) -> bool) -> J
     }
 }
 
-/// `text` with each whole-word `env` (not inside a longer word: `dev` in `shop-dev`
-/// and `values-dev.yaml`, not in `devtools`) made `{{ env }}`, and the rest escaped.
-pub(super) fn template(text: &str, env: &str) -> String {
+/// Where `env` is a whole word in `text`: the byte offsets of each occurrence.
+fn occurrences(text: &str, env: &str) -> Vec<usize> {
     if env.is_empty() {
-        return escape(text);
+        return Vec::new();
     }
     let word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
-    let mut out = String::new();
-    let mut rest = 0;
+    let mut found = Vec::new();
     let mut from = 0;
-    while let Some(found) = text[from..].find(env) {
-        let at = from + found;
+    while let Some(at) = text[from..].find(env) {
+        let at = from + at;
         let end = at + env.len();
         if !word(text[..at].chars().next_back()) && !word(text[end..].chars().next()) {
-            out.push_str(&escape(&text[rest..at]));
-            out.push_str("{{ env }}");
-            rest = end;
+            found.push(at);
         }
         from = end;
+    }
+    found
+}
+
+/// `text` with each whole-word `env` (not inside a longer word: `dev` in `shop-dev`
+/// and `values-dev.yaml`, not in `devtools`) made `{{ env }}`, and the rest escaped.
+/// Every occurrence (`nth` `None`), or only the `nth` from the end.
+fn template_nth(text: &str, env: &str, nth: Option<usize>) -> String {
+    let found = occurrences(text, env);
+    let chosen: Vec<usize> = match nth {
+        None => found,
+        Some(n) => found.iter().rev().nth(n).copied().into_iter().collect(),
+    };
+    let mut out = String::new();
+    let mut rest = 0;
+    for at in chosen {
+        out.push_str(&escape(&text[rest..at]));
+        out.push_str("{{ env }}");
+        rest = at + env.len();
     }
     out.push_str(&escape(&text[rest..]));
     out
 }
 
-/// `text` kept literally where ladder substitutes: template syntax inside a raw block.
+/// `text` kept literally where ladder substitutes: each `{{`, `{%` and `{#` written as
+/// an expression that prints it (a raw block would end at a literal `{% endraw %}`).
 fn escape(text: &str) -> String {
-    if text.contains("{{") || text.contains("{%") || text.contains("{#") {
-        format!("{{% raw %}}{text}{{% endraw %}}")
-    } else {
-        text.to_owned()
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, chars.peek()) {
+            ('{', Some(&next @ ('{' | '%' | '#'))) => {
+                chars.next();
+                out.push_str("{{ \"{");
+                out.push(next);
+                out.push_str("\" }}");
+            }
+            _ => out.push(c),
+        }
     }
+    out
 }
 
 #[cfg(test)]
@@ -184,15 +222,15 @@ mod tests {
 
     #[test]
     fn only_whole_words_become_env() {
-        assert_eq!(template("shop-dev", "dev"), "shop-{{ env }}");
+        assert_eq!(template_nth("shop-dev", "dev", None), "shop-{{ env }}");
         assert_eq!(
-            template("envs/dev/values-dev.yaml", "dev"),
+            template_nth("envs/dev/values-dev.yaml", "dev", None),
             "envs/{{ env }}/values-{{ env }}.yaml"
         );
-        assert_eq!(template("devtools", "dev"), "devtools");
+        assert_eq!(template_nth("devtools", "dev", None), "devtools");
         assert_eq!(
-            template("a-{{x}}-dev", "dev"),
-            "{% raw %}a-{{x}}-{% endraw %}{{ env }}"
+            template_nth("a-{{x}}-dev", "dev", None),
+            "a-{{ \"{{\" }}x}}-{{ env }}"
         );
     }
 
@@ -203,10 +241,12 @@ mod tests {
         for (text, name) in [
             ("a-{{x}}-dev", "dev"),
             ("{% if %}dev{#", "dev"),
+            ("api-{{x}}-{% endraw %}-dev", "dev"),
+            ("{{{", "dev"),
             ("envs/prod/values-prod.yaml", "prod"),
             ("devtools", "dev"),
         ] {
-            let t = template(text, name);
+            let t = template_nth(text, name, None);
             let back = env
                 .render_str(&t, minijinja::context! { env => name })
                 .unwrap();
@@ -224,6 +264,16 @@ mod tests {
             json!({"repoURL": "https://g/devtools.git", "path": "apps/{{ env }}", "helm": {"values": "a: dev"}})
         );
         assert_eq!(u.differs, ["helm.values"]);
+        // Only the occurrence that varies.
+        let dev = json!({"path": "dev/overlays/dev"});
+        let prod = json!({"path": "dev/overlays/prod"});
+        let u = unify(&[("dev", &dev), ("prod", &prod)], &in_source);
+        assert_eq!(u.value, json!({"path": "dev/overlays/{{ env }}"}));
+        // Beyond the name: the first environment's, literally.
+        let prod = json!({"path": "other/prod"});
+        let u = unify(&[("dev", &dev), ("prod", &prod)], &in_source);
+        assert_eq!(u.value, dev);
+        assert_eq!(u.differs, ["path"]);
         // Equal everywhere: kept as written, even where it holds an environment's name.
         let same = json!({"repoURL": "https://g/dev-platform.git"});
         let u = unify(&[("dev", &same), ("prod", &same)], &in_source);

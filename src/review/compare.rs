@@ -58,6 +58,9 @@ pub struct App {
     ladder: bool,
     /// Where it comes, for messages: "wave 1", "wave 0, step 3".
     at: String,
+    /// The label fields its ApplicationSet's steps select on: how each tree orders, not
+    /// what it deploys, so compared on neither side.
+    step_labels: Vec<String>,
 }
 
 /// The Applications of one tree, and what could not be read or evaluated.
@@ -84,11 +87,16 @@ pub fn read(
     for made in &tree.apps {
         let mut app = app(made);
         for (k, v) in &made.labels {
-            if !LADDERS.contains(&k.as_str()) && !made.step_keys.contains(k) {
+            if !LADDERS.contains(&k.as_str()) {
                 app.fields
                     .insert(key_path("metadata.labels", k), Json::String(v.clone()));
             }
         }
+        app.step_labels = made
+            .step_keys
+            .iter()
+            .map(|k| key_path("metadata.labels", k))
+            .collect();
         if side.apps.contains_key(&app.name) {
             side.duplicates
                 .push((app.name.clone(), app.file.clone(), app.pos));
@@ -168,6 +176,7 @@ fn app(made: &Made) -> App {
         key: made.key,
         ladder: made.labels.get(LADDERS[0]).is_some_and(|v| v == "ladder"),
         at: made.at.clone(),
+        step_labels: Vec::new(),
     }
 }
 
@@ -259,7 +268,8 @@ pub fn compare(a: &Side, b: &Side) -> Comparison {
             let (x, y) = (app.fields.get(key), other.fields.get(key));
             let added_by_ladder = key.starts_with("metadata.labels")
                 && ((x.is_none() && other.ladder) || (y.is_none() && app.ladder));
-            if x != y && !added_by_ladder {
+            let steps = app.step_labels.contains(key) || other.step_labels.contains(key);
+            if x != y && !added_by_ladder && !steps {
                 out.fields
                     .push((name.clone(), key.clone(), x.cloned(), y.cloned()));
             }

@@ -38,6 +38,34 @@ pub struct Made {
     pub step_keys: Vec<String>,
     /// The namespace it is created in, where the manifests say.
     pub namespace: Option<String>,
+    /// Generated without finalizers of its own while its ApplicationSet does not
+    /// preserve resources on deletion: the controller then gives it
+    /// `resources-finalizer.argocd.argoproj.io` (v3.5.1 `applicationset/utils/utils.go`,
+    /// argocd-semantics.md §4).
+    pub implied_finalizer: bool,
+    /// Its RollingSync step's `maxUpdate`, where the step sets one.
+    pub max_update: Option<serde_json::Value>,
+    /// Its ApplicationSet's `spec.syncPolicy`.
+    pub appset_policy: Option<serde_json::Value>,
+}
+
+/// The finalizer that makes deleting an Application delete its resources.
+pub const RESOURCES_FINALIZER: &str = "resources-finalizer.argocd.argoproj.io";
+
+/// Each RollingSync step's `maxUpdate`, where set.
+fn max_updates(appset: &Node) -> Vec<Option<serde_json::Value>> {
+    let steps = appset
+        .get("spec")
+        .and_then(|s| s.get("strategy"))
+        .and_then(|s| s.get("rollingSync"))
+        .and_then(|r| r.get("steps"));
+    match steps.map(|s| &s.value) {
+        Some(Value::Seq(items)) => items
+            .iter()
+            .map(|step| step.get("maxUpdate").map(Node::to_json))
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// The Applications of a tree, in the order of its files and documents.
@@ -150,6 +178,16 @@ pub fn read_all(files: &[(String, String)], checkouts: &[Checkout<'_>]) -> (Tree
                         }
                     };
                     let steps = steps(doc);
+                    let max_updates = max_updates(doc);
+                    let appset_policy = doc
+                        .get("spec")
+                        .and_then(|s| s.get("syncPolicy"))
+                        .map(Node::to_json);
+                    let preserve = appset_policy
+                        .as_ref()
+                        .and_then(|p| p.get("preserveResourcesOnDeletion"))
+                        .and_then(serde_json::Value::as_bool)
+                        == Some(true);
                     let mut step_keys: Vec<String> =
                         steps.iter().flatten().map(|(k, _, _)| k.clone()).collect();
                     step_keys.sort();
@@ -163,6 +201,7 @@ pub fn read_all(files: &[(String, String)], checkouts: &[Checkout<'_>]) -> (Tree
                         let labels =
                             string_map(generated.get("metadata").and_then(|m| m.get("labels")));
                         let step = steps.iter().position(|s| selects(s, &labels));
+                        let max_update = step.and_then(|i| max_updates.get(i)).cloned().flatten();
                         // An ApplicationSet's wave is worth saying only where it is set.
                         let waved = |what: String| {
                             if wave == 0 {
@@ -190,6 +229,13 @@ pub fn read_all(files: &[(String, String)], checkouts: &[Checkout<'_>]) -> (Tree
                         );
                         one.pos = doc.pos;
                         one.step_keys.clone_from(&step_keys);
+                        one.implied_finalizer = !preserve
+                            && generated
+                                .get("metadata")
+                                .and_then(|m| m.get("finalizers"))
+                                .is_none();
+                        one.max_update = max_update;
+                        one.appset_policy.clone_from(&appset_policy);
                         // Created in the ApplicationSet's namespace unless the template
                         // names one.
                         if one.namespace.is_none() {
@@ -234,6 +280,9 @@ fn made(
         namespace: metadata
             .and_then(|m| m.get("namespace"))
             .and_then(Node::scalar_text),
+        implied_finalizer: false,
+        max_update: None,
+        appset_policy: None,
     }
 }
 

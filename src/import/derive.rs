@@ -181,13 +181,15 @@ impl Own<'_> {
     }
 }
 
-/// A component from its Application in each environment, in rollout order.
+/// A component from its Application in each environment, in rollout order; `rolling`
+/// when the spec rolls out by RollingSync (ladder's Applications then generated).
 pub(super) fn component(
     name: &str,
     phase: i64,
     per_env: &[(&str, &Made)],
     environments: &[Env],
     env_label: &str,
+    rolling: bool,
     report: &mut Vec<Line>,
 ) -> Component {
     let (first_env, first) = per_env[0];
@@ -395,11 +397,17 @@ pub(super) fn component(
         report,
     );
     // Finalizers: the patch ladder merges into its Application.
+    // The finalizer an ApplicationSet implies, ladder's implies too; Applications
+    // ladder writes as manifests (app-of-apps) carry it written.
     let finalizers = whole(&|m| {
         m.node
             .get("metadata")
             .and_then(|md| md.get("finalizers"))
             .map(Node::to_json)
+            .or_else(|| {
+                (m.implied_finalizer && !rolling)
+                    .then(|| serde_json::json!([crate::generate::tree::RESOURCES_FINALIZER]))
+            })
             .filter(|f| f.as_array().is_some_and(|a| !a.is_empty()))
             .map(|f| serde_json::json!({"metadata": {"finalizers": f}}))
     });

@@ -25,6 +25,7 @@ mod fields;
 mod instance;
 mod order;
 mod projects;
+mod rollout;
 mod unify;
 mod write;
 
@@ -262,6 +263,7 @@ pub fn import(
             &per_env,
             &spec.environments,
             env_label_key,
+            spec.rolling_sync,
             &mut report,
         ));
     }
@@ -275,6 +277,14 @@ pub fn import(
                 what: format!("rendered for `{component}`, which is no imported component{hint}: read for none"),
             });
         }
+    }
+    if spec.rolling_sync {
+        let phase_of: BTreeMap<&str, i64> = spec
+            .components
+            .iter()
+            .map(|c| (c.name.as_str(), c.phase))
+            .collect();
+        spec.rollout = rollout::settings(&instances, &phase_of, &mut report);
     }
     // The dependencies the manifests imply, proposed under each component.
     let suggestions = depends::suggest(&files, rendered, &instances, checkouts);

@@ -34,6 +34,8 @@ pub(super) struct Spec {
     pub(super) namespace: Option<String>,
     /// The environment's label, when not ladder's `env`.
     pub(super) environment_label: Option<String>,
+    /// More of `rollout` (`maxUpdate`, `phases`, `applicationSet`), in order.
+    pub(super) rollout: Vec<(&'static str, Json)>,
     pub(super) environments: Vec<Env>,
     pub(super) components: Vec<Component>,
 }
@@ -80,6 +82,7 @@ impl Spec {
             project: None,
             namespace: None,
             environment_label: None,
+            rollout: Vec::new(),
             environments: Vec::new(),
             components: Vec::new(),
         }
@@ -146,6 +149,10 @@ impl Spec {
         }
         if let Some(label) = &self.environment_label {
             let _ = writeln!(out, "  environmentLabel: {}", scalar(label));
+        }
+        for (key, value) in &self.rollout {
+            let _ = write!(out, "  {key}:");
+            block(&mut out, value, 4);
         }
         let _ = writeln!(out, "environments:");
         for e in &self.environments {

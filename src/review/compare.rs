@@ -14,9 +14,10 @@
 //! ignores it there. What either tree cannot be evaluated in keeps the two from being
 //! called the same.
 //!
-//! Not compared yet: the resources finalizer the ApplicationSet controller adds to the
-//! Applications it generates (unless `preserveResourcesOnDeletion`), RollingSync
-//! `maxUpdate`, and the ApplicationSet's own `syncPolicy`.
+//! Generated Applications carry the resources finalizer the ApplicationSet controller
+//! gives them (unless `preserveResourcesOnDeletion` or finalizers of their own), their
+//! RollingSync step's `maxUpdate` and their ApplicationSet's `syncPolicy`
+//! (`applicationSet.…` fields), so a change of how they roll out or are kept shows.
 //!
 //! Order: each Application's key is (sync-wave of its manifest or of its
 //! ApplicationSet, RollingSync step), compared lexicographically among the Applications
@@ -33,7 +34,7 @@ use serde_json::Value as Json;
 
 use crate::diagnostic::{Diagnostic, Pos};
 
-use crate::generate::tree::{Made, SYNC_WAVE, string_map};
+use crate::generate::tree::{Made, RESOURCES_FINALIZER, SYNC_WAVE, string_map};
 
 /// The label and annotation keys ladder writes on purpose, not compared.
 const LADDERS: [&str; 3] = [
@@ -155,6 +156,21 @@ fn app(made: &Made) -> App {
             items.sort_by_key(Json::to_string);
         }
         fields.insert("metadata.finalizers".into(), list);
+    } else if made.implied_finalizer {
+        fields.insert(
+            "metadata.finalizers".into(),
+            Json::Array(vec![Json::String(RESOURCES_FINALIZER.into())]),
+        );
+    }
+    // How its ApplicationSet rolls it out and keeps it: the step's `maxUpdate` (all at
+    // once, `100%`, unless set) and the ApplicationSet's sync policy.
+    if let Some(max) = &made.max_update
+        && max.as_str() != Some("100%")
+    {
+        fields.insert("applicationSet.step.maxUpdate".into(), max.clone());
+    }
+    if let Some(policy) = &made.appset_policy {
+        flatten("applicationSet.syncPolicy", policy, &mut fields);
     }
     for (k, v) in string_map(metadata.and_then(|m| m.get("annotations"))) {
         if k != SYNC_WAVE && !k.starts_with("ladder.dev/") && !LADDERS.contains(&k.as_str()) {

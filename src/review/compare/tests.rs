@@ -51,6 +51,7 @@ metadata:
   name: {name}
   namespace: argocd
   annotations: {{argocd.argoproj.io/sync-wave: "{wave}"}}
+  finalizers: [resources-finalizer.argocd.argoproj.io]
 spec:
   project: shop
   source: {{repoURL: https://git.example.com/shop.git, path: {path}, targetRevision: main}}
@@ -192,4 +193,30 @@ fn what_is_not_evaluated_keeps_the_trees_from_being_the_same() {
     assert_eq!(c.unknown, 2);
     assert!(!c.is_empty());
     assert!(super::text(&a, &b, &c, "a", "b").contains("cannot tell"));
+}
+
+/// The ApplicationSet controller gives generated Applications the resources finalizer
+/// unless its ApplicationSet preserves resources; a step's `maxUpdate` is compared.
+#[test]
+fn the_implied_finalizer_and_max_update_are_compared() {
+    let a = side(&[("a/appset.yaml", APPSET)]);
+    let preserving = APPSET.replace(
+        "  strategy:\n",
+        "  syncPolicy: {preserveResourcesOnDeletion: true}\n  strategy:\n",
+    );
+    let b = side(&[("b/appset.yaml", &preserving)]);
+    let c = compare(&a, &b);
+    let fields: Vec<&str> = c.fields.iter().map(|f| f.1.as_str()).collect();
+    assert!(fields.contains(&"metadata.finalizers"), "{fields:?}");
+    assert!(
+        fields.contains(&"applicationSet.syncPolicy.preserveResourcesOnDeletion"),
+        "{fields:?}"
+    );
+    let one_at_a_time = APPSET.replace(
+        "values: [\"2\"]}]",
+        "values: [\"2\"]}]\n          maxUpdate: 1",
+    );
+    let c = compare(&a, &side(&[("b/appset.yaml", &one_at_a_time)]));
+    let fields: Vec<&str> = c.fields.iter().map(|f| f.1.as_str()).collect();
+    assert_eq!(fields, ["applicationSet.step.maxUpdate"], "{c:#?}");
 }

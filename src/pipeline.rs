@@ -48,6 +48,9 @@ pub struct Inputs {
     /// Files those globs match that the caller did not read, with the reason (a
     /// symbolic link, not UTF-8 text, …).
     pub unread: BTreeMap<String, String>,
+    /// The folder the component files are named from in diagnostics (`deploy/`), when it
+    /// is not the spec's display name's (diff names the base spec `… at REV`).
+    pub folder: Option<String>,
 }
 
 /// What a spec reads beside itself, relative to its folder.
@@ -207,6 +210,7 @@ impl<'a> Request<'a> {
         let included = crate::load::include::Included {
             files: &inputs.includes,
             unread: &inputs.unread,
+            folder: inputs.folder.as_deref(),
         };
         crate::load::load_with(
             self.file,

@@ -38,7 +38,11 @@ pub(super) fn diff(spec_arg: &Path, base: &str, format: DiffFormat) -> anyhow::R
             None
         }
         Some(bytes) => match ladder::Request::new(&base_display, bytes)
-            .inputs(&git::inputs_at(&spec.path, base, bytes)?)
+            .inputs(&ladder::Inputs {
+                // Component files are named from the spec's folder, not `… at REV`.
+                folder: Some(ladder::load::include::folder_of(&spec.display).to_owned()),
+                ..git::inputs_at(&spec.path, base, bytes)?
+            })
             .spec_ref(&spec_ref)
             .compile()
         {

@@ -212,7 +212,7 @@ fn read_overlays(dir: &Path, display: &str, bytes: &[u8], inputs: &mut ladder::I
 impl SpecFile {
     /// The component file that diagnostics name `file`, relative to the spec's folder.
     fn included(&self, file: &str) -> Option<&String> {
-        let folder = self.display.rfind('/').map_or("", |i| &self.display[..=i]);
+        let folder = ladder::load::include::folder_of(&self.display);
         self.inputs.includes.get(file.strip_prefix(folder)?)
     }
 

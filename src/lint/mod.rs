@@ -197,7 +197,7 @@ pub fn lint(files: &[(String, String)], options: Options<'_>) -> Result<Report, 
         .inputs
         .iter()
         .flat_map(|(spec, inputs)| {
-            let folder = spec.rfind('/').map_or("", |i| &spec[..=i]);
+            let folder = crate::load::include::folder_of(spec);
             inputs
                 .includes
                 .keys()

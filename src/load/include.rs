@@ -24,6 +24,14 @@ pub struct Included<'a> {
     pub files: &'a BTreeMap<String, String>,
     /// Path to why it was not read (a symbolic link, not UTF-8, …).
     pub unread: &'a BTreeMap<String, String>,
+    /// The folder the files are named from, when not the spec's name's ([`folder_of`]).
+    pub folder: Option<&'a str>,
+}
+
+/// The folder of a spec as it is named (`deploy/` for `deploy/ladder.yaml`, `` for
+/// `ladder.yaml`): component files are named as this plus their path.
+pub fn folder_of(spec: &str) -> &str {
+    spec.rfind('/').map_or("", |i| &spec[..=i])
 }
 
 /// The files a loaded spec was read from: the spec, then its component files in path
@@ -226,7 +234,7 @@ pub(super) fn merge(
         ));
         return Err(problems);
     }
-    let folder = file.rfind('/').map_or("", |i| &file[..=i]);
+    let folder = included.folder.unwrap_or_else(|| folder_of(file));
     let mut first = u32::try_from(lines).unwrap_or(u32::MAX).saturating_add(2);
     let mut components = Vec::new();
     let own = match tree.get("components").map(|c| &c.value) {
@@ -424,6 +432,7 @@ mod tests {
         let included = super::Included {
             files: &files,
             unread: &unread,
+            folder: None,
         };
         crate::load::load_with("repo/ladder.yaml", spec.as_bytes(), None, Some(included))
     }
@@ -496,6 +505,36 @@ mod tests {
             ],
             "{errors:#?}"
         );
+    }
+
+    /// `ladder diff --base origin/main` names the base spec `repo/ladder.yaml at
+    /// origin/main`: its component files are named from the folder it is given, not from
+    /// the last `/` of that name.
+    #[test]
+    fn component_files_of_a_base_revision_are_named_from_the_given_folder() {
+        let files = BTreeMap::from([("teams/web.yaml".to_owned(), "name: web\n".to_owned())]);
+        let unread = BTreeMap::new();
+        let included = super::Included {
+            files: &files,
+            unread: &unread,
+            folder: Some("repo/"),
+        };
+        let loaded = crate::load::load_with(
+            "repo/ladder.yaml at origin/main",
+            SPEC.as_bytes(),
+            None,
+            Some(included),
+        )
+        .unwrap();
+        let names: Vec<&str> = loaded
+            .sources
+            .files()
+            .iter()
+            .map(|s| s.file.as_str())
+            .collect();
+        assert_eq!(names, ["repo/teams/web.yaml"]);
+        assert_eq!(super::folder_of("repo/ladder.yaml"), "repo/");
+        assert_eq!(super::folder_of("ladder.yaml"), "");
     }
 
     /// A note in another file than its diagnostic names that file.

@@ -29,6 +29,7 @@ pub mod pipeline;
 pub mod plan;
 pub mod render;
 pub mod review;
+pub mod simulate;
 pub mod validate;
 
 pub use pipeline::{Compilation, Inputs, Planned, Request, Templates, Wanted};

@@ -32,6 +32,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("plan", 3),
     ("render", 4),
     ("emit", 5),
+    ("simulate", 5),
     ("pipeline", 6),
     ("review", 7),
     ("lint", 7),

@@ -138,6 +138,46 @@ pub(super) enum Command {
         #[arg(long, value_name = "URL=DIR")]
         repository: Vec<String>,
     },
+    /// Replay a rollout of the compiled manifests under Argo CD's rules, as a timeline.
+    ///
+    /// Compiles the spec in memory and simulates what the manifests themselves do, not
+    /// ladder's plan: RollingSync steps (step selection, maxUpdate windows, only
+    /// OutOfSync Applications synced, step completion as the spec's Argo CD version
+    /// has it) and app-of-apps sync waves (the health check, the 2 s wave delay).
+    /// Prints when each Application starts and turns healthy, what a failure blocks and
+    /// leaves untouched, the total time and the critical path. Durations are the
+    /// components' `duration`; operator syncs (manual environments) are taken to start
+    /// when their step is reached. Exit 0, or 2 for a spec with problems or an unknown
+    /// component or environment.
+    Simulate {
+        #[command(flatten)]
+        spec: SpecArg,
+        /// Simulate only this environment's rollout: the others are taken as unchanged.
+        #[arg(long, value_name = "ENV")]
+        env: Option<String>,
+        /// Components the rollout changes, comma-separated (each `C` or `C@ENV`); the
+        /// others are Synced and pass their step without a sync [default: all].
+        #[arg(
+            long,
+            value_name = "C,…",
+            value_delimiter = ',',
+            conflicts_with = "all"
+        )]
+        changed: Vec<String>,
+        /// Every component changes (the default).
+        #[arg(long)]
+        all: bool,
+        /// A component whose sync fails, in every environment or in one (`C@ENV`);
+        /// repeatable.
+        #[arg(long, value_name = "C[@ENV]")]
+        fail: Vec<String>,
+        /// A component that takes longer than its `duration` (`C=DURATION` or
+        /// `C@ENV=DURATION`, e.g. `postgres=15m`); repeatable.
+        #[arg(long, value_name = "C=DURATION")]
+        slow: Vec<String>,
+        #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+        format: PlanFormat,
+    },
     /// Compare the Applications two trees of Argo CD manifests make, and their order.
     ///
     /// Reads Application manifests and the Applications ApplicationSets generate (list,

@@ -23,6 +23,7 @@ mod new_env;
 mod output;
 mod promote;
 mod read;
+mod simulate;
 mod spec_file;
 mod tool;
 mod waves;
@@ -38,6 +39,17 @@ use spec_file::{environment, with_checked};
 const FOUND: u8 = 1;
 /// Exit code: invalid input or usage.
 const INVALID: u8 = 2;
+
+/// Writes `text` to stdout; a reader that went away (`ladder simulate | head`) is not
+/// an error.
+pub(super) fn stdout(text: &str) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
+}
 
 pub(crate) fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -119,6 +131,24 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }),
         Command::Validate { crds, paths } => check::validate(&crds, &paths),
+        Command::Simulate {
+            spec,
+            env,
+            changed,
+            all: _,
+            fail,
+            slow,
+            format,
+        } => simulate::run(
+            &spec.spec,
+            &simulate::Options {
+                env: env.as_deref(),
+                changed: &changed,
+                fail: &fail,
+                slow: &slow,
+                format,
+            },
+        ),
         Command::Compare { a, b, repository } => compare::compare(&a, &b, &repository),
         Command::Import {
             paths,

@@ -16,6 +16,7 @@ mod params;
 mod patch;
 mod render;
 mod set;
+pub mod steps;
 pub mod tree;
 
 use indexmap::IndexMap;

@@ -97,7 +97,7 @@ fn is_argocd_cm(doc: &Node) -> bool {
 /// `resource.customizations.health.argoproj.io_Application`, or the older
 /// `resource.customizations` block naming `argoproj.io/Application` with a `health.lua`
 /// (argocd-semantics.md §3).
-fn application_health(doc: &Node) -> bool {
+pub fn application_health(doc: &Node) -> bool {
     let is_cm = is_argocd_cm(doc);
     let data = doc.get("data");
     is_cm
@@ -177,7 +177,7 @@ pub fn read_all(files: &[(String, String)], checkouts: &[Checkout<'_>]) -> (Tree
                             continue;
                         }
                     };
-                    let steps = steps(doc);
+                    let steps = super::steps::read(doc);
                     let max_updates = max_updates(doc);
                     let appset_policy = doc
                         .get("spec")
@@ -188,8 +188,10 @@ pub fn read_all(files: &[(String, String)], checkouts: &[Checkout<'_>]) -> (Tree
                         .and_then(|p| p.get("preserveResourcesOnDeletion"))
                         .and_then(serde_json::Value::as_bool)
                         == Some(true);
-                    let mut step_keys: Vec<String> =
-                        steps.iter().flatten().map(|(k, _, _)| k.clone()).collect();
+                    let mut step_keys: Vec<String> = steps
+                        .iter()
+                        .flat_map(|s| s.exprs.iter().map(|e| e.key.clone()))
+                        .collect();
                     step_keys.sort();
                     step_keys.dedup();
                     let namespace = doc
@@ -200,7 +202,7 @@ pub fn read_all(files: &[(String, String)], checkouts: &[Checkout<'_>]) -> (Tree
                     for generated in &generated {
                         let labels =
                             string_map(generated.get("metadata").and_then(|m| m.get("labels")));
-                        let step = steps.iter().position(|s| selects(s, &labels));
+                        let step = steps.iter().position(|s| super::steps::selects(s, &labels));
                         let max_update = step.and_then(|i| max_updates.get(i)).cloned().flatten();
                         // An ApplicationSet's wave is worth saying only where it is set.
                         let waved = |what: String| {
@@ -309,50 +311,4 @@ pub fn wave(doc: &Node) -> i64 {
         .get(SYNC_WAVE)
         .and_then(|w| w.trim().parse().ok())
         .unwrap_or(0)
-}
-
-/// Each RollingSync step's match expressions: (key, `In` or not, values).
-type Step = Vec<(String, bool, Vec<String>)>;
-
-fn steps(appset: &Node) -> Vec<Step> {
-    let strategy = appset.get("spec").and_then(|s| s.get("strategy"));
-    if strategy.and_then(|s| s.get("type")).and_then(Node::as_str) != Some("RollingSync") {
-        return Vec::new();
-    }
-    let Some(Value::Seq(steps)) = strategy
-        .and_then(|s| s.get("rollingSync"))
-        .and_then(|r| r.get("steps"))
-        .map(|s| &s.value)
-    else {
-        return Vec::new();
-    };
-    steps
-        .iter()
-        .map(|step| {
-            let Some(Value::Seq(exprs)) = step.get("matchExpressions").map(|m| &m.value) else {
-                return Vec::new();
-            };
-            exprs
-                .iter()
-                .filter_map(|e| {
-                    let key = e.get("key")?.scalar_text()?;
-                    let op = e.get("operator")?.as_str()?;
-                    let values = match e.get("values").map(|v| &v.value) {
-                        Some(Value::Seq(vs)) => vs.iter().filter_map(Node::scalar_text).collect(),
-                        _ => Vec::new(),
-                    };
-                    Some((key, op == "In", values))
-                })
-                .collect()
-        })
-        .collect()
-}
-
-/// Whether a step selects an Application with these labels (every expression holds;
-/// v3.5.1 `applicationset/controllers/applicationset_controller.go` `buildAppDependencyList`).
-fn selects(step: &Step, labels: &BTreeMap<String, String>) -> bool {
-    step.iter().all(|(key, is_in, values)| {
-        let found = labels.get(key).is_some_and(|v| values.contains(v));
-        found == *is_in
-    })
 }

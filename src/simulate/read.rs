@@ -1,0 +1,154 @@
+//! The emitted tree as the simulator sees it: Application manifests, ApplicationSets
+//! with their RollingSync steps and the Applications they generate, and the app-of-apps
+//! roots whose source folders hold them, each with its sync-wave.
+
+use std::collections::BTreeMap;
+
+use crate::generate::steps::{self, Step};
+use crate::generate::tree::{application_health, string_map, wave};
+use crate::load::yaml::{Node, Value};
+
+/// One manifest the simulator rolls out: a plain Application or an ApplicationSet.
+#[derive(Debug, Clone)]
+pub struct Manifest {
+    pub file: String,
+    /// The folder of its file, relative to the tree (`.` at the top).
+    pub folder: String,
+    pub wave: i64,
+    pub kind: Kind,
+}
+
+#[derive(Debug, Clone)]
+pub enum Kind {
+    App(App),
+    Set(Set),
+}
+
+/// An Application, written or generated.
+#[derive(Debug, Clone)]
+pub struct App {
+    pub name: String,
+    pub labels: BTreeMap<String, String>,
+    /// Whether it syncs by itself: `spec.syncPolicy.automated` present and not
+    /// `enabled: false`.
+    pub automated: bool,
+    /// Marked `ladder.dev/sync: manual`: the guarded health check passes it in a wave.
+    pub marked_manual: bool,
+    /// For an app-of-apps root: the repository folder its directory source reads, and
+    /// whether it reads the folders below it.
+    pub root_of: Option<(String, bool)>,
+}
+
+/// An ApplicationSet: the Applications it generates and its RollingSync steps.
+#[derive(Debug, Clone)]
+pub struct Set {
+    pub name: String,
+    pub apps: Vec<App>,
+    /// Empty unless `strategy.type` is `RollingSync` with steps.
+    pub steps: Vec<Step>,
+}
+
+/// What the simulator reads from a tree.
+#[derive(Debug, Clone, Default)]
+pub struct Read {
+    pub manifests: Vec<Manifest>,
+    /// Whether an `argocd-cm` gives Applications a health check (app-of-apps waves
+    /// then wait for children to be healthy).
+    pub application_health: bool,
+    /// What was not evaluated, for the notes: file and why.
+    pub skipped: Vec<(String, String)>,
+}
+
+/// Reads the manifests of `files` (path relative to the tree, text). A file that is not
+/// YAML is skipped with a note.
+pub fn read(files: &[(String, String)]) -> Read {
+    let mut read = Read::default();
+    for (file, text) in files {
+        let docs = match crate::load::yaml::parse_all(file, text) {
+            Ok(docs) => docs,
+            Err(d) => {
+                read.skipped.push((file.clone(), d.message));
+                continue;
+            }
+        };
+        let folder = file.rfind('/').map_or(".", |i| &file[..i]).to_owned();
+        for doc in &docs {
+            let argo = doc
+                .get("apiVersion")
+                .and_then(Node::as_str)
+                .is_some_and(|v| v.starts_with("argoproj.io/"));
+            if !argo {
+                read.application_health |= application_health(doc);
+                continue;
+            }
+            let kind = match doc.get("kind").and_then(Node::as_str) {
+                Some("Application") => Kind::App(app(doc)),
+                Some("ApplicationSet") => match set(doc) {
+                    Ok(set) => Kind::Set(set),
+                    Err(why) => {
+                        read.skipped.push((file.clone(), why));
+                        continue;
+                    }
+                },
+                _ => continue,
+            };
+            read.manifests.push(Manifest {
+                file: file.clone(),
+                folder: folder.clone(),
+                wave: wave(doc),
+                kind,
+            });
+        }
+    }
+    read
+}
+
+fn app(doc: &Node) -> App {
+    let metadata = doc.get("metadata");
+    let spec = doc.get("spec");
+    let automated = spec
+        .and_then(|s| s.get("syncPolicy"))
+        .and_then(|p| p.get("automated"));
+    let automated = match automated.map(|a| &a.value) {
+        None | Some(Value::Null) => false,
+        Some(_) => {
+            automated.and_then(|a| a.get("enabled")).map(|e| &e.value) != Some(&Value::Bool(false))
+        }
+    };
+    let annotations = string_map(metadata.and_then(|m| m.get("annotations")));
+    let source = spec.and_then(|s| s.get("source"));
+    let root_of = source.and_then(|s| {
+        let directory = s.get("directory")?;
+        let path = s.get("path")?.scalar_text()?;
+        let recurse = directory.get("recurse").map(|r| &r.value) == Some(&Value::Bool(true));
+        Some((path.trim_matches('/').to_owned(), recurse))
+    });
+    App {
+        name: metadata
+            .and_then(|m| m.get("name"))
+            .and_then(Node::scalar_text)
+            .unwrap_or_default(),
+        labels: string_map(metadata.and_then(|m| m.get("labels"))),
+        automated,
+        marked_manual: annotations.get(crate::analyze::names::SYNC_ANNOTATION)
+            == Some(&"manual".to_owned()),
+        root_of,
+    }
+}
+
+fn set(doc: &Node) -> Result<Set, String> {
+    let name = doc
+        .get("metadata")
+        .and_then(|m| m.get("name"))
+        .and_then(Node::scalar_text)
+        .unwrap_or_default();
+    let generated = crate::generate::applications(doc, &[])
+        .map_err(|(_, why)| format!("ApplicationSet `{name}` is not evaluated: {why}"))?;
+    let mut apps: Vec<App> = generated.iter().map(app).collect();
+    apps.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(Set {
+        name,
+        apps,
+        steps: steps::read(doc),
+    })
+}

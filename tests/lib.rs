@@ -22,6 +22,7 @@ mod project;
 mod promotion;
 mod properties;
 mod safety;
+mod simulate;
 mod stored_size;
 mod support;
 mod templates;

@@ -365,21 +365,21 @@ proptest! {
 /// A random ladder with both kinds of edge, smokes and a partly disabled `prod`, in one
 /// of the three layouts. Component i only waits for components with a smaller index.
 #[derive(Debug, Clone)]
-struct Ladder {
-    n: usize,
+pub(crate) struct Ladder {
+    pub(crate) n: usize,
     /// (dependent, dependency, is `after`).
-    edges: Vec<(usize, usize, bool)>,
+    pub(crate) edges: Vec<(usize, usize, bool)>,
     /// 0: not a smoke, 1: gating smoke, 2: non-gating smoke.
-    smoke: Vec<u8>,
-    off_in_prod: Vec<bool>,
+    pub(crate) smoke: Vec<u8>,
+    pub(crate) off_in_prod: Vec<bool>,
     /// 0 compact, 1 pinned, 2 banded.
-    layout: u8,
+    pub(crate) layout: u8,
     /// A phase per component, valid for the pinned and banded layouts.
-    phase: Vec<u32>,
-    names: Vec<String>,
+    pub(crate) phase: Vec<u32>,
+    pub(crate) names: Vec<String>,
 }
 
-fn ladder_strategy() -> impl Strategy<Value = Ladder> {
+pub(crate) fn ladder_strategy() -> impl Strategy<Value = Ladder> {
     (1usize..80).prop_flat_map(|n| {
         (
             Just(n),
@@ -453,7 +453,7 @@ fn ladder_strategy() -> impl Strategy<Value = Ladder> {
     })
 }
 
-fn ladder_text(l: &Ladder, order: &[usize]) -> String {
+pub(crate) fn ladder_text(l: &Ladder, order: &[usize]) -> String {
     let layout = ["compact", "pinned", "banded"][l.layout as usize];
     let mut text = format!(
         "name: prop\noutput: {{path: out}}\ndefaults:\n  source: {{repoURL: https://example.com/r.git, targetRevision: main}}\n  namespace: \"ns-{{{{ env }}}}\"\nenvironments:\n  - name: dev\n  - name: prod\nrollout:\n  layout: {layout}\n"

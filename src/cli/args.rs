@@ -175,6 +175,15 @@ pub(super) enum Command {
         /// `C@ENV=DURATION`, e.g. `postgres=15m`); repeatable.
         #[arg(long, value_name = "C=DURATION")]
         slow: Vec<String>,
+        /// Simulate this folder of Argo CD manifests (searched recursively) in place of the
+        /// spec's output: a tree ladder did not write, or one as committed. Components are
+        /// then Application names or `app.kubernetes.io/name` labels, environments `env`
+        /// labels, and every Application takes 1m unless `--slow` says otherwise.
+        #[arg(long, value_name = "DIR")]
+        tree: Option<PathBuf>,
+        /// Argo CD version whose rules apply to `--tree`, MAJOR.MINOR [default: 3.5].
+        #[arg(long, value_name = "X.Y", requires = "tree")]
+        argocd_version: Option<String>,
         #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
         format: PlanFormat,
     },

@@ -138,6 +138,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             all: _,
             fail,
             slow,
+            tree,
+            argocd_version,
             format,
         } => simulate::run(
             &spec.spec,
@@ -146,6 +148,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 changed: &changed,
                 fail: &fail,
                 slow: &slow,
+                tree: tree.as_deref(),
+                argocd_version: argocd_version.as_deref(),
                 format,
             },
         ),

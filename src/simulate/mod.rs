@@ -25,10 +25,14 @@ pub use timeline::{Lane, Place, State, Timeline};
 
 /// Simulates one rollout of the tree `files` (path relative to the tree, text).
 pub fn simulate(files: &[(String, String)], scenario: &Scenario) -> Timeline {
-    let read = read::read(files);
+    run(&read::read(files), scenario)
+}
+
+/// Simulates one rollout of a tree already read.
+pub fn run(read: &read::Read, scenario: &Scenario) -> Timeline {
     let mut timeline = Timeline::default();
-    waves::Roots::new(&read, scenario).run(&mut timeline.lanes);
-    timeline.notes = notes(&read, scenario, &timeline);
+    waves::Roots::new(read, scenario).run(&mut timeline.lanes);
+    timeline.notes = notes(read, scenario, &timeline);
     timeline.finish();
     timeline
 }
@@ -40,6 +44,13 @@ fn notes(read: &read::Read, scenario: &Scenario, timeline: &Timeline) -> Vec<Str
         .iter()
         .map(|(file, why)| format!("{file}: {why}; not simulated"))
         .collect();
+    if timeline.lanes.is_empty() {
+        notes.push(
+            "no Application or ApplicationSet was found that generates Applications: \
+             nothing to roll out"
+                .to_owned(),
+        );
+    }
     let rolling = read
         .manifests
         .iter()

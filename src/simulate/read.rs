@@ -34,9 +34,20 @@ pub struct App {
     pub automated: bool,
     /// Marked `ladder.dev/sync: manual`: the guarded health check passes it in a wave.
     pub marked_manual: bool,
-    /// For an app-of-apps root: the repository folder its directory source reads, and
-    /// whether it reads the folders below it.
-    pub root_of: Option<(String, bool)>,
+    /// Where its source reads a folder of manifests: it is an app-of-apps root when that
+    /// folder is one of the tree's.
+    pub root_of: Option<Root>,
+}
+
+/// The folder of manifests an Application's source reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Root {
+    /// The repository folder.
+    pub path: String,
+    /// `directory.recurse`: the folders below it too.
+    pub recurse: bool,
+    /// `directory.exclude` (ladder's roots exclude their own file).
+    pub excludes: Option<String>,
 }
 
 /// An ApplicationSet: the Applications it generates and its RollingSync steps.
@@ -117,11 +128,22 @@ fn app(doc: &Node) -> App {
     };
     let annotations = string_map(metadata.and_then(|m| m.get("annotations")));
     let source = spec.and_then(|s| s.get("source"));
+    // A directory of manifests: a path and no chart (Argo CD reads plain manifests from a
+    // folder without `directory:` too).
     let root_of = source.and_then(|s| {
-        let directory = s.get("directory")?;
         let path = s.get("path")?.scalar_text()?;
-        let recurse = directory.get("recurse").map(|r| &r.value) == Some(&Value::Bool(true));
-        Some((path.trim_matches('/').to_owned(), recurse))
+        if s.get("chart").is_some() || s.get("helm").is_some() || s.get("kustomize").is_some() {
+            return None;
+        }
+        let directory = s.get("directory");
+        Some(Root {
+            path: path.trim_matches('/').to_owned(),
+            recurse: directory.and_then(|d| d.get("recurse")).map(|r| &r.value)
+                == Some(&Value::Bool(true)),
+            excludes: directory
+                .and_then(|d| d.get("exclude"))
+                .and_then(Node::scalar_text),
+        })
     });
     App {
         name: metadata

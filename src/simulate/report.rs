@@ -116,6 +116,9 @@ fn bar(lane: &Lane, total: u64) -> String {
     out
 }
 
+/// How many Applications of a critical path the text shows in full.
+const LONG_PATH: usize = 8;
+
 /// The terminal chart: per rollout and place, one line per changed Application (the
 /// unchanged ones counted), then the total, the critical path and what was never
 /// touched.
@@ -141,6 +144,13 @@ pub fn text(timeline: &Timeline, title: &str, view: View<'_>) -> String {
             .map_or(shown.len(), |p| k + p);
         let group = &shown[k..end];
         k = end;
+        // A place where nothing changed is left out (counted below).
+        if group
+            .iter()
+            .all(|&i| timeline.lanes[i].state == State::Unchanged)
+        {
+            continue;
+        }
         if last_rollout != Some(head.rollout.as_str()) {
             last_rollout = Some(&head.rollout);
             let rollout = if head.rollout.is_empty() {
@@ -186,7 +196,20 @@ pub fn text(timeline: &Timeline, title: &str, view: View<'_>) -> String {
         let first = timeline.lanes[timeline.critical[0]].state;
         let span =
             last.end().unwrap_or(0) - first.start().unwrap_or(0).min(last.end().unwrap_or(0));
-        let _ = writeln!(out, "critical path ({}): {}", human(span), path.join(" → "));
+        // A long path is cut in the middle: its ends say where it starts and what it
+        // waits for; the JSON keeps all of it.
+        let shown_path = if path.len() > LONG_PATH {
+            let ends = LONG_PATH / 2;
+            format!(
+                "{} → … {} more … → {}",
+                path[..ends].join(" → "),
+                path.len() - 2 * ends,
+                path[path.len() - ends..].join(" → ")
+            )
+        } else {
+            path.join(" → ")
+        };
+        let _ = writeln!(out, "critical path ({}): {shown_path}", human(span));
     }
     let failed: Vec<&str> = shown
         .iter()
@@ -206,6 +229,17 @@ pub fn text(timeline: &Timeline, title: &str, view: View<'_>) -> String {
             out,
             "blocked, never touched: {blocked} Application{}",
             if blocked == 1 { "" } else { "s" }
+        );
+    }
+    let unchanged = shown
+        .iter()
+        .filter(|&&i| timeline.lanes[i].state == State::Unchanged)
+        .count();
+    if unchanged > 0 {
+        let _ = writeln!(
+            out,
+            "unchanged, passed without a sync: {unchanged} Application{}",
+            if unchanged == 1 { "" } else { "s" }
         );
     }
     for note in &timeline.notes {

@@ -4,7 +4,9 @@
 
 use std::collections::BTreeMap;
 
+use super::read::{Kind, Read};
 use crate::analyze::model::{Model, Version};
+use crate::analyze::names::COMPONENT_LABEL;
 
 /// One rollout to simulate.
 #[derive(Debug, Clone)]
@@ -55,6 +57,29 @@ impl Scenario {
                     },
                 );
             }
+        }
+        scenario
+    }
+
+    /// The scenario of a tree ladder did not write (or read without its spec): every
+    /// Application it makes (app-of-apps roots too, which are no lanes), its component
+    /// its `app.kubernetes.io/name` label and its environment its `env` label where it
+    /// has them, a minute each.
+    pub fn for_tree(read: &Read, version: Version) -> Self {
+        let mut scenario = Scenario::new(version);
+        let apps = read.manifests.iter().flat_map(|m| match &m.kind {
+            Kind::App(app) => std::slice::from_ref(app),
+            Kind::Set(set) => set.apps.as_slice(),
+        });
+        for app in apps {
+            scenario.facts.insert(
+                app.name.clone(),
+                Facts {
+                    component: app.labels.get(COMPONENT_LABEL).cloned(),
+                    env: app.labels.get("env").cloned(),
+                    ..Facts::default()
+                },
+            );
         }
         scenario
     }

@@ -271,7 +271,7 @@ fn app_of_apps(children: &[(&str, i64, &str)], health: bool) -> Vec<(String, Str
 kind: Application
 metadata: {name: root}
 spec:
-  source: {repoURL: https://example.com/r.git, path: deploy, directory: {recurse: true}}
+  source: {repoURL: https://example.com/r.git, path: deploy, directory: {recurse: true, exclude: root.yaml}}
   syncPolicy: {automated: {}}\n"
             .to_owned(),
     )];

@@ -19,7 +19,9 @@
 //! - A changed child without automated sync is synced by an operator when its wave is
 //!   applied.
 
-use super::read::{Kind, Manifest, Read};
+use std::collections::BTreeMap;
+
+use super::read::{Kind, Manifest, Read, Root};
 use super::rolling::{Finish, begin, record};
 use super::scenario::Scenario;
 use super::timeline::{Lane, Place, State};
@@ -40,22 +42,31 @@ pub(super) struct Roots<'a> {
 impl<'a> Roots<'a> {
     pub(super) fn new(read: &'a Read, scenario: &'a Scenario) -> Self {
         let all = &read.manifests;
+        let mut by_folder: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        for (j, m) in all.iter().enumerate() {
+            by_folder.entry(m.folder.as_str()).or_default().push(j);
+        }
         let mut children = vec![Vec::new(); all.len()];
         let mut applied = vec![false; all.len()];
         for (i, m) in all.iter().enumerate() {
             let Kind::App(app) = &m.kind else { continue };
-            let Some((path, recurse)) = &app.root_of else {
+            let Some(source) = &app.root_of else {
                 continue;
             };
-            let Some(folder) = folder_read(scenario.base.as_deref(), m, path) else {
+            let Some(folder) = folder_read(scenario.base.as_deref(), m, source, &by_folder) else {
                 continue;
             };
-            for (j, other) in all.iter().enumerate() {
-                let inside = other.folder == folder
-                    || (*recurse
-                        && (folder == "." || other.folder.starts_with(&format!("{folder}/"))));
+            let below = format!("{folder}/");
+            let inside: Vec<usize> = by_folder
+                .iter()
+                .filter(|(f, _)| {
+                    **f == folder || (source.recurse && (folder == "." || f.starts_with(&below)))
+                })
+                .flat_map(|(_, js)| js.iter().copied())
+                .collect();
+            for j in inside {
                 // A root's own file is left out of its folder (ladder's `exclude`).
-                if j != i && inside && other.file != m.file {
+                if j != i && all[j].file != m.file {
                     children[i].push(j);
                     applied[j] = true;
                 }
@@ -243,28 +254,35 @@ fn block(lanes: &mut [Lane], by: Option<usize>) {
     }
 }
 
-/// The folder of the tree a root's directory source reads: its path relative to
-/// `base` (the tree's repository folder), or, without one, the folder of the root's own
-/// file when the path ends with it.
-fn folder_read(base: Option<&str>, root: &Manifest, path: &str) -> Option<String> {
-    let relative = match base {
-        Some(base) => {
-            let base = base.trim_matches('/');
-            if path == base {
-                String::new()
-            } else {
-                path.strip_prefix(base)?.strip_prefix('/')?.to_owned()
-            }
+/// The folder of the tree a root's source reads: its path relative to `base` (the
+/// tree's repository folder). Without a base: the deepest folder of the tree the path
+/// ends with, else the folder of the root's own file when its `directory.exclude` names
+/// that file (as ladder's roots do).
+fn folder_read(
+    base: Option<&str>,
+    root: &Manifest,
+    source: &Root,
+    folders: &BTreeMap<&str, Vec<usize>>,
+) -> Option<String> {
+    let path = source.path.as_str();
+    if let Some(base) = base {
+        let base = base.trim_matches('/');
+        return if path == base {
+            Some(".".to_owned())
+        } else {
+            Some(path.strip_prefix(base)?.strip_prefix('/')?.to_owned())
+        };
+    }
+    let found = folders
+        .keys()
+        .filter(|f| **f != "." && (path == **f || path.ends_with(&format!("/{f}"))))
+        .max_by_key(|f| f.len());
+    let own = root.file.rsplit('/').next().unwrap_or(&root.file);
+    match found {
+        Some(f) => Some((*f).to_owned()),
+        None if source.excludes.as_deref().is_some_and(|e| e.contains(own)) => {
+            Some(root.folder.clone())
         }
-        None if root.folder == "." => String::new(),
-        None if path == root.folder || path.ends_with(&format!("/{}", root.folder)) => {
-            root.folder.clone()
-        }
-        None => return None,
-    };
-    Some(if relative.is_empty() {
-        ".".to_owned()
-    } else {
-        relative
-    })
+        None => None,
+    }
 }

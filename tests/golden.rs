@@ -20,7 +20,8 @@ fn compile(spec: &std::path::Path, display: &str, spec_ref: &str) -> ladder::emi
     }
 }
 
-fn examples() -> Vec<String> {
+/// The examples with a `ladder.yaml`, by name.
+pub(crate) fn examples() -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(root().join("examples"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

@@ -4,7 +4,9 @@
 //! (`ladder::simulate`). No Application starts before everything it waits for is
 //! healthy, in every environment; a failure blocks everything that waits for it,
 //! directly or through the steps, and leaves the other environments of an independent
-//! topology exactly as they were; the total is never below the critical path.
+//! topology exactly as they were; the total is never below the critical path. And the
+//! timelines of the examples, committed as text and SVG, with the SVG rendered by
+//! Chromium where it is installed.
 
 use std::collections::BTreeMap;
 
@@ -12,6 +14,7 @@ use ladder::simulate::{Outcome, Scenario, State, Timeline, simulate};
 use proptest::prelude::*;
 
 use crate::properties::{Ladder, ladder_strategy, ladder_text};
+use crate::support::{assert_file, ladder, root};
 
 const STRATEGIES: [&str; 2] = ["rollingSync", "appOfApps"];
 const TOPOLOGIES: [&str; 2] = ["sequential", "independent"];
@@ -148,5 +151,143 @@ proptest! {
                 }
             }
         }
+    }
+}
+
+/// The timelines committed under `docs/timelines/`: every example's full rollout, as
+/// text and SVG, and the failure the README shows.
+fn timelines() -> Vec<(String, Vec<String>)> {
+    let mut out: Vec<(String, Vec<String>)> = crate::golden::examples()
+        .into_iter()
+        .map(|name| {
+            let spec = format!("examples/{name}/ladder.yaml");
+            (name, vec!["-f".to_owned(), spec])
+        })
+        .collect();
+    out.push((
+        "dlt-network-shared-services-fails-in-preprod".to_owned(),
+        [
+            "-f",
+            "examples/dlt-network/ladder.yaml",
+            "--fail",
+            "shared-services@preprod",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+    ));
+    out
+}
+
+fn simulate_cli(args: &[String], format: &str) -> String {
+    let mut argv: Vec<&str> = vec!["simulate", "--format", format];
+    argv.extend(args.iter().map(String::as_str));
+    let output = ladder(&root(), &argv);
+    assert!(
+        output.status.success(),
+        "ladder {argv:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// The SVG is well-formed XML with a lane (`<g>` with a `<title>`) per changed
+/// Application the text shows, and its size in its attributes.
+fn check_svg(name: &str, svg: &str, text: &str) -> (u32, u32) {
+    let doc = roxmltree::Document::parse(svg)
+        .unwrap_or_else(|e| panic!("{name}.svg is not well-formed: {e}"));
+    let root_svg = doc.root_element();
+    assert_eq!(root_svg.tag_name().name(), "svg");
+    let size = |a: &str| {
+        root_svg
+            .attribute(a)
+            .and_then(|v| v.parse::<u32>().ok())
+            .unwrap()
+    };
+    let lanes = doc
+        .descendants()
+        .filter(|n| {
+            n.has_tag_name("g")
+                && n.first_element_child()
+                    .is_some_and(|c| c.has_tag_name("title"))
+        })
+        .count();
+    let text_lanes = text
+        .lines()
+        .filter(|l| l.starts_with("    ") && l.contains('|'))
+        .count();
+    assert_eq!(
+        lanes, text_lanes,
+        "{name}: the SVG and the text show different Applications"
+    );
+    (size("width"), size("height"))
+}
+
+#[test]
+fn timelines_of_the_examples_match_the_committed_ones() {
+    for (name, args) in timelines() {
+        let text = simulate_cli(&args, "text");
+        let svg = simulate_cli(&args, "svg");
+        check_svg(&name, &svg, &text);
+        assert_file(&root().join(format!("docs/timelines/{name}.txt")), &text);
+        assert_file(&root().join(format!("docs/timelines/{name}.svg")), &svg);
+        let html = simulate_cli(&args, "html");
+        assert!(
+            html.starts_with("<!DOCTYPE html>") && html.contains(&svg),
+            "{name}: the page holds the chart"
+        );
+    }
+}
+
+/// Regression guard for the picture in the README: the failure's chart renders in a
+/// browser, at its size, with the failed bar red, automated syncs green, operator syncs
+/// blue and the blocked lanes hatched.
+#[test]
+fn the_svg_timeline_renders_in_chromium() {
+    let Some(mut chromium) = crate::support::chromium() else {
+        return;
+    };
+    let (name, args) = timelines().pop().unwrap();
+    let text = simulate_cli(&args, "text");
+    let svg = simulate_cli(&args, "svg");
+    let (width, height) = check_svg(&name, &svg, &text);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("timeline.svg");
+    std::fs::write(&file, &svg).unwrap();
+    let png = dir.path().join("timeline.png");
+    let output = chromium
+        .arg(format!("--screenshot={}", png.display()))
+        .arg(format!("--window-size={width},{height}"))
+        .arg(format!(
+            "--user-data-dir={}",
+            dir.path().join("profile").display()
+        ))
+        .arg(format!("file://{}", file.display()))
+        .output()
+        .unwrap();
+    assert!(
+        png.is_file(),
+        "chromium wrote no screenshot: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&png).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut pixels).unwrap();
+    assert_eq!((info.width, info.height), (width, height));
+    let channels = info.line_size / info.width as usize;
+    let count = |rgb: [u8; 3]| {
+        pixels[..info.buffer_size()]
+            .chunks(channels)
+            .filter(|p| p[..3].iter().zip(rgb).all(|(a, b)| a.abs_diff(b) <= 8))
+            .count()
+    };
+    // The colours of svg.rs's style: a bar is at least 2 × 12 px.
+    for (what, rgb) in [
+        ("a failed bar", [0xcf, 0x22, 0x2e]),
+        ("an automated sync", [0x2d, 0xa4, 0x4e]),
+        ("an operator sync", [0x09, 0x69, 0xda]),
+        ("a blocked lane's hatching", [0xff, 0x81, 0x82]),
+    ] {
+        assert!(count(rgb) >= 24, "{name}: no {what} in the screenshot");
     }
 }

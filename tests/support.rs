@@ -347,6 +347,31 @@ fn required_tool(tool: Option<Command>, what: &str) -> Option<Command> {
     None
 }
 
+/// Headless Chromium (Debian's `chromium`), ready to take a screenshot, or `None` with
+/// a printed reason.
+pub(crate) fn chromium() -> Option<Command> {
+    let found = ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|name| {
+            Command::new(name)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        });
+    let tool = found.map(|name| {
+        let mut c = Command::new(name);
+        // No sandbox: CI runs as root, where Chromium refuses its sandbox.
+        c.args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+        ]);
+        c
+    });
+    required_tool(tool, "chromium")
+}
+
 /// `kustomize build` or `kubectl kustomize` (kustomize 3.7 or later), or `None` with a
 /// printed reason.
 pub(crate) fn kustomize() -> Option<Command> {

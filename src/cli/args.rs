@@ -184,8 +184,10 @@ pub(super) enum Command {
         /// Argo CD version whose rules apply to `--tree`, MAJOR.MINOR [default: 3.5].
         #[arg(long, value_name = "X.Y", requires = "tree")]
         argocd_version: Option<String>,
-        #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
-        format: PlanFormat,
+        /// `text` a terminal Gantt chart, `json` the events, `svg` a Gantt chart for a
+        /// browser or a merge request, `html` a page holding it.
+        #[arg(long, value_enum, default_value_t = SimulateFormat::Text)]
+        format: SimulateFormat,
     },
     /// Compare the Applications two trees of Argo CD manifests make, and their order.
     ///
@@ -378,6 +380,14 @@ pub(super) enum LintAssume {
 pub(super) enum PlanFormat {
     Text,
     Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(super) enum SimulateFormat {
+    Text,
+    Json,
+    Svg,
+    Html,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]

@@ -12,7 +12,7 @@ use ladder::analyze::model::{Model, Version};
 use ladder::simulate::{Facts, Outcome, Scenario, Timeline};
 
 use super::INVALID;
-use super::args::PlanFormat;
+use super::args::SimulateFormat;
 use super::spec_file::{read_spec, report, warn};
 
 pub(super) struct Options<'a> {
@@ -22,7 +22,7 @@ pub(super) struct Options<'a> {
     pub(super) slow: &'a [String],
     pub(super) tree: Option<&'a Path>,
     pub(super) argocd_version: Option<&'a str>,
-    pub(super) format: PlanFormat,
+    pub(super) format: SimulateFormat,
 }
 
 pub(super) fn run(spec_arg: &Path, options: &Options<'_>) -> anyhow::Result<ExitCode> {
@@ -121,11 +121,12 @@ fn print(
         env: options.env,
         envs,
     };
+    let title = title(what, timeline, options);
     let text = match options.format {
-        PlanFormat::Text => {
-            ladder::simulate::report::text(timeline, &title(what, timeline, options), view)
-        }
-        PlanFormat::Json => format!("{:#}\n", ladder::simulate::report::json(timeline, view)),
+        SimulateFormat::Text => ladder::simulate::report::text(timeline, &title, view),
+        SimulateFormat::Json => format!("{:#}\n", ladder::simulate::report::json(timeline, view)),
+        SimulateFormat::Svg => ladder::simulate::svg::svg(timeline, &title, view),
+        SimulateFormat::Html => ladder::simulate::svg::html(timeline, &title, view),
     };
     super::stdout(&text)?;
     Ok(ExitCode::SUCCESS)

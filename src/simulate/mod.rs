@@ -17,6 +17,7 @@ pub mod read;
 pub mod report;
 mod rolling;
 pub mod scenario;
+pub mod svg;
 pub mod timeline;
 mod waves;
 

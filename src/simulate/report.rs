@@ -61,7 +61,7 @@ pub fn order(timeline: &Timeline, view: View<'_>) -> Vec<usize> {
     order
 }
 
-fn place_text(place: Place) -> String {
+pub fn place_text(place: Place) -> String {
     match place {
         Place::Step(s) => format!("step {s}"),
         Place::NoStep => "in no step".to_owned(),
@@ -70,7 +70,7 @@ fn place_text(place: Place) -> String {
     }
 }
 
-fn state_text(timeline: &Timeline, lane: &Lane) -> String {
+pub fn state_text(timeline: &Timeline, lane: &Lane) -> String {
     let operator = if lane.operator {
         ", by an operator"
     } else {
@@ -119,19 +119,25 @@ fn bar(lane: &Lane, total: u64) -> String {
 /// How many Applications of a critical path the text shows in full.
 const LONG_PATH: usize = 8;
 
-/// The terminal chart: per rollout and place, one line per changed Application (the
-/// unchanged ones counted), then the total, the critical path and what was never
-/// touched.
-pub fn text(timeline: &Timeline, title: &str, view: View<'_>) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "{title}");
-    let shown = order(timeline, view);
-    let width = shown
-        .iter()
-        .map(|&i| timeline.lanes[i].app.chars().count())
-        .max()
-        .unwrap_or(0);
-    let mut last_rollout: Option<&str> = None;
+/// The Applications of one place (RollingSync step or sync wave) of one rollout, as the
+/// charts show them: the changed ones, with the unchanged ones counted.
+pub struct Group<'a> {
+    /// The ApplicationSet or root, or `(applied directly)`.
+    pub rollout: &'a str,
+    /// The first group of its rollout.
+    pub first: bool,
+    pub place: Place,
+    /// Its environments, in lane order.
+    pub envs: Vec<&'a str>,
+    /// Lane indexes of the Applications the rollout changes.
+    pub lanes: Vec<usize>,
+    pub unchanged: usize,
+}
+
+/// The groups of the lanes `shown` (in [`order`]); a place where nothing changed is
+/// left out (the summary counts its Applications).
+pub fn groups<'a>(timeline: &'a Timeline, shown: &[usize]) -> Vec<Group<'a>> {
+    let mut out: Vec<Group<'a>> = Vec::new();
     let mut k = 0;
     while k < shown.len() {
         let head = &timeline.lanes[shown[k]];
@@ -144,48 +150,39 @@ pub fn text(timeline: &Timeline, title: &str, view: View<'_>) -> String {
             .map_or(shown.len(), |p| k + p);
         let group = &shown[k..end];
         k = end;
-        // A place where nothing changed is left out (counted below).
-        if group
+        let (unchanged, lanes): (Vec<usize>, Vec<usize>) = group
             .iter()
-            .all(|&i| timeline.lanes[i].state == State::Unchanged)
-        {
+            .partition(|&&i| timeline.lanes[i].state == State::Unchanged);
+        if lanes.is_empty() {
             continue;
         }
-        if last_rollout != Some(head.rollout.as_str()) {
-            last_rollout = Some(&head.rollout);
-            let rollout = if head.rollout.is_empty() {
-                "(applied directly)"
-            } else {
-                head.rollout.as_str()
-            };
-            let _ = writeln!(out, "\n{rollout}");
-        }
+        let rollout = if head.rollout.is_empty() {
+            "(applied directly)"
+        } else {
+            head.rollout.as_str()
+        };
         let mut envs: Vec<&str> = group
             .iter()
             .filter_map(|&i| timeline.lanes[i].env.as_deref())
             .collect();
         envs.dedup();
-        let _ = writeln!(out, "  {}  {}", place_text(head.place), envs.join(", "));
-        let mut unchanged = 0;
-        for &i in group {
-            let lane = &timeline.lanes[i];
-            if lane.state == State::Unchanged {
-                unchanged += 1;
-                continue;
-            }
-            let _ = writeln!(
-                out,
-                "    {:width$}  |{}|  {}",
-                lane.app,
-                bar(lane, timeline.total),
-                state_text(timeline, lane),
-            );
-        }
-        if unchanged > 0 {
-            let _ = writeln!(out, "    ({unchanged} unchanged: pass without a sync)");
-        }
+        let first = out.last().is_none_or(|g| g.rollout != rollout);
+        out.push(Group {
+            rollout,
+            first,
+            place: head.place,
+            envs,
+            lanes,
+            unchanged: unchanged.len(),
+        });
     }
-    let _ = writeln!(out, "\ntotal: {}", human(timeline.total));
+    out
+}
+
+/// The summary under a chart, a line each: the total, the critical path (cut in the
+/// middle when long), what failed, what was blocked or unchanged, and the notes.
+pub fn summary(timeline: &Timeline, shown: &[usize]) -> Vec<String> {
+    let mut out = vec![format!("total: {}", human(timeline.total))];
     if !timeline.critical.is_empty() {
         let path: Vec<&str> = timeline
             .critical
@@ -209,41 +206,79 @@ pub fn text(timeline: &Timeline, title: &str, view: View<'_>) -> String {
         } else {
             path.join(" → ")
         };
-        let _ = writeln!(out, "critical path ({}): {shown_path}", human(span));
+        out.push(format!("critical path ({}): {shown_path}", human(span)));
     }
-    let failed: Vec<&str> = shown
-        .iter()
-        .map(|&i| &timeline.lanes[i])
+    let lanes = || shown.iter().map(|&i| &timeline.lanes[i]);
+    let failed: Vec<&str> = lanes()
         .filter(|l| matches!(l.state, State::Failed { .. } | State::Degraded { .. }))
         .map(|l| l.app.as_str())
         .collect();
     if !failed.is_empty() {
-        let _ = writeln!(out, "failed: {}", failed.join(", "));
+        out.push(format!("failed: {}", failed.join(", ")));
     }
-    let blocked = shown
-        .iter()
-        .filter(|&&i| matches!(timeline.lanes[i].state, State::Blocked { .. }))
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    let blocked = lanes()
+        .filter(|l| matches!(l.state, State::Blocked { .. }))
         .count();
     if blocked > 0 {
-        let _ = writeln!(
-            out,
+        out.push(format!(
             "blocked, never touched: {blocked} Application{}",
-            if blocked == 1 { "" } else { "s" }
-        );
+            plural(blocked)
+        ));
     }
-    let unchanged = shown
-        .iter()
-        .filter(|&&i| timeline.lanes[i].state == State::Unchanged)
-        .count();
+    let unchanged = lanes().filter(|l| l.state == State::Unchanged).count();
     if unchanged > 0 {
+        out.push(format!(
+            "unchanged, passed without a sync: {unchanged} Application{}",
+            plural(unchanged)
+        ));
+    }
+    out.extend(timeline.notes.iter().map(|n| format!("note: {n}")));
+    out
+}
+
+/// The terminal chart: per rollout and place, one line per changed Application (the
+/// unchanged ones counted), then the summary.
+pub fn text(timeline: &Timeline, title: &str, view: View<'_>) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{title}");
+    let shown = order(timeline, view);
+    let width = shown
+        .iter()
+        .map(|&i| timeline.lanes[i].app.chars().count())
+        .max()
+        .unwrap_or(0);
+    for group in groups(timeline, &shown) {
+        if group.first {
+            let _ = writeln!(out, "\n{}", group.rollout);
+        }
         let _ = writeln!(
             out,
-            "unchanged, passed without a sync: {unchanged} Application{}",
-            if unchanged == 1 { "" } else { "s" }
+            "  {}  {}",
+            place_text(group.place),
+            group.envs.join(", ")
         );
+        for &i in &group.lanes {
+            let lane = &timeline.lanes[i];
+            let _ = writeln!(
+                out,
+                "    {:width$}  |{}|  {}",
+                lane.app,
+                bar(lane, timeline.total),
+                state_text(timeline, lane),
+            );
+        }
+        if group.unchanged > 0 {
+            let _ = writeln!(
+                out,
+                "    ({} unchanged: pass without a sync)",
+                group.unchanged
+            );
+        }
     }
-    for note in &timeline.notes {
-        let _ = writeln!(out, "note: {note}");
+    out.push('\n');
+    for line in summary(timeline, &shown) {
+        let _ = writeln!(out, "{line}");
     }
     out
 }

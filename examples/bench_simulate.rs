@@ -1,5 +1,5 @@
 //! Times the two parts of `ladder simulate --tree DIR` in one process: reading the
-//! tree's YAML (`simulate::read::read`) and simulating the rollout (`simulate::run`),
+//! tree's YAML (`simulate::read::read_on`, on every core, as the CLI reads it) and simulating the rollout (`simulate::run`),
 //! for `bench/simulate.py`.
 //!
 //! `cargo run --release --example bench_simulate -- DIR [RUNS]`
@@ -51,11 +51,12 @@ fn main() {
         .collect();
     let bytes: usize = files.iter().map(|(_, t)| t.len()).sum();
     let version = Version { major: 3, minor: 5 };
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let (mut reads, mut sims) = (Vec::new(), Vec::new());
     let mut last = None;
     for _ in 0..runs.max(1) {
         let t = Instant::now();
-        let tree = read::read(&files);
+        let tree = read::read_on(&files, threads);
         reads.push(t.elapsed().as_secs_f64());
         let scenario = Scenario::for_tree(&tree, version);
         let t = Instant::now();

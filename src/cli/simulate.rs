@@ -46,7 +46,7 @@ pub(super) fn run(spec_arg: &Path, options: &Options<'_>) -> anyhow::Result<Exit
         .iter()
         .map(|(path, bytes)| (path.clone(), String::from_utf8_lossy(bytes).into_owned()))
         .collect();
-    let timeline = ladder::simulate::simulate(&files, &scenario);
+    let timeline = ladder::simulate::run(&read_tree(&files), &scenario);
     let envs: Vec<String> = model.environments.iter().map(|e| e.name.clone()).collect();
     let what = format!(
         "{}: a rollout on Argo CD {}",
@@ -84,7 +84,7 @@ fn run_tree(dir: &Path, options: &Options<'_>) -> anyhow::Result<ExitCode> {
             (relative, text)
         })
         .collect();
-    let read = ladder::simulate::read::read(&files);
+    let read = read_tree(&files);
     let mut scenario = Scenario::for_tree(&read, version);
     let names = TreeNames(scenario.facts.clone());
     problems.extend(apply(&mut scenario, &names, options));
@@ -102,6 +102,12 @@ fn run_tree(dir: &Path, options: &Options<'_>) -> anyhow::Result<ExitCode> {
     }
     let what = format!("{}: a rollout on Argo CD {version}", dir.display());
     print(&timeline, &what, &envs, options)
+}
+
+/// The manifests of a tree, parsed on every core of the machine.
+fn read_tree(files: &[(String, String)]) -> ladder::simulate::read::Read {
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    ladder::simulate::read::read_on(files, threads)
 }
 
 fn refuse(problems: &[String]) -> ExitCode {

@@ -74,15 +74,20 @@ pub struct Read {
 /// costs more.
 const PARALLEL_FROM: usize = 1 << 20;
 
-/// Reads the manifests of `files` (path relative to the tree, text). A file that is not
-/// YAML is skipped with a note.
+/// Reads the manifests of `files` (path relative to the tree, text), on one thread. A
+/// file that is not YAML is skipped with a note.
+pub fn read(files: &[(String, String)]) -> Read {
+    read_on(files, 1)
+}
+
+/// [`read`] on up to `threads` threads (the CLI passes the machine's cores; the core
+/// never asks the machine).
 ///
 /// Parsing YAML is nearly all of a simulation's time (a 10,000-component app-of-apps
 /// tree is 37 MB of it), so a large tree is parsed in contiguous runs of files of about
-/// equal size, one per core, joined in file order: the result does not depend on the
+/// equal size, one per thread, joined in file order: the result does not depend on the
 /// number of threads.
-pub fn read(files: &[(String, String)]) -> Read {
-    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+pub fn read_on(files: &[(String, String)], threads: usize) -> Read {
     let bytes: usize = files.iter().map(|(_, text)| text.len()).sum();
     if bytes < PARALLEL_FROM || threads < 2 || files.len() < 2 {
         return read_chunk(files);

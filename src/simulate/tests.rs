@@ -372,3 +372,31 @@ fn a_child_marked_manual_does_not_hold_its_wave() {
     let t = simulate(&files, &scenario(V35, &[("m", 100), ("c", 10)]));
     assert_eq!(starts(&t, &["m", "c"]), [Some(0), Some(2)]);
 }
+
+#[test]
+fn reading_on_several_threads_gives_what_one_thread_reads() {
+    // Over `PARALLEL_FROM` bytes, with a file that is not YAML and an argocd-cm among
+    // them, so every part of a chunk's result is joined.
+    let padding = format!("# {}\n", "x".repeat(1000));
+    let mut files: Vec<(String, String)> = (0..1500)
+        .map(|i| {
+            (
+                format!("apps/a{i:04}.yaml"),
+                format!(
+                    "{padding}apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: a{i:04}\n  annotations: {{argocd.argoproj.io/sync-wave: \"{}\"}}\n",
+                    i % 7
+                ),
+            )
+        })
+        .collect();
+    files.insert(700, ("apps/broken.yaml".to_owned(), "a: [\n".to_owned()));
+    files.push(app_of_apps(&[], true).pop().unwrap());
+    let one = format!("{:?}", read::read(&files));
+    for threads in [2, 3, 8] {
+        assert_eq!(
+            format!("{:?}", read::read_on(&files, threads)),
+            one,
+            "{threads} threads"
+        );
+    }
+}

@@ -56,14 +56,7 @@ impl<'a> Roots<'a> {
             let Some(folder) = folder_read(scenario.base.as_deref(), m, source, &by_folder) else {
                 continue;
             };
-            let below = format!("{folder}/");
-            let inside: Vec<usize> = by_folder
-                .iter()
-                .filter(|(f, _)| {
-                    **f == folder || (source.recurse && (folder == "." || f.starts_with(&below)))
-                })
-                .flat_map(|(_, js)| js.iter().copied())
-                .collect();
+            let inside = folder_manifests(&by_folder, &folder, source.recurse);
             for j in inside {
                 // A root's own file is left out of its folder (ladder's `exclude`).
                 if j != i && all[j].file != m.file {
@@ -254,6 +247,31 @@ fn block(lanes: &mut [Lane], by: Option<usize>) {
     }
 }
 
+/// The manifests in `folder`, and with `recurse` in the folders below it: a range of
+/// the sorted map, since the folders below `f` sort right after `f/`.
+fn folder_manifests(
+    by_folder: &BTreeMap<&str, Vec<usize>>,
+    folder: &str,
+    recurse: bool,
+) -> Vec<usize> {
+    let own = by_folder.get(folder).into_iter().flatten().copied();
+    if !recurse {
+        return own.collect();
+    }
+    if folder == "." {
+        return by_folder.values().flatten().copied().collect();
+    }
+    let below = format!("{folder}/");
+    let deeper = by_folder
+        .range::<str, _>((
+            std::ops::Bound::Included(below.as_str()),
+            std::ops::Bound::Unbounded,
+        ))
+        .take_while(|(f, _)| f.starts_with(&below))
+        .flat_map(|(_, js)| js.iter().copied());
+    own.chain(deeper).collect()
+}
+
 /// The folder of the tree a root's source reads: its path relative to `base` (the
 /// tree's repository folder). Without a base: the deepest folder of the tree the path
 /// ends with, else the folder of the root's own file when its `directory.exclude` names
@@ -273,13 +291,15 @@ fn folder_read(
             Some(path.strip_prefix(base)?.strip_prefix('/')?.to_owned())
         };
     }
-    let found = folders
-        .keys()
-        .filter(|f| **f != "." && (path == **f || path.ends_with(&format!("/{f}"))))
-        .max_by_key(|f| f.len());
+    // The path itself, then each shorter tail at a `/`: the first that is a folder of the
+    // tree is the deepest, found in time linear in the path's depth, not in the tree's
+    // number of folders (every Application with a path is looked up).
+    let found = std::iter::once(path)
+        .chain(path.match_indices('/').map(|(i, _)| &path[i + 1..]))
+        .find(|tail| !tail.is_empty() && *tail != "." && folders.contains_key(tail));
     let own = root.file.rsplit('/').next().unwrap_or(&root.file);
     match found {
-        Some(f) => Some((*f).to_owned()),
+        Some(f) => Some(f.to_owned()),
         None if source.excludes.as_deref().is_some_and(|e| e.contains(own)) => {
             Some(root.folder.clone())
         }
